@@ -1,0 +1,52 @@
+# Two commands: `make run` (set up everything, serve the demo) and `make test`.
+VENV   ?= .venv
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+PY     := $(VENV)/bin/python
+FLASK  := $(VENV)/bin/flask --app wsgi
+PORT   ?= 5000
+HOST   ?= 127.0.0.1
+
+.PHONY: install run serve scheduler db demo test test-fast bench clean
+
+install: $(VENV)/.installed node_modules/.installed
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+db: install
+	$(FLASK) db upgrade
+
+demo: db
+	$(FLASK) triage seed-demo
+
+# The web server and the scheduler run side by side; Ctrl-C stops both.
+run: demo
+	@echo "Serving on http://$(HOST):$(PORT)  (Ctrl-C to stop)"
+	@trap 'kill 0' INT TERM EXIT; \
+	  $(FLASK) triage scheduler & \
+	  $(FLASK) run --host $(HOST) --port $(PORT)
+
+serve: db
+	$(FLASK) run --host $(HOST) --port $(PORT)
+
+scheduler: db
+	$(FLASK) triage scheduler
+
+test: install
+	$(PY) -m pytest
+
+test-fast: install
+	$(PY) -m pytest tests/unit -q
+
+bench: install
+	$(PY) bench/run.py
+
+clean:
+	rm -rf $(VENV) node_modules instance/*.sqlite* .pytest_cache

@@ -1,0 +1,211 @@
+"""Shared fixtures: an app per database backend, a clean database per test, people to act as.
+
+Tests that take the `app` (or `backend`) fixture run on SQLite and on a throwaway PostgreSQL
+cluster; browser tests run on SQLite only. In CI (CI=true) PostgreSQL must run, never skip.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+from datetime import datetime, timezone
+
+import pytest
+from sqlalchemy import text
+
+from tests.support.postgres import PostgresUnavailable, create_database, throwaway_cluster
+
+BACKENDS = ("sqlite", "postgresql")
+NOW = datetime(2026, 11, 27, 9, 30, tzinfo=timezone.utc)  # a Friday morning
+PASSWORD = "correct horse battery"
+
+
+def pytest_generate_tests(metafunc):
+    if "backend" in metafunc.fixturenames:
+        only_sqlite = "/tests/web/" in str(metafunc.definition.path)
+        metafunc.parametrize("backend", ("sqlite",) if only_sqlite else BACKENDS, scope="session")
+
+
+@pytest.fixture(scope="session")
+def postgres_admin_url():
+    try:
+        with throwaway_cluster() as url:
+            yield url
+    except PostgresUnavailable as exc:
+        if os.environ.get("CI"):
+            pytest.fail(f"PostgreSQL tests must run in CI: {exc}")
+        pytest.skip(str(exc))
+
+
+def _base_config(url: str) -> dict:
+    return {
+        "TESTING": True,
+        "ENV_NAME": "testing",
+        "SQLALCHEMY_DATABASE_URI": url,
+        "SECRET_KEY": "test-secret-key-that-is-long-enough-0123456789",
+        "WTF_CSRF_ENABLED": True,
+        "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
+        "LOG_TRACEBACKS": True,
+    }
+
+
+def _upgrade(app) -> None:
+    from flask_migrate import upgrade
+
+    with app.app_context():
+        upgrade()
+
+
+@pytest.fixture(scope="session")
+def _sqlite_app(tmp_path_factory):
+    from triage import create_app
+
+    folder = tmp_path_factory.mktemp("sqlite")
+    live = folder / "triage.sqlite"
+    app = create_app(_base_config(f"sqlite:///{live}"))
+    _upgrade(app)
+    with app.app_context():
+        from triage.extensions import db
+        db.engine.dispose()
+    template = folder / "template.sqlite"
+    shutil.copy(live, template)
+    app.config["_TEMPLATE_DB"] = (template, live)
+    return app
+
+
+@pytest.fixture(scope="session")
+def _postgresql_app(request):
+    from triage import create_app
+
+    admin_url = request.getfixturevalue("postgres_admin_url")
+    url = create_database(admin_url, "triage_test")
+    app = create_app(_base_config(url))
+    _upgrade(app)
+    return app
+
+
+def _reset(app, backend: str) -> None:
+    from triage.extensions import db
+
+    with app.app_context():
+        db.session.remove()
+        if backend == "sqlite":
+            # Copying a migrated template is faster than deleting, and the audit table's
+            # append-only triggers would refuse a DELETE anyway.
+            db.engine.dispose()
+            template, live = app.config["_TEMPLATE_DB"]
+            for suffix in ("-wal", "-shm"):
+                if os.path.exists(f"{live}{suffix}"):
+                    os.remove(f"{live}{suffix}")
+            shutil.copy(template, live)
+        else:
+            tables = [t.name for t in db.metadata.sorted_tables]
+            with db.engine.begin() as conn:
+                conn.execute(text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables)
+                                  + " RESTART IDENTITY CASCADE"))
+
+
+@pytest.fixture
+def app(request, backend):
+    app = request.getfixturevalue(f"_{backend}_app")
+    _reset(app, backend)
+    with app.app_context():
+        from triage.services.reference import ensure_agencies
+        ensure_agencies()
+        yield app
+        from triage.extensions import db
+        db.session.remove()
+
+
+@pytest.fixture
+def now():
+    return NOW
+
+
+@pytest.fixture
+def make_user(app):
+    """Create a person in a role; returns the User."""
+    from triage.services import people
+
+    counter = {"n": 0}
+
+    def make(role: str, username: str | None = None, agency: str | None = None, team: str | None = None):
+        counter["n"] += 1
+        if role == "partner" and agency is None:
+            agency = "police"
+        name = username or f"{role}{counter['n']}"
+        return people.create_user(NOW, name, f"{role.title()} Person {counter['n']}", PASSWORD,
+                                  role, agency, team)
+
+    return make
+
+
+@pytest.fixture
+def actor_for():
+    """An Actor for a User, as the web layer would build it."""
+    from triage.domain.roles import Role
+    from triage.services.actor import Actor
+
+    def build(user, channel: str = "page"):
+        return Actor(role=Role(user.role), label=user.username, user_id=user.id,
+                     agency_id=user.agency_id, team_id=user.team_id, channel=channel,
+                     remote_addr="127.0.0.1")
+
+    return build
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+class ApiClient:
+    """A test client that sends a bearer token, as a partner system would."""
+
+    def __init__(self, app, secret: str):
+        self._client = app.test_client()
+        self._headers = {"Authorization": f"Bearer {secret}"}
+
+    def __getattr__(self, verb):
+        method = getattr(self._client, verb)
+
+        def call(url, **kwargs):
+            headers = {**self._headers, **kwargs.pop("headers", {})}
+            return method(url, headers=headers, **kwargs)
+
+        return call
+
+
+@pytest.fixture
+def api_as(app):
+    """An API client holding a fresh bearer token for `role` (and agency for partners)."""
+    from triage.services import people
+
+    def make(role: str, agency: str | None = None):
+        if role == "partner" and agency is None:
+            agency = "police"
+        _, secret = people.create_token(NOW, f"{role} system", role, agency)
+        return ApiClient(app, secret)
+
+    return make
+
+
+def csrf_token_from(html: str) -> str:
+    import re
+
+    match = re.search(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"', html) or \
+        re.search(r'<meta name="csrf-token" content="([^"]+)"', html)
+    assert match, "no CSRF token on the page"
+    return match.group(1)
+
+
+@pytest.fixture
+def login(client):
+    """Sign a test client in through the real login form."""
+
+    def do(user, password: str = PASSWORD, follow: bool = False):
+        page = client.get("/login")
+        token = csrf_token_from(page.get_data(as_text=True))
+        return client.post("/login", data={"username": user.username, "password": password,
+                                           "csrf_token": token}, follow_redirects=follow)
+
+    return do

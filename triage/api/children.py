@@ -1,0 +1,53 @@
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from triage.auth import current_actor, roles_required
+from triage.clock import utcnow
+from triage.schemas.children import (ChildCreateSchema, ChildSchema, ChildSearchArgs,
+                                     ChildUpdateSchema)
+from triage.services import children
+from triage.services.children import CHILD_RECORD_ROLES
+
+blp = Blueprint("children", __name__, url_prefix="/api/v1/children",
+                description="Child records. Every read and write is audited.")
+
+
+@blp.route("")
+class Children(MethodView):
+    decorators = [roles_required(*CHILD_RECORD_ROLES)]
+
+    @blp.arguments(ChildSearchArgs, location="query")
+    @blp.response(200, ChildSchema(many=True))
+    @blp.paginate()
+    def get(self, args, pagination_parameters):
+        """Search by name, date of birth, NHS number or child id"""
+        page = children.search_children(
+            current_actor(), utcnow(), children.ChildSearch(**args),
+            page=pagination_parameters.page, per_page=pagination_parameters.page_size)
+        pagination_parameters.item_count = page.total
+        return page.items
+
+    @blp.arguments(ChildCreateSchema)
+    @blp.response(201, ChildSchema)
+    @blp.alt_response(409, description="A possible match exists; confirm with confirmed_new")
+    def post(self, data):
+        """Record a new child"""
+        confirmed = data.pop("confirmed_new", False)
+        return children.create_child(current_actor(), utcnow(), data, confirmed_new=confirmed)
+
+
+@blp.route("/<int:child_id>")
+class ChildResource(MethodView):
+    decorators = [roles_required(*CHILD_RECORD_ROLES)]
+
+    @blp.response(200, ChildSchema)
+    def get(self, child_id):
+        """Read a child's record"""
+        return children.get_child(current_actor(), utcnow(), child_id)
+
+    @blp.arguments(ChildUpdateSchema)
+    @blp.response(200, ChildSchema)
+    def patch(self, data, child_id):
+        """Correct a child's record (optimistic locking on `version`)"""
+        version = data.pop("version")
+        return children.update_child(current_actor(), utcnow(), child_id, data, version)

@@ -1,0 +1,134 @@
+"""Configuration: safe defaults, overridden by TRIAGE_-prefixed environment variables.
+
+Every number a council might set differently (clock lengths, warning thresholds, the
+decision policy) lives here as a default so that it is data, not code.
+"""
+from __future__ import annotations
+
+import json
+import os
+from datetime import timedelta
+
+DEV_SECRET = "dev-only-not-secret"
+
+
+class Defaults:
+    SECRET_KEY = DEV_SECRET
+    ENV_NAME = "development"  # development | production | testing
+    SQLALCHEMY_DATABASE_URI: str | None = None  # filled in by load_config()
+    # hide_parameters: SQL errors must never carry a child's details into a log.
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True, "hide_parameters": True}
+    SQLALCHEMY_TRACK_MODIFICATIONS = False
+
+    COUNCIL_NAME = "Demo Borough Council"
+    SERVICE_NAME = "Front Door triage"
+
+    # Sessions: idle timeout and lockout.
+    PERMANENT_SESSION_LIFETIME = timedelta(minutes=30)
+    SESSION_REFRESH_EACH_REQUEST = True
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = False
+    REMEMBER_COOKIE_DURATION = timedelta(seconds=0)
+    LOGIN_MAX_FAILURES = 5
+    LOGIN_LOCKOUT_MINUTES = 15
+
+    WTF_CSRF_TIME_LIMIT = None  # the session lifetime already bounds it
+
+    # API (flask-smorest)
+    API_TITLE = "Front Door triage API"
+    API_VERSION = "v1"
+    OPENAPI_VERSION = "3.0.3"
+    OPENAPI_URL_PREFIX = "/api/v1"
+    OPENAPI_JSON_PATH = "openapi.json"
+    OPENAPI_SWAGGER_UI_PATH = "/docs"
+    OPENAPI_SWAGGER_UI_URL = "https://cdn.jsdelivr.net/npm/swagger-ui-dist/"
+    OPENAPI_REDOC_PATH = "/redoc"
+    OPENAPI_REDOC_URL = "https://cdn.jsdelivr.net/npm/redoc/bundles/redoc.standalone.js"
+    API_SPEC_OPTIONS = {
+        "components": {
+            "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer"}}
+        },
+        "security": [{"bearerAuth": []}],
+    }
+    PAGINATION_MAX_PAGE_SIZE = 200
+
+    # Clocks (domain.md section 2); every number is a setting.
+    DECISION_POLICY = "24h"  # "24h" elapsed hours, or "1wd" end of next working day
+    DECISION_HOURS = 24
+    DECISION_WARN_HOURS = 4
+    PARTNER_HOURS_BY_RAG = {"red": 4, "amber": 24, "green": 72}
+    ASSESSMENT_WORKING_DAYS = 45
+    ASSESSMENT_WARN_WORKING_DAYS = 5
+    CASE_DISCUSSION_WORKING_DAYS = [10, 35]
+    ICPC_WORKING_DAYS = 15
+    CHILD_POPULATION = 63000
+
+    # Scheduler
+    SWEEP_INTERVAL_SECONDS = 60
+    MORNING_REPORT_HOUR = 7
+    MORNING_REPORT_MINUTE = 0
+
+    # Email is off unless an SMTP host is configured.
+    SMTP_HOST: str | None = None
+    SMTP_PORT = 25
+    MAIL_FROM = "front-door@example.invalid"
+
+    # Meetings: how long partners keep access to a meeting's items after it closes.
+    MEETING_PARTNER_ACCESS_HOURS = 2
+
+    GOVUK_FRONTEND_DIR: str | None = None  # defaults to node_modules/govuk-frontend/dist/govuk
+
+
+class ConfigError(RuntimeError):
+    """Raised when the service must not start with the configuration it was given."""
+
+
+def _coerce(raw: str, current):
+    """Read an environment string as the type of the default it overrides."""
+    if isinstance(current, bool):
+        return raw.strip().lower() in {"1", "true", "yes", "on"}
+    if isinstance(current, int):
+        return int(raw)
+    if isinstance(current, timedelta):
+        return timedelta(seconds=int(raw))
+    if isinstance(current, (dict, list)):
+        return json.loads(raw)
+    return raw
+
+
+def load_config(instance_path: str, environ=os.environ) -> dict:
+    """Defaults, then TRIAGE_* overrides, then DATABASE_URL; refuse unsafe production config."""
+    config = {k: v for k, v in vars(Defaults).items() if k.isupper()}
+    for key, raw in environ.items():
+        if key.startswith("TRIAGE_"):
+            name = key[len("TRIAGE_"):]
+            try:
+                config[name] = _coerce(raw, config.get(name, ""))
+            except (ValueError, json.JSONDecodeError) as exc:
+                raise ConfigError(f"{key} could not be read: {exc}") from None
+    url = environ.get("DATABASE_URL") or config.get("DATABASE_URL")
+    config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(
+        url or f"sqlite:///{os.path.join(instance_path, 'triage.sqlite')}"
+    )
+    return config
+
+
+def normalise_database_url(url: str) -> str:
+    """Accept the common postgres:// spellings and use psycopg 3 for them."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+def check_production_safety(config: dict) -> None:
+    if config.get("ENV_NAME") != "production":
+        return
+    secret = config.get("SECRET_KEY") or ""
+    if secret == DEV_SECRET or len(secret) < 32:
+        raise ConfigError(
+            "TRIAGE_SECRET_KEY must be set to a random value of at least 32 characters in production"
+        )
+    if not config.get("SESSION_COOKIE_SECURE"):
+        raise ConfigError("TRIAGE_SESSION_COOKIE_SECURE must be true in production (HTTPS only)")

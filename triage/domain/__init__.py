@@ -1,0 +1,1 @@
+"""Pure core: standard library only; frameworks depend on it, never the reverse."""

@@ -1,0 +1,243 @@
+"""Clocks: when each piece of work is due, and whether it is running, due soon, met or breached.
+
+Conventions (domain.md section 2), chosen once and used everywhere:
+
+* Every instant is an aware datetime; functions return UTC. Naive datetimes are refused with
+  a ValueError, because guessing their zone is how clocks drift by an hour twice a year.
+* Elapsed-hour clocks (decision `24h`, partner RAG) add real hours in UTC, so 24 hours stay
+  24 hours across a clock change. London is used only to find a civil date.
+* "End of day D" is the instant 23:59:59 (whole seconds) Europe/London on D, in UTC.
+  That time exists on every London day (the changes happen at 01:00 and 02:00).
+* Every due is an instant (or, for working-day clocks, a date), and a clock is MET iff it
+  stopped at or before its due: `stopped <= due`. Once the due has passed while running it is
+  BREACHED, and stays breached even if stopped later. A running clock at exactly its due is
+  not yet breached.
+* Working-day clocks follow spreadsheet WORKDAY: the start date is day 0.
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta, timezone
+from enum import StrEnum
+from types import MappingProxyType
+from zoneinfo import ZoneInfo
+
+from triage.domain.calendar import WorkingDayCalendar
+
+LONDON = ZoneInfo("Europe/London")
+UTC = timezone.utc
+END_OF_DAY = time(23, 59, 59)
+
+DECISION_HOURS = 24
+DECISION_WARN_BEFORE = timedelta(hours=4)
+ASSESSMENT_WORKING_DAYS = 45
+ASSESSMENT_WARN_WORKING_DAYS = 5
+ICPC_WORKING_DAYS = 15
+CASE_DISCUSSION_WORKING_DAYS = (10, 35)
+PARTNER_HOURS_BY_RAG: Mapping[str, int] = MappingProxyType({"red": 4, "amber": 24, "green": 72})
+
+
+class ClockKind(StrEnum):
+    DECISION = "decision"
+    ACKNOWLEDGEMENT = "acknowledgement"
+    PARTNER_INFORMATION = "partner_information"
+    CASE_DISCUSSION = "case_discussion"
+    ASSESSMENT = "assessment"
+    ICPC = "icpc"
+
+
+class ClockState(StrEnum):
+    RUNNING = "running"
+    DUE_SOON = "due_soon"
+    MET = "met"
+    BREACHED = "breached"
+
+
+class DecisionPolicy(StrEnum):
+    ELAPSED_24H = "24h"  # the service's own standard: 24 real hours
+    NEXT_WORKING_DAY = "1wd"  # the statutory wording: end of the next working day
+
+
+def require_aware(moment: datetime, what: str = "time") -> datetime:
+    """The same instant in UTC; a ValueError if it carries no time zone."""
+    if not isinstance(moment, datetime):
+        raise TypeError(f"{what} must be a datetime, not {type(moment).__name__}")
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        raise ValueError(
+            f"{what} must be an aware datetime (with a time zone, ideally UTC); got naive {moment!r}"
+        )
+    return moment.astimezone(UTC)
+
+
+def london_date(moment: datetime) -> date:
+    """The civil date in London at this instant: what 'today' means to the Front Door."""
+    return require_aware(moment).astimezone(LONDON).date()
+
+
+def end_of_day(d: date) -> datetime:
+    """23:59:59 London time on d, as an aware UTC datetime."""
+    return datetime.combine(d, END_OF_DAY, tzinfo=LONDON).astimezone(UTC)
+
+
+def decision_due(
+    received_at: datetime,
+    policy: DecisionPolicy | str,
+    calendar: WorkingDayCalendar,
+    hours: int = DECISION_HOURS,
+) -> datetime:
+    """When the manager's decision on a contact is due."""
+    received = require_aware(received_at, "received_at")
+    policy = DecisionPolicy(policy)
+    if policy is DecisionPolicy.ELAPSED_24H:
+        if hours <= 0:
+            raise ValueError("decision hours must be positive")
+        return received + timedelta(hours=hours)
+    return end_of_day(calendar.next_working_day(london_date(received)))
+
+
+def acknowledgement_due(received_at: datetime, calendar: WorkingDayCalendar) -> datetime:
+    """The referrer is acknowledged by the end of the next working day after receipt."""
+    received = require_aware(received_at, "received_at")
+    return end_of_day(calendar.next_working_day(london_date(received)))
+
+
+def partner_information_due(
+    requested_at: datetime,
+    rag: str,
+    hours_by_rag: Mapping[str, int] = PARTNER_HOURS_BY_RAG,
+) -> datetime:
+    """A partner agency's return is due this many clock hours after the request, by RAG."""
+    requested = require_aware(requested_at, "requested_at")
+    key = str(rag).lower()
+    if key not in hours_by_rag:
+        raise ValueError(f"unknown RAG rating {rag!r}; expected one of {', '.join(hours_by_rag)}")
+    return requested + timedelta(hours=hours_by_rag[key])
+
+
+def assessment_due_date(
+    referral_date: date, calendar: WorkingDayCalendar, working_days: int = ASSESSMENT_WORKING_DAYS
+) -> date:
+    """The assessment is due on WORKDAY(referral date, 45): counted from the referral, not the start."""
+    return calendar.add_working_days(referral_date, working_days)
+
+
+def icpc_due_date(
+    strategy_date: date, calendar: WorkingDayCalendar, working_days: int = ICPC_WORKING_DAYS
+) -> date:
+    """The initial child protection conference is due 15 working days after the strategy discussion."""
+    return calendar.add_working_days(strategy_date, working_days)
+
+
+def case_discussion_due_dates(
+    referral_date: date,
+    calendar: WorkingDayCalendar,
+    at: Sequence[int] = CASE_DISCUSSION_WORKING_DAYS,
+) -> list[date]:
+    """Management oversight points during an assessment, in working days after the referral."""
+    return [calendar.add_working_days(referral_date, n) for n in sorted(at)]
+
+
+@dataclass(frozen=True)
+class ClockReading:
+    state: ClockState
+    due_at: datetime
+    remaining: timedelta | None  # None once stopped; negative when running past its due
+
+
+def clock_state(
+    due_at: datetime,
+    now: datetime,
+    stopped_at: datetime | None,
+    warn_before: timedelta = DECISION_WARN_BEFORE,
+) -> ClockState:
+    """The state of an instant-based clock at `now`."""
+    due = require_aware(due_at, "due_at")
+    now = require_aware(now, "now")
+    if stopped_at is not None:
+        stopped = require_aware(stopped_at, "stopped_at")
+        return ClockState.MET if stopped <= due else ClockState.BREACHED
+    if now > due:
+        return ClockState.BREACHED
+    if due - now <= warn_before:
+        return ClockState.DUE_SOON
+    return ClockState.RUNNING
+
+
+def read_clock(
+    due_at: datetime,
+    now: datetime,
+    stopped_at: datetime | None,
+    warn_before: timedelta = DECISION_WARN_BEFORE,
+) -> ClockReading:
+    """State plus what a queue shows: the due instant and the time remaining."""
+    state = clock_state(due_at, now, stopped_at, warn_before)
+    due = require_aware(due_at, "due_at")
+    remaining = None if stopped_at is not None else due - require_aware(now, "now")
+    return ClockReading(state=state, due_at=due, remaining=remaining)
+
+
+def working_days_left(due: date, today: date, calendar: WorkingDayCalendar) -> int:
+    """Working days from today to due: 0 on the due date, negative once past it.
+
+    Past the due date the count is at least 1 overdue, so a Saturday after a Friday due
+    date never reads as "due today".
+    """
+    if today <= due:
+        return calendar.working_days_between(today, due)
+    return -max(1, calendar.working_days_between(due, today))
+
+
+def date_clock_state(
+    due: date,
+    today: date,
+    stopped_on: date | None,
+    warn_working_days: int,
+    calendar: WorkingDayCalendar,
+) -> ClockState:
+    """The state of a working-day clock (assessment, ICPC) on a civil date in London."""
+    if stopped_on is not None:
+        return ClockState.MET if stopped_on <= due else ClockState.BREACHED
+    if today > due:
+        return ClockState.BREACHED
+    if working_days_left(due, today, calendar) <= warn_working_days:
+        return ClockState.DUE_SOON
+    return ClockState.RUNNING
+
+
+def _plural(n: int, unit: str) -> str:
+    return f"{n} {unit}" if n == 1 else f"{n} {unit}s"
+
+
+def _span(delta: timedelta) -> str:
+    """Whole minutes, rounded down, as the two largest units a person would say."""
+    minutes = int(delta.total_seconds() // 60)
+    days, minutes = divmod(minutes, 24 * 60)
+    hours, minutes = divmod(minutes, 60)
+    if days:
+        return _plural(days, "day") + (f" {_plural(hours, 'hour')}" if hours else "")
+    if hours:
+        return _plural(hours, "hour") + (f" {_plural(minutes, 'minute')}" if minutes else "")
+    if minutes:
+        return _plural(minutes, "minute")
+    return "less than a minute"
+
+
+def describe_time_left(due_at: datetime, now: datetime) -> str:
+    """Plain English for the queue: '3 hours 20 minutes left', 'overdue by 2 hours'.
+
+    Rounded down to the minute on both sides, so it never promises more time than there is.
+    """
+    delta = require_aware(due_at, "due_at") - require_aware(now, "now")
+    if delta >= timedelta(0):
+        return f"{_span(delta)} left"
+    return f"overdue by {_span(-delta)}"
+
+
+def describe_working_days_left(n: int) -> str:
+    """'5 working days left', 'due today', '2 working days overdue'."""
+    if n > 0:
+        return f"{_plural(n, 'working day')} left"
+    if n == 0:
+        return "due today"
+    return f"{_plural(-n, 'working day')} overdue"

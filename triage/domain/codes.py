@@ -1,0 +1,211 @@
+"""Code lists: each member's value is what is stored, its `.label` what a social worker reads.
+
+DfE Children in Need census lists keep their census codes as values ("1A", "N4", "RC8") so
+returns can be built without translation; the service's own lists use short snake_case values.
+Members are listed in the order forms and reports show them.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable
+from enum import StrEnum
+
+
+class LabelledEnum(StrEnum):
+    """A StrEnum whose members are declared as `NAME = value, label`."""
+
+    def __new__(cls, value: str, label: str):
+        member = str.__new__(cls, value)
+        member._value_ = value
+        member._label = label
+        return member
+
+    @property
+    def label(self) -> str:
+        return self._label
+
+    @classmethod
+    def choices(cls) -> list[tuple[str, str]]:
+        """(value, label) pairs in display order, for select boxes and radio buttons."""
+        return [(m.value, m.label) for m in cls]
+
+
+class ReferralSource(LabelledEnum):
+    FAMILY = "1A", "Individual: family member, relative or carer"
+    ACQUAINTANCE = "1B", "Individual: acquaintance (including neighbours and child minders)"
+    SELF = "1C", "Individual: self"
+    OTHER_INDIVIDUAL = "1D", "Individual: other"
+    SCHOOL = "2A", "Education: school"
+    EDUCATION_SERVICES = "2B", "Education: other education services"
+    GP = "3A", "Health: GP"
+    HEALTH_VISITOR = "3B", "Health: health visitor"
+    SCHOOL_NURSE = "3C", "Health: school nurse"
+    OTHER_PRIMARY_HEALTH = "3D", "Health: other primary health services"
+    A_AND_E = "3E", "Health: A&E (emergency department)"
+    OTHER_HEALTH = "3F", "Health: other health services"
+    HOUSING = "4", "Housing (local authority or housing association)"
+    LA_SOCIAL_CARE = "5A", "Local authority: social care (e.g. adults' social care)"
+    LA_OTHER_INTERNAL = "5B", "Local authority: other internal department"
+    LA_EXTERNAL = "5C", "Local authority: external (e.g. from another council)"
+    LA_EARLY_HELP = "5D", "Local authority: early help"
+    POLICE = "6", "Police"
+    OTHER_LEGAL = "7", "Other legal agency (e.g. courts, probation, immigration, prisons)"
+    OTHER = "8", "Other"
+    ANONYMOUS = "9", "Anonymous"
+    UNKNOWN = "10", "Unknown"
+
+
+class PrimaryNeed(LabelledEnum):
+    NOT_STATED = "N0", "Not stated"
+    ABUSE_OR_NEGLECT = "N1", "Abuse or neglect"
+    CHILD_DISABILITY = "N2", "Child's disability or illness"
+    PARENTAL_DISABILITY = "N3", "Parental disability or illness"
+    ACUTE_STRESS = "N4", "Family in acute stress"
+    FAMILY_DYSFUNCTION = "N5", "Family dysfunction"
+    SOCIALLY_UNACCEPTABLE_BEHAVIOUR = "N6", "Socially unacceptable behaviour"
+    LOW_INCOME = "N7", "Low income"
+    ABSENT_PARENTING = "N8", "Absent parenting"
+    NOT_IN_NEED = "N9", "Cases other than children in need"
+
+
+class AssessmentFactor(LabelledEnum):
+    ALCOHOL_CHILD = "1A", "Alcohol misuse: concerns about the child"
+    ALCOHOL_PARENT = "1B", "Alcohol misuse: concerns about the parent or carer"
+    ALCOHOL_OTHER = "1C", "Alcohol misuse: concerns about another person in the household"
+    DRUGS_CHILD = "2A", "Drug misuse: concerns about the child"
+    DRUGS_PARENT = "2B", "Drug misuse: concerns about the parent or carer"
+    DRUGS_OTHER = "2C", "Drug misuse: concerns about another person in the household"
+    DOMESTIC_ABUSE_CHILD = "3A", "Domestic abuse: concerns about the child"
+    DOMESTIC_ABUSE_PARENT = "3B", "Domestic abuse: concerns about the parent or carer"
+    DOMESTIC_ABUSE_OTHER = "3C", "Domestic abuse: concerns about another person in the household"
+    MENTAL_HEALTH_CHILD = "4A", "Mental health: concerns about the child"
+    MENTAL_HEALTH_PARENT = "4B", "Mental health: concerns about the parent or carer"
+    MENTAL_HEALTH_OTHER = "4C", "Mental health: concerns about another person in the household"
+    LEARNING_DISABILITY_CHILD = "5A", "Learning disability: concerns about the child"
+    LEARNING_DISABILITY_PARENT = "5B", "Learning disability: concerns about the parent or carer"
+    LEARNING_DISABILITY_OTHER = "5C", "Learning disability: concerns about another person in the household"
+    PHYSICAL_DISABILITY_CHILD = "6A", "Physical disability or illness: concerns about the child"
+    PHYSICAL_DISABILITY_PARENT = "6B", "Physical disability or illness: concerns about the parent or carer"
+    PHYSICAL_DISABILITY_OTHER = "6C", "Physical disability or illness: concerns about another person in the household"
+    YOUNG_CARER = "7A", "Young carer"
+    PRIVATE_FOSTERING_OVERSEAS_RETURNING = "8B", "Privately fostered: overseas child who intends to return home"
+    PRIVATE_FOSTERING_OVERSEAS_STAYING = "8C", "Privately fostered: overseas child who intends to stay in the UK"
+    PRIVATE_FOSTERING_UK_EDUCATION = "8D", "Privately fostered: UK child in an educational placement"
+    PRIVATE_FOSTERING_UK_FAMILY = "8E", "Privately fostered: UK child in an alternative family arrangement"
+    PRIVATE_FOSTERING_OTHER = "8F", "Privately fostered: other"
+    UNACCOMPANIED_ASYLUM_SEEKER = "9A", "Unaccompanied asylum-seeking child"
+    MISSING = "10A", "Going or being missing"
+    CHILD_SEXUAL_EXPLOITATION = "11A", "Child sexual exploitation"
+    TRAFFICKING = "12A", "Trafficking"
+    GANGS = "13A", "Gangs"
+    SOCIALLY_UNACCEPTABLE_BEHAVIOUR = "14A", "Socially unacceptable behaviour"
+    SELF_HARM = "15A", "Self-harm"
+    NEGLECT = "16A", "Neglect"
+    EMOTIONAL_ABUSE = "17A", "Emotional abuse"
+    PHYSICAL_ABUSE_CHILD_ON_CHILD = "18B", "Physical abuse: child on child"
+    PHYSICAL_ABUSE_ADULT_ON_CHILD = "18C", "Physical abuse: adult on child"
+    SEXUAL_ABUSE_CHILD_ON_CHILD = "19B", "Sexual abuse: child on child"
+    SEXUAL_ABUSE_ADULT_ON_CHILD = "19C", "Sexual abuse: adult on child"
+    OTHER = "20", "Other"
+    NO_FACTORS = "21", "No factors identified"
+    FGM = "22A", "Female genital mutilation"
+    FAITH_OR_BELIEF = "23A", "Abuse linked to faith or belief"
+    CHILD_CRIMINAL_EXPLOITATION = "24A", "Child criminal exploitation"
+
+
+def assessment_factors_problem(codes: Iterable[str], outcome_is_nfa: bool) -> str | None:
+    """Why this set of factors cannot be authorised, or None if it can.
+
+    Census rules: at least one factor; 21 ("no factors identified") only on its own and only
+    when the assessment ends in no further action.
+    """
+    given = [str(c).strip().upper() for c in codes]
+    known = {f.value for f in AssessmentFactor}
+    unknown = [c for c in given if c not in known]
+    if unknown:
+        return f"Unknown assessment factor code: {', '.join(unknown)}"
+    if len(set(given)) != len(given):
+        return "Each assessment factor can be recorded only once"
+    if not given:
+        return "Record at least one factor, or 21 'No factors identified'"
+    if AssessmentFactor.NO_FACTORS in given:
+        if len(given) > 1:
+            return "21 'No factors identified' cannot be recorded with other factors"
+        if not outcome_is_nfa:
+            return "21 'No factors identified' can only be recorded when the outcome is no further action"
+    return None
+
+
+class ClosureReason(LabelledEnum):
+    ADOPTED = "RC1", "Adopted"
+    DIED = "RC2", "Died"
+    CHILD_ARRANGEMENTS_ORDER = "RC3", "Child arrangements order"
+    SPECIAL_GUARDIANSHIP_ORDER = "RC4", "Special guardianship order"
+    TRANSFERRED_TO_ANOTHER_LA = "RC5", "Transferred to services of another local authority"
+    TRANSFERRED_TO_ADULT_SOCIAL_CARE = "RC6", "Transferred to adult social care"
+    SERVICES_CEASED = "RC7", "Services ceased for any other reason, including the child no longer in need"
+    NFA_AFTER_ASSESSMENT = "RC8", "Case closed after assessment, no further action"
+    EARLY_HELP_AFTER_ASSESSMENT = "RC9", "Case closed after assessment, referred to early help"
+
+
+class AgencyKind(LabelledEnum):
+    POLICE = "police", "Police"
+    HEALTH = "health", "Health"
+    EDUCATION = "education", "Education"
+    EARLY_HELP = "early_help", "Early help"
+    CHILDRENS_SOCIAL_CARE = "childrens_social_care", "Children's social care"
+    ADULT_SOCIAL_CARE = "adult_social_care", "Adult social care"
+    PROBATION = "probation", "Probation"
+    HOUSING = "housing", "Housing"
+    OTHER = "other", "Other"
+
+
+class DashRisk(LabelledEnum):
+    """DASH risk grade on a police domestic abuse notification; high risk also goes to MARAC."""
+
+    STANDARD = "standard", "Standard risk"
+    MEDIUM = "medium", "Medium risk"
+    HIGH = "high", "High risk (MARAC)"
+
+
+class Rag(LabelledEnum):
+    """Set at screening; sets how quickly partner agencies must return what they hold."""
+
+    RED = "red", "Red: possible significant harm, same-day response"
+    AMBER = "amber", "Amber: significant concern, not immediate"
+    GREEN = "green", "Green: wellbeing concern below the statutory threshold"
+
+
+class Consent(LabelledEnum):
+    GIVEN = "given", "Consent given"
+    REFUSED = "refused", "Consent refused"
+    NOT_SOUGHT = "not_sought", "Consent not sought (reason recorded)"
+    NOT_REQUIRED = "not_required", "Consent not required (significant harm)"
+
+
+class ContactChannel(LabelledEnum):
+    PHONE = "phone", "Phone call"
+    EMAIL = "email", "Email"
+    PORTAL = "portal", "Online portal"
+    POLICE_NOTIFICATION = "police_notification", "Police notification"
+    MARF = "marf", "Multi-agency referral form"
+    EDT_HANDOVER = "edt_handover", "Emergency duty team handover"
+
+
+class DecisionOutcome(LabelledEnum):
+    NO_FURTHER_ACTION = "no_further_action", "No further action"
+    INFORMATION_ADVICE = "information_advice", "Information, advice or signposting"
+    EARLY_HELP = "early_help", "Step down to early help"
+    ASSESSMENT = "assessment", "Child and family assessment (section 17)"
+    STRATEGY_S47 = "strategy_s47", "Strategy discussion / section 47 enquiry"
+    IMMEDIATE_PROTECTION = "immediate_protection", "Immediate protection"
+    TRANSFER = "transfer", "Transfer to another council or service"
+
+
+_REFERRAL_OUTCOMES = frozenset(
+    {DecisionOutcome.ASSESSMENT, DecisionOutcome.STRATEGY_S47, DecisionOutcome.IMMEDIATE_PROTECTION}
+)
+
+
+def outcome_creates_referral(outcome: DecisionOutcome | str) -> bool:
+    """A contact becomes a referral when children's social care will act on it."""
+    return DecisionOutcome(outcome) in _REFERRAL_OUTCOMES

@@ -1,0 +1,65 @@
+"""One answer shape per audience: JSON for /api, a page for people; never a 500 for bad input."""
+from __future__ import annotations
+
+import logging
+import uuid
+
+from flask import Flask, jsonify, render_template
+from sqlalchemy.orm.exc import StaleDataError
+from werkzeug.exceptions import HTTPException
+
+from triage.auth import is_api_request
+from triage.extensions import api, db
+from triage.services.errors import ServiceError
+
+log = logging.getLogger(__name__)
+
+
+def _json(status: int, message: str, errors: dict | None = None):
+    body = {"code": status, "status": _reason(status), "message": message}
+    if errors:
+        body["errors"] = errors
+    response = jsonify(body)
+    response.status_code = status
+    return response
+
+
+def _reason(status: int) -> str:
+    from http import HTTPStatus
+    return HTTPStatus(status).phrase
+
+
+def _page(status: int, message: str):
+    return render_template("error.html", status=status, title=_reason(status), message=message), status
+
+
+def register(app: Flask) -> None:
+    @app.errorhandler(HTTPException)
+    def http_error(exc: HTTPException):
+        if is_api_request():
+            # flask-smorest knows how to describe webargs' 422/400 field messages.
+            return api.handle_http_exception(exc)
+        return _page(exc.code or 500, exc.description or _reason(exc.code or 500))
+
+    @app.errorhandler(ServiceError)
+    def service_error(exc: ServiceError):
+        db.session.rollback()
+        if is_api_request():
+            return _json(exc.status, exc.message, exc.errors)
+        return _page(exc.status, exc.message)
+
+    @app.errorhandler(StaleDataError)
+    def stale(exc):
+        db.session.rollback()
+        message = "Someone else changed this record at the same moment; reload it and try again"
+        return _json(409, message) if is_api_request() else _page(409, message)
+
+    @app.errorhandler(Exception)
+    def unexpected(exc: Exception):
+        db.session.rollback()
+        incident = uuid.uuid4().hex[:12]
+        # The exception text can quote personal data; log its type and the incident id only.
+        log.error("unhandled %s (incident %s)", type(exc).__name__, incident,
+                  exc_info=app.config.get("LOG_TRACEBACKS", True))
+        message = f"Something went wrong on our side (incident {incident})"
+        return _json(500, message) if is_api_request() else _page(500, message)

@@ -1,0 +1,7 @@
+"""Persistence: typed models with small predicates; they never commit."""
+from triage.models.audit import AuditEvent
+from triage.models.children import Child
+from triage.models.people import ApiToken, User
+from triage.models.reference import Agency, ClosureDay, Locality, Team
+
+__all__ = ["Agency", "ApiToken", "AuditEvent", "Child", "ClosureDay", "Locality", "Team", "User"]

@@ -1,0 +1,49 @@
+"""The child record."""
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import ForeignKey, Index, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from triage.db_types import UTCDateTime
+from triage.extensions import db
+from triage.models.reference import Locality
+
+
+class Child(db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    council_child_id: Mapped[str | None] = mapped_column(String(20), unique=True)
+    first_name: Mapped[str] = mapped_column(String(100))
+    last_name: Mapped[str] = mapped_column(String(100))
+    other_names: Mapped[str | None] = mapped_column(String(200))
+    date_of_birth: Mapped[date | None]
+    expected_date_of_birth: Mapped[date | None]  # an unborn child
+    sex: Mapped[str] = mapped_column(String(12))  # female / male / unknown / not_stated
+    ethnicity: Mapped[str | None] = mapped_column(String(80))
+    address_line_1: Mapped[str | None] = mapped_column(String(200))
+    address_line_2: Mapped[str | None] = mapped_column(String(200))
+    town: Mapped[str | None] = mapped_column(String(100))
+    postcode: Mapped[str | None] = mapped_column(String(10))
+    locality_id: Mapped[int | None] = mapped_column(ForeignKey("locality.id"))
+    nhs_number: Mapped[str | None] = mapped_column(String(10), unique=True)
+    upn: Mapped[str | None] = mapped_column(String(13))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    version: Mapped[int] = mapped_column(default=1)
+
+    locality: Mapped[Locality | None] = relationship()
+
+    __mapper_args__ = {"version_id_col": version}
+    __table_args__ = (
+        Index("ix_child_names_dob", "last_name", "first_name", "date_of_birth"),
+        Index("ix_child_dob", "date_of_birth"),
+    )
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}"
+
+    @property
+    def is_unborn(self) -> bool:
+        return self.date_of_birth is None and self.expected_date_of_birth is not None

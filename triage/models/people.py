@@ -1,0 +1,67 @@
+"""People who sign in, and the bearer tokens partner systems use."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask_login import UserMixin
+from sqlalchemy import ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from triage.db_types import UTCDateTime
+from triage.extensions import db
+from triage.models.reference import Agency, Team
+
+
+class User(UserMixin, db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(80), unique=True)
+    display_name: Mapped[str] = mapped_column(String(120))
+    email: Mapped[str | None] = mapped_column(String(254))
+    password_hash: Mapped[str] = mapped_column(String(256))
+    role: Mapped[str] = mapped_column(String(20))  # domain.roles.Role
+    agency_id: Mapped[int | None] = mapped_column(ForeignKey("agency.id"))
+    team_id: Mapped[int | None] = mapped_column(ForeignKey("team.id"))
+    manager_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    active: Mapped[bool] = mapped_column(default=True)
+    failed_logins: Mapped[int] = mapped_column(default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    version: Mapped[int] = mapped_column(default=1)
+
+    agency: Mapped[Agency | None] = relationship()
+    team: Mapped[Team | None] = relationship()
+
+    __mapper_args__ = {"version_id_col": version}
+
+    # Flask-Login: a deactivated account cannot sign in or keep a session.
+    @property
+    def is_active(self) -> bool:  # type: ignore[override]
+        return self.active
+
+    def get_id(self) -> str:
+        return f"user:{self.id}"
+
+    @property
+    def principal_label(self) -> str:
+        return self.username
+
+
+class ApiToken(db.Model):
+    """A revocable bearer token for a partner system, tied to a role and an agency.
+
+    Only a SHA-256 of the token is stored: tokens are long random strings, so a slow
+    password hash would add nothing but latency to every API call.
+    """
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    role: Mapped[str] = mapped_column(String(20))
+    agency_id: Mapped[int | None] = mapped_column(ForeignKey("agency.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    agency: Mapped[Agency | None] = relationship()

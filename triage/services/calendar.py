@@ -1,0 +1,63 @@
+"""Builds the working-day calendar from bank holiday data and the council's closure days."""
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import holidays
+from sqlalchemy import select
+
+from triage.domain.calendar import WorkingDayCalendar
+from triage.extensions import db
+from triage.models import ClosureDay
+from triage.services.actor import Actor
+from triage.domain.roles import Role
+from triage.services.errors import Conflict, Forbidden, Invalid, NotFound
+
+# Wide enough for historic imports and long-running clocks; the holidays package is cheap.
+HOLIDAY_YEARS = range(2000, 2046)
+
+
+def bank_holidays() -> list[date]:
+    # subdiv="ENG": without it Easter Monday and the August holiday silently go missing.
+    return list(holidays.UK(subdiv="ENG", years=HOLIDAY_YEARS).keys())
+
+
+_BANK_HOLIDAYS = None
+
+
+def working_day_calendar() -> WorkingDayCalendar:
+    global _BANK_HOLIDAYS
+    if _BANK_HOLIDAYS is None:
+        _BANK_HOLIDAYS = bank_holidays()
+    closures = db.session.scalars(select(ClosureDay.day)).all()
+    return WorkingDayCalendar(bank_holidays=_BANK_HOLIDAYS, closure_days=closures)
+
+
+def list_closure_days() -> list[ClosureDay]:
+    return list(db.session.scalars(select(ClosureDay).order_by(ClosureDay.day)))
+
+
+def add_closure_day(actor: Actor, now: datetime, day: date, reason: str) -> ClosureDay:
+    if not actor.has_role(Role.ADMIN):
+        raise Forbidden("Only administrators can change closure days")
+    reason = (reason or "").strip()
+    if not reason:
+        raise Invalid("Give a reason for the closure", {"reason": ["Enter why the council is closed"]})
+    if day.weekday() >= 5:
+        raise Invalid("Weekends are never working days", {"day": ["Choose a weekday"]})
+    if db.session.scalar(select(ClosureDay).where(ClosureDay.day == day)):
+        raise Conflict(f"{day.isoformat()} is already a closure day")
+    closure = ClosureDay(day=day, reason=reason, created_at=now, created_by_id=actor.user_id)
+    db.session.add(closure)
+    db.session.commit()
+    return closure
+
+
+def remove_closure_day(actor: Actor, day: date) -> None:
+    if not actor.has_role(Role.ADMIN):
+        raise Forbidden("Only administrators can change closure days")
+    closure = db.session.scalar(select(ClosureDay).where(ClosureDay.day == day))
+    if closure is None:
+        raise NotFound(f"{day.isoformat()} is not a closure day")
+    db.session.delete(closure)
+    db.session.commit()

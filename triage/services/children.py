@@ -1,0 +1,217 @@
+"""Finding, reading, creating and correcting child records; every read and write is audited."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm.exc import StaleDataError
+
+from triage.clock import local_date
+from triage.domain.identifiers import normalise_nhs_number, normalise_upn, nhs_number_problem, upn_problem
+from triage.domain.roles import Role
+from triage.extensions import db
+from triage.models import Child, Locality
+from triage.services import audit
+from triage.services.actor import Actor
+from triage.services.errors import Conflict, Forbidden, Invalid, NotFound
+from triage.services.paging import Page, paginate
+
+# Partners see children only through what was asked of their agency (contacts, meetings);
+# performance officers and administrators work from aggregates and settings.
+CHILD_RECORD_ROLES = (Role.ERA, Role.PRACTITIONER, Role.MANAGER)
+SEXES = ("female", "male", "unknown", "not_stated")
+EDITABLE = ("first_name", "last_name", "other_names", "date_of_birth", "expected_date_of_birth",
+            "sex", "ethnicity", "address_line_1", "address_line_2", "town", "postcode",
+            "locality_id", "nhs_number", "upn", "council_child_id")
+
+
+class PossibleDuplicate(Conflict):
+    """The new child looks like one already recorded; the caller may confirm it is different."""
+
+    def __init__(self, candidates: list[Child]):
+        super().__init__(
+            "This child may already be recorded: check the existing record before creating a new one",
+            {"child": [f"Possible match: record {c.id}" for c in candidates]},
+        )
+        self.candidates = candidates
+
+
+def _require(actor: Actor) -> None:
+    if not actor.has_role(*CHILD_RECORD_ROLES):
+        raise Forbidden("Your role cannot open child records")
+
+
+def _clean(fields: dict, today: date) -> dict:
+    """Normalise and check a child's fields; raise Invalid naming every field at fault."""
+    errors: dict[str, list[str]] = {}
+    data = {k: (v.strip() if isinstance(v, str) else v) for k, v in fields.items() if k in EDITABLE}
+    for key in ("other_names", "ethnicity", "address_line_1", "address_line_2", "town",
+                "postcode", "nhs_number", "upn", "council_child_id"):
+        if key in data and data[key] == "":
+            data[key] = None
+    for key in ("first_name", "last_name"):
+        if key in data and not data[key]:
+            errors[key] = ["Enter the child's " + key.replace("_", " ")]
+    if "sex" in data and data["sex"] not in SEXES:
+        errors["sex"] = [f"Sex must be one of: {', '.join(SEXES)}"]
+    if data.get("date_of_birth") and data["date_of_birth"] > today:
+        errors["date_of_birth"] = ["Date of birth must be today or in the past; "
+                                   "for an unborn child give the expected date of birth"]
+    if data.get("nhs_number"):
+        problem = nhs_number_problem(data["nhs_number"])
+        if problem:
+            errors["nhs_number"] = [problem]
+        else:
+            data["nhs_number"] = normalise_nhs_number(data["nhs_number"])
+    if data.get("upn"):
+        problem = upn_problem(data["upn"])
+        if problem:
+            errors["upn"] = [problem]
+        else:
+            data["upn"] = normalise_upn(data["upn"])
+    if data.get("postcode"):
+        data["postcode"] = " ".join(data["postcode"].upper().split())
+    if data.get("locality_id") is not None and db.session.get(Locality, data["locality_id"]) is None:
+        errors["locality_id"] = ["Unknown locality"]
+    if errors:
+        raise Invalid("The child's details need correcting", errors)
+    return data
+
+
+def possible_duplicates(nhs_number: str | None, first_name: str, last_name: str,
+                        date_of_birth: date | None, exclude_id: int | None = None) -> list[Child]:
+    same_person = [
+        func.lower(Child.first_name) == first_name.lower(),
+        func.lower(Child.last_name) == last_name.lower(),
+    ]
+    conditions = []
+    if nhs_number:
+        conditions.append(Child.nhs_number == nhs_number)
+    if date_of_birth:
+        conditions.append(Child.date_of_birth == date_of_birth)
+        conditions[-1] = conditions[-1] & same_person[0] & same_person[1]
+    if not conditions:
+        return []
+    query = select(Child).where(or_(*conditions)).order_by(Child.id).limit(10)
+    if exclude_id:
+        query = query.where(Child.id != exclude_id)
+    return list(db.session.scalars(query))
+
+
+def create_child(actor: Actor, now: datetime, fields: dict, confirmed_new: bool = False) -> Child:
+    _require(actor)
+    data = _clean(fields, local_date(now))
+    missing = {k: ["This field is required"] for k in ("first_name", "last_name", "sex") if k not in data}
+    if not data.get("date_of_birth") and not data.get("expected_date_of_birth"):
+        missing["date_of_birth"] = ["Enter a date of birth, or an expected date of birth for an unborn child"]
+    if missing:
+        raise Invalid("The child's details need correcting", missing)
+    candidates = possible_duplicates(data.get("nhs_number"), data["first_name"], data["last_name"],
+                                     data.get("date_of_birth"))
+    same_nhs = [c for c in candidates if data.get("nhs_number") and c.nhs_number == data["nhs_number"]]
+    if same_nhs or (candidates and not confirmed_new):
+        # The same NHS number is the same child, whatever the caller says.
+        raise PossibleDuplicate(same_nhs or candidates)
+    _check_council_id_free(data.get("council_child_id"), None)
+    child = Child(created_at=now, updated_at=now, **data)
+    db.session.add(child)
+    db.session.flush()
+    if not child.council_child_id:
+        child.council_child_id = f"T{child.id:07d}"
+    audit.record(actor, now, "create", "child", child.id, child_id=child.id)
+    db.session.commit()
+    return child
+
+
+def _check_council_id_free(council_child_id: str | None, exclude_id: int | None) -> None:
+    if not council_child_id:
+        return
+    query = select(Child.id).where(Child.council_child_id == council_child_id)
+    if exclude_id:
+        query = query.where(Child.id != exclude_id)
+    if db.session.scalar(query):
+        raise Conflict(f"Another child already has the id {council_child_id}",
+                       {"council_child_id": ["This id belongs to another child"]})
+
+
+def get_child(actor: Actor, now: datetime, child_id: int) -> Child:
+    _require(actor)
+    child = db.session.get(Child, child_id)
+    if child is None:
+        raise NotFound(f"No child record {child_id}")
+    audit.record(actor, now, "read", "child", child.id, child_id=child.id)
+    db.session.commit()
+    return child
+
+
+def update_child(actor: Actor, now: datetime, child_id: int, fields: dict, version: int) -> Child:
+    """Optimistic locking: the caller says which version it edited; a newer one wins visibly."""
+    _require(actor)
+    child = db.session.get(Child, child_id)
+    if child is None:
+        raise NotFound(f"No child record {child_id}")
+    if child.version != version:
+        raise Conflict(f"Someone else changed this record (now version {child.version}, "
+                       f"you edited version {version}); reload it and make your change again")
+    data = _clean(fields, local_date(now))
+    if "nhs_number" in data and data["nhs_number"] and data["nhs_number"] != child.nhs_number:
+        if possible_duplicates(data["nhs_number"], "", "", None, exclude_id=child.id):
+            raise Conflict("Another child already has this NHS number",
+                           {"nhs_number": ["This NHS number belongs to another child"]})
+    _check_council_id_free(data.get("council_child_id"), child.id)
+    for key, value in data.items():
+        setattr(child, key, value)
+    if not child.date_of_birth and not child.expected_date_of_birth:
+        db.session.rollback()
+        raise Invalid("The child's details need correcting",
+                      {"date_of_birth": ["Enter a date of birth, or an expected date of birth"]})
+    child.updated_at = now
+    audit.record(actor, now, "update", "child", child.id, child_id=child.id,
+                 detail="changed: " + ", ".join(sorted(data)))
+    try:
+        db.session.commit()
+    except StaleDataError:
+        db.session.rollback()
+        raise Conflict("Someone else changed this record at the same moment; reload it") from None
+    return child
+
+
+@dataclass(frozen=True)
+class ChildSearch:
+    name: str | None = None
+    date_of_birth: date | None = None
+    nhs_number: str | None = None
+    council_child_id: str | None = None
+
+
+def search_children(actor: Actor, now: datetime, criteria: ChildSearch, page: int = 1,
+                    per_page: int = 25) -> Page[Child]:
+    _require(actor)
+    query = select(Child)
+    used = []
+    if criteria.name:
+        for word in criteria.name.split():
+            pattern = f"%{word.lower()}%"
+            query = query.where(or_(func.lower(Child.first_name).like(pattern),
+                                    func.lower(Child.last_name).like(pattern),
+                                    func.lower(func.coalesce(Child.other_names, "")).like(pattern)))
+        used.append("name")
+    if criteria.date_of_birth:
+        query = query.where(Child.date_of_birth == criteria.date_of_birth)
+        used.append("date of birth")
+    if criteria.nhs_number:
+        query = query.where(Child.nhs_number == normalise_nhs_number(criteria.nhs_number))
+        used.append("NHS number")
+    if criteria.council_child_id:
+        query = query.where(Child.council_child_id == criteria.council_child_id.strip().upper())
+        used.append("child id")
+    if not used:
+        raise Invalid("Search by name, date of birth, NHS number or child id",
+                      {"name": ["Enter at least one thing to search by"]})
+    result = paginate(query.order_by(Child.last_name, Child.first_name, Child.id), page, per_page)
+    # The search terms are personal data: the trail records what kind of search, and who came back.
+    audit.record(actor, now, "search", "child", None,
+                 detail=f"by {', '.join(used)}; {result.total} found")
+    db.session.commit()
+    return result

@@ -1,0 +1,38 @@
+"""Reference data every deployment needs: the agencies that share information at the Front Door."""
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from triage.domain.codes import AgencyKind
+from triage.extensions import db
+from triage.models import Agency, Locality, Team
+
+
+def ensure_agencies() -> list[Agency]:
+    """One agency per kind, created if missing; safe to run any number of times."""
+    existing = {a.code: a for a in db.session.scalars(select(Agency))}
+    for kind in AgencyKind:
+        if kind.value not in existing:
+            agency = Agency(code=kind.value, name=kind.label, kind=kind.value)
+            db.session.add(agency)
+            existing[kind.value] = agency
+    db.session.commit()
+    return list(existing.values())
+
+
+def ensure_locality(name: str) -> Locality:
+    locality = db.session.scalar(select(Locality).where(Locality.name == name))
+    if locality is None:
+        locality = Locality(name=name)
+        db.session.add(locality)
+        db.session.commit()
+    return locality
+
+
+def ensure_team(name: str, locality: Locality | None = None) -> Team:
+    team = db.session.scalar(select(Team).where(Team.name == name))
+    if team is None:
+        team = Team(name=name, locality_id=locality.id if locality else None)
+        db.session.add(team)
+        db.session.commit()
+    return team

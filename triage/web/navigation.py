@@ -1,0 +1,42 @@
+"""The menu: what each role can reach. Entries appear once their page exists."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import current_app, url_for
+
+from triage.domain.roles import Role
+
+R = Role
+
+
+@dataclass(frozen=True)
+class Entry:
+    text: str
+    endpoint: str
+    roles: tuple[Role, ...]
+
+
+MENU = [
+    Entry("Home", "web.home.index", tuple(Role)),
+    Entry("Log a contact", "web.contacts.new", (R.ERA, R.PRACTITIONER, R.MANAGER)),
+    Entry("Queue", "web.contacts.queue", (R.ERA, R.PRACTITIONER, R.MANAGER)),
+    Entry("Information requests", "web.requests.inbox", (R.PARTNER, R.PRACTITIONER, R.MANAGER)),
+    Entry("Triage meetings", "web.meetings.index", (R.PRACTITIONER, R.MANAGER, R.PARTNER)),
+    Entry("Cases", "web.cases.index", (R.PRACTITIONER, R.MANAGER)),
+    Entry("Due and breached", "web.cases.oversight", (R.MANAGER,)),
+    Entry("Morning report", "web.reports.morning", (R.MANAGER, R.PERFORMANCE)),
+    Entry("Notifications", "web.notifications.index", (R.PRACTITIONER, R.MANAGER)),
+    Entry("Find a child", "web.children.search", (R.ERA, R.PRACTITIONER, R.MANAGER)),
+    Entry("Closure days", "web.admin.closure_days", (R.ADMIN,)),
+    Entry("Users", "web.admin.users", (R.ADMIN,)),
+    Entry("API documentation", "api-docs.openapi_swagger_ui", tuple(Role)),
+]
+
+
+def items_for(role: Role | None) -> list[dict]:
+    if role is None:
+        return []
+    views = current_app.view_functions
+    return [{"text": e.text, "href": url_for(e.endpoint)} for e in MENU
+            if role in e.roles and e.endpoint in views]
