@@ -10,6 +10,7 @@ import shutil
 from datetime import datetime, timezone
 
 import pytest
+from flask.testing import FlaskClient
 from sqlalchemy import text
 
 from tests.support.postgres import PostgresUnavailable, create_database, throwaway_cluster
@@ -104,9 +105,26 @@ def _reset(app, backend: str) -> None:
                                   + " RESTART IDENTITY CASCADE"))
 
 
+class FreshContextClient(FlaskClient):
+    """Runs each request in its own app context, as production does.
+
+    The `app` fixture keeps an app context open so tests can call services; without this,
+    requests would share its `g` (Flask-Login's cached user, the CSRF token) and its session.
+    """
+
+    def open(self, *args, **kwargs):
+        from triage.extensions import db
+
+        with self.application.app_context():
+            response = super().open(*args, **kwargs)
+        db.session.expire_all()  # the test's own session must see what the request wrote
+        return response
+
+
 @pytest.fixture
 def app(request, backend):
     app = request.getfixturevalue(f"_{backend}_app")
+    app.test_client_class = FreshContextClient
     _reset(app, backend)
     with app.app_context():
         from triage.services.reference import ensure_agencies

@@ -73,8 +73,11 @@ def _load_from_bearer(req):
     return TokenPrincipal(token)
 
 
+HUMAN_API_PAGES = ("/api/v1/docs",)  # the interactive docs are a page for people
+
+
 def is_api_request() -> bool:
-    return request.path.startswith("/api/")
+    return request.path.startswith("/api/") and not request.path.startswith(HUMAN_API_PAGES)
 
 
 @login_manager.unauthorized_handler

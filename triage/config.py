@@ -42,9 +42,7 @@ class Defaults:
     OPENAPI_URL_PREFIX = "/api/v1"
     OPENAPI_JSON_PATH = "openapi.json"
     OPENAPI_SWAGGER_UI_PATH = "/docs"
-    OPENAPI_SWAGGER_UI_URL = "https://cdn.jsdelivr.net/npm/swagger-ui-dist/"
-    OPENAPI_REDOC_PATH = "/redoc"
-    OPENAPI_REDOC_URL = "https://cdn.jsdelivr.net/npm/redoc/bundles/redoc.standalone.js"
+    OPENAPI_SWAGGER_UI_URL = "/vendor/swagger-ui/"  # swagger-ui-dist from npm, served locally
     API_SPEC_OPTIONS = {
         "components": {
             "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer"}}

@@ -192,7 +192,8 @@ def test_the_default_warning_for_decisions_is_four_hours():
 
 def test_reading_a_clock_gives_the_time_remaining_while_it_runs():
     reading = read_clock(DUE, DUE - timedelta(hours=2), None, FOUR_HOURS)
-    assert (reading.state, reading.due_at, reading.remaining) == (ClockState.DUE_SOON, DUE, timedelta(hours=2))
+    assert reading.state is ClockState.DUE_SOON
+    assert (reading.due_at, reading.remaining) == (DUE, timedelta(hours=2))
     assert read_clock(DUE, DUE, DUE - timedelta(hours=1), FOUR_HOURS).remaining is None
 
 
@@ -219,7 +220,8 @@ def test_an_assessment_clock_breaches_the_day_after_its_due_date_even_at_a_weeke
 
 def test_an_assessment_authorised_on_its_due_date_is_met_and_the_day_after_is_breached():
     assert date_clock_state(ASSESSMENT_DUE, date(2026, 7, 10), ASSESSMENT_DUE, 5, CALENDAR) is ClockState.MET
-    assert date_clock_state(ASSESSMENT_DUE, date(2026, 7, 10), date(2026, 6, 29), 5, CALENDAR) is ClockState.BREACHED
+    late = date(2026, 6, 29)
+    assert date_clock_state(ASSESSMENT_DUE, date(2026, 7, 10), late, 5, CALENDAR) is ClockState.BREACHED
 
 
 def test_working_days_left_counts_down_to_zero_on_the_due_date():

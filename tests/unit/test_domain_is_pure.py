@@ -10,7 +10,9 @@ from pathlib import Path
 import pytest
 
 DOMAIN = Path(__file__).resolve().parents[2] / "triage" / "domain"
-BLOCKED = ("flask", "sqlalchemy", "flask_sqlalchemy", "marshmallow", "apscheduler", "flask_smorest", "holidays")
+BLOCKED = (
+    "flask", "sqlalchemy", "flask_sqlalchemy", "marshmallow", "apscheduler", "flask_smorest", "holidays",
+)
 
 IMPORT_EVERY_DOMAIN_MODULE_WITH_FRAMEWORKS_BLOCKED = textwrap.dedent(
     """

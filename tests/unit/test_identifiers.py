@@ -28,7 +28,9 @@ def reference_nhs_valid(number: str) -> bool:
 
 # --- NHS number ----------------------------------------------------------------------------
 
-@pytest.mark.parametrize("number", ["9434765919", "4010232137", "943 476 5919", "943-476-5919", " 4010232137 "])
+@pytest.mark.parametrize(
+    "number", ["9434765919", "4010232137", "943 476 5919", "943-476-5919", " 4010232137 "]
+)
 def test_published_example_nhs_numbers_are_valid(number):
     assert nhs_number_is_valid(number)
     assert nhs_number_problem(number) is None

@@ -85,10 +85,16 @@ class AssessmentFactor(LabelledEnum):
     LEARNING_DISABILITY_OTHER = "5C", "Learning disability: concerns about another person in the household"
     PHYSICAL_DISABILITY_CHILD = "6A", "Physical disability or illness: concerns about the child"
     PHYSICAL_DISABILITY_PARENT = "6B", "Physical disability or illness: concerns about the parent or carer"
-    PHYSICAL_DISABILITY_OTHER = "6C", "Physical disability or illness: concerns about another person in the household"
+    PHYSICAL_DISABILITY_OTHER = (
+        "6C", "Physical disability or illness: concerns about another person in the household"
+    )
     YOUNG_CARER = "7A", "Young carer"
-    PRIVATE_FOSTERING_OVERSEAS_RETURNING = "8B", "Privately fostered: overseas child who intends to return home"
-    PRIVATE_FOSTERING_OVERSEAS_STAYING = "8C", "Privately fostered: overseas child who intends to stay in the UK"
+    PRIVATE_FOSTERING_OVERSEAS_RETURNING = (
+        "8B", "Privately fostered: overseas child who intends to return home"
+    )
+    PRIVATE_FOSTERING_OVERSEAS_STAYING = (
+        "8C", "Privately fostered: overseas child who intends to stay in the UK"
+    )
     PRIVATE_FOSTERING_UK_EDUCATION = "8D", "Privately fostered: UK child in an educational placement"
     PRIVATE_FOSTERING_UK_FAMILY = "8E", "Privately fostered: UK child in an alternative family arrangement"
     PRIVATE_FOSTERING_OTHER = "8F", "Privately fostered: other"

@@ -23,3 +23,9 @@ def govuk(filename: str):
     if not (directory / "assets").is_dir():
         abort(404, description="GOV.UK Frontend is not installed: run `make install`")
     return send_from_directory(directory / "assets", filename, max_age=86400)
+
+
+@bp.get("/vendor/swagger-ui/<path:filename>")
+def swagger_ui(filename: str):
+    """Swagger UI for the interactive API docs, from npm rather than a CDN."""
+    return send_from_directory(ROOT / "swagger-ui-dist", filename, max_age=3600)

@@ -1,0 +1,106 @@
+"""Who may reach what: sign-in everywhere but login and /healthz, and each role checked."""
+import pytest
+
+from triage.models import AuditEvent
+
+
+def test_health_needs_no_sign_in_and_reports_the_database(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json == {"status": "ok", "database": "ok"}
+
+
+@pytest.mark.parametrize("path", [
+    "/api/v1/me", "/api/v1/children?name=ab", "/api/v1/children/1", "/api/v1/openapi.json",
+    "/api/v1/reference/agencies", "/api/v1/reference/closure-days", "/api/v1/audit/children/1",
+])
+def test_the_api_answers_401_without_credentials(client, path):
+    response = client.get(path)
+    assert response.status_code == 401
+    assert response.headers["WWW-Authenticate"].startswith("Bearer")
+    assert "Authorization" in response.json["message"]
+
+
+@pytest.mark.parametrize("path", ["/", "/api/v1/docs"])
+def test_pages_redirect_to_sign_in_without_a_session(client, path):
+    response = client.get(path)
+    assert response.status_code == 302
+    assert response.headers["Location"].startswith("/login")
+
+
+def test_a_wrong_or_revoked_token_is_not_accepted(app, api_as, now):
+    from triage.models import ApiToken
+    from triage.services import people
+
+    assert api_as("era").get("/api/v1/me").status_code == 200
+    stranger = type(api_as("era"))(app, "tri_not-a-real-token")
+    assert stranger.get("/api/v1/me").status_code == 401
+    client = api_as("manager")
+    token = app.extensions["sqlalchemy"].session.scalars(
+        __import__("sqlalchemy").select(ApiToken).where(ApiToken.role == "manager")).one()
+    people.revoke_token(now, token.id)
+    assert client.get("/api/v1/me").status_code == 401
+
+
+@pytest.mark.parametrize("role, expected", [
+    ("era", 422), ("practitioner", 422), ("manager", 422),  # allowed in; no criteria given
+    ("partner", 403), ("performance", 403), ("admin", 403),
+])
+def test_only_front_door_staff_can_search_child_records(api_as, role, expected):
+    assert api_as(role).get("/api/v1/children").status_code == expected
+
+
+@pytest.mark.parametrize("role, expected", [("manager", 200), ("admin", 200),
+                                            ("practitioner", 403), ("partner", 403), ("era", 403)])
+def test_only_managers_and_administrators_read_the_audit_trail(api_as, role, expected):
+    assert api_as(role).get("/api/v1/audit/children/1").status_code == expected
+    assert api_as(role).get("/api/v1/audit/users/1").status_code == expected
+
+
+@pytest.mark.parametrize("role, expected", [("admin", 201), ("manager", 403), ("era", 403)])
+def test_only_administrators_add_closure_days(api_as, role, expected):
+    response = api_as(role).post("/api/v1/reference/closure-days",
+                                 json={"day": "2026-12-24", "reason": "Council closure"})
+    assert response.status_code == expected
+
+
+def test_an_administrator_removes_a_closure_day_and_an_unknown_day_is_404(api_as):
+    admin = api_as("admin")
+    admin.post("/api/v1/reference/closure-days", json={"day": "2026-12-29", "reason": "Closure"})
+    assert admin.delete("/api/v1/reference/closure-days/2026-12-29").status_code == 204
+    assert admin.delete("/api/v1/reference/closure-days/2026-12-29").status_code == 404
+    assert admin.delete("/api/v1/reference/closure-days/2026-02-31").status_code == 404
+    assert admin.get("/api/v1/reference/closure-days").json == []
+
+
+def test_a_page_session_calling_the_api_must_send_the_csrf_token(app, client, login, make_user):
+    from tests.conftest import csrf_token_from
+
+    login(make_user("era"))
+    body = {"first_name": "Ada", "last_name": "Stone", "sex": "female", "date_of_birth": "2019-04-01"}
+    refused = client.post("/api/v1/children", json=body)
+    assert refused.status_code == 400
+    token = csrf_token_from(client.get("/").get_data(as_text=True))
+    accepted = client.post("/api/v1/children", json=body, headers={"X-CSRFToken": token})
+    assert accepted.status_code == 201
+
+
+def test_reading_a_child_through_the_api_leaves_an_audit_row(app, api_as, make_user, actor_for, now):
+    from triage.extensions import db
+    from triage.services import children
+
+    child = children.create_child(actor_for(make_user("era")), now, {
+        "first_name": "Sam", "last_name": "Kerr", "sex": "male", "date_of_birth": now.date()})
+    before = db.session.query(AuditEvent).filter_by(action="read").count()
+    response = api_as("practitioner").get(f"/api/v1/children/{child.id}")
+    assert response.status_code == 200 and response.json["last_name"] == "Kerr"
+    event = db.session.query(AuditEvent).filter_by(action="read").one()
+    assert before == 0
+    assert (event.entity, event.child_id, event.channel, event.role) == ("child", child.id, "api", "practitioner")
+    assert event.token_id is not None and event.actor == "token:practitioner system"
+
+
+def test_the_openapi_description_is_served_to_signed_in_callers(api_as):
+    spec = api_as("era").get("/api/v1/openapi.json").json
+    assert spec["info"]["title"] == "Front Door triage API"
+    assert "/api/v1/children" in spec["paths"]
