@@ -101,6 +101,31 @@ def possible_duplicates(nhs_number: str | None, first_name: str, last_name: str,
 
 def create_child(actor: Actor, now: datetime, fields: dict, confirmed_new: bool = False) -> Child:
     _require(actor)
+    child = _insert_child(actor, now, fields, confirmed_new)
+    db.session.commit()
+    return child
+
+
+def create_child_for_contact(actor: Actor, now: datetime, fields: dict,
+                             confirmed_new: bool = False) -> Child:
+    """A child named in a new contact, added to the contact's transaction (not committed).
+
+    Staff get the lookalike warning. Partner systems cannot see child records, so their
+    children are linked by NHS number when it matches, and otherwise recorded as new for the
+    practitioner screening the contact to match.
+    """
+    if actor.role is not Role.PARTNER:
+        _require(actor)
+        return _insert_child(actor, now, fields, confirmed_new)
+    data = _clean(fields, local_date(now))
+    if data.get("nhs_number"):
+        same = db.session.scalar(select(Child).where(Child.nhs_number == data["nhs_number"]))
+        if same is not None:
+            return same
+    return _insert_child(actor, now, fields, confirmed_new=True)
+
+
+def _insert_child(actor: Actor, now: datetime, fields: dict, confirmed_new: bool) -> Child:
     data = _clean(fields, local_date(now))
     missing = {k: ["This field is required"] for k in ("first_name", "last_name", "sex") if k not in data}
     if not data.get("date_of_birth") and not data.get("expected_date_of_birth"):
@@ -120,7 +145,6 @@ def create_child(actor: Actor, now: datetime, fields: dict, confirmed_new: bool 
     if not child.council_child_id:
         child.council_child_id = f"T{child.id:07d}"
     audit.record(actor, now, "create", "child", child.id, child_id=child.id)
-    db.session.commit()
     return child
 
 

@@ -1,0 +1,110 @@
+from flask import jsonify, request
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from triage.auth import current_actor, roles_required
+from triage.clock import utcnow
+from triage.domain.roles import Role
+from triage.schemas import contacts as s
+from triage.services import contacts, information_requests as requests_service
+
+blp = Blueprint("contacts", __name__, url_prefix="/api/v1/contacts",
+                description="Contacts from intake to decision. Every read and write is audited.")
+
+STAFF = contacts.STAFF
+SCREENERS = contacts.SCREENERS
+
+
+@blp.route("")
+class Contacts(MethodView):
+    decorators = [roles_required(*contacts.INTAKE)]
+
+    @blp.arguments(s.ContactCreateSchema)
+    @blp.response(201, s.ContactReceiptSchema)
+    @blp.alt_response(200, schema=s.ContactReceiptSchema,
+                      description="A retry (same Idempotency-Key or partner_reference): the original contact")
+    @blp.doc(parameters=[{"in": "header", "name": "Idempotency-Key", "schema": {"type": "string"},
+                          "description": "Retrying with the same key returns the first result"}])
+    def post(self, data):
+        """Record a contact (page users and partner systems such as police notification feeds)"""
+        key = (request.headers.get("Idempotency-Key") or "").strip() or None
+        contact, created = contacts.record_contact(current_actor(), utcnow(), data, idempotency_key=key)
+        return contact, 201 if created else 200
+
+
+@blp.route("/<int:contact_id>")
+class ContactResource(MethodView):
+    decorators = [roles_required(*STAFF, Role.PARTNER)]
+
+    @blp.response(200, s.ContactSchema)
+    @blp.alt_response(200, schema=s.PartnerContactSchema, description="What a partner agency sees")
+    def get(self, contact_id):
+        """Read a contact (partners: only contacts that asked something of their agency)"""
+        actor = current_actor()
+        if actor.role is Role.PARTNER:
+            contact = requests_service.contact_for_partner(actor, utcnow(), contact_id)
+            return jsonify(s.PartnerContactSchema().dump(contact))  # a Response skips ContactSchema
+        return contacts.get_contact(actor, utcnow(), contact_id)
+
+
+def _action(path, schema, roles, call, doc):
+    """One POST endpoint per step: load the body, call the service, return the contact."""
+
+    @blp.route(f"/<int:contact_id>/{path}", endpoint=path.replace("-", "_"))
+    class Step(MethodView):
+        decorators = [roles_required(*roles)]
+
+        @blp.arguments(schema)
+        @blp.response(200, s.ContactSchema)
+        def post(self, data, contact_id):
+            return call(current_actor(), utcnow(), contact_id, data)
+
+    Step.post.__doc__ = doc
+    return Step
+
+
+_action("screening", s.VersionSchema, SCREENERS,
+        lambda a, n, cid, d: contacts.start_screening(a, n, cid, d["version"]),
+        "Start screening the contact")
+_action("rag", s.RagSchema, SCREENERS,
+        lambda a, n, cid, d: contacts.set_rag(a, n, cid, d["rag"], d["reason"], d["version"]),
+        "Set or change the RAG rating, with a reason (every change is kept)")
+_action("put-forward", s.PutForwardSchema, SCREENERS,
+        lambda a, n, cid, d: contacts.put_forward(a, n, cid, d["put_forward"], d["version"]),
+        "Put the contact forward to the next multi-agency triage meeting")
+_action("recommendation", s.RecommendationSchema, SCREENERS,
+        lambda a, n, cid, d: contacts.recommend(a, n, cid, d["outcome"], d["rationale"], d["version"]),
+        "Recommend an outcome to the manager")
+_action("decision", s.DecisionSchema, (Role.MANAGER,),
+        lambda a, n, cid, d: contacts.record_decision(a, n, cid, d["decisions"], d.get("delay_reason"),
+                                                      d["version"]),
+        "Decide (Front Door managers): an outcome and rationale for every child")
+_action("acknowledgement", s.VersionSchema, STAFF,
+        lambda a, n, cid, d: contacts.acknowledge(a, n, cid, d["version"]),
+        "Record that the referrer was acknowledged")
+_action("feedback", s.FeedbackSchema, STAFF,
+        lambda a, n, cid, d: contacts.record_feedback(a, n, cid, d["note"], d["version"]),
+        "Record that the outcome was fed back to the referrer")
+
+
+@blp.route("/<int:contact_id>/information-requests")
+class ContactRequests(MethodView):
+    decorators = [roles_required(*SCREENERS)]
+
+    @blp.arguments(s.RequestInformationSchema)
+    @blp.response(201, s.RequestSummarySchema(many=True))
+    def post(self, data, contact_id):
+        """Ask partner agencies what they hold (needs a RAG rating, and consent where required)"""
+        return requests_service.request_information(current_actor(), utcnow(), contact_id,
+                                                    data["agencies"], data["question"], data["version"])
+
+
+@blp.route("/<int:contact_id>/referrals")
+class ContactReferrals(MethodView):
+    decorators = [roles_required(*STAFF)]
+
+    @blp.response(200, s.ReferralSchema(many=True))
+    def get(self, contact_id):
+        """Referrals the decision created"""
+        from triage.services.referrals import referrals_for_contact
+        return referrals_for_contact(current_actor(), utcnow(), contact_id)

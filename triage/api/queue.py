@@ -1,0 +1,27 @@
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from triage.auth import current_actor, roles_required
+from triage.clock import utcnow
+from triage.schemas.contacts import QueueArgs, QueueItemSchema
+from triage.services import queue
+from triage.services.contacts import STAFF
+
+blp = Blueprint("queue", __name__, url_prefix="/api/v1/queue",
+                description="Contacts awaiting decision: breached first, then by time left")
+
+
+@blp.route("")
+class Queue(MethodView):
+    decorators = [roles_required(*STAFF)]
+
+    @blp.arguments(QueueArgs, location="query")
+    @blp.response(200, QueueItemSchema(many=True))
+    @blp.paginate()
+    def get(self, args, pagination_parameters):
+        """The queue, filtered by RAG, source, locality, team or an agency whose answer is awaited"""
+        result = queue.awaiting_decision(current_actor(), utcnow(), queue.QueueFilters(**args),
+                                         page=pagination_parameters.page,
+                                         per_page=pagination_parameters.page_size)
+        pagination_parameters.item_count = result.total
+        return result.items

@@ -1,0 +1,48 @@
+"""Where a contact is on its way to a decision, and which steps are allowed.
+
+The table is the rule: services look a step up here and refuse anything not listed, naming
+the state the contact is in.
+"""
+from __future__ import annotations
+
+from triage.domain.codes import LabelledEnum
+
+
+class ContactState(LabelledEnum):
+    RECEIVED = "received", "Received"
+    SCREENING = "screening", "Screening"
+    AWAITING_INFORMATION = "awaiting_information", "Awaiting information from partners"
+    READY_FOR_DECISION = "ready_for_decision", "Ready for decision"
+    DECIDED = "decided", "Decided"
+
+
+S = ContactState
+
+# A manager may decide from any open state: immediate protection cannot wait for screening.
+TRANSITIONS: dict[ContactState, frozenset[ContactState]] = {
+    S.RECEIVED: frozenset({S.SCREENING, S.DECIDED}),
+    S.SCREENING: frozenset({S.AWAITING_INFORMATION, S.READY_FOR_DECISION, S.DECIDED}),
+    S.AWAITING_INFORMATION: frozenset({S.SCREENING, S.READY_FOR_DECISION, S.DECIDED}),
+    S.READY_FOR_DECISION: frozenset({S.AWAITING_INFORMATION, S.SCREENING, S.DECIDED}),
+    S.DECIDED: frozenset(),
+}
+
+
+class InvalidTransition(Exception):
+    def __init__(self, current: ContactState, target: ContactState):
+        self.current, self.target = current, target
+        super().__init__(f"This contact is {current.label.lower()}; it cannot move to "
+                         f"'{target.label.lower()}' from there")
+
+
+def can_move(current: ContactState | str, target: ContactState | str) -> bool:
+    return ContactState(target) in TRANSITIONS[ContactState(current)]
+
+
+def check_move(current: ContactState | str, target: ContactState | str) -> ContactState:
+    current, target = ContactState(current), ContactState(target)
+    if current == target and current is not S.DECIDED:
+        return target  # asking for the state it is already in is harmless
+    if target not in TRANSITIONS[current]:
+        raise InvalidTransition(current, target)
+    return target

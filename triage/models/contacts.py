@@ -1,0 +1,167 @@
+"""A contact about one or more children, its screening, partner requests, decisions and referrals."""
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from triage.db_types import UTCDateTime
+from triage.extensions import db
+from triage.models.children import Child
+from triage.models.reference import Agency, Locality, Team
+
+
+class Contact(db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    recorded_by_token_id: Mapped[int | None] = mapped_column(ForeignKey("api_token.id"))
+    channel: Mapped[str] = mapped_column(String(30))
+    source_code: Mapped[str] = mapped_column(String(3))
+    referrer_name: Mapped[str | None] = mapped_column(String(120))
+    referrer_role: Mapped[str | None] = mapped_column(String(120))
+    referrer_agency: Mapped[str | None] = mapped_column(String(120))
+    referrer_contact_details: Mapped[str | None] = mapped_column(String(200))
+    concern: Mapped[str] = mapped_column(Text)
+    # Consent (domain.md section 4)
+    consent: Mapped[str | None] = mapped_column(String(20))
+    consent_by: Mapped[str | None] = mapped_column(String(120))
+    consent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    consent_not_sought_reason: Mapped[str | None] = mapped_column(String(40))
+    # Police notifications
+    police_incident_reference: Mapped[str | None] = mapped_column(String(60))
+    dash_risk: Mapped[str | None] = mapped_column(String(10))
+    operation_encompass_informed: Mapped[bool | None]
+    # Retries from partner systems: the same key or the same partner reference is the same contact.
+    idempotency_key: Mapped[str | None] = mapped_column(String(200), unique=True)
+    idempotency_fingerprint: Mapped[str | None] = mapped_column(String(64))
+    partner_reference: Mapped[str | None] = mapped_column(String(100))
+    partner_agency_id: Mapped[int | None] = mapped_column(ForeignKey("agency.id"))
+    # Screening and routing
+    state: Mapped[str] = mapped_column(String(30), default="received")
+    rag: Mapped[str | None] = mapped_column(String(5))
+    locality_id: Mapped[int | None] = mapped_column(ForeignKey("locality.id"))
+    team_id: Mapped[int | None] = mapped_column(ForeignKey("team.id"))
+    screened_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    put_forward_to_meeting: Mapped[bool] = mapped_column(default=False)
+    recommended_outcome: Mapped[str | None] = mapped_column(String(30))
+    recommendation: Mapped[str | None] = mapped_column(Text)
+    recommended_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    recommended_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # The decision clock, stored when the contact is received (architecture rule 6).
+    decision_due_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Feeding back to the referrer
+    acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    acknowledged_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    feedback_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    feedback_note: Mapped[str | None] = mapped_column(Text)
+    version: Mapped[int] = mapped_column(default=1)
+
+    children: Mapped[list[ContactChild]] = relationship(back_populates="contact",
+                                                        order_by="ContactChild.id")
+    rag_changes: Mapped[list[RagChange]] = relationship(order_by="RagChange.id")
+    requests: Mapped[list[InformationRequest]] = relationship(back_populates="contact",
+                                                              order_by="InformationRequest.id")
+    locality: Mapped[Locality | None] = relationship()
+    team: Mapped[Team | None] = relationship()
+
+    __mapper_args__ = {"version_id_col": version}
+    __table_args__ = (
+        UniqueConstraint("partner_agency_id", "partner_reference"),
+        Index("ix_contact_open_due", "state", "decision_due_at"),
+        Index("ix_contact_received", "received_at"),
+    )
+
+
+class ContactChild(db.Model):
+    """One child named in a contact, with the manager's decision for that child."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    contact_id: Mapped[int] = mapped_column(ForeignKey("contact.id"))
+    child_id: Mapped[int] = mapped_column(ForeignKey("child.id"))
+    outcome: Mapped[str | None] = mapped_column(String(30))
+    rationale: Mapped[str | None] = mapped_column(Text)
+    delay_reason: Mapped[str | None] = mapped_column(Text)
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    within_clock: Mapped[bool | None]
+
+    contact: Mapped[Contact] = relationship(back_populates="children")
+    child: Mapped[Child] = relationship()
+
+    __table_args__ = (UniqueConstraint("contact_id", "child_id"),
+                      Index("ix_contact_child_child", "child_id"))
+
+
+class RagChange(db.Model):
+    """Every RAG rating given to a contact, with who, when and why: never overwritten."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    contact_id: Mapped[int] = mapped_column(ForeignKey("contact.id"), index=True)
+    rag: Mapped[str] = mapped_column(String(5))
+    previous_rag: Mapped[str | None] = mapped_column(String(5))
+    reason: Mapped[str] = mapped_column(Text)
+    changed_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    changed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+
+
+class InformationRequest(db.Model):
+    """A question to one partner agency about a contact, due by the RAG clock."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    contact_id: Mapped[int] = mapped_column(ForeignKey("contact.id"))
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agency.id"))
+    question: Mapped[str] = mapped_column(Text)
+    rag_at_request: Mapped[str] = mapped_column(String(5))
+    requested_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    requested_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    state: Mapped[str] = mapped_column(String(12), default="open")  # open, answered, withdrawn
+    answer: Mapped[str | None] = mapped_column(Text)
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    answered_by: Mapped[str | None] = mapped_column(String(120))  # username or token name
+    answering_agency_id: Mapped[int | None] = mapped_column(ForeignKey("agency.id"))
+    version: Mapped[int] = mapped_column(default=1)
+
+    contact: Mapped[Contact] = relationship(back_populates="requests")
+    agency: Mapped[Agency] = relationship(foreign_keys=[agency_id])
+
+    __mapper_args__ = {"version_id_col": version}
+    __table_args__ = (Index("ix_information_request_agency_state", "agency_id", "state", "due_at"),
+                      Index("ix_information_request_contact", "contact_id"))
+
+    @property
+    def returned_in_time(self) -> bool | None:
+        if self.answered_at is None:
+            return None
+        return self.answered_at <= self.due_at
+
+
+class Referral(db.Model):
+    """A contact that needs social care services, for one child, dated on the contact's receipt."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    child_id: Mapped[int] = mapped_column(ForeignKey("child.id"))
+    contact_id: Mapped[int] = mapped_column(ForeignKey("contact.id"))
+    contact_child_id: Mapped[int] = mapped_column(ForeignKey("contact_child.id"), unique=True)
+    referral_date: Mapped[date]
+    outcome: Mapped[str] = mapped_column(String(30))  # the decision that made it a referral
+    is_re_referral: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    team_id: Mapped[int | None] = mapped_column(ForeignKey("team.id"))
+    worker_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    allocated_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    closure_reason: Mapped[str | None] = mapped_column(String(4))
+    version: Mapped[int] = mapped_column(default=1)
+
+    child: Mapped[Child] = relationship()
+    contact: Mapped[Contact] = relationship()
+    team: Mapped[Team | None] = relationship()
+
+    __mapper_args__ = {"version_id_col": version}
+    __table_args__ = (Index("ix_referral_child_date", "child_id", "referral_date"),
+                      Index("ix_referral_open", "closed_at", "team_id"))

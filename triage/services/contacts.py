@@ -1,0 +1,440 @@
+"""From a concern about a child to a manager's decision: intake, screening, recommendation, decision."""
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
+
+from triage.clock import local_date
+from triage.domain import clocks as clock_rules
+from triage.domain.clocks import ClockKind
+from triage.domain.codes import (Consent, ContactChannel, DashRisk, DecisionOutcome, Rag,
+                                 ReferralSource, outcome_creates_referral)
+from triage.domain.consent import consent_problem
+from triage.domain.contact_states import ContactState, InvalidTransition, check_move
+from triage.domain.roles import Role
+from triage.extensions import db
+from triage.models import Child, Contact, ContactChild, RagChange, Referral
+from triage.services import audit, children as children_service, clocks
+from triage.services.actor import Actor
+from triage.services.calendar import working_day_calendar
+from triage.services.errors import Conflict, Forbidden, Invalid, NotFound
+from triage.settings import clock_settings
+
+STAFF = (Role.ERA, Role.PRACTITIONER, Role.MANAGER)
+SCREENERS = (Role.PRACTITIONER, Role.MANAGER)
+INTAKE = STAFF + (Role.PARTNER,)  # police notification feeds post contacts through the API
+RE_REFERRAL_WINDOW_DAYS = 365
+TEXT_FIELDS = ("referrer_name", "referrer_role", "referrer_agency", "referrer_contact_details",
+               "concern", "consent_by", "police_incident_reference", "partner_reference")
+
+
+def require(actor: Actor, roles, doing: str) -> None:
+    if not actor.has_role(*roles):
+        raise Forbidden(f"Your role cannot {doing}")
+
+
+def move(contact: Contact, target: ContactState) -> None:
+    try:
+        contact.state = check_move(contact.state, target).value
+    except InvalidTransition as exc:
+        raise Conflict(str(exc)) from None
+
+
+def check_version(contact: Contact, version: int | None) -> None:
+    if version is not None and contact.version != version:
+        raise Conflict(f"Someone else changed this contact (now version {contact.version}, you "
+                       f"had version {version}); reload it and try again")
+
+
+def commit() -> None:
+    """Commit, turning a concurrent edit caught by the version column into a visible 409."""
+    try:
+        db.session.commit()
+    except StaleDataError:
+        db.session.rollback()
+        raise Conflict("Someone else changed this contact at the same moment; reload it") from None
+
+
+# ---------------------------------------------------------------- intake
+
+def _fingerprint(data: dict) -> str:
+    return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def _idempotency_scope(actor: Actor, key: str) -> str:
+    who = f"t{actor.token_id}" if actor.token_id else f"u{actor.user_id}"
+    return f"{who}:{key}"
+
+
+def _find_retry(actor: Actor, key: str | None, partner_reference: str | None) -> Contact | None:
+    if key:
+        found = db.session.scalar(select(Contact).where(
+            Contact.idempotency_key == _idempotency_scope(actor, key)))
+        if found:
+            return found
+    if partner_reference and actor.agency_id:
+        return db.session.scalar(select(Contact).where(
+            Contact.partner_agency_id == actor.agency_id,
+            Contact.partner_reference == partner_reference))
+    return None
+
+
+def _validate_intake(data: dict, now: datetime) -> dict:
+    errors: dict[str, list[str]] = {}
+    clean = {k: (v.strip() if isinstance(v, str) else v) for k, v in data.items()}
+    for key in TEXT_FIELDS:
+        if clean.get(key) == "":
+            clean[key] = None
+    received = clean.get("received_at") or now
+    if received > now:
+        errors["received_at"] = ["The time received cannot be in the future"]
+    clean["received_at"] = received
+    for field, enum in (("channel", ContactChannel), ("source_code", ReferralSource)):
+        if clean.get(field) not in enum._value2member_map_:
+            errors[field] = [f"Choose one of: {', '.join(e.value for e in enum)}"]
+    if clean.get("dash_risk") and clean["dash_risk"] not in DashRisk._value2member_map_:
+        errors["dash_risk"] = [f"Risk grade must be one of: {', '.join(d.value for d in DashRisk)}"]
+    if not clean.get("concern"):
+        errors["concern"] = ["Describe what the concern is"]
+    if clean.get("channel") == ContactChannel.POLICE_NOTIFICATION and not clean.get("police_incident_reference"):
+        errors["police_incident_reference"] = ["A police notification needs its incident reference"]
+    if not clean.get("children"):
+        errors["children"] = ["Name at least one child"]
+    if clean.get("consent_at") and clean["consent_at"] > now:
+        errors["consent_at"] = ["The time consent was recorded cannot be in the future"]
+    errors.update(consent_problem(clean.get("consent"), clean.get("consent_not_sought_reason"),
+                                  clean.get("consent_by")))
+    if errors:
+        raise Invalid("The contact needs correcting", errors)
+    return clean
+
+
+def _resolve_children(actor: Actor, now: datetime, entries: list[dict]) -> list[Child]:
+    """Existing records by id; new ones created (partners cannot see records, so their
+    lookalikes are linked by NHS number or created for the practitioner to match)."""
+    found: list[Child] = []
+    for index, entry in enumerate(entries):
+        if entry.get("child_id") is not None:
+            child = db.session.get(Child, entry["child_id"])
+            if child is None:
+                raise Invalid("The contact needs correcting",
+                              {f"children.{index}.child_id": ["No child record with this id"]})
+        else:
+            details = dict(entry.get("child") or {})
+            try:
+                child = children_service.create_child_for_contact(
+                    actor, now, details, confirmed_new=bool(entry.get("confirmed_new")))
+            except Invalid as exc:
+                raise Invalid(exc.message, {f"children.{index}.{k}": v for k, v in exc.errors.items()}) from None
+        if child.id in {c.id for c in found}:
+            raise Invalid("The contact needs correcting",
+                          {f"children.{index}": ["This child is named twice"]})
+        found.append(child)
+    return found
+
+
+def record_contact(actor: Actor, now: datetime, data: dict,
+                   idempotency_key: str | None = None) -> tuple[Contact, bool]:
+    """Record a contact and start its clocks. Returns (contact, created); a retry returns the
+    original with created=False and writes nothing."""
+    require(actor, INTAKE, "record contacts")
+    fingerprint = _fingerprint(data)
+    retry = _find_retry(actor, idempotency_key, data.get("partner_reference"))
+    if retry:
+        return _replay(retry, fingerprint, idempotency_key)
+    clean = _validate_intake(data, now)
+    settings = clock_settings()
+    calendar = working_day_calendar()
+    kids = _resolve_children(actor, now, clean.pop("children"))
+    received = clean["received_at"]
+    contact = Contact(
+        received_at=received, recorded_at=now, recorded_by_id=actor.user_id,
+        recorded_by_token_id=actor.token_id, channel=clean["channel"],
+        source_code=clean["source_code"], concern=clean["concern"],
+        referrer_name=clean.get("referrer_name"), referrer_role=clean.get("referrer_role"),
+        referrer_agency=clean.get("referrer_agency"),
+        referrer_contact_details=clean.get("referrer_contact_details"),
+        consent=clean.get("consent"), consent_by=clean.get("consent_by"),
+        consent_at=clean.get("consent_at") or (now if clean.get("consent") else None),
+        consent_not_sought_reason=clean.get("consent_not_sought_reason"),
+        police_incident_reference=clean.get("police_incident_reference"),
+        dash_risk=clean.get("dash_risk"),
+        operation_encompass_informed=clean.get("operation_encompass_informed"),
+        idempotency_key=_idempotency_scope(actor, idempotency_key) if idempotency_key else None,
+        idempotency_fingerprint=fingerprint,
+        partner_reference=clean.get("partner_reference") if actor.agency_id else None,
+        partner_agency_id=actor.agency_id if clean.get("partner_reference") else None,
+        put_forward_to_meeting=bool(clean.get("put_forward_to_meeting")),
+        state=ContactState.RECEIVED.value, locality_id=kids[0].locality_id,
+        team_id=clean.get("team_id"),
+        decision_due_at=clock_rules.decision_due(received, settings.decision_policy, calendar,
+                                                 hours=settings.decision_hours),
+    )
+    db.session.add(contact)
+    db.session.flush()
+    for child in kids:
+        db.session.add(ContactChild(contact_id=contact.id, child_id=child.id))
+        audit.record(actor, now, "create", "contact", contact.id, child_id=child.id)
+    _start_contact_clocks(contact, settings, calendar)
+    try:
+        db.session.commit()
+    except IntegrityError:
+        # Two copies of the same retry raced; the other one won. Return its contact.
+        db.session.rollback()
+        retry = _find_retry(actor, idempotency_key, data.get("partner_reference"))
+        if retry is None:
+            raise
+        return _replay(retry, fingerprint, idempotency_key)
+    return contact, True
+
+
+def _replay(contact: Contact, fingerprint: str, idempotency_key: str | None) -> tuple[Contact, bool]:
+    if idempotency_key and contact.idempotency_fingerprint not in (None, fingerprint):
+        raise Conflict("This Idempotency-Key was used for a different contact; use a new key "
+                       "for a new contact", {"Idempotency-Key": ["Reused with a different body"]})
+    return contact, False
+
+
+def _start_contact_clocks(contact: Contact, settings, calendar) -> None:
+    clocks.start_clock(ClockKind.DECISION, "contact", contact.id, contact.received_at,
+                       contact.decision_due_at, contact.decision_due_at - settings.decision_warn,
+                       contact_id=contact.id, team_id=contact.team_id)
+    ack_due = clock_rules.acknowledgement_due(contact.received_at, calendar)
+    clocks.start_clock(ClockKind.ACKNOWLEDGEMENT, "contact", contact.id, contact.received_at,
+                       ack_due, ack_due - timedelta(hours=settings.decision_warn.total_seconds() // 3600),
+                       contact_id=contact.id, team_id=contact.team_id)
+
+
+# ---------------------------------------------------------------- reading
+
+def load(contact_id: int) -> Contact:
+    contact = db.session.get(Contact, contact_id)
+    if contact is None:
+        raise NotFound(f"No contact {contact_id}")
+    return contact
+
+
+def get_contact(actor: Actor, now: datetime, contact_id: int) -> Contact:
+    """The whole contact for Front Door staff; audited once per child it names."""
+    require(actor, STAFF, "open contacts")
+    contact = load(contact_id)
+    for link in contact.children:
+        audit.record(actor, now, "read", "contact", contact.id, child_id=link.child_id)
+    db.session.commit()
+    return contact
+
+
+@dataclass(frozen=True)
+class ChildHistory:
+    child: Child
+    open_referrals: list[Referral]
+    referrals_last_12_months: list[Referral]
+    contacts_last_12_months: list[Contact]
+
+
+def history_for(contact: Contact) -> list[ChildHistory]:
+    """What the service already knows of each child: surfaced for screening, not searched for."""
+    since = contact.received_at - timedelta(days=RE_REFERRAL_WINDOW_DAYS)
+    result = []
+    for link in contact.children:
+        referrals = list(db.session.scalars(select(Referral).where(
+            Referral.child_id == link.child_id).order_by(Referral.referral_date.desc())))
+        earlier = list(db.session.scalars(
+            select(Contact).join(ContactChild).where(
+                ContactChild.child_id == link.child_id, Contact.id != contact.id,
+                Contact.received_at >= since).order_by(Contact.received_at.desc())))
+        result.append(ChildHistory(
+            child=link.child,
+            open_referrals=[r for r in referrals if r.closed_at is None],
+            referrals_last_12_months=[r for r in referrals if r.referral_date >= local_date(since)],
+            contacts_last_12_months=earlier))
+    return result
+
+
+# ---------------------------------------------------------------- screening
+
+def start_screening(actor: Actor, now: datetime, contact_id: int, version: int | None = None) -> Contact:
+    require(actor, SCREENERS, "screen contacts")
+    contact = load(contact_id)
+    check_version(contact, version)
+    move(contact, ContactState.SCREENING)
+    contact.screened_by_id = contact.screened_by_id or actor.user_id
+    _audit_children(actor, now, contact, "update", "screening started")
+    commit()
+    return contact
+
+
+def set_rag(actor: Actor, now: datetime, contact_id: int, rag: str, reason: str,
+            version: int | None = None) -> Contact:
+    """Rate the contact red, amber or green; every rating is kept with who, when and why."""
+    require(actor, SCREENERS, "set RAG ratings")
+    errors = {}
+    if rag not in Rag._value2member_map_:
+        errors["rag"] = ["Choose red, amber or green"]
+    if not (reason or "").strip():
+        errors["reason"] = ["Give the reason for this rating"]
+    if errors:
+        raise Invalid("The rating needs correcting", errors)
+    contact = load(contact_id)
+    check_version(contact, version)
+    if contact.state == ContactState.DECIDED:
+        raise Conflict("This contact is decided; its RAG rating can no longer change")
+    if contact.state == ContactState.RECEIVED:
+        move(contact, ContactState.SCREENING)
+    db.session.add(RagChange(contact_id=contact.id, rag=rag, previous_rag=contact.rag,
+                             reason=reason.strip(), changed_at=now, changed_by_id=actor.user_id))
+    contact.rag = rag
+    contact.screened_by_id = contact.screened_by_id or actor.user_id
+    _audit_children(actor, now, contact, "update", f"RAG {rag}")
+    commit()
+    return contact
+
+
+def put_forward(actor: Actor, now: datetime, contact_id: int, put_forward: bool = True,
+                version: int | None = None) -> Contact:
+    """Put a contact forward to the next multi-agency triage meeting (or take it back)."""
+    require(actor, SCREENERS, "put contacts forward to triage")
+    contact = load(contact_id)
+    check_version(contact, version)
+    if contact.state == ContactState.DECIDED:
+        raise Conflict("This contact is decided; there is nothing left for triage to discuss")
+    contact.put_forward_to_meeting = put_forward
+    _audit_children(actor, now, contact, "update", "put forward to triage" if put_forward else "withdrawn from triage")
+    commit()
+    return contact
+
+
+def recommend(actor: Actor, now: datetime, contact_id: int, outcome: str, rationale: str,
+              version: int | None = None) -> Contact:
+    require(actor, SCREENERS, "recommend outcomes")
+    _check_outcome(outcome, rationale)
+    contact = load(contact_id)
+    check_version(contact, version)
+    move(contact, ContactState.READY_FOR_DECISION)
+    contact.recommended_outcome, contact.recommendation = outcome, rationale.strip()
+    contact.recommended_by_id, contact.recommended_at = actor.user_id, now
+    _audit_children(actor, now, contact, "update", f"recommended {outcome}")
+    commit()
+    return contact
+
+
+def _check_outcome(outcome: str, rationale: str, field: str = "outcome") -> None:
+    errors = {}
+    if outcome not in DecisionOutcome._value2member_map_:
+        errors[field] = [f"Choose one of: {', '.join(o.value for o in DecisionOutcome)}"]
+    if not (rationale or "").strip():
+        errors["rationale"] = ["Write the rationale: it is always required"]
+    if errors:
+        raise Invalid("The decision needs correcting", errors)
+
+
+def _audit_children(actor: Actor, now: datetime, contact: Contact, action: str, detail: str) -> None:
+    for link in contact.children:
+        audit.record(actor, now, action, "contact", contact.id, child_id=link.child_id, detail=detail)
+
+
+# ---------------------------------------------------------------- decision
+
+def record_decision(actor: Actor, now: datetime, contact_id: int, decisions: list[dict],
+                    delay_reason: str | None = None, version: int | None = None) -> Contact:
+    """A Front Door manager decides, with a rationale, for every child the contact names.
+
+    Stops the decision clock; a late decision records the breach and must say why it was late.
+    Outcomes that need social care make a referral for that child, dated on the contact's receipt.
+    """
+    require(actor, (Role.MANAGER,), "decide contacts: only a Front Door manager can")
+    contact = load(contact_id)
+    check_version(contact, version)
+    move(contact, ContactState.DECIDED)
+    by_child = _decisions_by_child(contact, decisions)
+    late = now > contact.decision_due_at
+    if late and not (delay_reason or "").strip():
+        raise Invalid("This decision is after the decision clock ran out",
+                      {"delay_reason": ["Say why the decision is late"]})
+    referral_date = local_date(contact.received_at)
+    for link in contact.children:
+        outcome, rationale = by_child[link.child_id]
+        link.outcome, link.rationale = outcome, rationale.strip()
+        link.decided_at, link.decided_by_id, link.within_clock = now, actor.user_id, not late
+        link.delay_reason = delay_reason.strip() if late else None
+        if outcome_creates_referral(outcome):
+            db.session.add(Referral(
+                child_id=link.child_id, contact_id=contact.id, contact_child_id=link.id,
+                referral_date=referral_date, outcome=outcome, created_at=now, team_id=contact.team_id,
+                is_re_referral=_had_referral_within_a_year(link.child_id, referral_date)))
+        audit.record(actor, now, "decide", "contact", contact.id, child_id=link.child_id,
+                     detail=f"{outcome}{' (late)' if late else ''}")
+    contact.decided_at = now
+    clocks.stop_clock(ClockKind.DECISION, "contact", contact.id, now)
+    commit()
+    return contact
+
+
+def _decisions_by_child(contact: Contact, decisions: list[dict]) -> dict[int, tuple[str, str]]:
+    """One decision per child named in the contact; a single entry without a child applies to all."""
+    child_ids = [link.child_id for link in contact.children]
+    if len(decisions) == 1 and decisions[0].get("child_id") is None:
+        only = decisions[0]
+        _check_outcome(only.get("outcome"), only.get("rationale"))
+        return {cid: (only["outcome"], only["rationale"]) for cid in child_ids}
+    result = {}
+    for index, entry in enumerate(decisions):
+        if entry.get("child_id") not in child_ids:
+            raise Invalid("The decision needs correcting",
+                          {f"decisions.{index}.child_id": ["This child is not named in the contact"]})
+        try:
+            _check_outcome(entry.get("outcome"), entry.get("rationale"))
+        except Invalid as exc:
+            raise Invalid(exc.message, {f"decisions.{index}.{k}": v for k, v in exc.errors.items()}) from None
+        result[entry["child_id"]] = (entry["outcome"], entry["rationale"])
+    missing = [cid for cid in child_ids if cid not in result]
+    if missing:
+        raise Invalid("Decide for every child named in the contact",
+                      {"decisions": [f"No decision for child record {cid}" for cid in missing]})
+    return result
+
+
+def _had_referral_within_a_year(child_id: int, referral_date: date) -> bool:
+    """A re-referral: the child had a referral in the 12 months before this one."""
+    window_start = referral_date - timedelta(days=RE_REFERRAL_WINDOW_DAYS)
+    return db.session.scalar(select(Referral.id).where(
+        Referral.child_id == child_id, Referral.referral_date >= window_start,
+        Referral.referral_date <= referral_date).limit(1)) is not None
+
+
+# ---------------------------------------------------------------- referrer
+
+def acknowledge(actor: Actor, now: datetime, contact_id: int, version: int | None = None) -> Contact:
+    """Record that the referrer has been told the contact was received."""
+    require(actor, STAFF, "acknowledge referrers")
+    contact = load(contact_id)
+    check_version(contact, version)
+    if contact.acknowledged_at is None:
+        contact.acknowledged_at, contact.acknowledged_by_id = now, actor.user_id
+        clocks.stop_clock(ClockKind.ACKNOWLEDGEMENT, "contact", contact.id, now)
+        _audit_children(actor, now, contact, "update", "referrer acknowledged")
+        commit()
+    return contact
+
+
+def record_feedback(actor: Actor, now: datetime, contact_id: int, note: str,
+                    version: int | None = None) -> Contact:
+    """Record that the outcome was fed back to the referrer."""
+    require(actor, STAFF, "record feedback to referrers")
+    if not (note or "").strip():
+        raise Invalid("Say what was fed back", {"note": ["Write what the referrer was told"]})
+    contact = load(contact_id)
+    check_version(contact, version)
+    if contact.state != ContactState.DECIDED:
+        raise Conflict(f"This contact is {ContactState(contact.state).label.lower()}: "
+                       "feed back the outcome once it is decided")
+    contact.feedback_at, contact.feedback_note = now, note.strip()
+    _audit_children(actor, now, contact, "update", "outcome fed back")
+    commit()
+    return contact

@@ -1,0 +1,164 @@
+"""Asking partner agencies what they hold, and their answers, each on the RAG clock."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import exists, select
+
+from triage.domain import clocks as clock_rules
+from triage.domain.clocks import ClockKind
+from triage.domain.consent import partner_request_refusal
+from triage.domain.contact_states import ContactState
+from triage.domain.roles import Role
+from triage.extensions import db
+from triage.models import Agency, Contact, InformationRequest
+from triage.services import audit, clocks
+from triage.services.actor import Actor
+from triage.services.contacts import SCREENERS, check_version, commit, load, move, require
+from triage.services.errors import Conflict, Forbidden, Invalid, NotFound
+from triage.services.paging import Page, paginate
+from triage.settings import clock_settings
+
+OPEN, ANSWERED, WITHDRAWN = "open", "answered", "withdrawn"
+
+
+def request_information(actor: Actor, now: datetime, contact_id: int, agency_codes: list[str],
+                        question: str, version: int | None = None) -> list[InformationRequest]:
+    """Ask each agency what it holds; each request is due by the contact's RAG clock."""
+    require(actor, SCREENERS, "request partner information")
+    errors = {}
+    if not agency_codes:
+        errors["agencies"] = ["Choose at least one agency"]
+    if not (question or "").strip():
+        errors["question"] = ["Say what you need to know"]
+    agencies = list(db.session.scalars(select(Agency).where(Agency.code.in_(agency_codes or []))))
+    unknown = sorted(set(agency_codes or []) - {a.code for a in agencies})
+    if unknown:
+        errors["agencies"] = [f"Unknown agency: {code}" for code in unknown]
+    if errors:
+        raise Invalid("The request needs correcting", errors)
+    contact = load(contact_id)
+    check_version(contact, version)
+    if contact.rag is None:
+        raise Conflict("Set a RAG rating first: it sets how fast partners must answer",
+                       {"rag": ["This contact has no RAG rating yet"]})
+    refusal = partner_request_refusal(contact.consent)
+    if refusal:
+        raise Conflict(refusal, {"consent": [refusal]})
+    already = {r.agency_id for r in contact.requests if r.state == OPEN}
+    repeated = [a.code for a in agencies if a.id in already]
+    if repeated:
+        raise Conflict("An open request to this agency already exists",
+                       {"agencies": [f"{code} has not answered the last request yet" for code in repeated]})
+    move(contact, ContactState.AWAITING_INFORMATION)
+    hours = clock_settings().partner_hours_by_rag
+    due = clock_rules.partner_information_due(now, contact.rag, hours)
+    made = []
+    for agency in agencies:
+        request = InformationRequest(contact_id=contact.id, agency_id=agency.id, question=question.strip(),
+                                     rag_at_request=contact.rag, requested_at=now,
+                                     requested_by_id=actor.user_id, due_at=due, state=OPEN)
+        db.session.add(request)
+        db.session.flush()
+        clocks.start_clock(ClockKind.PARTNER_INFORMATION, "information_request", request.id, now, due,
+                           due - (due - now) / 4, contact_id=contact.id, owner_id=actor.user_id)
+        made.append(request)
+    for link in contact.children:
+        audit.record(actor, now, "update", "contact", contact.id, child_id=link.child_id,
+                     detail="information requested of " + ", ".join(a.code for a in agencies))
+    commit()
+    return made
+
+
+def _load_for(actor: Actor, request_id: int) -> InformationRequest:
+    request = db.session.get(InformationRequest, request_id)
+    # A partner asking about another agency's request is told it does not exist.
+    if request is None or (actor.role is Role.PARTNER and request.agency_id != actor.agency_id):
+        raise NotFound(f"No information request {request_id} for your agency")
+    return request
+
+
+def get_request(actor: Actor, now: datetime, request_id: int) -> InformationRequest:
+    require(actor, SCREENERS + (Role.PARTNER,), "read information requests")
+    request = _load_for(actor, request_id)
+    for link in request.contact.children:
+        audit.record(actor, now, "read", "information_request", request.id, child_id=link.child_id)
+    db.session.commit()
+    return request
+
+
+def answer_request(actor: Actor, now: datetime, request_id: int, answer: str,
+                   version: int | None = None) -> InformationRequest:
+    """The agency's answer, marked as that agency's. A practitioner may record an answer given by
+    phone; it is still marked as the asked agency's."""
+    require(actor, SCREENERS + (Role.PARTNER,), "answer information requests")
+    if not (answer or "").strip():
+        raise Invalid("Write what your agency holds", {"answer": ["Enter the answer (or 'nothing held')"]})
+    request = _load_for(actor, request_id)
+    if version is not None and request.version != version:
+        raise Conflict(f"This request changed (now version {request.version}); reload it")
+    if request.state != OPEN:
+        raise Conflict(f"This request is {request.state}; it cannot be answered again")
+    request.answer, request.answered_at, request.state = answer.strip(), now, ANSWERED
+    request.answered_by, request.answering_agency_id = actor.label, request.agency_id
+    clocks.stop_clock(ClockKind.PARTNER_INFORMATION, "information_request", request.id, now)
+    contact = request.contact
+    still_open = [r for r in contact.requests if r.state == OPEN and r.id != request.id]
+    if contact.state == ContactState.AWAITING_INFORMATION and not still_open:
+        move(contact, ContactState.READY_FOR_DECISION)  # everything asked for has come back
+    for link in contact.children:
+        audit.record(actor, now, "update", "information_request", request.id, child_id=link.child_id,
+                     detail="answered")
+    commit()
+    return request
+
+
+def withdraw_request(actor: Actor, now: datetime, request_id: int) -> InformationRequest:
+    require(actor, SCREENERS, "withdraw information requests")
+    request = _load_for(actor, request_id)
+    if request.state != OPEN:
+        raise Conflict(f"This request is {request.state}; only open requests can be withdrawn")
+    request.state = WITHDRAWN
+    clocks.stop_clock(ClockKind.PARTNER_INFORMATION, "information_request", request.id, now)
+    commit()
+    return request
+
+
+def requests_for(actor: Actor, now: datetime, state: str | None = OPEN, page: int = 1,
+                 per_page: int = 25, agency_id: int | None = None) -> Page[InformationRequest]:
+    """A partner's inbox: only its own agency's requests, oldest due first."""
+    require(actor, SCREENERS + (Role.PARTNER,), "read information requests")
+    if actor.role is Role.PARTNER:
+        if actor.agency_id is None:
+            raise Forbidden("Your account is not tied to an agency")
+        agency_id = actor.agency_id
+    query = select(InformationRequest)
+    if agency_id is not None:
+        query = query.where(InformationRequest.agency_id == agency_id)
+    if state:
+        query = query.where(InformationRequest.state == state)
+    result = paginate(query.order_by(InformationRequest.due_at, InformationRequest.id), page, per_page)
+    audit.record(actor, now, "list", "information_request", None, detail=f"{len(result.items)} shown")
+    db.session.commit()
+    return result
+
+
+def partner_can_see_contact(agency_id: int | None, contact_id: int) -> bool:
+    """A partner sees a contact only when something was asked of its agency about it."""
+    if agency_id is None:
+        return False
+    return bool(db.session.scalar(select(exists().where(
+        InformationRequest.contact_id == contact_id, InformationRequest.agency_id == agency_id))))
+
+
+def contact_for_partner(actor: Actor, now: datetime, contact_id: int) -> Contact:
+    """The contact as a partner may see it: only when something was asked of its agency."""
+    require(actor, (Role.PARTNER,), "read contacts this way")
+    if not partner_can_see_contact(actor.agency_id, contact_id):
+        raise NotFound(f"No contact {contact_id} for your agency")
+    contact = load(contact_id)
+    for link in contact.children:
+        audit.record(actor, now, "read", "contact", contact.id, child_id=link.child_id,
+                     detail="partner view")
+    db.session.commit()
+    return contact

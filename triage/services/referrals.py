@@ -1,0 +1,23 @@
+"""Referrals: contacts that need social care services."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+
+from triage.extensions import db
+from triage.models import Referral
+from triage.services import audit
+from triage.services.actor import Actor
+from triage.services.contacts import STAFF, load, require
+
+
+def referrals_for_contact(actor: Actor, now: datetime, contact_id: int) -> list[Referral]:
+    require(actor, STAFF, "read referrals")
+    load(contact_id)
+    found = list(db.session.scalars(select(Referral).where(Referral.contact_id == contact_id)
+                                    .order_by(Referral.id)))
+    for referral in found:
+        audit.record(actor, now, "read", "referral", referral.id, child_id=referral.child_id)
+    db.session.commit()
+    return found
