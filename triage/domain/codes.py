@@ -215,3 +215,18 @@ _REFERRAL_OUTCOMES = frozenset(
 def outcome_creates_referral(outcome: DecisionOutcome | str) -> bool:
     """A contact becomes a referral when children's social care will act on it."""
     return DecisionOutcome(outcome) in _REFERRAL_OUTCOMES
+
+
+class AssessmentOutcome(LabelledEnum):
+    """What an authorised child and family assessment leads to."""
+
+    NO_FURTHER_ACTION = "no_further_action", "No further action"
+    CHILD_IN_NEED_PLAN = "child_in_need_plan", "Child in need plan"
+    S47 = "s47", "Section 47 enquiry"
+    EARLY_HELP = "early_help", "Step down to early help"
+
+
+class S47Outcome(LabelledEnum):
+    NOT_SUBSTANTIATED = "not_substantiated", "Concerns not substantiated"
+    SUBSTANTIATED_ICPC = "substantiated_icpc", "Concerns substantiated: initial child protection conference"
+    SUBSTANTIATED_NO_ICPC = "substantiated_no_icpc", "Concerns substantiated: no conference needed"

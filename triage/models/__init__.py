@@ -1,10 +1,14 @@
 """Persistence: typed models with small predicates; they never commit."""
+from triage.models.assessments import (Assessment, CaseDiscussion, Notification, SchedulerLock,
+                                       StrategyDiscussion)
 from triage.models.audit import AuditEvent
 from triage.models.children import Child
 from triage.models.clocks import Clock, ClockEvent
 from triage.models.contacts import Contact, ContactChild, InformationRequest, RagChange, Referral
 from triage.models.people import ApiToken, User
 from triage.models.reference import Agency, ClosureDay, Locality, Team
+from triage.models.reports import MorningReport
 
-__all__ = ["Agency", "ApiToken", "AuditEvent", "Child", "Clock", "ClockEvent", "ClosureDay", "Contact",
-           "ContactChild", "InformationRequest", "Locality", "RagChange", "Referral", "Team", "User"]
+__all__ = ["Agency", "ApiToken", "Assessment", "AuditEvent", "CaseDiscussion", "Child", "Clock", "ClockEvent", "ClosureDay", "Contact",
+           "ContactChild", "InformationRequest", "Locality", "MorningReport", "Notification", "RagChange", "Referral",
+           "SchedulerLock", "StrategyDiscussion", "Team", "User"]

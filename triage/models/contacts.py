@@ -145,9 +145,11 @@ class Referral(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     child_id: Mapped[int] = mapped_column(ForeignKey("child.id"))
-    contact_id: Mapped[int] = mapped_column(ForeignKey("contact.id"))
-    contact_child_id: Mapped[int] = mapped_column(ForeignKey("contact_child.id"), unique=True)
+    # Empty only for referrals brought in from the old spreadsheet, which had no contacts.
+    contact_id: Mapped[int | None] = mapped_column(ForeignKey("contact.id"))
+    contact_child_id: Mapped[int | None] = mapped_column(ForeignKey("contact_child.id"), unique=True)
     referral_date: Mapped[date]
+    source_code: Mapped[str | None] = mapped_column(String(3))
     outcome: Mapped[str] = mapped_column(String(30))  # the decision that made it a referral
     is_re_referral: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
@@ -156,10 +158,11 @@ class Referral(db.Model):
     allocated_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     closure_reason: Mapped[str | None] = mapped_column(String(4))
+    import_key: Mapped[str | None] = mapped_column(String(80), unique=True)
     version: Mapped[int] = mapped_column(default=1)
 
     child: Mapped[Child] = relationship()
-    contact: Mapped[Contact] = relationship()
+    contact: Mapped[Contact | None] = relationship()
     team: Mapped[Team | None] = relationship()
 
     __mapper_args__ = {"version_id_col": version}

@@ -1,0 +1,125 @@
+"""After the decision: allocation, the child and family assessment, strategy discussions and s47."""
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from triage.db_types import UTCDateTime
+from triage.extensions import db
+from triage.models.children import Child
+from triage.models.contacts import Referral
+from triage.models.people import User
+from triage.models.reference import Team
+
+
+class Assessment(db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    referral_id: Mapped[int] = mapped_column(ForeignKey("referral.id"), unique=True)
+    child_id: Mapped[int] = mapped_column(ForeignKey("child.id"))
+    team_id: Mapped[int | None] = mapped_column(ForeignKey("team.id"))
+    worker_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    started_on: Mapped[date | None]
+    # Due on the 45th working day after the referral date (not the start): stored at creation.
+    due_date: Mapped[date]
+    child_seen_on: Mapped[date | None]
+    authorised_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    authorised_on: Mapped[date | None]  # the London date of authorisation, for the clock
+    authorised_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    outcome: Mapped[str | None] = mapped_column(String(30))  # domain.codes.AssessmentOutcome
+    factors: Mapped[str | None] = mapped_column(String(300))  # census factor codes, comma separated
+    closure_reason: Mapped[str | None] = mapped_column(String(4))
+    late_reason: Mapped[str | None] = mapped_column(Text)
+    notes: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    import_key: Mapped[str | None] = mapped_column(String(80), unique=True)
+    version: Mapped[int] = mapped_column(default=1)
+
+    referral: Mapped[Referral] = relationship()
+    child: Mapped[Child] = relationship()
+    team: Mapped[Team | None] = relationship()
+    worker: Mapped[User | None] = relationship(foreign_keys=[worker_id])
+    case_discussions: Mapped[list[CaseDiscussion]] = relationship(
+        back_populates="assessment", order_by="CaseDiscussion.sequence")
+
+    __mapper_args__ = {"version_id_col": version}
+    __table_args__ = (Index("ix_assessment_open", "authorised_at", "due_date"),
+                      Index("ix_assessment_worker", "worker_id", "authorised_at"))
+
+    @property
+    def factor_codes(self) -> list[str]:
+        return [code for code in (self.factors or "").split(",") if code]
+
+
+class CaseDiscussion(db.Model):
+    """A management oversight point during an assessment: planned, then held."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    assessment_id: Mapped[int] = mapped_column(ForeignKey("assessment.id"))
+    sequence: Mapped[int]
+    planned_on: Mapped[date]
+    held_on: Mapped[date | None]
+    held_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    note: Mapped[str | None] = mapped_column(Text)
+    recorded_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    assessment: Mapped[Assessment] = relationship(back_populates="case_discussions")
+    held_by: Mapped[User | None] = relationship()
+
+    __table_args__ = (UniqueConstraint("assessment_id", "sequence"),)
+
+
+class StrategyDiscussion(db.Model):
+    """A strategy discussion, the s47 enquiry it may start, and the conference clock after it."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    referral_id: Mapped[int] = mapped_column(ForeignKey("referral.id"))
+    child_id: Mapped[int] = mapped_column(ForeignKey("child.id"))
+    held_on: Mapped[date]
+    agencies_present: Mapped[str] = mapped_column(String(300))  # agency codes, comma separated
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    s47_started_on: Mapped[date | None]
+    s47_outcome: Mapped[str | None] = mapped_column(String(30))  # domain.codes.S47Outcome
+    s47_outcome_on: Mapped[date | None]
+    icpc_due_date: Mapped[date | None]  # 15 working days after the discussion, once an s47 starts
+    icpc_held_on: Mapped[date | None]
+    icpc_not_needed_reason: Mapped[str | None] = mapped_column(Text)
+    version: Mapped[int] = mapped_column(default=1)
+
+    referral: Mapped[Referral] = relationship()
+    child: Mapped[Child] = relationship()
+
+    __mapper_args__ = {"version_id_col": version}
+    __table_args__ = (Index("ix_strategy_discussion_referral", "referral_id"),)
+
+    @property
+    def agency_codes(self) -> list[str]:
+        return [code for code in self.agencies_present.split(",") if code]
+
+
+class Notification(db.Model):
+    """A message in the service for one person: a clock due soon or breached on their case."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    clock_event_id: Mapped[int | None] = mapped_column(ForeignKey("clock_event.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    message: Mapped[str] = mapped_column(String(300))  # ids and clock names only: no personal data
+    link: Mapped[str | None] = mapped_column(String(200))
+    read_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    emailed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    __table_args__ = (UniqueConstraint("user_id", "clock_event_id"),
+                      Index("ix_notification_user_unread", "user_id", "read_at"))
+
+
+class SchedulerLock(db.Model):
+    """Who runs the scheduler. On SQLite the lock is this row and its heartbeat; on PostgreSQL an
+    advisory lock decides and this row only says who holds it."""
+
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    holder: Mapped[str] = mapped_column(String(120))
+    acquired_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    heartbeat_at: Mapped[datetime] = mapped_column(UTCDateTime())
