@@ -1,2 +1,437 @@
-"""`flask triage seed-demo`: placeholder replaced by the demo-data builder."""
+"""`flask triage seed-demo`: a believable council to click around in, built through the services.
+
+The demo is a list of seeding steps run in order (`STEPS`). Each step is idempotent: it looks
+for what it would create, creates only what is missing, and reports what it did, so running
+the command twice adds nothing the second time. Later features add their own step (contacts,
+meetings, decisions ...) with the `@step` decorator; every step gets its own random generator
+seeded from SEED and its name, so adding a step never changes the records earlier steps make.
+
+Every account shares one published password, so the command refuses to run in production
+unless told to with --force.
+"""
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+
+import click
+from flask import current_app
+from sqlalchemy import select
+
 from triage.cli import triage_cli
+from triage.clock import LONDON, UTC, local_date, require_aware, utcnow
+from triage.demo_data import names, places
+from triage.domain.identifiers import UPN_LETTERS, nhs_check_digit, nhs_number_is_valid, upn_check_letter
+from triage.domain.roles import Role
+from triage.extensions import db
+from triage.models import Agency, Child, Locality, Team, User
+from triage.services import children as children_service
+from triage.services import people, reference
+from triage.services.actor import Actor
+from triage.services.calendar import working_day_calendar
+from triage.services.errors import ServiceError
+
+SEED = 2026
+DEMO_PASSWORD = "demo-password-123"
+DEFAULT_CHILDREN = 300
+MAX_CHILDREN = 5000
+HISTORY_WEEKS = 8  # records are spread over this many weeks before `now`
+SIGN_IN_URL = "http://127.0.0.1:5000"
+# Demo children carry council ids DEMO00001, DEMO00002 ...: how a re-run knows what it made.
+DEMO_ID_PREFIX = "DEMO"
+
+
+class DemoRefused(Exception):
+    """The demo must not be seeded here (production without --force)."""
+
+
+# --- what the council looks like -------------------------------------------------------------
+
+# (team name, locality name or None where the team serves the whole council)
+TEAMS: tuple[tuple[str, str | None], ...] = (
+    ("MASH", None),
+    ("Front Door assessment North", "North"),
+    ("Front Door assessment West", "West"),
+    ("Front Door assessment Central", "Central"),
+    ("Front Door assessment South East", "South East"),
+    ("14+ team", None),
+)
+
+
+@dataclass(frozen=True)
+class DemoUser:
+    username: str
+    display_name: str
+    role: Role
+    agency: str | None = None  # agency code (domain.codes.AgencyKind)
+    team: str | None = None
+
+
+# One memorable login per role first (printed at the end), then colleagues in the teams.
+DEMO_USERS: tuple[DemoUser, ...] = (
+    DemoUser("era", "Ellen Marsh", Role.ERA, team="MASH"),
+    DemoUser("practitioner", "Priya Nandra", Role.PRACTITIONER, team="MASH"),
+    DemoUser("manager", "Gareth Howell", Role.MANAGER, team="MASH"),
+    DemoUser("partner.police", "Sam Okoro", Role.PARTNER, agency="police"),
+    DemoUser("partner.health", "Helen Firth", Role.PARTNER, agency="health"),
+    DemoUser("partner.education", "Mark Ellison", Role.PARTNER, agency="education"),
+    DemoUser("partner.early_help", "Joanne Pryce", Role.PARTNER, agency="early_help"),
+    DemoUser("performance", "Tom Reddy", Role.PERFORMANCE),
+    DemoUser("admin", "Alison Crane", Role.ADMIN),
+    DemoUser("era2", "Stacey Burrows", Role.ERA, team="MASH"),
+    DemoUser("practitioner2", "Kwame Asante", Role.PRACTITIONER, team="MASH"),
+    DemoUser("sw.north1", "Rachel Dunn", Role.PRACTITIONER, team="Front Door assessment North"),
+    DemoUser("sw.north2", "Imran Qureshi", Role.PRACTITIONER, team="Front Door assessment North"),
+    DemoUser("sw.west1", "Beth Lawson", Role.PRACTITIONER, team="Front Door assessment West"),
+    DemoUser("sw.central1", "Daniel Osei", Role.PRACTITIONER, team="Front Door assessment Central"),
+    DemoUser("sw.southeast1", "Megan Price", Role.PRACTITIONER, team="Front Door assessment South East"),
+    DemoUser("sw.14plus1", "Chris Holt", Role.PRACTITIONER, team="14+ team"),
+)
+SIGN_IN_USERS = DEMO_USERS[:9]  # the table printed at the end: one per role and partner agency
+
+
+# --- running the steps -----------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class StepResult:
+    name: str
+    added: int
+    present: int  # already there before this run
+    skipped: int = 0  # could not be added (e.g. looked like a child already recorded)
+
+    def describe(self) -> str:
+        text = f"{self.name}: {self.added} added, {self.present} already present"
+        if self.skipped:
+            text += f", {self.skipped} skipped as possible duplicates of existing records"
+        return text
+
+
+@dataclass(frozen=True)
+class SeedSummary:
+    steps: tuple[StepResult, ...]
+    logins: tuple[tuple[str, str, str], ...]  # (username, role label, password)
+
+    @property
+    def added(self) -> int:
+        return sum(s.added for s in self.steps)
+
+    def step(self, name: str) -> StepResult:
+        return next(s for s in self.steps if s.name == name)
+
+
+@dataclass
+class SeedContext:
+    """What the steps share: the time, the size asked for, and what earlier steps made."""
+
+    now: datetime
+    children: int
+    echo: Callable[[str], object]
+    localities: dict[str, Locality] = field(default_factory=dict)
+    teams: dict[str, Team] = field(default_factory=dict)
+    users: dict[str, User] = field(default_factory=dict)
+
+    @property
+    def today(self) -> date:
+        return local_date(self.now)
+
+    @property
+    def history_start(self) -> datetime:
+        return self.now - timedelta(weeks=HISTORY_WEEKS)
+
+    def rng(self, step_name: str) -> random.Random:
+        # The children step keeps the plain seed; other steps get their own stream.
+        return random.Random(SEED if step_name == "Children" else f"{SEED}:{step_name}")
+
+    def actor(self, username: str) -> Actor:
+        user = self.users[username]
+        return Actor(role=Role(user.role), label="seed-demo", user_id=user.id,
+                     agency_id=user.agency_id, team_id=user.team_id, channel="cli")
+
+
+StepFunction = Callable[[SeedContext], StepResult]
+STEPS: list[tuple[str, StepFunction]] = []
+
+
+def step(name: str) -> Callable[[StepFunction], StepFunction]:
+    """Register a seeding step; steps run in the order they are registered."""
+
+    def register(fn: StepFunction) -> StepFunction:
+        if any(existing == name for existing, _ in STEPS):
+            raise ValueError(f"A seeding step called {name!r} is already registered")
+        STEPS.append((name, fn))
+        return fn
+
+    return register
+
+
+def seed_demo(now: datetime, children: int = DEFAULT_CHILDREN, echo=click.echo, *,
+              force: bool = False) -> SeedSummary:
+    """Build (or complete) the demo council; safe to re-run. Needs an app context."""
+    now = require_aware(now, "now")
+    if isinstance(children, bool) or not isinstance(children, int) or not 1 <= children <= MAX_CHILDREN:
+        raise ValueError(f"children must be a whole number from 1 to {MAX_CHILDREN}")
+    if current_app.config.get("ENV_NAME") == "production" and not force:
+        raise DemoRefused("This is a production deployment: the demo accounts all share a "
+                          "published password. Use --force only if you really mean it.")
+    ctx = SeedContext(now=now, children=children, echo=echo)
+    results = []
+    for name, fn in STEPS:
+        result = fn(ctx)
+        echo(result.describe())
+        results.append(result)
+    summary = SeedSummary(
+        steps=tuple(results),
+        logins=tuple((u.username, _login_label(u), DEMO_PASSWORD) for u in SIGN_IN_USERS),
+    )
+    if summary.added == 0:
+        echo("The demo was already in place: nothing was added.")
+    else:
+        echo(f"Demo ready: {summary.added} records added.")
+    _print_logins(summary, echo)
+    return summary
+
+
+def _login_label(user: DemoUser) -> str:
+    if user.agency:
+        return f"{user.role.label} ({user.agency.replace('_', ' ')})"
+    return user.role.label
+
+
+def _print_logins(summary: SeedSummary, echo) -> None:
+    header = ("Username", "Role", "Password")
+    rows = [header, *summary.logins]
+    widths = [max(len(row[i]) for row in rows) for i in range(3)]
+    echo("")
+    echo("Demo logins:")
+    for i, row in enumerate(rows):
+        echo("  " + "  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip())
+        if i == 0:
+            echo("  " + "  ".join("-" * width for width in widths))
+    echo(f"Sign in at {SIGN_IN_URL}")
+
+
+# --- the steps -------------------------------------------------------------------------------
+
+@step("Agencies")
+def seed_agencies(ctx: SeedContext) -> StepResult:
+    before = len(db.session.scalars(select(Agency.id)).all())
+    after = len(reference.ensure_agencies())
+    return StepResult("Agencies", added=after - before, present=before)
+
+
+@step("Localities and teams")
+def seed_localities_and_teams(ctx: SeedContext) -> StepResult:
+    locality_names = [loc.name for loc in places.LOCALITIES]
+    team_names = [name for name, _ in TEAMS]
+    present = (len(db.session.scalars(select(Locality.id).where(Locality.name.in_(locality_names))).all())
+               + len(db.session.scalars(select(Team.id).where(Team.name.in_(team_names))).all()))
+    for name in locality_names:
+        ctx.localities[name] = reference.ensure_locality(name)
+    for name, locality in TEAMS:
+        ctx.teams[name] = reference.ensure_team(name, ctx.localities[locality] if locality else None)
+    return StepResult("Localities and teams", added=len(locality_names) + len(team_names) - present,
+                      present=present)
+
+
+@step("Users")
+def seed_users(ctx: SeedContext) -> StepResult:
+    usernames = [u.username for u in DEMO_USERS]
+    found = {u.username: u for u in db.session.scalars(select(User).where(User.username.in_(usernames)))}
+    created_at = ctx.history_start - timedelta(days=1)  # accounts predate the records they make
+    added = 0
+    for spec in DEMO_USERS:
+        if spec.username in found:
+            ctx.users[spec.username] = found[spec.username]
+            continue
+        ctx.users[spec.username] = people.create_user(
+            created_at, spec.username, spec.display_name, DEMO_PASSWORD, spec.role.value,
+            spec.agency, spec.team, email=f"{spec.username}@wrenfield.invalid")
+        added += 1
+    return StepResult("Users", added=added, present=len(found))
+
+
+@step("Children")
+def seed_children(ctx: SeedContext) -> StepResult:
+    plans = plan_children(ctx.rng("Children"), ctx.children, ctx.now, _working_days(ctx))
+    existing = set(db.session.scalars(
+        select(Child.council_child_id).where(Child.council_child_id.like(f"{DEMO_ID_PREFIX}%"))))
+    todo = sorted((p for p in plans if p["council_child_id"] not in existing),
+                  key=lambda p: p["created_at"])  # ids then rise with time, as in real life
+    actor = ctx.actor("era")
+    added = skipped = 0
+    if todo:
+        with click.progressbar(todo, label=f"Creating {len(todo)} children") as bar:
+            for plan in bar:
+                fields = dict(plan)
+                created_at = fields.pop("created_at")
+                fields["locality_id"] = ctx.localities[fields.pop("locality")].id
+                try:
+                    children_service.create_child(actor, created_at, fields)
+                except children_service.PossibleDuplicate:
+                    db.session.rollback()
+                    skipped += 1
+                else:
+                    added += 1
+    return StepResult("Children", added=added, present=len(plans) - len(todo), skipped=skipped)
+
+
+def _working_days(ctx: SeedContext) -> list[date]:
+    """Working days inside the history window: the first day of the window is left out (part of
+    it falls before the window opens) and so is today (its office hours may be still ahead)."""
+    calendar = working_day_calendar()
+    days = [ctx.today - timedelta(days=n) for n in range(HISTORY_WEEKS * 7 - 1, 0, -1)]
+    return [d for d in days if calendar.is_working_day(d)]
+
+
+# --- the children themselves (pure: a seeded generator in, plain dicts out) ------------------
+
+# Oldest child: 17 years and about 10 months on the day recorded, so still under 18 today.
+_MAX_AGE_DAYS = 17 * 365 + 4 + 300
+_UNBORN_SHARE = 0.03
+_NHS_SHARE = 0.75
+_UPN_SHARE = 0.7
+_SIBLING_SHARE = 0.3
+_FLAT_SHARE = 0.15
+_MIDDLE_NAME_SHARE = 0.3
+# UPNs: a made-up local authority number and made-up schools (primary 2xxx, secondary 4xxx).
+_UPN_LA = "999"
+_UPN_SCHOOLS = tuple(f"{n:04d}" for n in (*range(2001, 2031), *range(4001, 4011)))
+
+
+def plan_children(rng: random.Random, count: int, now: datetime,
+                  working_days: list[date]) -> list[dict]:
+    """`count` children as create_child fields plus created_at and locality name.
+
+    Child i is the same whatever `count` is (the generator is consumed child by child), so
+    asking for more children later only adds to the end. Names, dates of birth, NHS numbers and
+    UPNs never collide within the demo, so create_child sees no duplicates among them.
+    """
+    if not working_days:
+        raise ValueError("No working days to spread the records over")
+    today = local_date(now)
+    groups = names.ETHNIC_GROUPS
+    group_weights = [g.weight for g in groups]
+    locality_weights = [loc.weight for loc in places.LOCALITIES]
+    seen_people: set[tuple[str, str, date | None]] = set()
+    seen_nhs: set[str] = set()
+    seen_upn: set[str] = set()
+    plans: list[dict] = []
+    household: dict | None = None
+    for i in range(1, count + 1):
+        day = rng.choice(working_days)
+        minute = rng.randrange(9 * 60)  # 08:30 to 17:29 London time
+        created_at = (datetime.combine(day, time(8, 30), tzinfo=LONDON)
+                      + timedelta(minutes=minute)).astimezone(UTC)
+        if household is not None and rng.random() < _SIBLING_SHARE:
+            home = household  # a brother or sister: same surname, address and ethnicity
+        else:
+            home = household = _new_household(rng, groups, group_weights, locality_weights)
+        group = home["group"]
+        unborn = rng.random() < _UNBORN_SHARE
+        plan: dict = {
+            "council_child_id": f"{DEMO_ID_PREFIX}{i:05d}",
+            "created_at": created_at,
+            "last_name": home["surname"],
+            "ethnicity": group.label,
+            "address_line_1": home["line1"],
+            "address_line_2": home["line2"],
+            "town": places.TOWN,
+            "postcode": home["postcode"],
+            "locality": home["locality"],
+        }
+        if unborn:
+            # How front doors record a baby not yet born: "Unborn" and the mother's surname.
+            plan.update(first_name="Unborn", sex="unknown", date_of_birth=None,
+                        expected_date_of_birth=today + timedelta(days=rng.randint(14, 160)),
+                        ethnicity=None)
+        else:
+            sex = rng.choice(("female", "male"))
+            pool = group.female if sex == "female" else group.male
+            dob = day - timedelta(days=rng.randint(0, _MAX_AGE_DAYS))
+            first = rng.choice(pool)
+            while (first.lower(), home["surname"].lower(), dob) in seen_people:
+                first = rng.choice(pool)
+            seen_people.add((first.lower(), home["surname"].lower(), dob))
+            plan.update(first_name=first, sex=sex, date_of_birth=dob)
+            if rng.random() < _MIDDLE_NAME_SHARE:
+                middle = rng.choice(pool)
+                if middle != first:
+                    plan["other_names"] = middle
+            if rng.random() < _NHS_SHARE:
+                plan["nhs_number"] = _unique(seen_nhs, lambda: test_nhs_number(rng))
+            age = _age(dob, today)
+            if 4 <= age <= 16 and rng.random() < _UPN_SHARE:
+                plan["upn"] = _unique(seen_upn, lambda: demo_upn(rng, dob))
+        plans.append(plan)
+    return plans
+
+
+def _new_household(rng: random.Random, groups, group_weights, locality_weights) -> dict:
+    group = rng.choices(groups, weights=group_weights)[0]
+    locality = rng.choices(places.LOCALITIES, weights=locality_weights)[0]
+    if rng.random() < _FLAT_SHARE:
+        line1 = f"Flat {rng.randint(1, 40)}, {rng.choice(places.BLOCKS)}"
+        line2 = rng.choice(locality.streets)
+    else:
+        line1 = f"{rng.randint(1, 180)} {rng.choice(locality.streets)}"
+        line2 = rng.choice(locality.neighbourhoods)
+    inward = f"{rng.randint(1, 9)}{rng.choice(places.INWARD_LETTERS)}{rng.choice(places.INWARD_LETTERS)}"
+    return {"group": group, "surname": rng.choice(group.surnames), "locality": locality.name,
+            "line1": line1, "line2": line2, "postcode": f"{locality.district} {inward}"}
+
+
+def _unique(seen: set[str], make: Callable[[], str]) -> str:
+    value = make()
+    while value in seen:
+        value = make()
+    seen.add(value)
+    return value
+
+
+def _age(dob: date, today: date) -> int:
+    return today.year - dob.year - ((today.month, today.day) < (dob.month, dob.day))
+
+
+def test_nhs_number(rng: random.Random) -> str:
+    """A valid NHS number in the 999 range, which the NHS reserves for testing: no real person's."""
+    while True:
+        first_nine = "999" + f"{rng.randrange(1_000_000):06d}"
+        check = nhs_check_digit(first_nine)
+        if check is not None:  # a remainder of 10 means no valid number with these digits
+            number = first_nine + str(check)
+            assert nhs_number_is_valid(number)
+            return number
+
+
+test_nhs_number.__test__ = False  # not a pytest test, whatever its name
+
+
+def demo_upn(rng: random.Random, dob: date) -> str:
+    """A UPN shaped like a real one (LA, school, year allocated, serial) with a valid check letter.
+
+    The LA number 999 belongs to no council, so no real pupil's UPN is produced.
+    """
+    # Allocated when the child started reception: the September after they turned four.
+    start_year = dob.year + (5 if (dob.month, dob.day) >= (9, 1) else 4)
+    body = f"{_UPN_LA}{rng.choice(_UPN_SCHOOLS)}{start_year % 100:02d}{rng.randrange(1000):03d}"
+    letter = upn_check_letter(body)
+    assert letter in UPN_LETTERS
+    return letter + body
+
+
+# --- the command -----------------------------------------------------------------------------
+
+@triage_cli.command("seed-demo")
+@click.option("--children", type=click.IntRange(1, MAX_CHILDREN), default=DEFAULT_CHILDREN,
+              show_default=True, help=f"How many children to create (1 to {MAX_CHILDREN}).")
+@click.option("--force", is_flag=True, help="Run even in production (the demo password is public).")
+def seed_demo_command(children: int, force: bool) -> None:
+    """Fill the database with a demo council: teams, a login per role, children. Safe to re-run."""
+    try:
+        seed_demo(utcnow(), children=children, force=force)
+    except DemoRefused as exc:
+        raise click.ClickException(str(exc)) from None
+    except ServiceError as exc:
+        raise click.ClickException(exc.message) from None
