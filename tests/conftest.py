@@ -22,8 +22,12 @@ PASSWORD = "correct horse battery"
 
 def pytest_generate_tests(metafunc):
     if "backend" in metafunc.fixturenames:
-        only_sqlite = "/tests/web/" in str(metafunc.definition.path)
-        metafunc.parametrize("backend", ("sqlite",) if only_sqlite else BACKENDS, scope="session")
+        backends = BACKENDS
+        if "/tests/web/" in str(metafunc.definition.path) or metafunc.definition.get_closest_marker("sqlite_only"):
+            backends = ("sqlite",)
+        elif metafunc.definition.get_closest_marker("postgresql_only"):
+            backends = ("postgresql",)
+        metafunc.parametrize("backend", backends, scope="session")
 
 
 @pytest.fixture(scope="session")

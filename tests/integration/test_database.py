@@ -49,8 +49,7 @@ def test_the_audit_trail_refuses_updates_and_deletes(app, now):
     assert db.session.scalar(text("SELECT action FROM audit_event")) == "read"
 
 
-def test_sqlite_enforces_foreign_keys(app, backend):
-    if backend != "sqlite":
-        pytest.skip("PostgreSQL always enforces foreign keys")
+@pytest.mark.sqlite_only  # PostgreSQL always enforces foreign keys
+def test_sqlite_enforces_foreign_keys_and_uses_wal(app):
     assert db.session.scalar(text("PRAGMA foreign_keys")) == 1
     assert db.session.scalar(text("PRAGMA journal_mode")) == "wal"

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from triage.domain.clocks import ClockKind, ClockState, end_of_day
 from triage.domain.calendar import WorkingDayCalendar
 from triage.extensions import db
-from triage.models import Clock
+from triage.models import Clock, ClockEvent
 
 
 def start_clock(kind: ClockKind, subject: str, subject_id: int, started_at: datetime,
@@ -51,7 +51,17 @@ def stop_clock(kind: ClockKind, subject: str, subject_id: int, stopped_at: datet
     else:
         clock.state = ClockState.BREACHED.value
         clock.breached_at = clock.breached_at or clock.due_at
+        _record_late_stop(clock, stopped_at)
     return clock
+
+
+def _record_late_stop(clock: Clock, now: datetime) -> None:
+    """A clock stopped late before any sweep saw it still breached: record that once, at its due time."""
+    already = db.session.scalar(select(ClockEvent.id).where(ClockEvent.clock_id == clock.id,
+                                                            ClockEvent.kind == ClockState.BREACHED.value))
+    if already is None:
+        db.session.add(ClockEvent(clock_id=clock.id, kind=ClockState.BREACHED.value, at=clock.due_at,
+                                  recorded_at=now))
 
 
 def live_state(clock: Clock, now: datetime) -> ClockState:

@@ -1,0 +1,83 @@
+"""The clock sweep: compare every running clock's due and warning times with now, in SQL.
+
+Each warning and each breach is recorded once (a unique constraint on the event makes a re-run,
+or a second scheduler racing this one, harmless) and a breach is recorded at its due time, so a
+sweep after downtime records what fell in the gap as it happened. The work grows with what is
+running, not with history: only running clocks are read, through an index on (stopped_at, due_at).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import and_, exists, literal, select, update
+
+from triage.domain.clocks import ClockState
+from triage.extensions import db
+from triage.models import Clock, ClockEvent, Notification, User
+from triage.services.notify import send_pending_email
+
+BREACHED, DUE_SOON = ClockState.BREACHED.value, ClockState.DUE_SOON.value
+UTC_TYPE = Clock.__table__.c.due_at.type
+
+
+@dataclass(frozen=True)
+class SweepResult:
+    breaches: int
+    warnings: int
+    notifications: int
+
+
+def _insert_ignoring_duplicates(table):
+    """INSERT ... ON CONFLICT DO NOTHING in the dialect at hand (both support it)."""
+    if db.engine.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    return insert(table)
+
+
+def _record_events(kind: str, at_column, window, now: datetime) -> list[int]:
+    """Insert the events this sweep is first to see; returns their ids."""
+    already = exists().where(ClockEvent.clock_id == Clock.id, ClockEvent.kind == kind)
+    source = select(Clock.id, literal(kind), at_column, literal(now, type_=UTC_TYPE)) \
+        .where(Clock.stopped_at.is_(None), window, ~already)
+    statement = (_insert_ignoring_duplicates(ClockEvent.__table__)
+                 .from_select(["clock_id", "kind", "at", "recorded_at"], source)
+                 .on_conflict_do_nothing().returning(ClockEvent.__table__.c.id))
+    return list(db.session.execute(statement).scalars())
+
+
+def _notify(event_ids: list[int], now: datetime) -> int:
+    """Tell the clock's owner and the owner's manager about each event this sweep recorded."""
+    if not event_ids:
+        return 0
+    message = (Clock.kind + literal(" clock ") + ClockEvent.kind + literal(" on ") + Clock.subject
+               + literal(" ") + Clock.subject_id.cast(db.String))
+    created = 0
+    for recipient in (Clock.owner_id, User.manager_id):
+        source = (select(recipient, ClockEvent.id, literal(now, type_=UTC_TYPE), message)
+                  .select_from(ClockEvent).join(Clock, ClockEvent.clock_id == Clock.id)
+                  .join(User, User.id == Clock.owner_id)
+                  .where(ClockEvent.id.in_(event_ids), recipient.is_not(None)))
+        statement = (_insert_ignoring_duplicates(Notification.__table__)
+                     .from_select(["user_id", "clock_event_id", "created_at", "message"], source)
+                     .on_conflict_do_nothing().returning(Notification.__table__.c.id))
+        created += len(db.session.execute(statement).all())
+    return created
+
+
+def sweep_clocks(now: datetime) -> SweepResult:
+    breaches = _record_events(BREACHED, Clock.due_at, Clock.due_at < now, now)
+    warnings = _record_events(DUE_SOON, Clock.warn_at, and_(Clock.warn_at <= now, Clock.due_at >= now), now)
+    db.session.execute(update(Clock).where(Clock.stopped_at.is_(None), Clock.due_at < now,
+                                           Clock.state != BREACHED)
+                       .values(state=BREACHED, breached_at=Clock.due_at))
+    db.session.execute(update(Clock).where(Clock.stopped_at.is_(None), Clock.warn_at <= now,
+                                           Clock.due_at >= now, Clock.state == "running")
+                       .values(state=DUE_SOON))
+    notifications = _notify(breaches + warnings, now)
+    db.session.commit()
+    if notifications:
+        send_pending_email(now)
+    return SweepResult(breaches=len(breaches), warnings=len(warnings), notifications=notifications)
