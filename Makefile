@@ -6,7 +6,7 @@ FLASK  := $(VENV)/bin/flask --app wsgi
 PORT   ?= 5000
 HOST   ?= 127.0.0.1
 
-.PHONY: install run serve scheduler db demo test test-fast bench clean
+.PHONY: install run serve scheduler db demo test test-fast lint bench clean
 
 install: $(VENV)/.installed node_modules/.installed
 
@@ -39,8 +39,11 @@ serve: db
 scheduler: db
 	$(FLASK) triage scheduler
 
-test: install
+test: install lint
 	$(PY) -m pytest
+
+lint: install
+	$(VENV)/bin/ruff check triage tests migrations bench
 
 test-fast: install
 	$(PY) -m pytest tests/unit -q

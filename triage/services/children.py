@@ -4,7 +4,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, or_, select, update
+from sqlalchemy.orm import selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 
 from triage.clock import local_date
@@ -143,7 +145,10 @@ def _insert_child(actor: Actor, now: datetime, fields: dict, confirmed_new: bool
     db.session.add(child)
     db.session.flush()
     if not child.council_child_id:
-        child.council_child_id = f"T{child.id:07d}"
+        # Set beside the ORM so a brand-new record starts at version 1.
+        generated = f"T{child.id:07d}"
+        db.session.execute(update(Child).where(Child.id == child.id).values(council_child_id=generated))
+        set_committed_value(child, "council_child_id", generated)
     audit.record(actor, now, "create", "child", child.id, child_id=child.id)
     return child
 
@@ -179,7 +184,11 @@ def update_child(actor: Actor, now: datetime, child_id: int, fields: dict, versi
         raise Conflict(f"Someone else changed this record (now version {child.version}, "
                        f"you edited version {version}); reload it and make your change again")
     data = _clean(fields, local_date(now))
-    if "nhs_number" in data and data["nhs_number"] and data["nhs_number"] != child.nhs_number:
+    # Only what actually changed is written and named in the audit row.
+    data = {k: v for k, v in data.items() if getattr(child, k) != v}
+    if not data:
+        return child
+    if data.get("nhs_number"):
         if possible_duplicates(data["nhs_number"], "", "", None, exclude_id=child.id):
             raise Conflict("Another child already has this NHS number",
                            {"nhs_number": ["This NHS number belongs to another child"]})
@@ -233,6 +242,7 @@ def search_children(actor: Actor, now: datetime, criteria: ChildSearch, page: in
     if not used:
         raise Invalid("Search by name, date of birth, NHS number or child id",
                       {"name": ["Enter at least one thing to search by"]})
+    query = query.options(selectinload(Child.locality))
     result = paginate(query.order_by(Child.last_name, Child.first_name, Child.id), page, per_page)
     # The search terms are personal data: the trail records what kind of search, and who came back.
     audit.record(actor, now, "search", "child", None,

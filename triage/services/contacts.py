@@ -13,7 +13,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from triage.clock import local_date
 from triage.domain import clocks as clock_rules
 from triage.domain.clocks import ClockKind
-from triage.domain.codes import (Consent, ContactChannel, DashRisk, DecisionOutcome, Rag,
+from triage.domain.codes import (ContactChannel, DashRisk, DecisionOutcome, Rag,
                                  ReferralSource, outcome_creates_referral)
 from triage.domain.consent import consent_problem
 from triage.domain.contact_states import ContactState, InvalidTransition, check_move
@@ -364,10 +364,14 @@ def record_decision(actor: Actor, now: datetime, contact_id: int, decisions: lis
         link.decided_at, link.decided_by_id, link.within_clock = now, actor.user_id, not late
         link.delay_reason = delay_reason.strip() if late else None
         if outcome_creates_referral(outcome):
-            db.session.add(Referral(
+            referral = Referral(
                 child_id=link.child_id, contact_id=contact.id, contact_child_id=link.id,
                 referral_date=referral_date, outcome=outcome, created_at=now, team_id=contact.team_id,
-                is_re_referral=_had_referral_within_a_year(link.child_id, referral_date)))
+                source_code=contact.source_code,
+                is_re_referral=_had_referral_within_a_year(link.child_id, referral_date))
+            db.session.add(referral)
+            db.session.flush()
+            open_assessment(now, referral)
         audit.record(actor, now, "decide", "contact", contact.id, child_id=link.child_id,
                      detail=f"{outcome}{' (late)' if late else ''}")
     contact.decided_at = now
@@ -398,6 +402,12 @@ def _decisions_by_child(contact: Contact, decisions: list[dict]) -> dict[int, tu
         raise Invalid("Decide for every child named in the contact",
                       {"decisions": [f"No decision for child record {cid}" for cid in missing]})
     return result
+
+
+def open_assessment(now, referral):
+    from triage.services.assessments import open_assessment as start  # assessments builds on contacts
+
+    return start(now, referral)
 
 
 def _had_referral_within_a_year(child_id: int, referral_date: date) -> bool:

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from triage.domain.roles import Role
@@ -145,3 +146,20 @@ def touch_token(token: ApiToken, now: datetime) -> None:
     """Remember roughly when a token was last used (at most hourly, to keep reads cheap)."""
     token.last_used_at = now
     db.session.commit()
+
+
+def list_users() -> list[User]:
+    query = select(User).options(selectinload(User.agency), selectinload(User.team)).order_by(User.username)
+    return list(db.session.scalars(query))
+
+
+def list_tokens() -> list[ApiToken]:
+    query = select(ApiToken).options(selectinload(ApiToken.agency)).order_by(ApiToken.id.desc())
+    return list(db.session.scalars(query))
+
+
+def get_user(user_id: int) -> User:
+    user = db.session.get(User, user_id)
+    if user is None:
+        raise NotFound(f"No user {user_id}")
+    return user

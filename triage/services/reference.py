@@ -36,3 +36,15 @@ def ensure_team(name: str, locality: Locality | None = None) -> Team:
         db.session.add(team)
         db.session.commit()
     return team
+
+
+def list_localities() -> list[Locality]:
+    return list(db.session.scalars(select(Locality).order_by(Locality.name)))
+
+
+def list_teams() -> list[Team]:
+    return list(db.session.scalars(select(Team).order_by(Team.name)))
+
+
+def list_agencies() -> list[Agency]:
+    return list(db.session.scalars(select(Agency).order_by(Agency.name)))

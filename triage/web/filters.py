@@ -20,9 +20,25 @@ def long_date(value: date | None) -> str:
     return value.strftime("%-d %B %Y") if value else ""
 
 
+def nhs_number(value: str | None) -> str:
+    """'9434765919' -> '943 476 5919', the way it is printed on NHS letters."""
+    if not value:
+        return ""
+    return f"{value[:3]} {value[3:6]} {value[6:]}" if len(value) == 10 else value
+
+
+def role_label(value: str | None) -> str:
+    try:
+        return Role(value).label
+    except ValueError:
+        return value or ""
+
+
 def register(app: Flask) -> None:
     app.jinja_env.filters["london"] = london_datetime
     app.jinja_env.filters["long_date"] = long_date
+    app.jinja_env.filters["nhs_number"] = nhs_number
+    app.jinja_env.filters["role_label"] = role_label
 
     @app.context_processor
     def layout_context():

@@ -1,0 +1,234 @@
+"""Finding, reading, recording and correcting a child's record; managers read its audit trail.
+
+Every read and write goes through services.children, which records it in the audit trail.
+"""
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, HiddenField, RadioField, SelectField, StringField
+from wtforms.validators import DataRequired, Optional, ValidationError
+
+from triage.auth import current_actor, roles_required
+from triage.clock import utcnow
+from triage.domain.identifiers import nhs_number_problem, normalise_nhs_number
+from triage.extensions import db
+from triage.services import audit, children, reference
+from triage.services.children import CHILD_RECORD_ROLES, ChildSearch, PossibleDuplicate
+from triage.services.errors import Conflict, Invalid
+from triage.web.forms import (DateInputField, attach_service_errors, choices, max_length, none_if_blank,
+                              optional_int)
+
+bp = Blueprint("children", __name__, url_prefix="/children")
+
+PER_PAGE = 25
+TRAIL_PAGE = 50
+SEX_CHOICES = [("female", "Female"), ("male", "Male"), ("unknown", "Unknown"), ("not_stated", "Not stated")]
+SEX_LABELS = dict(SEX_CHOICES)
+NO_LOCALITY = [("", "Not known")]
+OPTIONAL_TEXT = ("other_names", "ethnicity", "address_line_1", "address_line_2", "town", "postcode",
+                 "nhs_number", "upn", "council_child_id")
+
+
+class ChildSearchForm(FlaskForm):
+    class Meta:
+        csrf = False  # a search is a GET: it changes nothing
+
+    name = StringField("Name", validators=[Optional(), max_length(100, "Name")])
+    date_of_birth = DateInputField("Date of birth")
+    nhs_number = StringField("NHS number", validators=[Optional()])
+    council_child_id = StringField("Child id", validators=[Optional(), max_length(20, "Child id")])
+
+    def validate_nhs_number(self, field):
+        problem = nhs_number_problem(field.data or "")
+        if problem:
+            raise ValidationError(problem)
+
+
+SEARCH_KEYS = ("name", "nhs_number", "council_child_id", "date_of_birth-day", "date_of_birth-month",
+               "date_of_birth-year")
+
+
+def _text(label: str, length: int, required: str | None = None, **kwargs):
+    validators = [DataRequired(required)] if required else [Optional()]
+    validators.append(max_length(length, label.split(" (")[0]))
+    return StringField(label, validators=validators, **kwargs)
+
+
+class ChildForm(FlaskForm):
+    first_name = _text("First name", 100, "Enter the child's first name")
+    last_name = _text("Last name", 100, "Enter the child's last name")
+    other_names = _text("Other names (optional)", 200)
+    born = RadioField("Has the child been born?",
+                      choices=choices([("yes", "Yes"), ("no", "No, the child is unborn")]),
+                      invalid_choice_message="Select whether the child has been born")
+    date_of_birth = DateInputField("Date of birth")
+    expected_date_of_birth = DateInputField("Expected date of birth")
+    sex = RadioField("Sex", choices=choices(SEX_CHOICES), invalid_choice_message="Select the child's sex")
+    ethnicity = _text("Ethnicity (optional)", 80)
+    address_line_1 = _text("Address line 1 (optional)", 200)
+    address_line_2 = _text("Address line 2 (optional)", 200)
+    town = _text("Town or city (optional)", 100)
+    postcode = _text("Postcode (optional)", 10)
+    locality_id = SelectField("Locality (optional)", coerce=optional_int, choices=choices(NO_LOCALITY),
+                              invalid_choice_message="Choose a locality from the list")
+    nhs_number = _text("NHS number (optional)", 14)
+    upn = _text("Unique Pupil Number (UPN) (optional)", 15)
+    council_child_id = _text("Council child id (optional)", 20)
+    confirmed_new = BooleanField("This is a different child")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.locality_id.choices = choices(NO_LOCALITY + [(loc.id, loc.name) for loc in reference.list_localities()])
+
+    def validate(self, extra_validators=None):
+        valid = super().validate(extra_validators)
+        # Only the date that goes with the answer to "born?" counts; the other may hold stale typing.
+        if self.born.data == "yes":
+            self.expected_date_of_birth.errors = []
+            if not self.date_of_birth.errors and self.date_of_birth.data is None:
+                self.date_of_birth.errors = ["Enter the child's date of birth"]
+                self.date_of_birth.error_parts = ("day", "month", "year")
+        elif self.born.data == "no":
+            self.date_of_birth.errors = []
+            if not self.expected_date_of_birth.errors and self.expected_date_of_birth.data is None:
+                self.expected_date_of_birth.errors = ["Enter the expected date of birth"]
+                self.expected_date_of_birth.error_parts = ("day", "month", "year")
+        else:
+            self.date_of_birth.errors = []
+            self.expected_date_of_birth.errors = []
+        self._errors = None
+        return valid and not any(f.errors for f in self)
+
+    def service_fields(self) -> dict:
+        """The fields as services.children takes them."""
+        fields = {name: none_if_blank(getattr(self, name).data) for name in OPTIONAL_TEXT}
+        fields.update(first_name=self.first_name.data.strip(), last_name=self.last_name.data.strip(),
+                      sex=self.sex.data, locality_id=self.locality_id.data)
+        if self.born.data == "yes":
+            # An earlier expected date is kept: it is part of the child's history.
+            fields["date_of_birth"] = self.date_of_birth.data
+        else:
+            fields.update(date_of_birth=None, expected_date_of_birth=self.expected_date_of_birth.data)
+        return fields
+
+
+class EditChildForm(ChildForm):
+    version = HiddenField()
+
+    def validate_version(self, field):
+        if not (field.data or "").isdigit():
+            raise ValidationError("The form is missing the record's version: "
+                                  "open the record and edit it again")
+
+
+def _search_page_url(n: int) -> str:
+    args = request.args.to_dict()
+    args["page"] = n
+    return url_for("web.children.search", **args)
+
+
+@bp.get("")
+@roles_required(*CHILD_RECORD_ROLES)
+def search():
+    form = ChildSearchForm(request.args)
+    results, problems = None, []
+    submitted = any(key in request.args for key in SEARCH_KEYS)
+    if submitted and form.validate():
+        criteria = ChildSearch(name=none_if_blank(form.name.data), date_of_birth=form.date_of_birth.data,
+                               nhs_number=none_if_blank(form.nhs_number.data),
+                               council_child_id=none_if_blank(form.council_child_id.data))
+        try:
+            results = children.search_children(current_actor(), utcnow(), criteria,
+                                               page=request.args.get("page", 1, type=int), per_page=PER_PAGE)
+        except Invalid as exc:
+            problems = attach_service_errors(form, exc)
+    failed = bool(problems or form.errors)
+    return render_template("children/search.html", form=form, results=results, problems=problems,
+                           page_url=_search_page_url, submitted=submitted), (400 if failed else 200)
+
+
+@bp.get("/<int:child_id>")
+@roles_required(*CHILD_RECORD_ROLES)
+def show(child_id: int):
+    actor = current_actor()
+    child = children.get_child(actor, utcnow(), child_id)
+    return render_template("children/show.html", child=child, sex_labels=SEX_LABELS,
+                           can_read_trail=actor.has_role(*audit.TRAIL_READERS))
+
+
+def _render_form(form: ChildForm, status: int, **context):
+    context.setdefault("problems", [])
+    return render_template("children/form.html", form=form, **context), status
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@roles_required(*CHILD_RECORD_ROLES)
+def new():
+    form = ChildForm()
+    if request.method == "GET":
+        return _render_form(form, 200, mode="new")
+    if not form.validate():
+        return _render_form(form, 400, mode="new")
+    fields = form.service_fields()
+    try:
+        child = children.create_child(current_actor(), utcnow(), fields,
+                                      confirmed_new=bool(form.confirmed_new.data))
+    except PossibleDuplicate as exc:
+        db.session.rollback()
+        entered = normalise_nhs_number(fields.get("nhs_number") or "")
+        same_nhs = bool(entered) and any(c.nhs_number == entered for c in exc.candidates)
+        form.confirmed_new.data = False  # each confirmation is made against the matches on screen
+        return _render_form(form, 409, mode="new", duplicates=exc.candidates, same_nhs=same_nhs)
+    except (Invalid, Conflict) as exc:
+        db.session.rollback()
+        problems = attach_service_errors(form, exc)
+        return _render_form(form, 409 if isinstance(exc, Conflict) else 400, mode="new", problems=problems)
+    flash(f"Child record {child.council_child_id} created")
+    return redirect(url_for("web.children.show", child_id=child.id))
+
+
+@bp.route("/<int:child_id>/edit", methods=["GET", "POST"])
+@roles_required(*CHILD_RECORD_ROLES)
+def edit(child_id: int):
+    actor, now = current_actor(), utcnow()
+    if request.method == "GET":
+        child = children.get_child(actor, now, child_id)
+        form = EditChildForm(obj=child)
+        form.born.data = "no" if child.is_unborn else "yes"
+        form.version.data = str(child.version)
+        return _render_form(form, 200, mode="edit", child_id=child_id)
+    form = EditChildForm()
+    if not form.validate():
+        return _render_form(form, 400, mode="edit", child_id=child_id)
+    version = int(form.version.data)
+    try:
+        child = children.update_child(actor, now, child_id, form.service_fields(), version)
+    except Conflict as exc:
+        db.session.rollback()
+        if exc.errors:  # an NHS number or child id that belongs to another child
+            problems = attach_service_errors(form, exc)
+            return _render_form(form, 409, mode="edit", child_id=child_id, problems=problems)
+        return _render_form(form, 409, mode="edit", child_id=child_id, stale=True, problems=[
+            "Someone else changed this record while you were editing it, so your changes have not been "
+            "saved. Open the record to see the current details, then make your change again."])
+    except Invalid as exc:
+        db.session.rollback()
+        problems = attach_service_errors(form, exc)
+        return _render_form(form, 400, mode="edit", child_id=child_id, problems=problems)
+    flash("Child record updated" if child.version != version else "No changes were made")
+    return redirect(url_for("web.children.show", child_id=child_id))
+
+
+@bp.get("/<int:child_id>/audit")
+@roles_required(*audit.TRAIL_READERS)
+def audit_trail(child_id: int):
+    before_id = request.args.get("before_id", type=int)
+    events = audit.child_trail(current_actor(), child_id, limit=TRAIL_PAGE, before_id=before_id)
+    older = (url_for("web.children.audit_trail", child_id=child_id, before_id=events[-1].id)
+             if len(events) == TRAIL_PAGE else None)
+    return render_template("audit_trail.html", events=events, older=older, before_id=before_id,
+                           heading=f"Audit trail: child record {child_id}",
+                           back=(url_for("web.children.show", child_id=child_id)
+                                 if current_actor().has_role(*CHILD_RECORD_ROLES) else None),
+                           newest=url_for("web.children.audit_trail", child_id=child_id))
