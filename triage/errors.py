@@ -29,8 +29,9 @@ def _reason(status: int) -> str:
     return HTTPStatus(status).phrase
 
 
-def _page(status: int, message: str):
-    return render_template("error.html", status=status, title=_reason(status), message=message), status
+def _page(status: int, message: str, errors: dict | None = None):
+    return render_template("error.html", status=status, title=_reason(status), message=message,
+                           errors=errors or {}), status
 
 
 def register(app: Flask) -> None:
@@ -46,7 +47,7 @@ def register(app: Flask) -> None:
         db.session.rollback()
         if is_api_request():
             return _json(exc.status, exc.message, exc.errors)
-        return _page(exc.status, exc.message)
+        return _page(exc.status, exc.message, exc.errors)
 
     @app.errorhandler(StaleDataError)
     def stale(exc):

@@ -4,7 +4,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy.orm import selectinload
 
 from triage.clock import local_date
 from triage.domain import clocks as clock_rules
@@ -12,12 +13,14 @@ from triage.domain.clocks import ClockKind
 from triage.domain.codes import AssessmentOutcome, ClosureReason, assessment_factors_problem
 from triage.domain.roles import Role
 from triage.extensions import db
-from triage.models import Assessment, CaseDiscussion, Clock, Referral, StrategyDiscussion, Team, User
+from triage.models import (Assessment, CaseDiscussion, Child, Clock, ClockEvent, ContactChild, Notification,
+                           Referral, StrategyDiscussion, Team, User)
 from triage.services import audit, clocks
 from triage.services.actor import Actor
 from triage.services.calendar import working_day_calendar
 from triage.services.errors import Conflict, Invalid, NotFound
 from triage.services.contacts import commit, require
+from triage.services.paging import Page
 from triage.settings import clock_settings
 
 CASE_WORKERS = (Role.PRACTITIONER, Role.MANAGER)
@@ -211,6 +214,9 @@ def authorise(actor: Actor, now: datetime, assessment_id: int, outcome: str, fac
         assessment.closure_reason = str(closes)
         assessment.referral.closed_at, assessment.referral.closure_reason = now, str(closes)
     clocks.stop_clock(ClockKind.ASSESSMENT, "assessment", assessment.id, now)
+    for discussion in assessment.case_discussions:  # oversight points not yet held are moot now
+        if discussion.held_on is None:
+            clocks.stop_clock(ClockKind.CASE_DISCUSSION, "case_discussion", discussion.id, now)
     audit.record(actor, now, "authorise", "assessment", assessment.id, child_id=assessment.child_id,
                  detail=f"{outcome}{' (late)' if late else ''}")
     commit()
@@ -341,3 +347,344 @@ def due_soon_or_breached(actor: Actor, now: datetime, team_id: int | None = None
     if team_id:
         query = query.where(Clock.team_id == team_id)
     return list(db.session.scalars(query.order_by(Clock.due_at, Clock.id).limit(limit)))
+
+
+# ---------------------------------------------------------------- reading cases (pages and API)
+# Lists are built from a fixed number of set-based queries however many rows they show, and
+# come back as plain values, so nothing is lazily loaded (or expired by the audit commit) later.
+
+CASE_STATUSES = {"closed": "Closed", "authorised": "Authorised", "overdue": "Overdue",
+                 "due_soon": "Due soon", "not_allocated": "Not allocated", "not_started": "Not started",
+                 "in_progress": "In progress"}
+CLOCK_LABELS = {ClockKind.DECISION: "Decision on the contact", ClockKind.ACKNOWLEDGEMENT: "Acknowledge the referrer",
+                ClockKind.PARTNER_INFORMATION: "Partner information request",
+                ClockKind.CASE_DISCUSSION: "Case discussion", ClockKind.ASSESSMENT: "Assessment",
+                ClockKind.ICPC: "Initial child protection conference"}
+
+
+@dataclass(frozen=True)
+class ReferralFilters:
+    team_id: int | None = None
+    worker_id: int | None = None
+    status: str | None = None  # "open" or "closed"; None for both
+    allocated: bool | None = None  # to a worker
+
+
+@dataclass(frozen=True)
+class CaseRow:
+    """One referral in the cases list."""
+
+    referral_id: int
+    version: int
+    child_id: int
+    child_name: str
+    referral_date: date
+    is_re_referral: bool
+    team_id: int | None
+    team: str | None
+    worker_id: int | None
+    worker: str | None
+    allocated_at: datetime | None
+    closed_at: datetime | None
+    closure_reason: str | None
+    assessment_id: int | None
+    due_date: date | None
+    started_on: date | None
+    authorised_on: date | None
+    working_days_left: int | None  # None once authorised
+    working_days_left_text: str | None
+    status: str  # a key of CASE_STATUSES
+
+    @property
+    def status_label(self) -> str:
+        return CASE_STATUSES[self.status]
+
+
+@dataclass(frozen=True)
+class ClockView:
+    """A clock as people read it: its state now and the time left in words."""
+
+    id: int
+    kind: str
+    label: str
+    subject: str
+    subject_id: int
+    started_at: datetime
+    due_at: datetime
+    due_date: date | None
+    stopped_at: datetime | None
+    state: str  # running, due_soon, met, breached: live, whether or not the sweep has run
+    time_left: str | None  # None once stopped
+    working_days_left: int | None  # working-day clocks only
+    child_id: int | None = None
+    contact_id: int | None = None
+    referral_id: int | None = None
+    owner_id: int | None = None
+    team_id: int | None = None
+    who: str | None = None  # the child or children the clock is about
+    owner: str | None = None
+    team: str | None = None
+
+
+@dataclass(frozen=True)
+class AssessmentView:
+    """An assessment with its progress on the assessment clock."""
+
+    assessment: Assessment
+    working_days_elapsed: int  # since the referral date, to today or to authorisation
+    working_days_left: int | None  # None once authorised
+    working_days_left_text: str | None
+    state: str  # the assessment clock: running, due_soon, met, breached
+    late: bool  # past its due date while open, or authorised after it
+
+
+@dataclass(frozen=True)
+class CaseDetail:
+    referral: Referral
+    worker: User | None
+    assessment: AssessmentView | None
+    strategy_discussions: list[StrategyDiscussion]
+    clocks: list[ClockView]
+    status: str
+
+    @property
+    def status_label(self) -> str:
+        return CASE_STATUSES[self.status]
+
+
+def _status(closed: bool, authorised: bool, worker_id: int | None, started: bool, days_left: int | None,
+            warn_days: int, has_assessment: bool) -> str:
+    if closed:
+        return "closed"
+    if authorised:
+        return "authorised"
+    if days_left is not None and days_left < 0:
+        return "overdue"
+    if days_left is not None and days_left <= warn_days:
+        return "due_soon"
+    if worker_id is None:
+        return "not_allocated"
+    return "in_progress" if has_assessment and started else "not_started"
+
+
+def list_referrals(actor: Actor, now: datetime, filters: ReferralFilters = ReferralFilters(),
+                   page: int = 1, per_page: int = 50) -> Page:
+    """Referrals with their assessment, oldest referral first: a count and one query (plus one
+    batched load each for the children and teams) whatever the page size."""
+    require(actor, CASE_WORKERS, "see the cases list")
+    page, per_page = max(1, page), max(1, per_page)
+    conditions = []
+    if filters.team_id:
+        conditions.append(Referral.team_id == filters.team_id)
+    if filters.worker_id:
+        conditions.append(Referral.worker_id == filters.worker_id)
+    if filters.status == "open":
+        conditions.append(Referral.closed_at.is_(None))
+    elif filters.status == "closed":
+        conditions.append(Referral.closed_at.is_not(None))
+    if filters.allocated is True:
+        conditions.append(Referral.worker_id.is_not(None))
+    elif filters.allocated is False:
+        conditions.append(Referral.worker_id.is_(None))
+    total = db.session.scalar(select(func.count(Referral.id)).where(*conditions)) or 0
+    query = (select(Referral, Assessment, User.display_name)
+             .outerjoin(Assessment, Assessment.referral_id == Referral.id)
+             .outerjoin(User, User.id == Referral.worker_id)
+             .where(*conditions)
+             .options(selectinload(Referral.child), selectinload(Referral.team))
+             .order_by(Referral.referral_date, Referral.id)
+             .limit(per_page).offset((page - 1) * per_page))
+    today, calendar = local_date(now), working_day_calendar()
+    warn = clock_settings().assessment_warn_working_days
+    items = []
+    for referral, assessment, worker in db.session.execute(query).all():
+        left = None
+        if assessment is not None and assessment.authorised_at is None:
+            left = clock_rules.working_days_left(assessment.due_date, today, calendar)
+        items.append(CaseRow(
+            referral_id=referral.id, version=referral.version, child_id=referral.child_id,
+            child_name=referral.child.full_name, referral_date=referral.referral_date,
+            is_re_referral=referral.is_re_referral, team_id=referral.team_id,
+            team=referral.team.name if referral.team else None, worker_id=referral.worker_id, worker=worker,
+            allocated_at=referral.allocated_at, closed_at=referral.closed_at,
+            closure_reason=referral.closure_reason, assessment_id=assessment.id if assessment else None,
+            due_date=assessment.due_date if assessment else None,
+            started_on=assessment.started_on if assessment else None,
+            authorised_on=assessment.authorised_on if assessment else None, working_days_left=left,
+            working_days_left_text=None if left is None else clock_rules.describe_working_days_left(left),
+            status=_status(referral.closed_at is not None, bool(assessment and assessment.authorised_at),
+                           referral.worker_id, bool(assessment and assessment.started_on), left, warn,
+                           assessment is not None)))
+    audit.record(actor, now, "list", "referral", None, detail=f"{len(items)} referrals shown")
+    db.session.commit()
+    return Page(items=items, total=total, page=page, per_page=per_page)
+
+
+def describe_assessment(assessment: Assessment, now: datetime, calendar=None) -> AssessmentView:
+    """Working days elapsed and left on the assessment clock, as of now."""
+    calendar = calendar or working_day_calendar()
+    today = local_date(now)
+    referral_date = assessment.referral.referral_date
+    until = assessment.authorised_on or today
+    elapsed = max(0, calendar.working_days_between(referral_date, until))
+    left = None
+    if assessment.authorised_on is None:
+        left = clock_rules.working_days_left(assessment.due_date, today, calendar)
+    state = clock_rules.date_clock_state(assessment.due_date, today, assessment.authorised_on,
+                                         clock_settings().assessment_warn_working_days, calendar)
+    return AssessmentView(assessment=assessment, working_days_elapsed=elapsed, working_days_left=left,
+                          working_days_left_text=None if left is None else clock_rules.describe_working_days_left(left),
+                          state=state.value, late=until > assessment.due_date)
+
+
+def _clock_view(clock: Clock, now: datetime, today: date, calendar, label: str | None = None,
+                **extra) -> ClockView:
+    state = clocks.live_state(clock, now)
+    left_days = time_left = None
+    if clock.stopped_at is None:
+        if clock.due_date is not None:
+            left_days = clock_rules.working_days_left(clock.due_date, today, calendar)
+            time_left = clock_rules.describe_working_days_left(left_days)
+        else:
+            time_left = clock_rules.describe_time_left(clock.due_at, now)
+    return ClockView(id=clock.id, kind=clock.kind, label=label or CLOCK_LABELS.get(clock.kind, clock.kind),
+                     subject=clock.subject, subject_id=clock.subject_id, started_at=clock.started_at,
+                     due_at=clock.due_at, due_date=clock.due_date, stopped_at=clock.stopped_at,
+                     state=state.value, time_left=time_left, working_days_left=left_days,
+                     child_id=clock.child_id, contact_id=clock.contact_id, owner_id=clock.owner_id,
+                     team_id=clock.team_id, **extra)
+
+
+def _cases_for_clocks(clocks_: list[Clock]) -> dict[int, tuple[int | None, int | None]]:
+    """clock id -> (referral id, case discussion number), in at most three queries."""
+    wanted: dict[str, set[int]] = {"assessment": set(), "case_discussion": set(), "strategy_discussion": set()}
+    for clock in clocks_:
+        if clock.subject in wanted:
+            wanted[clock.subject].add(clock.subject_id)
+    found: dict[tuple[str, int], tuple[int, int | None]] = {}
+    if wanted["assessment"]:
+        for ident, referral_id in db.session.execute(select(Assessment.id, Assessment.referral_id)
+                                                     .where(Assessment.id.in_(wanted["assessment"]))):
+            found[("assessment", ident)] = (referral_id, None)
+    if wanted["case_discussion"]:
+        for ident, referral_id, sequence in db.session.execute(
+                select(CaseDiscussion.id, Assessment.referral_id, CaseDiscussion.sequence)
+                .join(Assessment, Assessment.id == CaseDiscussion.assessment_id)
+                .where(CaseDiscussion.id.in_(wanted["case_discussion"]))):
+            found[("case_discussion", ident)] = (referral_id, sequence)
+    if wanted["strategy_discussion"]:
+        for ident, referral_id in db.session.execute(
+                select(StrategyDiscussion.id, StrategyDiscussion.referral_id)
+                .where(StrategyDiscussion.id.in_(wanted["strategy_discussion"]))):
+            found[("strategy_discussion", ident)] = (referral_id, None)
+    return {c.id: found.get((c.subject, c.subject_id), (None, None)) for c in clocks_}
+
+
+def _label(clock: Clock, sequence: int | None) -> str:
+    label = CLOCK_LABELS.get(clock.kind, clock.kind)
+    return f"{label} {sequence}" if sequence else label
+
+
+def clock_views(clocks_: list[Clock], now: datetime) -> list[ClockView]:
+    """Clocks read for people (one case's, say): state now, time left in words."""
+    today, calendar = local_date(now), working_day_calendar()
+    links = _cases_for_clocks(clocks_)
+    return [_clock_view(c, now, today, calendar, _label(c, links[c.id][1]), referral_id=links[c.id][0])
+            for c in clocks_]
+
+
+def get_case(actor: Actor, now: datetime, referral_id: int) -> CaseDetail:
+    """One referral with its assessment, case discussions, strategy discussions and clocks."""
+    require(actor, CASE_WORKERS, "open cases")
+    referral = _load(Referral, referral_id, "referral")
+    audit.record(actor, now, "read", "referral", referral.id, child_id=referral.child_id)
+    db.session.commit()  # before reading, so that what is read below stays loaded
+    assessment = db.session.scalar(
+        select(Assessment).where(Assessment.referral_id == referral_id)
+        .options(selectinload(Assessment.case_discussions).selectinload(CaseDiscussion.held_by)))
+    discussions = list(db.session.scalars(select(StrategyDiscussion)
+                                          .where(StrategyDiscussion.referral_id == referral_id)
+                                          .order_by(StrategyDiscussion.held_on, StrategyDiscussion.id)))
+    subjects = [and_(Clock.subject == "strategy_discussion",
+                     Clock.subject_id.in_([d.id for d in discussions] or [-1]))]
+    sequences = {}
+    if assessment is not None:
+        sequences = {d.id: d.sequence for d in assessment.case_discussions}
+        subjects += [and_(Clock.subject == "assessment", Clock.subject_id == assessment.id),
+                     and_(Clock.subject == "case_discussion", Clock.subject_id.in_(list(sequences) or [-1]))]
+    if referral.contact_id:
+        subjects.append(and_(Clock.subject == "contact", Clock.subject_id == referral.contact_id))
+    found = db.session.scalars(select(Clock).where(or_(*subjects)).order_by(Clock.due_at, Clock.id))
+    today, calendar = local_date(now), working_day_calendar()
+    views = [_clock_view(c, now, today, calendar,
+                         _label(c, sequences.get(c.subject_id) if c.subject == "case_discussion" else None),
+                         referral_id=referral_id) for c in found]
+    worker = db.session.get(User, referral.worker_id) if referral.worker_id else None
+    progress = describe_assessment(assessment, now, calendar) if assessment is not None else None
+    status = _status(referral.closed_at is not None, bool(assessment and assessment.authorised_at),
+                     referral.worker_id, bool(assessment and assessment.started_on),
+                     progress.working_days_left if progress else None,
+                     clock_settings().assessment_warn_working_days, assessment is not None)
+    return CaseDetail(referral=referral, worker=worker, assessment=progress,
+                      strategy_discussions=discussions, clocks=views, status=status)
+
+
+def due_clocks(actor: Actor, now: datetime, team_id: int | None = None, page: int = 1,
+               per_page: int = 100) -> Page:
+    """The manager's view, a page at a time, with the child, worker, team and case of each clock:
+    every running clock now due soon or past due, soonest first (breached ones come first)."""
+    require(actor, (Role.MANAGER,), "see the due and breached view")
+    page, per_page = max(1, page), max(1, per_page)
+    conditions = [Clock.stopped_at.is_(None), Clock.warn_at <= now]
+    if team_id:
+        conditions.append(Clock.team_id == team_id)
+    total = db.session.scalar(select(func.count(Clock.id)).where(*conditions)) or 0
+    found = list(db.session.scalars(select(Clock).where(*conditions).order_by(Clock.due_at, Clock.id)
+                                    .limit(per_page).offset((page - 1) * per_page)))
+    links = _cases_for_clocks(found)
+    children = {i: n for i, n in db.session.execute(
+        select(Child.id, Child.first_name + " " + Child.last_name)
+        .where(Child.id.in_({c.child_id for c in found if c.child_id})))}
+    by_contact: dict[int, list[str]] = {}
+    for contact_id, name in db.session.execute(
+            select(ContactChild.contact_id, Child.first_name + " " + Child.last_name)
+            .join(Child, Child.id == ContactChild.child_id)
+            .where(ContactChild.contact_id.in_({c.contact_id for c in found if c.contact_id and not c.child_id}))
+            .order_by(ContactChild.id)):
+        by_contact.setdefault(contact_id, []).append(name)
+    people = {i: n for i, n in db.session.execute(
+        select(User.id, User.display_name).where(User.id.in_({c.owner_id for c in found if c.owner_id})))}
+    teams = {i: n for i, n in db.session.execute(
+        select(Team.id, Team.name).where(Team.id.in_({c.team_id for c in found if c.team_id})))}
+    today, calendar = local_date(now), working_day_calendar()
+    items = [_clock_view(c, now, today, calendar, _label(c, links[c.id][1]), referral_id=links[c.id][0],
+                         who=children.get(c.child_id) or ", ".join(by_contact.get(c.contact_id, [])) or None,
+                         owner=people.get(c.owner_id), team=teams.get(c.team_id)) for c in found]
+    audit.record(actor, now, "list", "clock", None, detail=f"{len(items)} due or breached clocks shown")
+    db.session.commit()
+    return Page(items=items, total=total, page=page, per_page=per_page)
+
+
+@dataclass(frozen=True)
+class NotificationContext:
+    clock_label: str
+    event: str  # due_soon or breached
+    due_at: datetime
+    referral_id: int | None
+    contact_id: int | None
+
+
+def notification_contexts(notification_ids: list[int]) -> dict[int, NotificationContext]:
+    """What each notification is about and which case to open, in a fixed number of queries."""
+    if not notification_ids:
+        return {}
+    rows = db.session.execute(
+        select(Notification.id, Clock, ClockEvent.kind)
+        .join(ClockEvent, ClockEvent.id == Notification.clock_event_id)
+        .join(Clock, Clock.id == ClockEvent.clock_id)
+        .where(Notification.id.in_(notification_ids))).all()
+    links = _cases_for_clocks([clock for _, clock, _ in rows])
+    return {ident: NotificationContext(clock_label=_label(clock, links[clock.id][1]), event=event,
+                                       due_at=clock.due_at, referral_id=links[clock.id][0],
+                                       contact_id=clock.contact_id)
+            for ident, clock, event in rows}

@@ -2,7 +2,7 @@
 from flask import Blueprint, Flask
 
 from triage.converters import IsoDateConverter
-from triage.web import admin, assets, auth, children, home
+from triage.web import admin, assets, auth, children, home, reports
 
 bp = Blueprint("web", __name__, template_folder="templates")
 bp.register_blueprint(assets.bp)
@@ -10,6 +10,7 @@ bp.register_blueprint(auth.bp)
 bp.register_blueprint(home.bp)
 bp.register_blueprint(children.bp)
 bp.register_blueprint(admin.bp)
+bp.register_blueprint(reports.bp)
 
 
 def register(app: Flask) -> None:

@@ -34,9 +34,20 @@ def role_label(value: str | None) -> str:
         return value or ""
 
 
+def iso_london(value: str | None) -> str:
+    """An ISO instant stored in a report, shown in London time."""
+    return london_datetime(datetime.fromisoformat(value)) if value else ""
+
+
+def iso_date(value: str | None) -> str:
+    return date.fromisoformat(value).strftime("%-d %b %Y") if value else ""
+
+
 def register(app: Flask) -> None:
     app.jinja_env.filters["london"] = london_datetime
     app.jinja_env.filters["long_date"] = long_date
+    app.jinja_env.filters["isolondon"] = iso_london
+    app.jinja_env.filters["isodate"] = iso_date
     app.jinja_env.filters["nhs_number"] = nhs_number
     app.jinja_env.filters["role_label"] = role_label
 

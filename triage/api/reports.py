@@ -1,0 +1,41 @@
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from triage.auth import current_actor, roles_required
+from triage.clock import local_date, utcnow
+from triage.schemas.reports import MorningReportArgs, MorningReportSchema, ReportListItemSchema
+from triage.services import morning_report
+
+blp = Blueprint("reports", __name__, url_prefix="/api/v1/reports",
+                description="The morning timescale report: stored whole each morning, never changed")
+
+
+@blp.route("/morning")
+class MorningReport(MethodView):
+    decorators = [roles_required(*morning_report.READERS)]
+
+    @blp.arguments(MorningReportArgs, location="query")
+    @blp.response(200, MorningReportSchema)
+    def get(self, args):
+        """A morning's report (the latest build unless a version is given), optionally narrowed"""
+        now = utcnow()
+        report = morning_report.get_report(current_actor(), now, args.get("date") or local_date(now),
+                                           args.get("version"))
+        return {"report_date": report.report_date, "version": report.version, "built_at": report.built_at,
+                "trigger": report.trigger, "built_by": report.built_by,
+                "content": morning_report.filtered(report.content, args.get("team_id"), args.get("locality_id"))}
+
+    @blp.response(201, ReportListItemSchema)
+    def post(self):
+        """Build this morning's report now; kept beside earlier builds as a new version"""
+        return morning_report.build_on_demand(current_actor(), utcnow())
+
+
+@blp.route("/morning/history")
+class History(MethodView):
+    decorators = [roles_required(*morning_report.READERS)]
+
+    @blp.response(200, ReportListItemSchema(many=True))
+    def get(self):
+        """Past reports, newest first"""
+        return morning_report.list_reports(current_actor())

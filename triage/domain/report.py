@@ -1,0 +1,70 @@
+"""Shaping the morning report: rates, windows and the words a manager reads. Pure functions."""
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from triage.domain.calendar import WorkingDayCalendar
+from triage.domain.clocks import describe_working_days_left, working_days_left
+
+LONDON = ZoneInfo("Europe/London")
+WINDOWS = (7, 30, 365)  # days, for the measures
+
+
+def rate(numerator: int, denominator: int) -> float | None:
+    """A percentage to one decimal place, or None when there is nothing to divide by."""
+    if not denominator:
+        return None
+    return round(100.0 * numerator / denominator, 1)
+
+
+def per_10k(count: int, population: int) -> float | None:
+    if not population:
+        return None
+    return round(10000.0 * count / population, 1)
+
+
+def start_of_day(d: date) -> datetime:
+    """Midnight in London at the start of `d`, as an aware datetime (compare as instants)."""
+    return datetime.combine(d, time(0), tzinfo=LONDON)
+
+
+def window_starts(today: date) -> dict[int, date]:
+    """The first civil day of each window ending today: 7 days is today and the 6 before it."""
+    return {days: today - timedelta(days=days - 1) for days in WINDOWS}
+
+
+def previous_working_day_span(today: date, calendar: WorkingDayCalendar) -> tuple[date, date]:
+    """'Yesterday' for a manager: the previous working day, through to the end of the day before
+    today, so Monday's report covers Friday and the weekend."""
+    return calendar.previous_working_day(today), today - timedelta(days=1)
+
+
+def assessment_progress(referral_date: date, due: date, today: date, calendar: WorkingDayCalendar,
+                        authorised_on: date | None = None) -> dict:
+    """Working days elapsed and left, in both conventions, so the boundary never surprises.
+
+    This service counts the referral day as day 0 (WORKDAY); the DfE census validator counts it
+    as day 1, so its count of days elapsed is one higher.
+    """
+    until = authorised_on or today
+    elapsed = calendar.working_days_between(referral_date, until)
+    left = working_days_left(due, today, calendar) if authorised_on is None else None
+    return {
+        "working_days_elapsed": elapsed,
+        "working_days_elapsed_census": elapsed + 1,
+        "working_days_left": left,
+        "time_left": describe_working_days_left(left) if left is not None else "authorised",
+    }
+
+
+def assessment_status(authorised_on: date | None, due: date, today: date, started_on: date | None,
+                      warn_working_days: int, calendar: WorkingDayCalendar) -> str:
+    """One word a manager can sort by: Authorised, Authorised late, Overdue, Due soon, Not started, In progress."""
+    if authorised_on is not None:
+        return "Authorised" if authorised_on <= due else "Authorised late"
+    if today > due:
+        return "Overdue"
+    if working_days_left(due, today, calendar) <= warn_working_days:
+        return "Due soon"
+    return "Not started" if started_on is None else "In progress"

@@ -1,0 +1,129 @@
+"""The morning report as CSV and as an Excel workbook: a sheet per section, real dates, frozen headers."""
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date, datetime
+
+from openpyxl import Workbook
+from openpyxl.styles import Font, PatternFill
+from openpyxl.utils import get_column_letter
+
+from triage.clock import LONDON
+
+RAG_FILLS = {"Red": "F4B6B6", "Amber": "FFE3A3", "Green": "BFE3C6"}  # text says it too
+
+
+def _when(value: str | None):
+    """ISO strings from the stored report back to real dates and London times for a spreadsheet."""
+    if not value:
+        return None
+    if len(value) == 10:
+        return date.fromisoformat(value)
+    return datetime.fromisoformat(value).astimezone(LONDON).replace(tzinfo=None)
+
+
+def _names(children: list[dict]) -> str:
+    return "; ".join(c["name"] for c in children)
+
+
+def _discussions(row: dict) -> tuple:
+    planned = ", ".join(d["planned_on"] for d in row["case_discussions"])
+    held = ", ".join(d["held_on"] for d in row["case_discussions"] if d["held_on"])
+    return planned, held
+
+
+# Each section: (sheet title, [(header, getter, kind)]) where kind says how to write the cell.
+SECTIONS = {
+    "needs_action": ("Needs action today", [
+        ("Status", lambda r: r["status"], "text"), ("Clock", lambda r: r["kind"], "text"),
+        ("Case", lambda r: f'{r["subject"]} {r["subject_id"]}', "text"),
+        ("Children", lambda r: _names(r["children"]), "text"), ("Due", lambda r: r["due_at"], "datetime"),
+        ("Worker", lambda r: r["owner"], "text"), ("Team", lambda r: r["team"], "text")]),
+    "awaiting_decision": ("Awaiting decision", [
+        ("Contact", lambda r: r["contact_id"], "number"), ("Received", lambda r: r["received_at"], "datetime"),
+        ("Children", lambda r: _names(r["children"]), "text"), ("RAG", lambda r: r["rag_label"], "rag"),
+        ("State", lambda r: r["state"], "text"), ("Source", lambda r: r["source"], "text"),
+        ("Decision due", lambda r: r["decision_due_at"], "datetime"), ("Time left", lambda r: r["time_left"], "text"),
+        ("Requests outstanding", lambda r: ", ".join(f"{k} ({v})" for k, v in r["requests_outstanding"].items()), "text")]),
+    "allocated_cases": ("Allocated cases", [
+        ("Child id", lambda r: r["council_child_id"], "text"), ("Child", lambda r: r["child"], "text"),
+        ("Worker", lambda r: r["worker"], "text"), ("Team", lambda r: r["team"], "text"),
+        ("Locality", lambda r: r["locality"], "text"), ("Referral date", lambda r: r["referral_date"], "date"),
+        ("Case discussions planned", lambda r: _discussions(r)[0], "text"),
+        ("Case discussions held", lambda r: _discussions(r)[1], "text"),
+        ("Assessment start", lambda r: r["assessment_start"], "date"), ("Due date", lambda r: r["due_date"], "date"),
+        ("Working days elapsed", lambda r: r["working_days_elapsed"], "number"),
+        ("Working days left", lambda r: r["working_days_left"], "number"),
+        ("Status", lambda r: r["status"], "text"), ("Late reason", lambda r: r["late_reason"], "text")]),
+    "strategy": ("Strategy and s47", [
+        ("Child", lambda r: r["child"], "text"), ("Strategy discussion", lambda r: r["held_on"], "date"),
+        ("s47 started", lambda r: r["s47_started_on"], "date"), ("s47 outcome", lambda r: r["s47_outcome"], "text"),
+        ("ICPC due", lambda r: r["icpc_due_date"], "date"), ("Time left", lambda r: r["time_left"], "text"),
+        ("Team", lambda r: r["team"], "text")]),
+    "caseload": ("Caseload", [
+        ("Team", lambda r: r["team"], "text"), ("Worker", lambda r: r["worker"], "text"),
+        ("Open assessments", lambda r: r["open_assessments"], "number")]),
+}
+
+
+def section_rows(content: dict, section: str) -> tuple[list[str], list[list]]:
+    """Headers and plain-text rows of one section, as the CSV carries them."""
+    _, columns = SECTIONS[section]
+    rows = [["" if (v := get(row)) is None else v for _, get, _ in columns] for row in content.get(section, [])]
+    return [header for header, _, _ in columns], rows
+
+
+def to_csv(content: dict, section: str) -> str:
+    headers, rows = section_rows(content, section)
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(headers)
+    writer.writerows(rows)
+    return out.getvalue()
+
+
+def to_workbook(content: dict) -> bytes:
+    book = Workbook()
+    book.remove(book.active)
+    summary = book.create_sheet("Summary")
+    summary.append(["Front Door morning report", content["report_date"]])
+    summary.append(["Built at", _when(content["built_at"])])
+    summary["B2"].number_format = "dd/mm/yyyy hh:mm"
+    summary.append([])
+    summary.append(["Measure", "Last 7 days", "Last 30 days", "Last 365 days"])
+    windows = content["measures"]["windows"]
+    for label, pick in (("Contacts to referrals %", lambda w: w["conversion"]["pct"]),
+                        ("Decisions within the clock %", lambda w: w["decisions"]["pct"]),
+                        ("Assessments within timescale %", lambda w: w["assessments"]["pct_within"]),
+                        ("Assessments ending in NFA %", lambda w: w["assessments"]["pct_nfa"]),
+                        ("Re-referrals within 12 months %", lambda w: w["referrals"]["pct_re_referrals"])):
+        summary.append([label] + [pick(windows[w]) for w in ("7", "30", "365")])
+    summary.append(["Children awaiting assessment per 10,000", content["measures"]["awaiting_per_10k"]])
+    for cell in summary[4]:
+        cell.font = Font(bold=True)
+    for section, (title, columns) in SECTIONS.items():
+        sheet = book.create_sheet(title)
+        sheet.append([header for header, _, _ in columns])
+        for cell in sheet[1]:
+            cell.font = Font(bold=True)
+        sheet.freeze_panes = "A2"
+        for row in content.get(section, []):
+            values = []
+            for _, get, kind in columns:
+                value = get(row)
+                values.append(_when(value) if kind in ("date", "datetime") else value)
+            sheet.append(values)
+            for index, (_, _, kind) in enumerate(columns, start=1):
+                cell = sheet.cell(row=sheet.max_row, column=index)
+                if kind == "date" and cell.value is not None:
+                    cell.number_format = "dd/mm/yyyy"
+                elif kind == "datetime" and cell.value is not None:
+                    cell.number_format = "dd/mm/yyyy hh:mm"
+                elif kind == "rag" and cell.value in RAG_FILLS:
+                    cell.fill = PatternFill("solid", fgColor=RAG_FILLS[cell.value])
+        for index, (header, _, _) in enumerate(columns, start=1):
+            sheet.column_dimensions[get_column_letter(index)].width = max(12, len(header) + 2)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()

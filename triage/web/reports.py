@@ -1,0 +1,85 @@
+"""The morning report as a page (print-friendly), CSV and an Excel workbook."""
+from __future__ import annotations
+
+from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from markupsafe import Markup
+
+from triage.auth import current_actor, roles_required
+from triage.clock import local_date, utcnow
+from triage.domain.trend_chart import trend_svg
+from triage.services import morning_report, report_exports
+from triage.services.errors import Invalid, NotFound
+
+bp = Blueprint("reports", __name__, url_prefix="/reports")
+
+
+def _selection():
+    """The date, version and filters asked for, checked; bad values are a 400 naming the field."""
+    now = utcnow()
+    errors = {}
+    report_date = None
+    try:
+        report_date = morning_report.validate_report_date(request.args.get("date"), local_date(now))
+    except Invalid as exc:
+        errors.update(exc.errors)
+    numbers = {}
+    for field in ("version", "team_id", "locality_id"):
+        raw = request.args.get(field) or None
+        if raw is not None and not raw.isdigit():
+            errors[field] = ["Must be a whole number"]
+        numbers[field] = int(raw) if raw and raw.isdigit() else None
+    if errors:
+        raise Invalid("The report selection needs correcting", errors)
+    return now, report_date, numbers
+
+
+def _load():
+    now, report_date, numbers = _selection()
+    report = morning_report.get_report(current_actor(), now, report_date, numbers["version"])
+    content = morning_report.filtered(report.content, numbers["team_id"], numbers["locality_id"])
+    return report, content, numbers
+
+
+@bp.get("/morning")
+@roles_required(*morning_report.READERS)
+def morning():
+    try:
+        report, content, numbers = _load()
+    except NotFound as exc:
+        _, report_date, _ = _selection()
+        return render_template("reports/missing.html", message=exc.message, report_date=report_date,
+                               history=morning_report.list_reports(current_actor())), 404
+    return render_template("reports/morning.html", report=report, content=content, filters=numbers,
+                           chart=Markup(trend_svg(content["trend"])),
+                           history=morning_report.list_reports(current_actor()),
+                           sections=report_exports.SECTIONS)
+
+
+@bp.post("/morning/build")
+@roles_required(*morning_report.BUILDERS)
+def build():
+    report = morning_report.build_on_demand(current_actor(), utcnow())
+    flash(f"Built version {report.version} of this morning's report")
+    return redirect(url_for("web.reports.morning", date=report.report_date.isoformat(), version=report.version))
+
+
+@bp.get("/morning.csv")
+@roles_required(*morning_report.READERS)
+def morning_csv():
+    section = request.args.get("section", "allocated_cases")
+    if section not in report_exports.SECTIONS:
+        raise Invalid("Unknown section", {"section": [f"Choose one of: {', '.join(report_exports.SECTIONS)}"]})
+    report, content, _ = _load()
+    name = f"front-door-{section.replace('_', '-')}-{report.report_date.isoformat()}-v{report.version}.csv"
+    return Response(report_exports.to_csv(content, section), mimetype="text/csv",
+                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+@bp.get("/morning.xlsx")
+@roles_required(*morning_report.READERS)
+def morning_xlsx():
+    report, content, _ = _load()
+    name = f"front-door-morning-report-{report.report_date.isoformat()}-v{report.version}.xlsx"
+    return Response(report_exports.to_workbook(content),
+                    mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
