@@ -15,6 +15,8 @@ from sqlalchemy import text
 
 from tests.support.postgres import PostgresUnavailable, create_database, throwaway_cluster
 
+pytest_plugins = ["tests.support.report_council"]
+
 BACKENDS = ("sqlite", "postgresql")
 NOW = datetime(2026, 11, 27, 9, 30, tzinfo=timezone.utc)  # a Friday morning
 PASSWORD = "correct horse battery"

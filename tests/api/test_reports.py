@@ -1,7 +1,7 @@
 """Reading the morning report: API, CSV, workbook, access, bad input."""
 import csv
 import io
-from datetime import datetime, timezone
+from datetime import datetime
 
 import pytest
 from freezegun import freeze_time
@@ -9,7 +9,7 @@ from openpyxl import load_workbook
 
 from triage.extensions import db
 from triage.models import AuditEvent
-from tests.integration.test_morning_report import NOW, council  # noqa: F401  (the fixture)
+from tests.support.report_council import NOW
 
 
 @pytest.fixture
