@@ -4,7 +4,7 @@ Contacts (all times UTC = London in winter):
   E  police, Thu 1 Jan 2026 (bank holiday) -> assessment, decided in time; authorised NFA 20 Feb
   D  GP,     Tue 10 Nov -> NFA decided late on 12 Nov
   C  school, Wed 25 Nov 08:00, RAG red, police asked 09:00 and answered 12:00; not decided (breached)
-  A  police, Thu 26 Nov 10:00 -> assessment at 15:00, allocated 16:00, started Fri 27
+  A  police, Thu 26 Nov 10:00 -> assessment at 15:00, allocated 16:00, not yet started
   B  school, Thu 26 Nov 11:00, RAG amber, health asked 12:00 (due Fri 12:00); not decided (due 11:00)
 """
 from datetime import date, datetime, timezone
