@@ -104,3 +104,31 @@ def test_the_openapi_description_is_served_to_signed_in_callers(api_as):
     spec = api_as("era").get("/api/v1/openapi.json").json
     assert spec["info"]["title"] == "Front Door triage API"
     assert "/api/v1/children" in spec["paths"]
+
+
+def test_an_idle_session_expires_after_the_configured_time(app, client, login, make_user):
+    from datetime import datetime, timedelta, timezone
+
+    from freezegun import freeze_time
+
+    start = datetime(2026, 11, 27, 9, 0, tzinfo=timezone.utc)
+    with freeze_time(start) as clock:
+        login(make_user("era"))
+        assert client.get("/").status_code == 200
+        clock.move_to(start + timedelta(minutes=29))
+        assert client.get("/").status_code == 200  # activity refreshes the idle timer
+        clock.move_to(start + timedelta(minutes=29 + 31))
+        response = client.get("/")
+    assert response.status_code == 302 and response.headers["Location"].startswith("/login")
+
+
+def test_an_api_session_call_after_the_idle_timeout_is_a_401(app, client, login, make_user):
+    from datetime import datetime, timedelta, timezone
+
+    from freezegun import freeze_time
+
+    start = datetime(2026, 11, 27, 9, 0, tzinfo=timezone.utc)
+    with freeze_time(start) as clock:
+        login(make_user("era"))
+        clock.move_to(start + timedelta(hours=1))
+        assert client.get("/api/v1/me").status_code == 401
