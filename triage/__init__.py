@@ -19,12 +19,11 @@ def create_app(test_config: dict | None = None) -> Flask:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     logging.getLogger("alembic").setLevel(logging.WARNING)
 
+    from triage import errors, security
+    security.register(app)  # first, so sign-in is checked before anything else (CSRF included)
     _init_extensions(app)
     _register_blueprints(app)
-
-    from triage import errors, security
     errors.register(app)
-    security.register(app)
 
     from triage.cli import register as register_cli
     register_cli(app)

@@ -132,3 +132,26 @@ def test_an_api_session_call_after_the_idle_timeout_is_a_401(app, client, login,
         login(make_user("era"))
         clock.move_to(start + timedelta(hours=1))
         assert client.get("/api/v1/me").status_code == 401
+
+
+# Reachable without signing in: the login page, the health check, and the static files the login
+# page needs to look right (GOV.UK Frontend's CSS, fonts and images; the service's own CSS).
+PUBLIC = {"web.auth.login", "health.healthz", "static", "web.assets.govuk"}
+
+
+def test_every_route_but_the_public_ones_refuses_anyone_not_signed_in(app, client):
+    import re
+
+    checked = 0
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint in PUBLIC:
+            continue
+        path = re.sub(r"<(?:int:)?[a-z_]+>", "1", rule.rule)
+        path = re.sub(r"<isodate:[a-z_]+>", "2026-01-01", path)
+        path = re.sub(r"<path:[a-z_]+>", "x", path)
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            response = client.open(path, method=method)
+            expected = 401 if path.startswith("/api/") and not path.startswith("/api/v1/docs") else 302
+            assert response.status_code == expected, (method, path, response.status_code)
+            checked += 1
+    assert checked > 40
