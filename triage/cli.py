@@ -71,6 +71,56 @@ def seed_reference():
     click.echo(f"{len(agencies)} agencies present")
 
 
+@triage_cli.command("sweep")
+def sweep():
+    """Run one clock sweep now: record warnings and breaches that are due (safe to re-run)."""
+    from triage.services.sweep import sweep_clocks
+
+    now = utcnow()
+    result = sweep_clocks(now)
+    click.echo(f"Sweep at {now.isoformat(timespec='seconds')}: {result.breaches} breaches, "
+               f"{result.warnings} warnings, {result.notifications} notifications recorded")
+
+
+@triage_cli.command("scheduler")
+def scheduler():
+    """Run the scheduler process until SIGTERM or Ctrl-C (one active copy per deployment)."""
+    from flask import current_app
+
+    from triage.config import ConfigError
+    from triage.scheduler import run  # imported here: only this process loads APScheduler
+
+    try:
+        run(current_app._get_current_object(), echo=click.echo)
+    except ConfigError as exc:
+        raise click.ClickException(f"Scheduler not started: {exc}") from None
+
+
+@triage_cli.command("import-tracker")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, readable=True))
+@click.option("--dry-run", is_flag=True, help="Show what would happen without writing anything.")
+def import_tracker_command(file, dry_run):
+    """Bring in the old Front Door tracker spreadsheet (CSV or XLSX)."""
+    import os
+
+    from triage.domain.roles import Role
+    from triage.services import tracker_import
+    from triage.services.actor import Actor
+
+    actor = Actor(role=Role.MANAGER, label="cli:import-tracker", channel="cli")
+    try:
+        with open(file, "rb") as handle:
+            report = tracker_import.import_tracker(actor, utcnow(), handle.read(), os.path.basename(file),
+                                                   dry_run=dry_run)
+    except ServiceError as exc:
+        _fail(exc)
+    for row in report.rows:
+        click.echo(f"row {row.row_number:>5}  {row.status:<9}  {'; '.join(row.messages)}")
+    totals = ", ".join(f"{n} {status}" for status, n in report.summary.items())
+    click.echo(f"{'Dry run, nothing written' if dry_run else 'Done'}: {totals}")
+
+
 def register(app: Flask) -> None:
     from triage import demo  # noqa: F401  (adds seed-demo)
+    from triage.generate import command  # noqa: F401  (adds generate)
     app.cli.add_command(triage_cli)

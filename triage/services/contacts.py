@@ -368,7 +368,7 @@ def record_decision(actor: Actor, now: datetime, contact_id: int, decisions: lis
                 child_id=link.child_id, contact_id=contact.id, contact_child_id=link.id,
                 referral_date=referral_date, outcome=outcome, created_at=now, team_id=contact.team_id,
                 source_code=contact.source_code,
-                is_re_referral=_had_referral_within_a_year(link.child_id, referral_date))
+                is_re_referral=had_referral_within_a_year(link.child_id, referral_date))
             db.session.add(referral)
             db.session.flush()
             open_assessment(now, referral)
@@ -410,7 +410,7 @@ def open_assessment(now, referral):
     return start(now, referral)
 
 
-def _had_referral_within_a_year(child_id: int, referral_date: date) -> bool:
+def had_referral_within_a_year(child_id: int, referral_date: date) -> bool:
     """A re-referral: the child had a referral in the 12 months before this one."""
     window_start = referral_date - timedelta(days=RE_REFERRAL_WINDOW_DAYS)
     return db.session.scalar(select(Referral.id).where(
