@@ -1,0 +1,49 @@
+"""A manager opens this morning's report in a real browser, filters it by team and downloads the workbook."""
+from __future__ import annotations
+
+import pytest
+
+from tests.conftest import PASSWORD
+
+
+@pytest.mark.browser
+def test_a_manager_opens_this_mornings_report_filters_by_team_and_downloads_the_workbook(
+        live_server, browser, council, make_user, tmp_path):
+    from openpyxl import load_workbook
+    from playwright.sync_api import expect
+
+    from triage.clock import utcnow
+    from triage.services import morning_report
+    from triage.services.reference import ensure_team
+
+    ensure_team("14+ team")
+    morning_report.build_on_demand(council["manager"], utcnow())
+    make_user("manager", username="mo.manager")
+    page = browser.new_page(viewport={"width": 1200, "height": 900}, accept_downloads=True)
+    try:
+        page.goto(f"{live_server}/login")
+        page.get_by_label("Username").fill("mo.manager")
+        page.get_by_label("Password").fill(PASSWORD)
+        page.get_by_role("button", name="Sign in").click()
+        page.get_by_role("link", name="Morning report").first.click()
+        expect(page.get_by_role("heading", level=1)).to_contain_text("Morning report")
+        cases = page.locator("#allocated-cases + p + table")
+        expect(cases).to_contain_text("Ava Test")
+
+        page.get_by_label("Team").select_option(label="14+ team")
+        page.get_by_role("button", name="Apply filters").click()
+        expect(page.get_by_text("No open allocated cases.")).to_be_visible()
+        page.get_by_label("Team").select_option(label="Front Door assessment North")
+        page.get_by_role("button", name="Apply filters").click()
+        expect(page.locator("#allocated-cases + p + table")).to_contain_text("Ava Test")
+
+        with page.expect_download() as download_info:
+            page.get_by_role("link", name="Download the Excel workbook").click()
+        saved = tmp_path / download_info.value.suggested_filename
+        download_info.value.save_as(saved)
+        page.screenshot(path="/tmp/triage-report.png", full_page=True)
+    finally:
+        page.close()
+    book = load_workbook(saved)
+    assert "Allocated cases" in book.sheetnames
+    assert [c.value for c in book["Allocated cases"]["B"]][1:] == ["Ava Test"]
