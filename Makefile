@@ -43,7 +43,7 @@ test: install lint
 	$(PY) -m pytest
 
 lint: install
-	$(VENV)/bin/ruff check triage tests migrations bench
+	$(VENV)/bin/ruff check .
 
 test-fast: install
 	$(PY) -m pytest tests/unit -q
