@@ -2,11 +2,12 @@
 from flask import Blueprint, Flask
 
 from triage.converters import IsoDateConverter
-from triage.web import admin, assets, auth, children, home, imports, reports
+from triage.web import (admin, assets, auth, cases, children, contacts, home, imports, notifications, reports,
+                        requests)
 
 bp = Blueprint("web", __name__, template_folder="templates")
 # One area per module; add a new one to this tuple.
-for area in (assets, auth, home, children, admin, reports, imports):
+for area in (assets, auth, home, children, admin, cases, notifications, reports, imports, contacts, requests):
     bp.register_blueprint(area.bp)
 
 

@@ -1,0 +1,78 @@
+"""Notifications: the sweep tells the allocated worker when a clock on their case is breached."""
+from datetime import date, datetime, timezone
+
+from tests.conftest import NOW, csrf_token_from
+from triage.extensions import db
+from triage.models import Notification, Referral
+from triage.services import assessments, contacts
+from triage.services.reference import ensure_team
+from triage.services.sweep import sweep_clocks
+
+
+def at(d: date, hour=10):
+    return datetime(d.year, d.month, d.day, hour, 0, tzinfo=timezone.utc)
+
+
+def _allocated_referral(make_user, actor_for):
+    team = ensure_team("Assessment team North")
+    manager, worker, era = make_user("manager"), make_user("practitioner"), make_user("era")
+    worker.manager_id = manager.id
+    db.session.commit()
+    day = date(2026, 9, 1)  # the assessment is due on Tue 3 Nov 2026
+    contact, _ = contacts.record_contact(actor_for(era), at(day), {
+        "channel": "phone", "source_code": "2A", "concern": "School worried", "consent": "given",
+        "consent_by": "Father", "received_at": at(day), "children": [{"child": {
+            "first_name": "Noor", "last_name": "Ali", "sex": "female", "date_of_birth": date(2016, 4, 4)},
+            "confirmed_new": True}]})
+    contacts.record_decision(actor_for(manager), at(day, 11), contact.id,
+                             [{"outcome": "assessment", "rationale": "Assess"}])
+    referral = db.session.query(Referral).filter_by(contact_id=contact.id).one()
+    assessments.allocate(actor_for(manager), at(day, 12), referral.id, team.id, worker.id)
+    return referral, worker, manager
+
+
+def test_the_allocated_worker_is_notified_of_a_breach_after_the_sweep_and_can_mark_it_read(
+        app, client, login, make_user, actor_for):
+    referral, worker, manager = _allocated_referral(make_user, actor_for)
+    login(worker)
+    assert client.get("/api/v1/notifications").json == []
+
+    sweep_clocks(NOW)  # 27 Nov 2026: the assessment and both case discussions are past due
+    listed = client.get("/api/v1/notifications?unread=true")
+    assert listed.status_code == 200
+    messages = [n["message"] for n in listed.json]
+    assessment_id = assessments.get_case(actor_for(worker), NOW, referral.id).assessment.assessment.id
+    assert f"assessment clock breached on assessment {assessment_id}" in messages
+    assert len(messages) == 3  # the assessment and its two case discussions
+    assert all(n["read_at"] is None for n in listed.json)
+    assert listed.json[0]["created_at"] == NOW.isoformat()
+
+    token = csrf_token_from(client.get("/").get_data(as_text=True))
+    chosen = listed.json[0]["id"]
+    read = client.post(f"/api/v1/notifications/{chosen}/read", headers={"X-CSRFToken": token})
+    assert read.status_code == 200, read.json
+    assert read.json["read_at"] is not None and read.json["read_at"].endswith("+00:00")
+    unread = client.get("/api/v1/notifications?unread=true").json
+    assert chosen not in [n["id"] for n in unread] and len(unread) == 2
+    assert len(client.get("/api/v1/notifications").json) == 3
+
+    # The same breaches went to the worker's manager, whose notifications are theirs alone.
+    managers = db.session.query(Notification).filter_by(user_id=manager.id).all()
+    assert len(managers) == 3
+    refused = client.post(f"/api/v1/notifications/{managers[0].id}/read", headers={"X-CSRFToken": token})
+    assert refused.status_code == 404
+    assert db.session.get(Notification, managers[0].id).read_at is None
+
+
+def test_marking_read_with_a_session_cookie_needs_the_csrf_token(app, client, login, make_user, actor_for):
+    _, worker, _ = _allocated_referral(make_user, actor_for)
+    sweep_clocks(NOW)
+    login(worker)
+    chosen = client.get("/api/v1/notifications").json[0]["id"]
+    assert client.post(f"/api/v1/notifications/{chosen}/read").status_code == 400
+    assert db.session.get(Notification, chosen).read_at is None
+
+
+def test_a_token_has_no_notifications(api_as):
+    response = api_as("practitioner").get("/api/v1/notifications")
+    assert response.status_code == 200 and response.json == []

@@ -1,0 +1,194 @@
+"""After the decision: referrals and their allocation, assessments, case discussions, strategy
+discussions and s47 enquiries, the clocks on each case and the manager's due-and-breached view.
+
+Each endpoint loads with a schema, calls one service and dumps. Steps on an existing record take
+the `version` you read: a different current version is a 409, never a silent overwrite.
+"""
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from triage.auth import current_actor, roles_required
+from triage.clock import utcnow
+from triage.domain.roles import Role
+from triage.schemas import cases as s
+from triage.services import assessments
+from triage.services.assessments import CASE_WORKERS
+
+MANAGERS = (Role.MANAGER,)
+
+referrals_blp = Blueprint("referrals", __name__, url_prefix="/api/v1/referrals",
+                          description="Referrals, their allocation, strategy discussions and clocks. "
+                                      "Every read and write is audited.")
+assessments_blp = Blueprint("assessments", __name__, url_prefix="/api/v1/assessments",
+                            description="Child and family assessments on the 45-working-day clock")
+strategy_blp = Blueprint("strategy-discussions", __name__, url_prefix="/api/v1/strategy-discussions",
+                         description="Section 47 outcomes and initial child protection conferences")
+oversight_blp = Blueprint("oversight", __name__, url_prefix="/api/v1",
+                          description="Caseloads, and every clock due soon or breached")
+
+BLUEPRINTS = (referrals_blp, assessments_blp, strategy_blp, oversight_blp)
+
+
+# ---------------------------------------------------------------- referrals
+
+@referrals_blp.route("")
+class Referrals(MethodView):
+    decorators = [roles_required(*CASE_WORKERS)]
+
+    @referrals_blp.arguments(s.ReferralListArgs, location="query")
+    @referrals_blp.response(200, s.CaseRowSchema(many=True))
+    @referrals_blp.paginate()
+    def get(self, args, pagination_parameters):
+        """Referrals, oldest first, filtered by team, worker, open or closed, allocated or not"""
+        page = assessments.list_referrals(current_actor(), utcnow(), assessments.ReferralFilters(**args),
+                                          page=pagination_parameters.page,
+                                          per_page=pagination_parameters.page_size)
+        pagination_parameters.item_count = page.total
+        return page.items
+
+
+@referrals_blp.route("/<int:referral_id>")
+class ReferralResource(MethodView):
+    decorators = [roles_required(*CASE_WORKERS)]
+
+    @referrals_blp.response(200, s.ReferralDetailSchema)
+    def get(self, referral_id):
+        """One referral with its assessment, case discussions, strategy discussions and clocks"""
+        return assessments.get_case(current_actor(), utcnow(), referral_id)
+
+
+@referrals_blp.route("/<int:referral_id>/allocate")
+class Allocate(MethodView):
+    decorators = [roles_required(*MANAGERS)]
+
+    @referrals_blp.arguments(s.AllocateSchema)
+    @referrals_blp.response(200, s.ReferralSummarySchema)
+    def post(self, data, referral_id):
+        """Allocate to a team and a worker (Front Door managers); the case's clocks follow"""
+        return assessments.allocate(current_actor(), utcnow(), referral_id, data["team_id"], data["worker_id"],
+                                    data["version"])
+
+
+@referrals_blp.route("/<int:referral_id>/clocks")
+class ReferralClocks(MethodView):
+    decorators = [roles_required(*CASE_WORKERS)]
+
+    @referrals_blp.response(200, s.CaseClockSchema(many=True))
+    def get(self, referral_id):
+        """Every clock on the case, due order: decision, assessment, case discussions, conferences"""
+        now = utcnow()
+        return assessments.clock_views(assessments.clocks_for_referral(current_actor(), now, referral_id), now)
+
+
+@referrals_blp.route("/<int:referral_id>/strategy-discussions")
+class StrategyDiscussions(MethodView):
+    decorators = [roles_required(*CASE_WORKERS)]
+
+    @referrals_blp.arguments(s.StrategyDiscussionCreateSchema)
+    @referrals_blp.response(201, s.StrategyDiscussionSchema)
+    def post(self, data, referral_id):
+        """Record a strategy discussion; when an s47 starts, the conference is due in 15 working days"""
+        return assessments.record_strategy_discussion(current_actor(), utcnow(), referral_id, data["held_on"],
+                                                      data["agencies"], data["s47_started"])
+
+
+# ---------------------------------------------------------------- assessments
+
+def _view(assessment, now):
+    return assessments.describe_assessment(assessment, now)
+
+
+@assessments_blp.route("/<int:assessment_id>")
+class AssessmentResource(MethodView):
+    decorators = [roles_required(*CASE_WORKERS)]
+
+    @assessments_blp.response(200, s.AssessmentSchema)
+    def get(self, assessment_id):
+        """The assessment: due date, working days elapsed and left, case discussions, outcome"""
+        now = utcnow()
+        return _view(assessments.get_assessment(current_actor(), now, assessment_id), now)
+
+
+def _step(blp, path, endpoint, schema, roles, call, doc, response_schema):
+    """One POST endpoint per step: load the body, call the service, dump the result."""
+
+    @blp.route(path, endpoint=endpoint)
+    class Step(MethodView):
+        decorators = [roles_required(*roles)]
+
+        @blp.arguments(schema)
+        @blp.response(200, response_schema)
+        def post(self, data, **ids):
+            now = utcnow()
+            return call(current_actor(), now, data, **ids)
+
+    Step.post.__doc__ = doc
+    return Step
+
+
+_step(assessments_blp, "/<int:assessment_id>/start", "start", s.StartSchema, CASE_WORKERS,
+      lambda a, n, d, assessment_id: _view(assessments.start_assessment(
+          a, n, assessment_id, d["started_on"], d["version"]), n),
+      "Record the date the assessment started (the clock runs from the referral date regardless)",
+      s.AssessmentSchema)
+_step(assessments_blp, "/<int:assessment_id>/child-seen", "child_seen", s.ChildSeenSchema, CASE_WORKERS,
+      lambda a, n, d, assessment_id: _view(assessments.record_child_seen(
+          a, n, assessment_id, d["child_seen_on"], d["version"]), n),
+      "Record the date the child was seen", s.AssessmentSchema)
+_step(assessments_blp, "/<int:assessment_id>/case-discussions/<int:sequence>", "case_discussion",
+      s.CaseDiscussionHeldSchema, CASE_WORKERS,
+      lambda a, n, d, assessment_id, sequence: _view(assessments.record_case_discussion(
+          a, n, assessment_id, sequence, d["held_on"], d.get("note"), d.get("held_by_id"),
+          d["version"]).assessment, n),
+      "Record that a planned case discussion (management oversight point) was held, when and by whom",
+      s.AssessmentSchema)
+_step(assessments_blp, "/<int:assessment_id>/authorise", "authorise", s.AuthoriseSchema, MANAGERS,
+      lambda a, n, d, assessment_id: _view(assessments.authorise(
+          a, n, assessment_id, d["outcome"], d["factors"], d.get("closure_reason"), d.get("late_reason"),
+          d["version"]), n),
+      "Authorise (Front Door managers) with the outcome and factor codes; after the due date, say why",
+      s.AssessmentSchema)
+
+
+# ---------------------------------------------------------------- strategy discussions
+
+_step(strategy_blp, "/<int:discussion_id>/s47-outcome", "s47_outcome", s.S47OutcomeSchema, CASE_WORKERS,
+      lambda a, n, d, discussion_id: assessments.record_s47_outcome(
+          a, n, discussion_id, d["outcome"], d["on"], d["version"]),
+      "Record the outcome of the section 47 enquiry; without a conference, its clock stops",
+      s.StrategyDiscussionSchema)
+_step(strategy_blp, "/<int:discussion_id>/icpc", "icpc", s.IcpcSchema, CASE_WORKERS,
+      lambda a, n, d, discussion_id: assessments.record_icpc(
+          a, n, discussion_id, d.get("held_on"), d.get("not_needed_reason"), d["version"]),
+      "Record the initial child protection conference's date, or why none is needed",
+      s.StrategyDiscussionSchema)
+
+
+# ---------------------------------------------------------------- oversight
+
+@oversight_blp.route("/caseload")
+class Caseload(MethodView):
+    decorators = [roles_required(*CASE_WORKERS, Role.PERFORMANCE)]
+
+    @oversight_blp.arguments(s.CaseloadArgs, location="query")
+    @oversight_blp.response(200, s.CaseloadSchema(many=True))
+    def get(self, args):
+        """Open assessments per worker and team (one row per worker in each team)"""
+        rows = assessments.caseload(current_actor())
+        return [row for row in rows
+                if args.get("team_id") in (None, row.team_id) and args.get("worker_id") in (None, row.worker_id)]
+
+
+@oversight_blp.route("/clocks/due")
+class DueClocks(MethodView):
+    decorators = [roles_required(*MANAGERS)]
+
+    @oversight_blp.arguments(s.DueArgs, location="query")
+    @oversight_blp.response(200, s.DueClockSchema(many=True))
+    @oversight_blp.paginate()
+    def get(self, args, pagination_parameters):
+        """The manager's view: every running clock due soon or breached, soonest first"""
+        page = assessments.due_clocks(current_actor(), utcnow(), args.get("team_id"),
+                                      page=pagination_parameters.page, per_page=pagination_parameters.page_size)
+        pagination_parameters.item_count = page.total
+        return page.items
