@@ -621,3 +621,12 @@ def test_a_partner_token_without_an_agency_is_shown_on_the_agency_field(client, 
 
     assert response.status_code == 400
     assert '<a href="#token-agency">Choose the agency this person represents</a>' in text_of(response)
+
+
+def test_only_the_closest_menu_entry_is_marked_as_the_current_page(app, client, login, make_user):
+    import re
+
+    login(make_user("manager"))
+    html = client.get("/cases/due").get_data(as_text=True)
+    current = re.findall(r'href="([^"]+)" aria-current="page"', html)
+    assert current == ["/cases/due"]

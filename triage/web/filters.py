@@ -1,7 +1,7 @@
 """Template helpers: times shown in London, dates the way a social worker writes them."""
 from datetime import date, datetime
 
-from flask import Flask
+from flask import Flask, request
 from flask_login import current_user
 
 from triage.clock import to_london
@@ -58,4 +58,4 @@ def register(app: Flask) -> None:
             role = Role(current_user.role)
         return {"council_name": app.config["COUNCIL_NAME"],
                 "service_name": app.config["SERVICE_NAME"], "current_role": role, "Role": Role,
-                "navigation_items": lambda: items_for(role)}
+                "navigation_items": lambda: items_for(role, request.path)}

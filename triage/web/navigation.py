@@ -35,9 +35,15 @@ MENU = [
 ]
 
 
-def items_for(role: Role | None) -> list[dict]:
+def items_for(role: Role | None, path: str = "") -> list[dict]:
+    """The role's menu; the entry whose address is the longest prefix of `path` is active
+    (so /cases/due highlights "Due and breached", not "Cases" as well)."""
     if role is None:
         return []
     views = current_app.view_functions
-    return [{"text": e.text, "href": url_for(e.endpoint)} for e in MENU
-            if role in e.roles and e.endpoint in views]
+    items = [{"text": e.text, "href": url_for(e.endpoint), "active": False} for e in MENU
+             if role in e.roles and e.endpoint in views]
+    matches = [i for i in items if path == i["href"] or (i["href"] != "/" and path.startswith(i["href"]))]
+    if matches:
+        max(matches, key=lambda i: len(i["href"]))["active"] = True
+    return items
