@@ -210,3 +210,33 @@ def test_reading_a_contact_is_audited_for_each_child(api_as):
     practitioner.get(f"/api/v1/contacts/{contact['id']}")
     reads = db.session.query(AuditEvent).filter_by(entity="contact", action="read").all()
     assert sorted(e.child_id for e in reads) == sorted(contact["child_ids"])
+
+
+def test_consent_recorded_after_intake_lets_partners_be_asked(api_as):
+    police, practitioner = api_as("partner", "police"), api_as("practitioner")
+    contact = police.post("/api/v1/contacts", json={**NOTIFICATION, "consent": None}).json
+    rated = practitioner.post(f"/api/v1/contacts/{contact['id']}/rag",
+                              json={"rag": "amber", "reason": "r", "version": contact["version"]}).json
+    refused = practitioner.post(f"/api/v1/contacts/{contact['id']}/information-requests",
+                                json={"agencies": ["health"], "question": "q", "version": rated["version"]})
+    assert refused.status_code == 409 and "Consent has not been recorded" in refused.json["message"]
+    bad = practitioner.post(f"/api/v1/contacts/{contact['id']}/consent",
+                            json={"consent": "not_sought", "version": rated["version"]})
+    assert bad.status_code == 422 and "consent_not_sought_reason" in bad.json["errors"]
+    given = practitioner.post(f"/api/v1/contacts/{contact['id']}/consent",
+                              json={"consent": "given", "consent_by": "Mother", "version": rated["version"]})
+    assert given.status_code == 200 and given.json["consent"] == "given"
+    asked = practitioner.post(f"/api/v1/contacts/{contact['id']}/information-requests",
+                              json={"agencies": ["health"], "question": "q", "version": given.json["version"]})
+    assert asked.status_code == 201
+
+
+def test_a_decided_contacts_own_referral_is_not_counted_as_the_childs_history(app, api_as):
+    from triage.services import contacts as service
+
+    practitioner, manager = api_as("practitioner"), api_as("manager")
+    contact = practitioner.post("/api/v1/contacts", json=NOTIFICATION).json
+    manager.post(f"/api/v1/contacts/{contact['id']}/decision", json={
+        "version": contact["version"], "decisions": [{"outcome": "assessment", "rationale": "Assess"}]})
+    history = service.history_for(db.session.get(Contact, contact["id"]))
+    assert all(h.open_referrals == [] and h.referrals_last_12_months == [] for h in history)

@@ -753,3 +753,26 @@ def test_a_contact_goes_from_the_form_to_a_decision_through_the_pages(client, lo
     assert "Referrals made" in page and "Told Ms Hart an assessment will follow" in page
     assert f'action="/contacts/{contact_id}/decision"' not in page
     assert f'href="/contacts/{contact_id}"' not in text_of(client.get("/queue"))
+
+
+def test_a_practitioner_records_consent_on_the_contact_page_and_nonsense_is_refused(app, client, login, make_user):
+    from triage.services import people
+
+    _, secret = people.create_token(NOW, "feed", "partner", "police")
+    feed = app.test_client()
+    made = feed.post("/api/v1/contacts", headers={"Authorization": f"Bearer {secret}"}, json={
+        "channel": "police_notification", "source_code": "6", "concern": "DA incident",
+        "police_incident_reference": "INC-9", "children": [{"child": {
+            "first_name": "Zed", "last_name": "Quinn", "sex": "male", "date_of_birth": "2016-01-01"}}]}).json
+    login(make_user("practitioner"))
+    page = client.get(f"/contacts/{made['id']}")
+    assert "Update the consent record" in page.get_data(as_text=True)
+    token = csrf_token_from(page.get_data(as_text=True))
+    bad = client.post(f"/contacts/{made['id']}/consent", data={
+        "csrf_token": token, "consent-version": made["version"], "consent-consent": "not_sought"})
+    assert bad.status_code == 400 and "Say why consent was not sought" in bad.get_data(as_text=True)
+    good = client.post(f"/contacts/{made['id']}/consent", data={
+        "csrf_token": token, "consent-version": made["version"], "consent-consent": "given",
+        "consent-consent_by": "Father"})
+    assert good.status_code == 302
+    assert db.session.get(Contact, made["id"]).consent == "given"

@@ -69,6 +69,11 @@ _action("screening", s.VersionSchema, SCREENERS,
 _action("rag", s.RagSchema, SCREENERS,
         lambda a, n, cid, d: contacts.set_rag(a, n, cid, d["rag"], d["reason"], d["version"]),
         "Set or change the RAG rating, with a reason (every change is kept)")
+_action("consent", s.ConsentSchema, SCREENERS,
+        lambda a, n, cid, d: contacts.record_consent(a, n, cid, d["consent"], d.get("consent_by"),
+                                                     d.get("consent_not_sought_reason"), d.get("consent_at"),
+                                                     d["version"]),
+        "Record or correct the consent position (before asking partners)")
 _action("put-forward", s.PutForwardSchema, SCREENERS,
         lambda a, n, cid, d: contacts.put_forward(a, n, cid, d["put_forward"], d["version"]),
         "Put the contact forward to the next multi-agency triage meeting")

@@ -88,6 +88,13 @@ class DecisionSchema(VersionSchema):
         "description": "Required when the decision clock has run out"})
 
 
+class ConsentSchema(VersionSchema):
+    consent = fields.String(required=True, validate=one_of(Consent))
+    consent_by = fields.String(validate=validate.Length(max=120))
+    consent_not_sought_reason = fields.String(validate=one_of(NotSoughtReason))
+    consent_at = AwareDateTime()
+
+
 class FeedbackSchema(VersionSchema):
     note = fields.String(required=True, validate=validate.Length(min=1, max=5000))
 

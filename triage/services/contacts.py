@@ -6,14 +6,14 @@ import json
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
 from triage.clock import local_date
 from triage.domain import clocks as clock_rules
 from triage.domain.clocks import ClockKind
-from triage.domain.codes import (ContactChannel, DashRisk, DecisionOutcome, Rag,
+from triage.domain.codes import (Consent, ContactChannel, DashRisk, DecisionOutcome, Rag,
                                  ReferralSource, outcome_creates_referral)
 from triage.domain.consent import consent_problem
 from triage.domain.contact_states import ContactState, InvalidTransition, check_move
@@ -243,8 +243,11 @@ def history_for(contact: Contact) -> list[ChildHistory]:
     since = contact.received_at - timedelta(days=RE_REFERRAL_WINDOW_DAYS)
     result = []
     for link in contact.children:
+        # Referrals this contact made itself are its outcome, not the child's history.
         referrals = list(db.session.scalars(select(Referral).where(
-            Referral.child_id == link.child_id).order_by(Referral.referral_date.desc())))
+            Referral.child_id == link.child_id,
+            or_(Referral.contact_id.is_(None), Referral.contact_id != contact.id))
+            .order_by(Referral.referral_date.desc())))
         earlier = list(db.session.scalars(
             select(Contact).join(ContactChild).where(
                 ContactChild.child_id == link.child_id, Contact.id != contact.id,
@@ -255,6 +258,32 @@ def history_for(contact: Contact) -> list[ChildHistory]:
             referrals_last_12_months=[r for r in referrals if r.referral_date >= local_date(since)],
             contacts_last_12_months=earlier))
     return result
+
+
+# ---------------------------------------------------------------- consent
+
+def record_consent(actor: Actor, now: datetime, contact_id: int, consent: str, consent_by: str | None = None,
+                   not_sought_reason: str | None = None, consent_at: datetime | None = None,
+                   version: int | None = None) -> Contact:
+    """Record or correct the consent position after intake (a feed may not know it)."""
+    require(actor, SCREENERS, "record consent")
+    errors = consent_problem(consent, not_sought_reason, consent_by)
+    if consent is None:
+        errors["consent"] = ["Choose the consent position"]
+    if consent_at and consent_at > now:
+        errors["consent_at"] = ["The time consent was recorded cannot be in the future"]
+    if errors:
+        raise Invalid("The consent record needs correcting", errors)
+    contact = load(contact_id)
+    check_version(contact, version)
+    if contact.state == ContactState.DECIDED:
+        raise Conflict("This contact is decided; its consent record can no longer change")
+    contact.consent, contact.consent_by = consent, (consent_by or "").strip() or None
+    contact.consent_not_sought_reason = not_sought_reason if consent == Consent.NOT_SOUGHT else None
+    contact.consent_at = consent_at or now
+    _audit_children(actor, now, contact, "update", f"consent {consent}")
+    commit()
+    return contact
 
 
 # ---------------------------------------------------------------- screening

@@ -163,3 +163,11 @@ def get_user(user_id: int) -> User:
     if user is None:
         raise NotFound(f"No user {user_id}")
     return user
+
+
+def display_names(user_ids) -> dict[int, str]:
+    """Names for a set of user ids, in one query."""
+    ids = {i for i in user_ids if i}
+    if not ids:
+        return {}
+    return dict(db.session.execute(select(User.id, User.display_name).where(User.id.in_(ids))).all())

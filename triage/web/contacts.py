@@ -748,6 +748,15 @@ class AcknowledgeForm(VersionForm):
     pass
 
 
+class ConsentForm(VersionForm):
+    consent = RadioField("Consent to share information with partner agencies",
+                         choices=choices(Consent.choices()), invalid_choice_message="Select the consent position")
+    consent_by = StringField("Who gave or refused consent?", validators=[Optional(), max_length(120, "The name")])
+    consent_not_sought_reason = RadioField("If it was not sought, why?", choices=choices(NotSoughtReason.choices()),
+                                           validators=[Optional()],
+                                           invalid_choice_message="Select why consent was not sought")
+
+
 class FeedbackForm(VersionForm):
     note = TextAreaField("What was the referrer told?", validators=[
         DataRequired("Write what the referrer was told"), max_length(5000, "The note")])
@@ -792,6 +801,7 @@ ACTIONS = {
     "recommendation": Action(RecommendForm, "recommend", SCREENERS, "Recommendation saved"),
     "decision": Action(None, "decide", (Role.MANAGER,), "Decision recorded"),
     "acknowledgement": Action(AcknowledgeForm, "ack", STAFF, "Acknowledgement to the referrer recorded"),
+    "consent": Action(ConsentForm, "consent", SCREENERS, "Consent record updated"),
     "feedback": Action(FeedbackForm, "feedback", STAFF, "Feedback to the referrer recorded"),
 }
 
@@ -816,17 +826,6 @@ def _posted_form(key: str, contact):
 
 # ---------------------------------------------------------------- the contact page
 
-def _user_names(ids) -> dict[int, str]:
-    names = {}
-    for user_id in {i for i in ids if i}:
-        try:
-            user = people.get_user(user_id)
-        except NotFound:
-            continue
-        names[user_id] = user.display_name
-    return names
-
-
 def _render_show(contact_id: int, status: int = 200, active: dict | None = None, problems=(),
                  stale: bool = False):
     actor, now = current_actor(), utcnow()
@@ -845,7 +844,7 @@ def _render_show(contact_id: int, status: int = 200, active: dict | None = None,
     elif partner_request_refusal(contact.consent):
         refusal = partner_request_refusal(contact.consent) + "."
     error_form = next((f for f in (active or {}).values() if f.errors), None)
-    names = _user_names([c.changed_by_id for c in contact.rag_changes] + [r.requested_by_id for r in contact.requests]
+    names = people.display_names([c.changed_by_id for c in contact.rag_changes] + [r.requested_by_id for r in contact.requests]
                         + [link.decided_by_id for link in contact.children]
                         + [contact.recorded_by_id, contact.recommended_by_id, contact.acknowledged_by_id])
     return render_template(
@@ -929,6 +928,9 @@ def _perform(key: str, actor: Actor, now: datetime, contact, form) -> None:
         contacts.acknowledge(actor, now, cid, version)
     elif key == "feedback":
         contacts.record_feedback(actor, now, cid, form.note.data, version)
+    elif key == "consent":
+        contacts.record_consent(actor, now, cid, form.consent.data, form.consent_by.data,
+                                form.consent_not_sought_reason.data or None, version=version)
 
 
 def _act(key: str, contact_id: int):
