@@ -74,6 +74,28 @@ class Defaults:
 
     # Meetings: how long partners keep access to a meeting's items after it closes.
     MEETING_PARTNER_ACCESS_HOURS = 2
+    # Meeting types (issue 5): code -> name, cadence (daily / weekly), usual start (London),
+    # core agencies (codes; absent ones are shown on the record), scope (county / locality),
+    # the contact channels whose arrivals go on the agenda by themselves, and whether contacts
+    # a practitioner puts forward go to this type of meeting.
+    MEETING_TYPES = {
+        "mash_daily": {
+            "name": "Daily MASH triage", "cadence": "daily", "starts_at": "09:30",
+            "core_agencies": ["childrens_social_care", "police", "health", "education", "early_help"],
+            "scope": "county", "channels": ["police_notification"], "takes_put_forward": True,
+        },
+        "emotional_health_weekly": {
+            "name": "Weekly emotional-health triage", "cadence": "weekly", "starts_at": "13:30",
+            "core_agencies": ["camhs", "primary_mental_health", "school_nursing", "early_help"],
+            "scope": "locality", "channels": [], "takes_put_forward": False,
+        },
+    }
+    # Agencies the meeting types need beyond the standard ones: code -> (name, kind).
+    MEETING_AGENCIES = {
+        "camhs": ["CAMHS / CYPS", "health"],
+        "primary_mental_health": ["Primary mental health", "health"],
+        "school_nursing": ["School nursing", "health"],
+    }
 
     GOVUK_FRONTEND_DIR: str | None = None  # defaults to node_modules/govuk-frontend/dist/govuk
 

@@ -285,6 +285,36 @@ def _working_days(ctx: SeedContext) -> list[date]:
     return [d for d in days if calendar.is_working_day(d)]
 
 
+@step("Triage meetings")
+def seed_meetings(ctx: SeedContext) -> StepResult:
+    """The daily MASH meeting on the last two working days (held and closed, with who attended),
+    and today's, planned for the practitioner to chair: its agenda builds itself from whatever
+    police notifications and put-forward contacts the demo holds."""
+    from triage.models import Meeting
+    from triage.services import meetings
+
+    present = len(db.session.scalars(select(Meeting.id)).all())
+    if present:
+        return StepResult("Triage meetings", added=0, present=present)
+    chair = ctx.actor("practitioner")
+    calendar = working_day_calendar()
+    held = [calendar.add_working_days(ctx.today, -n) for n in (2, 1)]
+    added = 0
+    for day in held:
+        start = datetime.combine(day, time(9, 30), tzinfo=LONDON).astimezone(UTC)
+        meeting = meetings.plan_meeting(chair, start - timedelta(hours=2), "mash_daily", day)
+        for username, agency, mode in (("practitioner", "childrens_social_care", "in_person"),
+                                       ("partner.police", "police", "virtual"),
+                                       ("partner.health", "health", "in_person"),
+                                       ("partner.early_help", "early_help", "virtual")):
+            meetings.record_attendance(chair, start, meeting.id, agency, mode, user_id=ctx.users[username].id)
+        meetings.start_meeting(chair, start, meeting.id)
+        meetings.close_meeting(chair, start + timedelta(hours=1), meeting.id)
+        added += 1
+    meetings.plan_meeting(chair, ctx.now, "mash_daily", ctx.today)
+    return StepResult("Triage meetings", added=added + 1, present=0)
+
+
 # --- the children themselves (pure: a seeded generator in, plain dicts out) ------------------
 
 # Oldest child: 17 years and about 10 months on the day recorded, so still under 18 today.

@@ -5,15 +5,16 @@ from triage.extensions import api, csrf
 
 
 def register(app: Flask) -> None:
-    from triage.api import (audit, children, contacts, health, information_requests, me, queue,
-                            reference, reports)
+    from triage.api import (audit, children, contacts, health, information_requests, me, meetings,
+                            queue, reference, reports)
     from triage.converters import IsoDateConverter
 
     app.url_map.converters["isodate"] = IsoDateConverter
     api.register_converter(IsoDateConverter, lambda _: {"type": "string", "format": "date"})
 
     app.register_blueprint(health.bp)
-    for module in (me, children, contacts, queue, information_requests, reference, audit, reports):
+    for module in (me, children, contacts, queue, information_requests, reference, audit, reports,
+                   meetings):
         # CSRF is checked in triage.security for cookie-authenticated API calls only.
         csrf.exempt(module.blp)
         api.register_blueprint(module.blp)

@@ -2,12 +2,12 @@
 from flask import Blueprint, Flask
 
 from triage.converters import IsoDateConverter
-from triage.web import (admin, assets, auth, cases, children, contacts, home, imports,
+from triage.web import (admin, assets, auth, cases, children, contacts, home, imports, meetings,
                         notifications, reports, requests)
 
 bp = Blueprint("web", __name__, template_folder="templates")
 # One area per module; add a new one to this tuple.
-for area in (assets, auth, home, children, admin, contacts, requests, cases, notifications,
+for area in (assets, auth, home, children, admin, contacts, requests, meetings, cases, notifications,
              reports, imports):
     bp.register_blueprint(area.bp)
 
