@@ -285,6 +285,17 @@ def _working_days(ctx: SeedContext) -> list[date]:
     return [d for d in days if calendar.is_working_day(d)]
 
 
+@step("Contacts and cases")
+def seed_casework(ctx: SeedContext) -> StepResult:
+    """Eight weeks of contacts for about half the children, made through the services at the
+    times they happened: screening, partner requests, decisions, referrals, allocation,
+    assessments and their case discussions; then a sweep, so breaches and notifications are real."""
+    from triage.demo_data.casework import seed_casework as make
+
+    added, present = make(ctx, ctx.rng("Contacts and cases"))
+    return StepResult("Contacts and cases", added=added, present=present)
+
+
 @step("Triage meetings")
 def seed_meetings(ctx: SeedContext) -> StepResult:
     """The daily MASH meeting on the last two working days (held and closed, with who attended),

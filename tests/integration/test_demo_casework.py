@@ -1,0 +1,24 @@
+"""The demo's casework: made through the services, so it obeys every rule, and safe to re-run."""
+from datetime import datetime, timezone
+
+from triage.extensions import db
+from triage.models import Assessment, AuditEvent, Clock, Contact, Referral
+
+NOW = datetime(2026, 11, 27, 11, 0, tzinfo=timezone.utc)
+
+
+def test_the_demo_has_contacts_decisions_referrals_and_running_clocks_and_a_rerun_adds_nothing(app):
+    from triage.demo import seed_demo
+
+    seed_demo(NOW, children=60, echo=lambda *a, **k: None)
+    contacts = db.session.query(Contact).count()
+    assert 20 <= contacts <= 30  # about half of 60 children
+    decided = db.session.query(Contact).filter(Contact.state == "decided").count()
+    assert 0 < decided < contacts  # some are still in the queue
+    referrals = db.session.query(Referral).count()
+    assert referrals == db.session.query(Assessment).count() > 0
+    assert db.session.query(Clock).filter(Clock.stopped_at.is_(None)).count() > 0
+    assert db.session.query(AuditEvent).filter_by(entity="contact", action="decide").count() >= decided
+    summary = seed_demo(NOW, children=60, echo=lambda *a, **k: None)
+    assert summary.step("Contacts and cases").added == 0
+    assert db.session.query(Contact).count() == contacts

@@ -1,0 +1,152 @@
+"""The demo's casework: eight weeks of contacts, decisions, referrals and assessments, made
+through the services at the times they would have happened, so every clock, audit row and
+measure is as real as the rest of the service."""
+from __future__ import annotations
+
+import random
+from datetime import datetime, time, timedelta
+
+from sqlalchemy import select
+
+from triage.clock import LONDON
+from triage.extensions import db
+from triage.models import Assessment, Child, Contact, Referral, Team
+from triage.services import assessments, contacts, information_requests
+from triage.services.calendar import working_day_calendar
+from triage.services.errors import ServiceError
+from triage.services.sweep import sweep_clocks
+
+SOURCES = [("6", 30), ("2A", 18), ("3A", 5), ("3B", 4), ("3E", 5), ("1A", 8), ("5D", 6), ("4", 3),
+           ("9", 3), ("1D", 4), ("8", 4), ("7", 2), ("3F", 3), ("5C", 3), ("1C", 2)]
+OUTCOMES = [("no_further_action", 22), ("information_advice", 20), ("early_help", 20),
+            ("assessment", 27), ("strategy_s47", 7), ("immediate_protection", 1), ("transfer", 3)]
+CONCERNS = [
+    "Domestic abuse incident at the family home; the children were present.",
+    "School reports the child arriving hungry and in unwashed clothes on several days.",
+    "GP concerned about unexplained bruising noticed at an appointment.",
+    "Neighbour reports shouting and a child crying late at night.",
+    "Parent disclosed low mood and struggling to cope with the children.",
+    "Child told a teacher they are scared to go home.",
+    "Missing episode overnight; found by police in the town centre.",
+    "Health visitor concerned about home conditions and a missed development check.",
+]
+WORKERS = ["sw.north1", "sw.north2", "sw.west1", "sw.central1", "sw.southeast1", "sw.14plus1"]
+AGENCIES = ["police", "health", "education", "early_help"]
+PARTNER_USERS = {"police": "partner.police", "health": "partner.health", "education": "partner.education",
+                 "early_help": "partner.early_help"}
+
+
+def _pick(rng: random.Random, weighted):
+    return rng.choices([v for v, _ in weighted], weights=[w for _, w in weighted])[0]
+
+
+def _at(day, hour, minute=0) -> datetime:
+    return datetime.combine(day, time(hour, minute), tzinfo=LONDON)
+
+
+def seed_casework(ctx, rng: random.Random, per_child: float = 0.5):
+    """Contacts for about half the demo children; returns (added, present)."""
+    present = db.session.scalar(select(Contact.id).limit(1))
+    if present:
+        return 0, len(db.session.scalars(select(Contact.id)).all())
+    manager = ctx.users["manager"]
+    for username in WORKERS:  # case workers report to the demo manager, who is told of breaches
+        ctx.users[username].manager_id = manager.id
+    db.session.commit()
+    calendar = working_day_calendar()
+    kids = list(db.session.scalars(select(Child).where(Child.council_child_id.like("DEMO%")).order_by(Child.id)))
+    chosen = rng.sample(kids, k=max(1, int(len(kids) * per_child)))
+    days = [d for d in (ctx.today - timedelta(days=n) for n in range(55, -1, -1)) if calendar.is_working_day(d)]
+    teams = {t.name: t for t in db.session.scalars(select(Team))}
+    added = 0
+    for child in sorted(chosen, key=lambda c: c.created_at):
+        day = max(rng.choice(days), child.created_at.astimezone(LONDON).date())
+        received = _at(day, rng.randint(8, 17), rng.choice([0, 10, 20, 30, 40, 50]))
+        if received > ctx.now:
+            continue
+        try:
+            _one_contact(ctx, rng, child, received, teams)
+            added += 1
+        except ServiceError:
+            db.session.rollback()  # a demo step never leaves half a contact behind
+    sweep_clocks(ctx.now)
+    return added, 0
+
+
+def _one_contact(ctx, rng, child, received, teams):
+    source = _pick(rng, SOURCES)
+    police = source == "6"
+    data = {"channel": "police_notification" if police else rng.choice(["phone", "email", "portal", "marf"]),
+            "source_code": source, "concern": rng.choice(CONCERNS), "received_at": received,
+            "referrer_name": "PC Demo" if police else "Demo Referrer", "children": [{"child_id": child.id}],
+            "consent": rng.choice(["given", "not_required", "given"]), "consent_by": "Parent",
+            "put_forward_to_meeting": rng.random() < 0.1}
+    if police:
+        data.update(police_incident_reference=f"DEMO-{received:%y%m%d}-{child.id:04d}",
+                    dash_risk=rng.choice(["standard", "medium", "high"]), operation_encompass_informed=True)
+    contact, _ = contacts.record_contact(ctx.actor(rng.choice(["era", "era2"])), received, data)
+    step = lambda hours: received + timedelta(hours=hours)  # noqa: E731
+    if step(1) <= ctx.now and rng.random() < 0.95:
+        contacts.acknowledge(ctx.actor("era"), step(1), contact.id)
+    age = ctx.now - received
+    if age < timedelta(hours=3):
+        return  # just arrived: still waiting to be screened
+    practitioner = ctx.actor(rng.choice(["practitioner", "practitioner2"]))
+    rag = rng.choices(["red", "amber", "green"], weights=[15, 45, 40])[0]
+    contacts.set_rag(practitioner, step(1.5), contact.id, rag, "Screened against the threshold document")
+    if rng.random() < 0.5 and step(2) <= ctx.now:
+        agencies = rng.sample(AGENCIES, k=rng.randint(1, 2))
+        asked = information_requests.request_information(practitioner, step(2), contact.id, agencies,
+                                                          "Please share what you hold about this child.")
+        hours = {"red": 4, "amber": 24, "green": 72}[rag]
+        for request in asked:
+            answered = step(2 + hours * rng.uniform(0.2, 1.3))
+            if answered <= ctx.now:
+                partner = ctx.actor(PARTNER_USERS[request.agency.code])
+                information_requests.answer_request(partner, answered, request.id,
+                                                    "Checked our records: details shared with the MASH.")
+    decided = step(rng.uniform(3, 23) if rng.random() < 0.85 else rng.uniform(25, 60))
+    if decided > ctx.now:
+        return  # still in the queue
+    contacts.record_decision(ctx.actor("manager"), decided, contact.id,
+                             [{"outcome": _pick(rng, OUTCOMES), "rationale": "Agreed after screening."}],
+                             delay_reason="Waiting for partner information" if decided > contact.decision_due_at else None)
+    _casework_after(ctx, rng, contact, decided, teams)
+
+
+def _casework_after(ctx, rng, contact, decided, teams):
+    for referral in db.session.scalars(select(Referral).where(Referral.contact_id == contact.id)):
+        worker_name = rng.choice(WORKERS)
+        worker = ctx.users[worker_name]
+        allocated = decided + timedelta(hours=rng.uniform(1, 20))
+        if allocated > ctx.now:
+            continue
+        assessments.allocate(ctx.actor("manager"), allocated, referral.id, worker.team_id, worker.id)
+        assessment = db.session.scalar(select(Assessment).where(Assessment.referral_id == referral.id))
+        started = allocated + timedelta(days=rng.randint(0, 3))
+        if started > ctx.now:
+            continue
+        worker_actor = ctx.actor(worker_name)
+        assessments.start_assessment(worker_actor, started, assessment.id, started.astimezone(LONDON).date())
+        if referral.outcome == "strategy_s47":
+            held = started + timedelta(days=1)
+            if held <= ctx.now:
+                discussion = assessments.record_strategy_discussion(
+                    worker_actor, held, referral.id, held.astimezone(LONDON).date(), ["police", "health"], True)
+                icpc = held + timedelta(days=rng.randint(10, 24))
+                if icpc <= ctx.now and rng.random() < 0.8:
+                    assessments.record_icpc(worker_actor, icpc, discussion.id, held_on=icpc.astimezone(LONDON).date())
+        for discussion in assessment.case_discussions:
+            held_on = discussion.planned_on + timedelta(days=rng.choice([0, 0, 1, 3]))
+            when = _at(held_on, 14)
+            if when <= ctx.now and rng.random() < 0.85:
+                assessments.record_case_discussion(worker_actor, when, assessment.id, discussion.sequence,
+                                                   held_on, note="Plan reviewed")
+        finish = started + timedelta(days=rng.randint(20, 75))
+        if finish <= ctx.now and rng.random() < 0.9:
+            outcome = rng.choice(["no_further_action", "child_in_need_plan", "early_help", "child_in_need_plan"])
+            factors = ["21"] if outcome == "no_further_action" and rng.random() < 0.5 else [
+                rng.choice(["3A", "3C", "4B", "16A", "17A", "2B", "1B"])]
+            late = finish.astimezone(LONDON).date() > assessment.due_date
+            assessments.authorise(ctx.actor("manager"), finish, assessment.id, outcome, factors,
+                                  late_reason="Complex family; extension agreed" if late else None)
