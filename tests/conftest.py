@@ -87,7 +87,12 @@ def _postgresql_app(request):
     url = create_database(admin_url, "triage_test")
     app = create_app(_base_config(url))
     _upgrade(app)
-    return app
+    yield app
+    # Close pooled connections before the cluster stops; left to the garbage collector they
+    # raise ResourceWarnings during pytest's teardown, which filterwarnings=error turns fatal.
+    with app.app_context():
+        from triage.extensions import db
+        db.engine.dispose()
 
 
 def _reset(app, backend: str) -> None:

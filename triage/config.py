@@ -64,6 +64,8 @@ class Defaults:
 
     # Scheduler
     SWEEP_INTERVAL_SECONDS = 60
+    SCHEDULER_HEARTBEAT_SECONDS = 20  # SQLite lock row; stale after three missed beats
+    SCHEDULER_STANDBY_RETRY_SECONDS = 15  # how often a standby copy tries to take over
     MORNING_REPORT_HOUR = 7
     MORNING_REPORT_MINUTE = 0
 

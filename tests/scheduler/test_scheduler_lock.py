@@ -1,0 +1,96 @@
+"""One active scheduler per database: an advisory lock on PostgreSQL, a heartbeat row on SQLite."""
+from __future__ import annotations
+
+import re
+import threading
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from tests.scheduler.conftest import fresh, take_over_from
+from triage.extensions import db
+from triage.models import SchedulerLock
+from triage.scheduler.lock import AdvisoryLock, RowLock
+
+T0 = datetime(2026, 11, 24, 9, 0, tzinfo=timezone.utc)
+
+
+def _row():
+    return fresh(lambda: db.session.get(SchedulerLock, "scheduler"))
+
+
+def test_each_database_gets_its_own_kind_of_lock(locks, backend):
+    assert isinstance(locks(), AdvisoryLock if backend == "postgresql" else RowLock)
+
+
+def test_of_two_locks_on_one_database_only_one_is_acquired(locks):
+    first, second = locks(), locks()
+    assert first.acquire(T0) is True
+    assert second.acquire(T0) is False
+    assert second.acquire(T0 + timedelta(seconds=30)) is False
+    assert first.confirm(T0 + timedelta(seconds=30)) is True
+
+
+def test_the_holder_is_recorded_as_host_and_process(locks):
+    lock = locks()
+    lock.acquire(T0)
+    row = _row()
+    assert row.holder == lock.holder
+    assert re.fullmatch(r"[^:]+:\d+#[0-9a-f]{6}", lock.holder)
+    assert (row.acquired_at, row.heartbeat_at) == (T0, T0)
+
+
+def test_after_the_holder_releases_the_other_acquires(locks):
+    first, second = locks(), locks()
+    first.acquire(T0)
+    first.release()
+    assert _row() is None
+    assert second.acquire(T0 + timedelta(seconds=1)) is True
+    assert _row().holder == second.holder
+    assert first.confirm(T0 + timedelta(seconds=2)) is False
+
+
+def test_a_holder_that_dies_loses_the_lock_to_the_standby(locks, backend):
+    holder, standby = locks(), locks()
+    holder.acquire(T0)
+    take_over_from(holder, standby, backend, T0)
+    assert _row().holder == standby.holder
+    assert holder.confirm(T0 + timedelta(minutes=2)) is False
+    assert holder.acquire(T0 + timedelta(minutes=2)) is False
+
+
+@pytest.mark.sqlite_only
+def test_a_row_lock_is_kept_by_its_heartbeat_and_taken_only_once_stale(locks):
+    holder, standby = locks(), locks()  # stale after 3 x 20 s
+    holder.acquire(T0)
+    assert holder.confirm(T0 + timedelta(seconds=50))
+    assert standby.acquire(T0 + timedelta(seconds=100)) is False  # heartbeat 50 s ago
+    assert standby.acquire(T0 + timedelta(seconds=111)) is True  # 61 s without one
+    assert holder.confirm(T0 + timedelta(seconds=112)) is False
+
+
+@pytest.mark.postgresql_only
+def test_a_stale_row_does_not_matter_on_postgresql_while_the_holders_connection_lives(locks):
+    holder, standby = locks(), locks()
+    holder.acquire(T0)
+    assert standby.acquire(T0 + timedelta(days=1)) is False
+    assert holder.confirm(T0 + timedelta(days=1)) is True
+
+
+def test_many_locks_trying_at_the_same_moment_give_exactly_one_holder(locks):
+    contenders = [locks() for _ in range(6)]
+    start = threading.Barrier(len(contenders))
+    results = [None] * len(contenders)
+
+    def attempt(i):
+        start.wait()
+        results[i] = contenders[i].acquire(T0)
+
+    threads = [threading.Thread(target=attempt, args=(i,)) for i in range(len(contenders))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert results.count(True) == 1
+    [winner] = [c for c, won in zip(contenders, results) if won]
+    assert _row().holder == winner.holder
