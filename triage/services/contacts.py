@@ -149,6 +149,21 @@ def record_contact(actor: Actor, now: datetime, data: dict,
     if retry:
         return _replay(retry, fingerprint, idempotency_key)
     clean = _validate_intake(data, now)
+    try:
+        contact = _insert_contact(actor, now, clean, idempotency_key, fingerprint)
+        db.session.commit()
+    except IntegrityError:
+        # Two copies of the same retry raced (at the flush or the commit); the other one won.
+        db.session.rollback()
+        retry = _find_retry(actor, idempotency_key, data.get("partner_reference"))
+        if retry is None:
+            raise
+        return _replay(retry, fingerprint, idempotency_key)
+    return contact, True
+
+
+def _insert_contact(actor: Actor, now: datetime, clean: dict, idempotency_key: str | None,
+                    fingerprint: str) -> Contact:
     settings = clock_settings()
     calendar = working_day_calendar()
     kids = _resolve_children(actor, now, clean.pop("children"))
@@ -182,16 +197,8 @@ def record_contact(actor: Actor, now: datetime, data: dict,
         db.session.add(ContactChild(contact_id=contact.id, child_id=child.id))
         audit.record(actor, now, "create", "contact", contact.id, child_id=child.id)
     _start_contact_clocks(contact, settings, calendar)
-    try:
-        db.session.commit()
-    except IntegrityError:
-        # Two copies of the same retry raced; the other one won. Return its contact.
-        db.session.rollback()
-        retry = _find_retry(actor, idempotency_key, data.get("partner_reference"))
-        if retry is None:
-            raise
-        return _replay(retry, fingerprint, idempotency_key)
-    return contact, True
+    db.session.flush()
+    return contact
 
 
 def _replay(contact: Contact, fingerprint: str, idempotency_key: str | None) -> tuple[Contact, bool]:
