@@ -6,7 +6,7 @@ FLASK  := $(VENV)/bin/flask --app wsgi
 PORT   ?= 5000
 HOST   ?= 127.0.0.1
 
-.PHONY: install run serve scheduler db demo test test-fast lint bench clean
+.PHONY: install run serve scheduler db demo test test-fast lint bench bench-quick clean
 
 install: $(VENV)/.installed node_modules/.installed
 
@@ -24,7 +24,7 @@ db: install
 	$(FLASK) db upgrade
 
 demo: db
-	$(FLASK) triage seed-demo
+	PORT=$(PORT) $(FLASK) triage seed-demo
 
 # The web server and the scheduler run side by side; Ctrl-C stops both.
 run: demo
@@ -50,6 +50,9 @@ test-fast: install
 
 bench: install
 	$(PY) bench/run.py
+
+bench-quick: install
+	$(PY) bench/run.py --quick
 
 clean:
 	rm -rf $(VENV) node_modules instance/*.sqlite* .pytest_cache

@@ -11,6 +11,7 @@ unless told to with --force.
 """
 from __future__ import annotations
 
+import os
 import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -38,7 +39,7 @@ DEMO_PASSWORD = "demo-password-123"
 DEFAULT_CHILDREN = 300
 MAX_CHILDREN = 5000
 HISTORY_WEEKS = 8  # records are spread over this many weeks before `now`
-SIGN_IN_URL = "http://127.0.0.1:5000"
+SIGN_IN_URL = f"http://127.0.0.1:{os.environ.get('PORT', '5000')}"  # make run passes PORT
 # Demo children carry council ids DEMO00001, DEMO00002 ...: how a re-run knows what it made.
 DEMO_ID_PREFIX = "DEMO"
 
