@@ -4,6 +4,8 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 PY     := $(VENV)/bin/python
 FLASK  := $(VENV)/bin/flask --app wsgi
 PORT   ?= 5000
+# The service assumes production unless told otherwise; make's commands are for development.
+export TRIAGE_ENV_NAME ?= development
 HOST   ?= 127.0.0.1
 
 .PHONY: install run serve scheduler db demo test test-fast lint bench bench-quick clean

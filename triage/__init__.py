@@ -1,23 +1,31 @@
 """Front Door triage: the queue, the meetings, the decisions and the clocks of a council's MASH."""
 from __future__ import annotations
 
-import logging
 import os
 
 from flask import Flask
 
-from triage.config import check_production_safety, load_config
+from triage.config import check_clock_settings, check_production_safety, load_config
 
 
 def create_app(test_config: dict | None = None) -> Flask:
     app = Flask(__name__, instance_relative_config=True)
+    from triage.converters import BoundedIntConverter
+    app.url_map.converters["int"] = BoundedIntConverter
     os.makedirs(app.instance_path, exist_ok=True)
     app.config.from_mapping(load_config(app.instance_path))
     if test_config:
         app.config.from_mapping(test_config)
     check_production_safety(app.config)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    logging.getLogger("alembic").setLevel(logging.WARNING)
+    check_clock_settings(app.config)
+    if app.config.get("PROXY_FIX_X_FOR"):
+        # Behind a load balancer: take the client address from X-Forwarded-For, trusting only
+        # that many proxies, so the audit trail records who really asked.
+        from werkzeug.middleware.proxy_fix import ProxyFix
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["PROXY_FIX_X_FOR"],
+                                x_proto=app.config["PROXY_FIX_X_FOR"])
+    from triage import logs
+    logs.configure()
 
     from triage import errors, security
     security.register(app)  # first, so sign-in is checked before anything else (CSRF included)

@@ -14,7 +14,9 @@ DEV_SECRET = "dev-only-not-secret"
 
 class Defaults:
     SECRET_KEY = DEV_SECRET
-    ENV_NAME = "development"  # development | production | testing
+    # Production unless told otherwise: a forgotten variable must never mean running on the
+    # public development secret. `make run` and the tests say development / testing.
+    ENV_NAME = "production"  # development | production | testing
     SQLALCHEMY_DATABASE_URI: str | None = None  # filled in by load_config()
     # hide_parameters: SQL errors must never carry a child's details into a log.
     SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True, "hide_parameters": True}
@@ -49,7 +51,6 @@ class Defaults:
         },
         "security": [{"bearerAuth": []}],
     }
-    PAGINATION_MAX_PAGE_SIZE = 200
 
     # Clocks (domain.md section 2); every number is a setting.
     DECISION_POLICY = "24h"  # "24h" elapsed hours, or "1wd" end of next working day
@@ -98,6 +99,9 @@ class Defaults:
         "primary_mental_health": ["Primary mental health", "health"],
         "school_nursing": ["School nursing", "health"],
     }
+
+    # Behind a load balancer: how many proxies' X-Forwarded-For to trust (0: none).
+    PROXY_FIX_X_FOR = 0
 
     GOVUK_FRONTEND_DIR: str | None = None  # defaults to node_modules/govuk-frontend/dist/govuk
 
@@ -150,7 +154,24 @@ def check_production_safety(config: dict) -> None:
     secret = config.get("SECRET_KEY") or ""
     if secret == DEV_SECRET or len(secret) < 32:
         raise ConfigError(
-            "TRIAGE_SECRET_KEY must be set to a random value of at least 32 characters in production"
+            "TRIAGE_SECRET_KEY must be set to a random value of at least 32 characters in production "
+            "(for local development set TRIAGE_ENV_NAME=development)"
         )
     if not config.get("SESSION_COOKIE_SECURE"):
         raise ConfigError("TRIAGE_SESSION_COOKIE_SECURE must be true in production (HTTPS only)")
+
+
+def check_clock_settings(config: dict) -> None:
+    """Refuse to start with clock settings that would make every contact fail later."""
+    problems = []
+    if config.get("DECISION_POLICY") not in ("24h", "1wd"):
+        problems.append(f"TRIAGE_DECISION_POLICY must be 24h or 1wd, not {config.get('DECISION_POLICY')!r}")
+    rag = config.get("PARTNER_HOURS_BY_RAG")
+    if not isinstance(rag, dict) or set(rag) != {"red", "amber", "green"} or not all(
+            isinstance(v, int) and v > 0 for v in rag.values()):
+        problems.append("TRIAGE_PARTNER_HOURS_BY_RAG must give whole positive hours for red, amber and green")
+    for key in ("DECISION_HOURS", "ASSESSMENT_WORKING_DAYS", "ICPC_WORKING_DAYS", "CHILD_POPULATION"):
+        if not isinstance(config.get(key), int) or config[key] <= 0:
+            problems.append(f"TRIAGE_{key} must be a positive whole number")
+    if problems:
+        raise ConfigError("; ".join(problems))

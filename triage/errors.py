@@ -2,9 +2,11 @@
 from __future__ import annotations
 
 import logging
+import traceback
 import uuid
 
 from flask import Flask, jsonify, render_template
+from sqlalchemy.exc import DataError
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
@@ -49,6 +51,15 @@ def register(app: Flask) -> None:
             return _json(exc.status, exc.message, exc.errors)
         return _page(exc.status, exc.message, exc.errors)
 
+    @app.errorhandler(DataError)
+    @app.errorhandler(OverflowError)
+    def value_not_storable(exc):
+        # A value the database or the date arithmetic cannot hold: a number too large, a NUL
+        # byte in text, a year 1. Bad input, never a server fault.
+        db.session.rollback()
+        message = "A value was not accepted: a number too large, a date out of range, or text with a NUL byte"
+        return _json(400, message) if is_api_request() else _page(400, message)
+
     @app.errorhandler(StaleDataError)
     def stale(exc):
         db.session.rollback()
@@ -59,8 +70,9 @@ def register(app: Flask) -> None:
     def unexpected(exc: Exception):
         db.session.rollback()
         incident = uuid.uuid4().hex[:12]
-        # The exception text can quote personal data; log its type and the incident id only.
-        log.error("unhandled %s (incident %s)", type(exc).__name__, incident,
-                  exc_info=app.config.get("LOG_TRACEBACKS", True))
+        # The exception's message can quote personal data: log its type, the incident id and
+        # where it happened (the frames), never the message or any values.
+        frames = "".join(traceback.format_tb(exc.__traceback__)) if app.config.get("LOG_TRACEBACKS", True) else ""
+        log.error("unhandled %s (incident %s)\n%s", type(exc).__name__, incident, frames)
         message = f"Something went wrong on our side (incident {incident})"
         return _json(500, message) if is_api_request() else _page(500, message)

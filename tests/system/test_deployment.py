@@ -55,9 +55,10 @@ def deployment(postgres_admin_url):
     from triage.extensions import db
 
     url = create_database(postgres_admin_url, "triage_deployment")
-    env = {**os.environ, "DATABASE_URL": url, "TRIAGE_SECRET_KEY": "s" * 40, "TRIAGE_SWEEP_INTERVAL_SECONDS": "1",
+    env = {**os.environ, "DATABASE_URL": url, "TRIAGE_ENV_NAME": "testing", "TRIAGE_SECRET_KEY": "s" * 40, "TRIAGE_SWEEP_INTERVAL_SECONDS": "1",
            "TRIAGE_MORNING_REPORT_HOUR": "3", "PYTHONPATH": ROOT}
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url.replace("postgresql://", "postgresql+psycopg://")})
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url.replace("postgresql://", "postgresql+psycopg://"),
+                      "ENV_NAME": "testing"})
     with app.app_context():
         from flask_migrate import upgrade
 
@@ -68,7 +69,7 @@ def deployment(postgres_admin_url):
     processes: list[subprocess.Popen] = []
 
     def start(*args):
-        process = subprocess.Popen(args, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        process = subprocess.Popen(args, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         processes.append(process)
         return process
 

@@ -42,3 +42,18 @@ def test_create_app_refuses_production_with_the_development_secret(monkeypatch, 
     monkeypatch.delenv("TRIAGE_SECRET_KEY", raising=False)
     with pytest.raises(ConfigError):
         create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/x.sqlite"})
+
+
+@pytest.mark.parametrize("override, name", [({"DECISION_POLICY": "1WD"}, "DECISION_POLICY"),
+                                            ({"PARTNER_HOURS_BY_RAG": {"red": 4}}, "PARTNER_HOURS_BY_RAG"),
+                                            ({"ASSESSMENT_WORKING_DAYS": 0}, "ASSESSMENT_WORKING_DAYS")])
+def test_clock_settings_that_would_break_intake_stop_start_up(override, name):
+    from triage.config import check_clock_settings
+
+    config = {**load_config("/tmp/x", environ={}), **override}
+    with pytest.raises(ConfigError, match=name):
+        check_clock_settings(config)
+
+
+def test_without_being_told_otherwise_the_service_assumes_production():
+    assert load_config("/tmp/x", environ={})["ENV_NAME"] == "production"

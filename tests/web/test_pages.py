@@ -2,10 +2,11 @@
 from __future__ import annotations
 
 import re
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta, timezone
 from html.parser import HTMLParser
 
 import pytest
+from freezegun import freeze_time
 from sqlalchemy import func, select
 
 from tests.conftest import PASSWORD, csrf_token_from
@@ -438,7 +439,8 @@ def test_a_post_without_a_csrf_token_is_refused(client, login, make_user):
     assert db.session.scalar(select(func.count(Child.id))) == 0
 
 
-def test_the_login_is_locked_after_too_many_failures_and_says_so(app, client, login, make_user):
+def test_the_login_is_locked_after_too_many_failures_without_saying_which_accounts_exist(
+        app, client, login, make_user):
     user = make_user("era")
     for _ in range(app.config["LOGIN_MAX_FAILURES"]):
         failed = login(user, password="wrong password!")
@@ -448,8 +450,13 @@ def test_the_login_is_locked_after_too_many_failures_and_says_so(app, client, lo
     response = login(user)  # the right password, too late
 
     assert response.status_code == 400
-    assert "This account is locked after too many failed attempts" in text_of(response)
+    assert "locked for 15 minutes" in text_of(response)
     assert client.get("/").status_code == 302
+    # A username that does not exist gets exactly the same answer.
+    stranger = type(user)(username="nobody.here")
+    assert text_of(login(stranger, password="whatever")).count("Enter a correct username") == 1
+    with freeze_time(datetime.now(timezone.utc) + timedelta(minutes=16)):
+        assert login(user).status_code == 302  # the lock lifts
 
 
 def test_signing_out_ends_the_session(client, login, make_user):

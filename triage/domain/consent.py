@@ -32,13 +32,19 @@ def consent_problem(consent: str | None, not_sought_reason: str | None, given_by
     return errors
 
 
-def partner_request_refusal(consent: str | None) -> str | None:
+def partner_request_refusal(consent: str | None, rag: str | None = None) -> str | None:
     """Why partners may not be asked yet, or None when they may.
 
     Below the significant-harm threshold information is shared with consent. Where consent is
-    not required (significant harm) or was not sought on a lawful ground, sharing goes ahead.
+    not required (significant harm) or was not sought on a lawful ground, sharing goes ahead;
+    but a green contact is below the threshold by definition, so only consent given will do.
     """
-    if consent in (Consent.GIVEN, Consent.NOT_REQUIRED, Consent.NOT_SOUGHT):
+    if consent == Consent.GIVEN:
+        return None
+    if rag == "green" and consent in (Consent.NOT_REQUIRED, Consent.NOT_SOUGHT):
+        return ("A green contact is below the significant-harm threshold: partners can be asked "
+                "only with consent given")
+    if consent in (Consent.NOT_REQUIRED, Consent.NOT_SOUGHT):
         return None
     if consent == Consent.REFUSED:
         return ("Consent was refused. Partners can be asked without consent only where there is "

@@ -249,12 +249,20 @@ def record_strategy_discussion(actor: Actor, now: datetime, referral_id: int, he
     return discussion
 
 
+def discussion_on_case(discussion_id: int, referral_id: int | None) -> StrategyDiscussion:
+    """The strategy discussion, checked to belong to the case the caller is looking at."""
+    discussion = _load(StrategyDiscussion, discussion_id, "strategy discussion")
+    if referral_id is not None and discussion.referral_id != referral_id:
+        raise NotFound(f"No strategy discussion {discussion_id} on this case")
+    return discussion
+
+
 def record_s47_outcome(actor: Actor, now: datetime, discussion_id: int, outcome: str, on: date,
-                       version: int | None = None) -> StrategyDiscussion:
+                       version: int | None = None, referral_id: int | None = None) -> StrategyDiscussion:
     from triage.domain.codes import S47Outcome
 
     require(actor, CASE_WORKERS, "record s47 outcomes")
-    discussion = _load(StrategyDiscussion, discussion_id, "strategy discussion")
+    discussion = discussion_on_case(discussion_id, referral_id)
     _check_version(discussion, version, "strategy discussion")
     if discussion.s47_started_on is None:
         raise Conflict("No section 47 enquiry was started at this strategy discussion")
@@ -272,10 +280,11 @@ def record_s47_outcome(actor: Actor, now: datetime, discussion_id: int, outcome:
 
 
 def record_icpc(actor: Actor, now: datetime, discussion_id: int, held_on: date | None = None,
-                not_needed_reason: str | None = None, version: int | None = None) -> StrategyDiscussion:
+                not_needed_reason: str | None = None, version: int | None = None,
+                referral_id: int | None = None) -> StrategyDiscussion:
     """The conference was held on a date, or is not needed (with the reason): its clock stops."""
     require(actor, CASE_WORKERS, "record conferences")
-    discussion = _load(StrategyDiscussion, discussion_id, "strategy discussion")
+    discussion = discussion_on_case(discussion_id, referral_id)
     _check_version(discussion, version, "strategy discussion")
     if discussion.s47_started_on is None:
         raise Conflict("No section 47 enquiry was started, so no conference is due")

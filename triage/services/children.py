@@ -225,10 +225,12 @@ def search_children(actor: Actor, now: datetime, criteria: ChildSearch, page: in
     used = []
     if criteria.name:
         for word in criteria.name.split():
-            pattern = f"%{word.lower()}%"
-            query = query.where(or_(func.lower(Child.first_name).like(pattern),
-                                    func.lower(Child.last_name).like(pattern),
-                                    func.lower(func.coalesce(Child.other_names, "")).like(pattern)))
+            # % and _ typed by a person are letters, not wildcards.
+            escaped = word.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+            pattern = f"%{escaped}%"
+            query = query.where(or_(func.lower(Child.first_name).like(pattern, escape="\\"),
+                                    func.lower(Child.last_name).like(pattern, escape="\\"),
+                                    func.lower(func.coalesce(Child.other_names, "")).like(pattern, escape="\\")))
         used.append("name")
     if criteria.date_of_birth:
         query = query.where(Child.date_of_birth == criteria.date_of_birth)

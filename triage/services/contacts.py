@@ -19,7 +19,7 @@ from triage.domain.consent import consent_problem
 from triage.domain.contact_states import ContactState, InvalidTransition, check_move
 from triage.domain.roles import Role
 from triage.extensions import db
-from triage.models import Child, Contact, ContactChild, RagChange, Referral
+from triage.models import Child, Contact, ContactChild, RagChange, Referral, Team
 from triage.services import audit, children as children_service, clocks
 from triage.services.actor import Actor
 from triage.services.calendar import working_day_calendar
@@ -30,6 +30,7 @@ STAFF = (Role.ERA, Role.PRACTITIONER, Role.MANAGER)
 SCREENERS = (Role.PRACTITIONER, Role.MANAGER)
 INTAKE = STAFF + (Role.PARTNER,)  # police notification feeds post contacts through the API
 RE_REFERRAL_WINDOW_DAYS = 365
+LATE_ENTRY_LIMIT = timedelta(days=365)  # late entry, not history: the tracker import is for that
 TEXT_FIELDS = ("referrer_name", "referrer_role", "referrer_agency", "referrer_contact_details",
                "concern", "consent_by", "police_incident_reference", "partner_reference")
 
@@ -94,6 +95,10 @@ def _validate_intake(data: dict, now: datetime) -> dict:
     received = clean.get("received_at") or now
     if received > now:
         errors["received_at"] = ["The time received cannot be in the future"]
+    elif received < now - LATE_ENTRY_LIMIT:
+        errors["received_at"] = ["A contact can be back-dated by a year at most"]
+    if clean.get("team_id") is not None and db.session.get(Team, clean["team_id"]) is None:
+        errors["team_id"] = ["Unknown team"]
     clean["received_at"] = received
     for field, enum in (("channel", ContactChannel), ("source_code", ReferralSource)):
         if clean.get(field) not in enum._value2member_map_:
@@ -412,6 +417,10 @@ def record_decision(actor: Actor, now: datetime, contact_id: int, decisions: lis
                      detail=f"{outcome}{' (late)' if late else ''}")
     contact.decided_at = now
     clocks.stop_clock(ClockKind.DECISION, "contact", contact.id, now)
+    for request in contact.requests:  # answers no longer awaited: stop chasing partners
+        if request.state == "open":
+            request.state = "withdrawn"
+            clocks.stop_clock(ClockKind.PARTNER_INFORMATION, "information_request", request.id, now)
     commit()
     return contact
 

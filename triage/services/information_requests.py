@@ -4,6 +4,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import exists, select
+from sqlalchemy.orm import selectinload
 
 from triage.domain import clocks as clock_rules
 from triage.domain.clocks import ClockKind
@@ -11,7 +12,7 @@ from triage.domain.consent import partner_request_refusal
 from triage.domain.contact_states import ContactState
 from triage.domain.roles import Role
 from triage.extensions import db
-from triage.models import Agency, Contact, InformationRequest
+from triage.models import Agency, Contact, ContactChild, InformationRequest
 from triage.services import audit, clocks
 from triage.services.actor import Actor
 from triage.services.contacts import SCREENERS, check_version, commit, load, move, require
@@ -42,7 +43,7 @@ def request_information(actor: Actor, now: datetime, contact_id: int, agency_cod
     if contact.rag is None:
         raise Conflict("Set a RAG rating first: it sets how fast partners must answer",
                        {"rag": ["This contact has no RAG rating yet"]})
-    refusal = partner_request_refusal(contact.consent)
+    refusal = partner_request_refusal(contact.consent, contact.rag)
     if refusal:
         raise Conflict(refusal, {"consent": [refusal]})
     already = {r.agency_id for r in contact.requests if r.state == OPEN}
@@ -120,6 +121,13 @@ def withdraw_request(actor: Actor, now: datetime, request_id: int) -> Informatio
         raise Conflict(f"This request is {request.state}; only open requests can be withdrawn")
     request.state = WITHDRAWN
     clocks.stop_clock(ClockKind.PARTNER_INFORMATION, "information_request", request.id, now)
+    contact = request.contact
+    if contact.state == ContactState.AWAITING_INFORMATION and not any(
+            r.state == OPEN for r in contact.requests if r.id != request.id):
+        move(contact, ContactState.READY_FOR_DECISION)  # nothing else is awaited
+    for link in contact.children:
+        audit.record(actor, now, "update", "information_request", request.id, child_id=link.child_id,
+                     detail="withdrawn")
     commit()
     return request
 
@@ -132,7 +140,9 @@ def requests_for(actor: Actor, now: datetime, state: str | None = OPEN, page: in
         if actor.agency_id is None:
             raise Forbidden("Your account is not tied to an agency")
         agency_id = actor.agency_id
-    query = select(InformationRequest)
+    query = select(InformationRequest).options(
+        selectinload(InformationRequest.agency),
+        selectinload(InformationRequest.contact).selectinload(Contact.children).selectinload(ContactChild.child))
     if agency_id is not None:
         query = query.where(InformationRequest.agency_id == agency_id)
     if state:

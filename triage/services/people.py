@@ -17,6 +17,8 @@ from triage.models import Agency, ApiToken, Team, User
 from triage.services.errors import Conflict, Invalid, NotFound
 
 MIN_PASSWORD_LENGTH = 12
+SIGN_IN_REFUSED = ("Enter a correct username and password. After 5 failed attempts an account is "
+                   "locked for 15 minutes; ask an administrator if you cannot sign in")
 # Compared against when the username is unknown, so both paths take the same time.
 _DUMMY_HASH = generate_password_hash("not-a-real-password-at-all")
 
@@ -80,21 +82,17 @@ class SignIn:
 def authenticate(now: datetime, username: str, password: str, max_failures: int,
                  lockout: timedelta) -> SignIn:
     user = db.session.scalar(select(User).where(User.username == (username or "").strip().lower()))
-    if user is None:
+    # One answer for every refusal, so nobody can learn which usernames exist or are locked.
+    if user is None or not user.active or (user.locked_until and user.locked_until > now):
         check_password_hash(_DUMMY_HASH, password or "")
-        return SignIn(None, "Enter a correct username and password")
-    if user.locked_until and user.locked_until > now:
-        return SignIn(None, "This account is locked after too many failed attempts. "
-                            "Try again later or ask an administrator")
-    if not user.active:
-        return SignIn(None, "This account has been deactivated")
+        return SignIn(None, SIGN_IN_REFUSED)
     if not check_password_hash(user.password_hash, password or ""):
         user.failed_logins += 1
         if user.failed_logins >= max_failures:
             user.locked_until = now + lockout
             user.failed_logins = 0
         db.session.commit()
-        return SignIn(None, "Enter a correct username and password")
+        return SignIn(None, SIGN_IN_REFUSED)
     user.failed_logins = 0
     user.locked_until = None
     user.last_login_at = now

@@ -115,8 +115,8 @@ def _check_child(row: tracker.TrackerRow) -> Child | None:
     child = db.session.scalar(select(Child).where(Child.council_child_id == row.child_id))
     if child is not None:
         if row.date_of_birth and child.date_of_birth and row.date_of_birth != child.date_of_birth:
-            raise RowRejected(f"Child id {row.child_id} belongs to a child born on "
-                              f"{child.date_of_birth:%d/%m/%Y}, not {row.date_of_birth:%d/%m/%Y}")
+            # Not the recorded date itself: an importer may not be allowed to read child records.
+            raise RowRejected(f"Child id {row.child_id} belongs to a child with a different date of birth")
         if row.last_name and tracker.name_key(row.last_name) != tracker.name_key(child.last_name):
             raise RowRejected(f"Child id {row.child_id} belongs to a child with another surname")
         return child

@@ -388,19 +388,24 @@ def strategy_discussion(referral_id: int):
 @bp.post("/<int:referral_id>/strategy-discussions/<int:discussion_id>/s47-outcome")
 @roles_required(*CASE_WORKERS)
 def s47_outcome(referral_id: int, discussion_id: int):
+    assessments.discussion_on_case(discussion_id, referral_id)  # another case's discussion: 404
     return _submit(referral_id, f"s47-{discussion_id}", S47OutcomeForm(discussion_id=discussion_id),
                    lambda actor, now, f: assessments.record_s47_outcome(
-                       actor, now, discussion_id, f.outcome.data, f.on.data, int(f.version.data)),
+                       actor, now, discussion_id, f.outcome.data, f.on.data, int(f.version.data),
+                       referral_id=referral_id),
                    "Outcome of the section 47 enquiry recorded")
 
 
 @bp.post("/<int:referral_id>/strategy-discussions/<int:discussion_id>/icpc")
 @roles_required(*CASE_WORKERS)
 def icpc(referral_id: int, discussion_id: int):
+    assessments.discussion_on_case(discussion_id, referral_id)  # another case's discussion: 404
+
     def call(actor, now, f):
         held = f.held.data == "held"
         return assessments.record_icpc(actor, now, discussion_id, f.held_on.data if held else None,
-                                       None if held else f.not_needed_reason.data, int(f.version.data))
+                                       None if held else f.not_needed_reason.data, int(f.version.data),
+                                       referral_id=referral_id)
 
     return _submit(referral_id, f"icpc-{discussion_id}", IcpcForm(discussion_id=discussion_id), call,
                    "Initial child protection conference recorded")

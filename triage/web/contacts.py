@@ -841,8 +841,8 @@ def _render_show(contact_id: int, status: int = 200, active: dict | None = None,
     refusal = None
     if contact.rag is None:
         refusal = "Set a RAG rating first: it sets how fast partner agencies must answer."
-    elif partner_request_refusal(contact.consent):
-        refusal = partner_request_refusal(contact.consent) + "."
+    elif partner_request_refusal(contact.consent, contact.rag):
+        refusal = partner_request_refusal(contact.consent, contact.rag) + "."
     error_form = next((f for f in (active or {}).values() if f.errors), None)
     names = people.display_names([c.changed_by_id for c in contact.rag_changes] + [r.requested_by_id for r in contact.requests]
                         + [link.decided_by_id for link in contact.children]
