@@ -85,3 +85,16 @@ def test_the_page_filters_by_team(app, client, login, make_user, built, council)
     assert "Ava Test" in whole and "<svg" in whole
     other = client.get(f"/reports/morning?date=2026-11-27&team_id={council['team'].id + 99}").get_data(as_text=True)
     assert "Ava Test" not in other and "No open allocated cases" in other
+
+
+def test_a_performance_officer_sees_every_figure_but_children_by_id_not_name(app, api_as, built, client, login,
+                                                                              make_user):
+    report = api_as("performance").get("/api/v1/reports/morning?date=2026-11-27").json["content"]
+    assert report["names_withheld"] is True
+    assert report["allocated_cases"][0]["child"].startswith("T")  # the council's child id
+    assert "Test" not in str(report["awaiting_decision"]) + str(report["allocated_cases"])
+    assert report["measures"] == built.content["measures"]
+    login(make_user("performance"))
+    workbook = client.get("/reports/morning.xlsx?date=2026-11-27")
+    book = load_workbook(io.BytesIO(workbook.data))
+    assert "Ava Test" not in [c.value for c in book["Allocated cases"]["B"]]

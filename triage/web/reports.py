@@ -7,7 +7,7 @@ from markupsafe import Markup
 from triage.auth import current_actor, roles_required
 from triage.clock import local_date, utcnow
 from triage.domain.trend_chart import trend_svg
-from triage.services import morning_report, report_exports
+from triage.services import morning_report, report_exports, report_privacy
 from triage.services.errors import Invalid, NotFound
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
@@ -35,8 +35,10 @@ def _selection():
 
 def _load():
     now, report_date, numbers = _selection()
-    report = morning_report.get_report(current_actor(), now, report_date, numbers["version"])
-    content = morning_report.filtered(report.content, numbers["team_id"], numbers["locality_id"])
+    actor = current_actor()
+    report = morning_report.get_report(actor, now, report_date, numbers["version"])
+    content = report_privacy.for_reader(
+        actor, morning_report.filtered(report.content, numbers["team_id"], numbers["locality_id"]))
     return report, content, numbers
 
 
