@@ -122,4 +122,5 @@ def import_tracker_command(file, dry_run):
 
 def register(app: Flask) -> None:
     from triage import demo  # noqa: F401  (adds seed-demo)
+    from triage.generate import command  # noqa: F401  (adds generate)
     app.cli.add_command(triage_cli)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from triage.db_types import UTCDateTime
@@ -45,7 +45,8 @@ class Assessment(db.Model):
 
     __mapper_args__ = {"version_id_col": version}
     __table_args__ = (Index("ix_assessment_open", "authorised_at", "due_date"),
-                      Index("ix_assessment_worker", "worker_id", "authorised_at"))
+                      Index("ix_assessment_worker", "worker_id", "authorised_at"),
+                      Index("ix_assessment_authorised_on", "authorised_on"))  # report windows (0005)
 
     @property
     def factor_codes(self) -> list[str]:
@@ -70,6 +71,9 @@ class CaseDiscussion(db.Model):
     __table_args__ = (UniqueConstraint("assessment_id", "sequence"),)
 
 
+OPEN_S47 = text("s47_started_on IS NOT NULL AND icpc_held_on IS NULL AND icpc_not_needed_reason IS NULL")
+
+
 class StrategyDiscussion(db.Model):
     """A strategy discussion, the s47 enquiry it may start, and the conference clock after it."""
 
@@ -92,7 +96,10 @@ class StrategyDiscussion(db.Model):
     child: Mapped[Child] = relationship()
 
     __mapper_args__ = {"version_id_col": version}
-    __table_args__ = (Index("ix_strategy_discussion_referral", "referral_id"),)
+    __table_args__ = (Index("ix_strategy_discussion_referral", "referral_id"),
+                      # Only what is still open, so the report's read grows with open s47s (0005).
+                      Index("ix_strategy_discussion_open", "icpc_due_date", postgresql_where=OPEN_S47,
+                            sqlite_where=OPEN_S47))
 
     @property
     def agency_codes(self) -> list[str]:

@@ -50,4 +50,5 @@ class ClockEvent(db.Model):
     at: Mapped[datetime] = mapped_column(UTCDateTime())  # when it happened: a breach is at the due time
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
-    __table_args__ = (UniqueConstraint("clock_id", "kind"), Index("ix_clock_event_at", "at"))
+    __table_args__ = (UniqueConstraint("clock_id", "kind"), Index("ix_clock_event_at", "at"),
+                      Index("ix_clock_event_recorded", "recorded_at"))  # what changed since the last report (0005)

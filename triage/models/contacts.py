@@ -73,6 +73,8 @@ class Contact(db.Model):
         UniqueConstraint("partner_agency_id", "partner_reference"),
         Index("ix_contact_open_due", "state", "decision_due_at"),
         Index("ix_contact_received", "received_at"),
+        # Report windows on decisions, answered from the index alone (migration 0005).
+        Index("ix_contact_decided", "decided_at", "decision_due_at"),
     )
 
 
@@ -131,7 +133,8 @@ class InformationRequest(db.Model):
 
     __mapper_args__ = {"version_id_col": version}
     __table_args__ = (Index("ix_information_request_agency_state", "agency_id", "state", "due_at"),
-                      Index("ix_information_request_contact", "contact_id"))
+                      Index("ix_information_request_contact", "contact_id"),
+                      Index("ix_information_request_due", "due_at"))  # partner returns by window (0005)
 
     @property
     def returned_in_time(self) -> bool | None:
@@ -167,4 +170,7 @@ class Referral(db.Model):
 
     __mapper_args__ = {"version_id_col": version}
     __table_args__ = (Index("ix_referral_child_date", "child_id", "referral_date"),
-                      Index("ix_referral_open", "closed_at", "team_id"))
+                      Index("ix_referral_open", "closed_at", "team_id"),
+                      # report windows and conversion, newly allocated (migration 0005)
+                      Index("ix_referral_date", "referral_date", "contact_id"),
+                      Index("ix_referral_allocated", "allocated_at"))

@@ -23,14 +23,22 @@ def bank_holidays() -> list[date]:
 
 
 _BANK_HOLIDAYS = None
+_CALENDARS: dict[tuple[date, ...], WorkingDayCalendar] = {}
 
 
 def working_day_calendar() -> WorkingDayCalendar:
     global _BANK_HOLIDAYS
     if _BANK_HOLIDAYS is None:
         _BANK_HOLIDAYS = bank_holidays()
-    closures = db.session.scalars(select(ClosureDay.day)).all()
-    return WorkingDayCalendar(bank_holidays=_BANK_HOLIDAYS, closure_days=closures)
+    closures = tuple(sorted(db.session.scalars(select(ClosureDay.day)).all()))
+    # Building one sorts and checks ~500 dates (about 1 ms): once per set of closure days, not
+    # once per request (bench/README.md, intake). The calendar is immutable, so sharing is safe.
+    found = _CALENDARS.get(closures)
+    if found is None:
+        if len(_CALENDARS) > 32:
+            _CALENDARS.clear()
+        found = _CALENDARS[closures] = WorkingDayCalendar(bank_holidays=_BANK_HOLIDAYS, closure_days=closures)
+    return found
 
 
 def list_closure_days() -> list[ClosureDay]:

@@ -6,11 +6,12 @@ grows with the window, not with all of history.
 """
 from __future__ import annotations
 
-from collections import defaultdict
+import json
+from collections import defaultdict, namedtuple
 from datetime import date, datetime, time, timedelta
 
 from flask import current_app
-from sqlalchemy import and_, case, func, literal_column, select
+from sqlalchemy import Integer, and_, any_, bindparam, case, func, literal_column, select
 
 from triage.clock import LONDON, local_date
 from triage.domain import report as shape
@@ -29,6 +30,9 @@ from triage.services.errors import Forbidden, Invalid, NotFound
 from triage.settings import clock_settings
 
 READERS = (Role.MANAGER, Role.PERFORMANCE)
+# Listed, not "!= decided": an IN list can use the (state, decision_due_at) index, so the read
+# grows with the open contacts rather than with every contact ever received.
+OPEN_CONTACT_STATES = tuple(s.value for s in ContactState if s is not ContactState.DECIDED)
 BUILDERS = (Role.MANAGER, Role.PERFORMANCE, Role.ADMIN)
 SCHEDULED_TRIGGERS = ("scheduled", "catch_up")
 UTC_TYPE = Clock.__table__.c.due_at.type
@@ -215,20 +219,41 @@ def _children_of_contacts(contact_ids: list[int]) -> dict[int, list[dict]]:
     return found
 
 
+def _among(column, ids):
+    """`column IN ids` as ONE bound value (a PostgreSQL array; SQLite's json_each), so the
+    database reads just those rows by index however large the table has grown. Joined instead,
+    PostgreSQL hashed the whole child (and referral, assessment) table: the report grew with
+    history (bench/README.md). One value also keeps thousands of ids from being thousands of
+    parameters."""
+    ids = sorted(ids)
+    if db.engine.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import ARRAY
+        return column == any_(bindparam(None, ids, type_=ARRAY(Integer)))
+    listed = select(literal_column("value")).select_from(func.json_each(json.dumps(ids)))
+    return column.in_(listed.scalar_subquery())
+
+
+def _children_by_id(ids) -> dict:
+    """Always one query (even for none), so the report's query count never depends on the data."""
+    return {r.id: r for r in db.session.execute(
+        select(Child.id, Child.first_name, Child.last_name, Child.council_child_id, Child.locality_id)
+        .where(_among(Child.id, ids)))}
+
+
 def _needs_action(now: datetime, today: date, names: dict) -> list[dict]:
     """Everything breached, then everything due today, across all clocks."""
     end_today = end_of_day(today)
     rows = db.session.execute(
         select(Clock.id, Clock.kind, Clock.subject, Clock.subject_id, Clock.contact_id, Clock.due_at,
-               Clock.due_date, Clock.owner_id, Clock.team_id, Child.id, Child.first_name, Child.last_name,
-               Child.locality_id)
-        .outerjoin(Child, Child.id == Clock.child_id)
+               Clock.due_date, Clock.owner_id, Clock.team_id, Clock.child_id)
         .where(Clock.stopped_at.is_(None), Clock.due_at <= end_today)
         .order_by(Clock.due_at, Clock.id)).all()
-    contact_children = _children_of_contacts(sorted({r.contact_id for r in rows if r.contact_id and not r[9]}))
+    kids = _children_by_id({r.child_id for r in rows if r.child_id})
+    contact_children = _children_of_contacts(sorted({r.contact_id for r in rows if r.contact_id and not r.child_id}))
     result = []
     for r in rows:
-        children = ([{"child_id": r[9], "name": f"{r[10]} {r[11]}"}] if r[9]
+        kid = kids.get(r.child_id)
+        children = ([{"child_id": kid.id, "name": f"{kid.first_name} {kid.last_name}"}] if kid
                     else contact_children.get(r.contact_id, []))
         result.append({
             "clock_id": r.id, "kind": r.kind, "subject": r.subject, "subject_id": r.subject_id,
@@ -236,7 +261,7 @@ def _needs_action(now: datetime, today: date, names: dict) -> list[dict]:
             "due_at": r.due_at.isoformat(), "due_date": _iso(r.due_date),
             "status": "Breached" if r.due_at < now else "Due today",
             "owner": names["user"].get(r.owner_id), "team_id": r.team_id, "team": names["team"].get(r.team_id),
-            "locality_id": r[12],
+            "locality_id": kid.locality_id if kid else None,
         })
     result.sort(key=lambda row: (row["status"] != "Breached", row["due_at"]))
     return result
@@ -246,7 +271,7 @@ def _awaiting_decision(now: datetime, names: dict) -> list[dict]:
     contacts = db.session.execute(
         select(Contact.id, Contact.received_at, Contact.rag, Contact.state, Contact.source_code,
                Contact.decision_due_at, Contact.team_id, Contact.locality_id)
-        .where(Contact.state != ContactState.DECIDED.value).order_by(Contact.decision_due_at, Contact.id)).all()
+        .where(Contact.state.in_(OPEN_CONTACT_STATES)).order_by(Contact.decision_due_at, Contact.id)).all()
     ids = [c.id for c in contacts]
     outstanding: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     if ids:
@@ -270,54 +295,82 @@ def _awaiting_decision(now: datetime, names: dict) -> list[dict]:
 
 def _allocated_cases(today: date, calendar, settings, names: dict) -> list[dict]:
     """The old spreadsheet, kept current: every open referral with its assessment."""
-    rows = db.session.execute(
+    # Four statements, each reading only the open cases' rows by index (see _among).
+    referrals = db.session.execute(
         select(Referral.id, Referral.referral_date, Referral.team_id, Referral.worker_id, Referral.is_re_referral,
-               Referral.source_code, Child.id, Child.first_name, Child.last_name, Child.council_child_id,
-               Child.locality_id, Assessment.id, Assessment.started_on, Assessment.due_date,
+               Referral.source_code, Referral.child_id)
+        .where(Referral.closed_at.is_(None))).all()
+    found = {a.referral_id: a for a in db.session.execute(
+        select(Assessment.referral_id, Assessment.id, Assessment.started_on, Assessment.due_date,
                Assessment.authorised_on, Assessment.outcome, Assessment.late_reason, Assessment.child_seen_on)
-        .join(Child, Child.id == Referral.child_id)
-        .join(Assessment, Assessment.referral_id == Referral.id)
-        .where(Referral.closed_at.is_(None))
-        .order_by(Assessment.due_date, Referral.id)).all()
+        .where(_among(Assessment.referral_id, [r.id for r in referrals])))}
+    kids = _children_by_id({r.child_id for r in referrals if r.id in found})
     discussions: dict[int, list[dict]] = defaultdict(list)
-    ids = [r[11] for r in rows]
-    if ids:
-        for d in db.session.execute(select(CaseDiscussion.assessment_id, CaseDiscussion.sequence,
-                                           CaseDiscussion.planned_on, CaseDiscussion.held_on)
-                                    .where(CaseDiscussion.assessment_id.in_(ids))
-                                    .order_by(CaseDiscussion.assessment_id, CaseDiscussion.sequence)):
-            discussions[d.assessment_id].append({"sequence": d.sequence, "planned_on": _iso(d.planned_on),
-                                                 "held_on": _iso(d.held_on)})
+    for d in db.session.execute(select(CaseDiscussion.assessment_id, CaseDiscussion.sequence,
+                                       CaseDiscussion.planned_on, CaseDiscussion.held_on)
+                                .where(_among(CaseDiscussion.assessment_id, [a.id for a in found.values()]))
+                                .order_by(CaseDiscussion.assessment_id, CaseDiscussion.sequence)):
+        discussions[d.assessment_id].append({"sequence": d.sequence, "planned_on": _iso(d.planned_on),
+                                             "held_on": _iso(d.held_on)})
+    rows = sorted(((r, found[r.id], kids[r.child_id]) for r in referrals if r.id in found),
+                  key=lambda t: (t[1].due_date, t[0].id))
+    # Working-day arithmetic depends only on the dates, which thousands of cases share: work
+    # each combination out once per build, not once per case.
+    progress_for: dict[tuple, dict] = {}
+    status_for: dict[tuple, str] = {}
+    sources = {s.value: s.label for s in ReferralSource}
+    outcomes = {o.value: o.label for o in AssessmentOutcome}
+    warn_days = settings.assessment_warn_working_days
     result = []
-    for r in rows:
-        progress = shape.assessment_progress(r.referral_date, r.due_date, today, calendar, r.authorised_on)
+    team_names, worker_names, locality_names = names["team"], names["user"], names["locality"]
+    for r, a, kid in rows:
+        key = (r.referral_date, a.due_date, a.authorised_on)
+        progress = progress_for.get(key)
+        if progress is None:
+            progress = progress_for[key] = shape.assessment_progress(r.referral_date, a.due_date, today, calendar,
+                                                                     a.authorised_on)
+        status_key = (a.authorised_on, a.due_date, a.started_on is None)
+        status = status_for.get(status_key)
+        if status is None:
+            status = status_for[status_key] = shape.assessment_status(a.authorised_on, a.due_date, today,
+                                                                      a.started_on, warn_days, calendar)
         result.append({
-            "referral_id": r[0], "assessment_id": r[11], "child_id": r[6], "child": f"{r.first_name} {r.last_name}",
-            "council_child_id": r.council_child_id, "worker": names["user"].get(r.worker_id),
-            "worker_id": r.worker_id, "team_id": r.team_id, "team": names["team"].get(r.team_id),
-            "locality_id": r.locality_id, "locality": names["locality"].get(r.locality_id),
+            "referral_id": r.id, "assessment_id": a.id, "child_id": kid.id,
+            "child": f"{kid.first_name} {kid.last_name}",
+            "council_child_id": kid.council_child_id, "worker": worker_names.get(r.worker_id),
+            "worker_id": r.worker_id, "team_id": r.team_id, "team": team_names.get(r.team_id),
+            "locality_id": kid.locality_id, "locality": locality_names.get(kid.locality_id),
             "referral_date": r.referral_date.isoformat(), "re_referral": r.is_re_referral,
-            "source": ReferralSource(r.source_code).label if r.source_code else None,
-            "case_discussions": discussions.get(r[11], []), "assessment_start": _iso(r.started_on),
-            "child_seen_on": _iso(r.child_seen_on), "due_date": r.due_date.isoformat(), **progress,
-            "status": shape.assessment_status(r.authorised_on, r.due_date, today, r.started_on,
-                                              settings.assessment_warn_working_days, calendar),
-            "outcome": AssessmentOutcome(r.outcome).label if r.outcome else None, "late_reason": r.late_reason,
+            "source": sources[r.source_code] if r.source_code else None,
+            "case_discussions": discussions.get(a.id, []), "assessment_start": _iso(a.started_on),
+            "child_seen_on": _iso(a.child_seen_on), "due_date": a.due_date.isoformat(), **progress,
+            "status": status,
+            "outcome": outcomes[a.outcome] if a.outcome else None, "late_reason": a.late_reason,
         })
     return result
+
+
+_StrategyRow = namedtuple("_StrategyRow", "id referral_id held_on s47_started_on s47_outcome icpc_due_date "
+                                          "icpc_held_on first_name last_name child_id locality_id team_id")
 
 
 def _strategy(today: date, calendar, names: dict) -> list[dict]:
     """Strategy discussions whose s47 or conference is still open."""
     from triage.domain.clocks import describe_working_days_left, working_days_left
-    rows = db.session.execute(
+    found = db.session.execute(
         select(StrategyDiscussion.id, StrategyDiscussion.referral_id, StrategyDiscussion.held_on,
                StrategyDiscussion.s47_started_on, StrategyDiscussion.s47_outcome, StrategyDiscussion.icpc_due_date,
-               StrategyDiscussion.icpc_held_on, Child.first_name, Child.last_name, Child.id, Child.locality_id,
-               Referral.team_id)
-        .join(Child, Child.id == StrategyDiscussion.child_id).join(Referral, Referral.id == StrategyDiscussion.referral_id)
-        .where(StrategyDiscussion.icpc_held_on.is_(None), StrategyDiscussion.icpc_not_needed_reason.is_(None))
+               StrategyDiscussion.icpc_held_on, StrategyDiscussion.child_id)
+        # Without an s47 nothing stays open; listing those would grow the report with history.
+        .where(StrategyDiscussion.s47_started_on.is_not(None), StrategyDiscussion.icpc_held_on.is_(None),
+               StrategyDiscussion.icpc_not_needed_reason.is_(None))
         .order_by(StrategyDiscussion.icpc_due_date, StrategyDiscussion.id)).all()
+    kids = _children_by_id({r.child_id for r in found})
+    teams = dict(db.session.execute(select(Referral.id, Referral.team_id)
+                                    .where(_among(Referral.id, {r.referral_id for r in found}))).all())
+    rows = [_StrategyRow(r.id, r.referral_id, r.held_on, r.s47_started_on, r.s47_outcome, r.icpc_due_date,
+                         r.icpc_held_on, kids[r.child_id].first_name, kids[r.child_id].last_name, r.child_id,
+                         kids[r.child_id].locality_id, teams.get(r.referral_id)) for r in found]
     return [{
         "strategy_discussion_id": r.id, "referral_id": r.referral_id, "child_id": r[9],
         "child": f"{r.first_name} {r.last_name}", "held_on": r.held_on.isoformat(),
@@ -371,7 +424,11 @@ def _measures(now: datetime, today: date) -> dict:
     measures: dict = {str(d): {} for d in windows}
 
     # Contacts to referrals, by source: a contact converts when any child on it became a referral.
-    converted = select(Referral.contact_id).where(Referral.contact_id.is_not(None)).distinct().subquery()
+    # A referral is dated on its contact's London receipt date, so referrals for contacts in the
+    # widest window are those dated in it: read those (indexed), not every referral ever made.
+    converted = (select(Referral.contact_id).where(Referral.contact_id.is_not(None),
+                                                   Referral.referral_date >= widest_day)
+                 .distinct().subquery())
     rows = db.session.execute(
         select(Contact.source_code, *_windowed(Contact.received_at, instants),
                *_windowed_when(Contact.received_at, instants, converted.c.contact_id.is_not(None)))

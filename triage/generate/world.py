@@ -1,0 +1,135 @@
+"""The people and places a synthetic Front Door needs: localities, teams, staff, a police feed.
+
+Names are derived from the preset, so a second run (--append) finds what the first one made
+and reuses it instead of creating a second workforce.
+"""
+from __future__ import annotations
+
+import hashlib
+import random
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from triage.demo_data import names as name_data
+from triage.demo_data import places
+from triage.generate.presets import COUNCIL_NAMES, Preset
+
+# Generated accounts cannot sign in: this is not a hash any password matches.
+NO_SIGN_IN = "!generated-account-no-sign-in"
+USER_PREFIX = "gen."
+LOCALITY_NAMES = tuple(loc.name for loc in places.LOCALITIES)
+LOCALITY_WEIGHTS = tuple(loc.weight for loc in places.LOCALITIES)
+
+
+@dataclass
+class Council:
+    index: int
+    name: str
+    slug: str
+    locality_ids: list[int] = field(default_factory=list)
+    districts: list[str] = field(default_factory=list)
+    streets: list[tuple[str, ...]] = field(default_factory=list)
+    mash_team: int = 0
+    locality_teams: list[int] = field(default_factory=list)  # parallel to locality_ids
+    older_team: int = 0  # the 14+ team
+    eras: list[int] = field(default_factory=list)
+    practitioners: list[int] = field(default_factory=list)
+    managers: list[int] = field(default_factory=list)  # Front Door managers: decide contacts
+    workers: dict[int, list[int]] = field(default_factory=dict)  # team id -> social workers
+    team_manager: dict[int, int] = field(default_factory=dict)  # team id -> manager user id
+    token_id: int = 0  # the police notification feed
+
+    @property
+    def meeting_locality(self) -> int | None:
+        """A council on its own meets as 'all'; councils in a region meet per council."""
+        return None if self.index < 0 else self.locality_ids[0]
+
+
+def token_hash_for(name: str) -> str:
+    return hashlib.sha256(f"generated-token:{name}".encode()).hexdigest()
+
+
+def build(sink, preset: Preset, next_id, created_at: datetime, seed: int) -> list[Council]:
+    """Find or create the councils' localities, teams, staff and feeds; returns their ids."""
+    rng = random.Random(f"{seed}:world")
+    existing_localities = dict(sink.execute("SELECT name, id FROM locality"))
+    existing_teams = dict(sink.execute("SELECT name, id FROM team"))
+    existing_users = dict(sink.execute(f"SELECT username, id FROM \"user\" WHERE username LIKE '{USER_PREFIX}%'"))
+    existing_tokens = dict(sink.execute("SELECT token_hash, id FROM api_token"))
+    agencies = dict(sink.execute("SELECT code, id FROM agency"))
+    new_localities, new_teams, new_users, new_tokens = [], [], [], []
+
+    def locality(name: str) -> int:
+        if name not in existing_localities:
+            existing_localities[name] = next_id("locality")
+            new_localities.append((existing_localities[name], name))
+        return existing_localities[name]
+
+    def team(name: str, locality_id: int | None) -> int:
+        if name not in existing_teams:
+            existing_teams[name] = next_id("team")
+            new_teams.append((existing_teams[name], name, locality_id))
+        return existing_teams[name]
+
+    def person() -> str:
+        group = rng.choices(name_data.ETHNIC_GROUPS, weights=[g.weight for g in name_data.ETHNIC_GROUPS])[0]
+        first = rng.choice(group.female + group.male)
+        return f"{first} {rng.choice(group.surnames)}"
+
+    def user(username: str, role: str, team_id: int | None, manager_id: int | None = None,
+             agency_code: str | None = None) -> int:
+        display = person()  # drawn whether or not the user exists, so names never shift
+        if username not in existing_users:
+            existing_users[username] = next_id("user")
+            new_users.append((existing_users[username], username, display, None, NO_SIGN_IN, role,
+                              agencies.get(agency_code) if agency_code else None, team_id, manager_id,
+                              True, 0, created_at, 1))
+        return existing_users[username]
+
+    councils = []
+    for index in range(preset.councils):
+        name = COUNCIL_NAMES[index % len(COUNCIL_NAMES)] + (f" {index // len(COUNCIL_NAMES) + 1}"
+                                                             if index >= len(COUNCIL_NAMES) else "")
+        slug = name.lower().replace(" ", "-")
+        council = Council(index=-1 if preset.councils == 1 else index, name=name, slug=slug)
+        for k, loc in enumerate(places.LOCALITIES):
+            council.locality_ids.append(locality(f"{name} {loc.name}"))
+            council.districts.append(f"ZZ{index * len(places.LOCALITIES) + k + 1}")
+            council.streets.append(loc.streets)
+        council.mash_team = team(f"{name} MASH", None)
+        council.locality_teams = [team(f"{name} assessment {loc.name}", council.locality_ids[k])
+                                  for k, loc in enumerate(places.LOCALITIES)]
+        council.older_team = team(f"{name} 14+ team", None)
+        prefix = f"{USER_PREFIX}{slug}."
+        council.managers = [user(f"{prefix}manager.{n}", "manager", council.mash_team) for n in range(1, 5)]
+        council.eras = [user(f"{prefix}era.{n}", "era", council.mash_team) for n in range(1, 7)]
+        council.practitioners = [user(f"{prefix}practitioner.{n}", "practitioner", council.mash_team,
+                                      council.managers[n % len(council.managers)]) for n in range(1, 13)]
+        for team_id in (*council.locality_teams, council.older_team):
+            head = user(f"{prefix}team{team_id}.manager", "manager", team_id)
+            council.team_manager[team_id] = head
+            size = preset.workers_per_team if team_id != council.older_team else max(2, preset.workers_per_team // 2)
+            council.workers[team_id] = [user(f"{prefix}team{team_id}.worker.{n}", "practitioner", team_id, head)
+                                        for n in range(1, size + 1)]
+        token_name = f"{name} police notification feed (generated)"
+        digest = token_hash_for(token_name)
+        if digest not in existing_tokens:
+            existing_tokens[digest] = next_id("api_token")
+            new_tokens.append((existing_tokens[digest], token_name, digest, "partner", agencies["police"],
+                               created_at, None, None, None))
+        council.token_id = existing_tokens[digest]
+        councils.append(council)
+
+    sink.write("locality", ("id", "name"), new_localities)
+    sink.write("team", ("id", "name", "locality_id"), new_teams)
+    sink.write("user", ("id", "username", "display_name", "email", "password_hash", "role", "agency_id",
+                        "team_id", "manager_id", "active", "failed_logins", "created_at", "version"),
+               _managers_first(new_users))
+    sink.write("api_token", ("id", "name", "token_hash", "role", "agency_id", "created_at", "created_by_id",
+                             "revoked_at", "last_used_at"), new_tokens)
+    return councils
+
+
+def _managers_first(rows: list[tuple]) -> list[tuple]:
+    """A worker's manager_id points at another generated user: load managers before workers."""
+    return sorted(rows, key=lambda row: (row[8] is not None, row[0]))
