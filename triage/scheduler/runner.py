@@ -173,7 +173,7 @@ class SchedulerRunner:
         self.state = "stopped"
 
     def handle_signal(self, signum: int) -> None:
-        log.info("scheduler: %s received, shutting down", signal.Signals(signum).name)
+        log.info("scheduler: %s received, shutting down", signal.strsignal(signum))
         self.stop()
 
     def watch_signals(self, fd: int) -> None:

@@ -128,26 +128,26 @@ def get_assessment(actor: Actor, now: datetime, assessment_id: int) -> Assessmen
 
 def start_assessment(actor: Actor, now: datetime, assessment_id: int, started_on: date,
                      version: int | None = None) -> Assessment:
-    require(actor, CASE_WORKERS, "start assessments")
-    assessment = _load(Assessment, assessment_id, "assessment")
-    _check_version(assessment, version, "assessment")
-    _past_or_today(started_on, "started_on", now, not_before=assessment.referral.referral_date)
-    assessment.started_on = started_on
-    audit.record(actor, now, "update", "assessment", assessment.id, child_id=assessment.child_id,
-                 detail="started")
-    commit()
-    return assessment
+    return _record_date(actor, now, assessment_id, "started_on", started_on, version,
+                        "start assessments", "started")
 
 
 def record_child_seen(actor: Actor, now: datetime, assessment_id: int, seen_on: date,
                       version: int | None = None) -> Assessment:
-    require(actor, CASE_WORKERS, "record that the child was seen")
+    return _record_date(actor, now, assessment_id, "child_seen_on", seen_on, version,
+                        "record that the child was seen", "child seen")
+
+
+def _record_date(actor: Actor, now: datetime, assessment_id: int, field: str, value: date,
+                 version: int | None, doing: str, detail: str) -> Assessment:
+    """A date in the assessment's life: not in the future, not before the referral."""
+    require(actor, CASE_WORKERS, doing)
     assessment = _load(Assessment, assessment_id, "assessment")
     _check_version(assessment, version, "assessment")
-    _past_or_today(seen_on, "child_seen_on", now, not_before=assessment.referral.referral_date)
-    assessment.child_seen_on = seen_on
+    _past_or_today(value, field, now, not_before=assessment.referral.referral_date)
+    setattr(assessment, field, value)
     audit.record(actor, now, "update", "assessment", assessment.id, child_id=assessment.child_id,
-                 detail="child seen")
+                 detail=detail)
     commit()
     return assessment
 
