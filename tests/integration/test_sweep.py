@@ -104,3 +104,19 @@ def test_two_sweeps_racing_produce_one_set_of_events(app):
         t.join()
     assert errors == []
     assert db.session.query(ClockEvent).count() == 50
+
+
+def test_a_breached_decision_clock_with_no_owner_tells_every_front_door_manager_once(app, make_user):
+    managers = [make_user("manager"), make_user("manager")]
+    make_user("practitioner")
+    retired = make_user("manager")
+    retired.active = False
+    db.session.commit()
+    clocks.start_clock(ClockKind.DECISION, "contact", 1, T0, T0 + timedelta(hours=1), T0)
+    clocks.start_clock(ClockKind.PARTNER_INFORMATION, "information_request", 1, T0, T0 + timedelta(hours=1), T0)
+    db.session.commit()
+    sweep_clocks(T0 + timedelta(hours=2))
+    sweep_clocks(T0 + timedelta(hours=3))
+    told = db.session.query(Notification).filter(Notification.message.like("decision clock breached%")).all()
+    assert sorted(n.user_id for n in told) == sorted(m.id for m in managers)
+    assert db.session.query(Notification).filter(Notification.message.like("partner_information%")).count() == 0

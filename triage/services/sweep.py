@@ -11,8 +11,10 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import and_, any_, bindparam, exists, func, literal, literal_column, select, update
+from sqlalchemy.orm import aliased
 
-from triage.domain.clocks import ClockState
+from triage.domain.clocks import ClockKind, ClockState
+from triage.domain.roles import Role
 from triage.extensions import db
 from triage.models import Clock, ClockEvent, Notification, User
 from triage.services.notify import send_pending_email
@@ -83,7 +85,23 @@ def _notify(event_ids: list[int], now: datetime) -> int:
                      .from_select(["user_id", "clock_event_id", "created_at", "message"], source)
                      .on_conflict_do_nothing().returning(Notification.__table__.c.id))
         created += len(db.session.execute(statement).all())
+    created += _notify_managers_of_unowned_breaches(event_ids, now, message)
     return created
+
+
+def _notify_managers_of_unowned_breaches(event_ids: list[int], now: datetime, message) -> int:
+    """A contact's decision or acknowledgement clock has no owner until someone picks it up: when
+    one breaches, every active Front Door manager is told, so a missed clock is never nobody's."""
+    managers = aliased(User)
+    source = (select(managers.id, ClockEvent.id, literal(now, type_=UTC_TYPE), message)
+              .select_from(ClockEvent).join(Clock, ClockEvent.clock_id == Clock.id)
+              .join(managers, and_(managers.role == Role.MANAGER.value, managers.active.is_(True)))
+              .where(_events(event_ids), ClockEvent.kind == BREACHED, Clock.owner_id.is_(None),
+                     Clock.kind.in_([ClockKind.DECISION.value, ClockKind.ACKNOWLEDGEMENT.value])))
+    statement = (_insert_ignoring_duplicates(Notification.__table__)
+                 .from_select(["user_id", "clock_event_id", "created_at", "message"], source)
+                 .on_conflict_do_nothing().returning(Notification.__table__.c.id))
+    return len(db.session.execute(statement).all())
 
 
 def sweep_clocks(now: datetime) -> SweepResult:
