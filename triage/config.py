@@ -70,6 +70,9 @@ class Defaults:
     MORNING_REPORT_HOUR = 7
     MORNING_REPORT_MINUTE = 0
 
+    # The address people use to reach the service, for links in emails (e.g. https://triage.example.gov.uk).
+    SERVICE_URL = "http://127.0.0.1:5000"
+
     # Email is off unless an SMTP host is configured.
     SMTP_HOST: str | None = None
     SMTP_PORT = 25

@@ -118,7 +118,7 @@ def _email_managers(report: MorningReport) -> None:
                 message["From"], message["To"] = current_app.config["MAIL_FROM"], address
                 message["Subject"] = f"Front Door morning report for {report.report_date:%-d %B %Y}"
                 message.set_content("This morning's timescale report is ready. Sign in to read it: "
-                                    f"/reports/morning?date={report.report_date.isoformat()}")
+                                    f"{current_app.config['SERVICE_URL'].rstrip('/')}/reports/morning?date={report.report_date.isoformat()}")
                 smtp.send_message(message)
     except (OSError, smtplib.SMTPException) as exc:
         logging.getLogger(__name__).warning("report email not sent: %s", type(exc).__name__)
