@@ -8,7 +8,7 @@ PORT   ?= 5000
 export TRIAGE_ENV_NAME ?= development
 HOST   ?= 127.0.0.1
 
-.PHONY: install run serve scheduler db demo test test-fast lint bench bench-quick clean
+.PHONY: install run serve scheduler db demo test test-ahead test-fast lint bench bench-quick clean
 
 install: $(VENV)/.installed node_modules/.installed
 
@@ -46,6 +46,15 @@ test: install lint
 
 lint: install
 	$(VENV)/bin/ruff check .
+
+# The suite must not depend on today's date: run the unit and integration tests (SQLite) with the
+# whole process's wall clock moved ahead by libfaketime (Debian package `faketime`). Another date:
+# `make test-ahead AHEAD='2031-03-30 01:30:00'`.
+AHEAD ?= $(shell date -u -d '+400 days' '+%Y-%m-%d 10:00:00')
+test-ahead: install
+	@command -v faketime >/dev/null || { echo "test-ahead needs libfaketime: apt-get install faketime"; exit 1; }
+	faketime '$(AHEAD)' $(PY) -m pytest tests/unit tests/integration \
+	  -q -p no:cacheprovider -k 'not postgresql'
 
 test-fast: install
 	$(PY) -m pytest tests/unit -q
