@@ -747,6 +747,155 @@ def test_an_admin_creates_a_token_sees_the_secret_once_and_revokes_it(app, clien
     assert partner_system.get("/api/v1/me", headers={"Authorization": f"Bearer {secret}"}).status_code == 401
 
 
+def account_form(user, **overrides) -> dict:
+    data = {"version": str(user.version), "display_name": user.display_name, "role": user.role,
+            "agency": "", "team": "", "email": ""}
+    data.update(overrides)
+    return data
+
+
+def test_an_admin_edits_an_account_from_its_page_and_the_change_is_audited(client, login, make_user):
+    user = make_user("era")
+    login(make_user("admin", username="the.admin"))
+    page = text_of(client.get(f"/admin/users/{user.id}"))
+    assert f'href="/admin/users/{user.id}"' in text_of(client.get("/admin/users"))
+
+    response = client.post(f"/admin/users/{user.id}", data=account_form(
+        user, csrf_token=csrf_token_from(page), role="manager", display_name="Era Promoted"), follow_redirects=True)
+
+    assert f"Account {user.username} saved" in text_of(response)
+    changed = db.session.get(User, user.id)
+    assert (changed.role, changed.display_name) == ("manager", "Era Promoted")
+    assert [(e.action, e.actor) for e in audit_rows(entity="user", entity_id=user.id)] == [("update", "the.admin")]
+
+
+def test_an_account_edit_with_bad_input_shows_each_problem_on_its_field(client, login, make_user):
+    user = make_user("era")
+    login(make_user("admin"))
+    token = form_token(client, f"/admin/users/{user.id}")
+
+    blank = client.post(f"/admin/users/{user.id}", data=account_form(user, csrf_token=token, display_name=""))
+    partner = client.post(f"/admin/users/{user.id}", data=account_form(user, csrf_token=token, role="partner"))
+    stale = client.post(f"/admin/users/{user.id}", data=account_form(user, csrf_token=token, version="0",
+                                                                      display_name="Someone Else"))
+
+    assert blank.status_code == 400
+    assert '<a href="#display_name">Enter the person&#39;s full name</a>' in text_of(blank)
+    assert partner.status_code == 400
+    assert '<a href="#agency">Choose the agency this person represents</a>' in text_of(partner)
+    assert stale.status_code == 409 and "Someone else changed this account" in text_of(stale)
+    assert db.session.get(User, user.id).display_name == user.display_name
+
+
+def test_a_leaver_deactivated_by_an_admin_is_signed_out_at_once_and_cannot_sign_in(app, client, login, make_user):
+    leaver = make_user("practitioner")
+    theirs = app.test_client()
+    assert sign_in_from(theirs, OFFICE, leaver.username).status_code == 302
+    login(make_user("admin", username="the.admin"))
+
+    response = client.post(f"/admin/users/{leaver.id}/deactivate",
+                           data={"csrf_token": form_token(client, f"/admin/users/{leaver.id}")}, follow_redirects=True)
+
+    assert "deactivated: every session has ended" in text_of(response)
+    assert theirs.get("/").status_code == 302
+    assert sign_in_from(app.test_client(), OFFICE, leaver.username).status_code == 400
+    assert [e.action for e in audit_rows(entity="user", entity_id=leaver.id)] == ["deactivate"]
+    reactivated = client.post(f"/admin/users/{leaver.id}/reactivate",
+                              data={"csrf_token": form_token(client, f"/admin/users/{leaver.id}")})
+    assert reactivated.status_code == 302
+    assert sign_in_from(app.test_client(), OFFICE, leaver.username).status_code == 302
+
+
+def test_an_admin_cannot_deactivate_their_own_account(client, login, make_user):
+    admin = make_user("admin")
+    login(admin)
+
+    response = client.post(f"/admin/users/{admin.id}/deactivate",
+                           data={"csrf_token": form_token(client, f"/admin/users/{admin.id}")})
+
+    assert response.status_code == 400 and "You cannot deactivate your own account" in text_of(response)
+    assert db.session.get(User, admin.id).active
+
+
+def test_an_admin_clears_sign_in_waits_and_resets_a_password_from_the_account_page(app, client, login, make_user):
+    user = make_user("era", username="real.person")
+    theirs = app.test_client()
+    sign_in_from(theirs, OFFICE, "real.person")
+    for _ in range(5):
+        sign_in_from(app.test_client(), ELSEWHERE, "real.person", "wrong password!")
+    login(make_user("admin", username="the.admin"))
+    page = text_of(client.get(f"/admin/users/{user.id}"))
+    assert "Waiting at 1 address" in text_of(client.get("/admin/users"))
+
+    unlocked = client.post(f"/admin/users/{user.id}/unlock", data={"csrf_token": csrf_token_from(page)},
+                           follow_redirects=True)
+    short = client.post(f"/admin/users/{user.id}/password", data={"reset-csrf_token": csrf_token_from(page),
+                                                                  "reset-password": "short"})
+    reset = client.post(f"/admin/users/{user.id}/password", data={"reset-csrf_token": csrf_token_from(page),
+                                                                  "reset-password": "a new long password"})
+
+    assert "Sign-in waits cleared for real.person (1 address)" in text_of(unlocked)
+    assert short.status_code == 400 and '<a href="#reset-password">Use at least 12 characters</a>' in text_of(short)
+    assert reset.status_code == 302
+    assert theirs.get("/").status_code == 302  # their session ended with the old password
+    assert sign_in_from(app.test_client(), ELSEWHERE, "real.person", "a new long password").status_code == 302
+    assert [e.action for e in audit_rows(entity="user", entity_id=user.id)] == ["unlock", "reset_password"]
+
+
+def test_a_manager_token_made_by_an_admin_waits_until_a_manager_approves_it(app, client, login, make_user):
+    login(make_user("admin", username="first.admin"))
+    token = form_token(client, "/admin/users")
+    created = client.post("/admin/tokens", data={"token-csrf_token": token, "token-name": "Dashboard",
+                                                 "token-role": "manager", "token-agency": ""})
+    secret = re.search(r'id="new-token-secret">(tri_[^<]+)<', text_of(created)).group(1)
+    api_token = db.session.scalar(select(ApiToken))
+    feed = app.test_client()
+    assert "Awaiting approval" in text_of(created)
+    assert feed.get("/api/v1/me", headers={"Authorization": f"Bearer {secret}"}).status_code == 401
+
+    own = client.post(f"/admin/tokens/{api_token.id}/approve", data={"csrf_token": token})
+    client.post("/logout", data={"csrf_token": token})
+    login(make_user("manager"))
+    listing = text_of(client.get("/admin/token-approvals"))
+    approved = client.post(f"/admin/tokens/{api_token.id}/approve",
+                           data={"csrf_token": csrf_token_from(listing)}, follow_redirects=True)
+
+    assert own.status_code == 403
+    assert "Dashboard" in listing
+    assert "Token Dashboard approved" in text_of(approved) and "No tokens are waiting" in text_of(approved)
+    assert feed.get("/api/v1/me", headers={"Authorization": f"Bearer {secret}"}).status_code == 200
+    assert [e.action for e in audit_rows(entity="api_token", entity_id=api_token.id)] == ["create", "approve"]
+
+
+@pytest.mark.parametrize("day, month, year, message", [
+    ("1", "1", "2020", "The expiry must be in the future"),
+    ("1", "1", "2099", "A token can last at most 365 days"),
+])
+def test_a_token_expiry_in_the_past_or_too_far_ahead_is_shown_on_the_expiry_field(
+        client, login, make_user, day, month, year, message):
+    with freeze_time(datetime(2026, 11, 27, 9, 0, tzinfo=timezone.utc)):
+        login(make_user("admin"))
+        response = client.post("/admin/tokens", data={
+            "token-csrf_token": form_token(client, "/admin/users"), "token-name": "Police feed",
+            "token-role": "partner", "token-agency": "police",
+            "token-expires-day": day, "token-expires-month": month, "token-expires-year": year})
+
+    assert response.status_code == 400
+    assert f'<a href="#token-expires-day">{message}</a>' in text_of(response)
+    assert db.session.scalar(select(func.count(ApiToken.id))) == 0
+
+
+def test_a_token_made_on_the_page_works_until_the_end_of_its_chosen_day(client, login, make_user):
+    with freeze_time(datetime(2026, 11, 27, 9, 0, tzinfo=timezone.utc)):
+        login(make_user("admin"))
+        client.post("/admin/tokens", data={
+            "token-csrf_token": form_token(client, "/admin/users"), "token-name": "Police feed",
+            "token-role": "partner", "token-agency": "police",
+            "token-expires-day": "31", "token-expires-month": "3", "token-expires-year": "2027"})
+
+    assert db.session.scalar(select(ApiToken.expires_at)) == datetime(2027, 3, 31, 23, 0, tzinfo=timezone.utc)
+
+
 def test_a_partner_token_without_an_agency_is_shown_on_the_agency_field(client, login, make_user):
     login(make_user("admin"))
     token = form_token(client, "/admin/users")
