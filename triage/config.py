@@ -192,8 +192,13 @@ def check_clock_settings(config: dict) -> None:
     if not isinstance(rag, dict) or set(rag) != {"red", "amber", "green"} or not all(
             isinstance(v, int) and v > 0 for v in rag.values()):
         problems.append("TRIAGE_PARTNER_HOURS_BY_RAG must give whole positive hours for red, amber and green")
-    for key in ("DECISION_HOURS", "ASSESSMENT_WORKING_DAYS", "ICPC_WORKING_DAYS", "CHILD_POPULATION"):
+    for key in ("DECISION_HOURS", "ASSESSMENT_WORKING_DAYS", "ICPC_WORKING_DAYS", "CHILD_POPULATION",
+                "LOGIN_FIRST_WAIT_SECONDS", "LOGIN_LONGEST_WAIT_SECONDS", "LOGIN_FAILURES_FORGOTTEN_HOURS",
+                "TOKEN_DEFAULT_DAYS", "TOKEN_LONGEST_DAYS"):
         if not isinstance(config.get(key), int) or config[key] <= 0:
             problems.append(f"TRIAGE_{key} must be a positive whole number")
+    if isinstance(config.get("TOKEN_DEFAULT_DAYS"), int) and isinstance(config.get("TOKEN_LONGEST_DAYS"), int) \
+            and config["TOKEN_DEFAULT_DAYS"] > config["TOKEN_LONGEST_DAYS"]:
+        problems.append("TRIAGE_TOKEN_DEFAULT_DAYS cannot be longer than TRIAGE_TOKEN_LONGEST_DAYS")
     if problems:
         raise ConfigError("; ".join(problems))
