@@ -40,6 +40,7 @@ def upgrade():
     sa.PrimaryKeyConstraint('id', name=op.f('pk_sign_in_delay')),
     sa.UniqueConstraint('username', 'remote_addr', name=op.f('uq_sign_in_delay_username_remote_addr'))
     )
+    op.create_index('ix_sign_in_delay_last_failure_at', 'sign_in_delay', ['last_failure_at'], unique=False)
     op.create_table('known_address',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('user_id', sa.Integer(), nullable=False),
@@ -80,4 +81,5 @@ def downgrade():
     op.add_column('user', sa.Column('locked_until', sa.DateTime(timezone=True), nullable=True))
     op.execute('ALTER TABLE "user" DROP COLUMN session_epoch')
     op.drop_table('known_address')
+    op.drop_index('ix_sign_in_delay_last_failure_at', table_name='sign_in_delay')
     op.drop_table('sign_in_delay')

@@ -74,6 +74,15 @@ def test_wrong_passwords_are_forgotten_after_a_day(app, make_user, now):
     assert db.session.scalar(select(SignInDelay.failures)) == 1
 
 
+def test_records_of_wrong_passwords_past_forgetting_are_dropped_as_new_ones_arrive(app, now):
+    for n in range(3):
+        people.authenticate(now, f"sprayed.{n}", "guess", ELSEWHERE)
+
+    people.authenticate(now + timedelta(hours=25), "someone.new", "guess", OFFICE)
+
+    assert list(db.session.scalars(select(SignInDelay.username))) == ["someone.new"]
+
+
 def test_a_place_is_known_only_after_the_account_signed_in_from_it(app, make_user, now):
     make_user("era", username="real.person")
     assert not people.is_known_address("real.person", OFFICE)

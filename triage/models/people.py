@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from triage.db_types import UTCDateTime
@@ -95,7 +95,8 @@ class SignInDelay(db.Model):
     last_failure_at: Mapped[datetime] = mapped_column(UTCDateTime())
     wait_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
-    __table_args__ = (UniqueConstraint("username", "remote_addr"),)
+    __table_args__ = (UniqueConstraint("username", "remote_addr"),
+                      Index("ix_sign_in_delay_last_failure_at", "last_failure_at"))
 
 
 class KnownAddress(db.Model):

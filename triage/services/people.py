@@ -168,6 +168,9 @@ def authenticate(now: datetime, username: str, password: str, remote_addr: str |
 
 
 def _record_failure(now: datetime, name: str, address: str, policy: DelayPolicy, user: User | None) -> timedelta:
+    # Records past forgetting are dropped as new failures arrive, so usernames sprayed from many
+    # addresses cannot grow the table beyond a day's worth.
+    db.session.execute(delete(SignInDelay).where(SignInDelay.last_failure_at < now - policy.forget_after))
     for attempt in (1, 2):  # a second try if a parallel first failure inserted the same row
         delay = db.session.scalar(select(SignInDelay).where(SignInDelay.username == name,
                                                             SignInDelay.remote_addr == address))
