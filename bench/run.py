@@ -515,7 +515,7 @@ def bench_intake(dbs: Databases, quick: bool) -> dict:
         app = make_app(urls[backend])
         with app.app_context():
             from triage.extensions import db
-            _, secret = people.create_token(NOW, "bench police feed", "partner", "police")
+            _, secret = people.create_token(datetime.now(timezone.utc), "bench police feed", "partner", "police")
             serial = "INTEGER PRIMARY KEY AUTOINCREMENT" if backend == "sqlite" else "BIGSERIAL PRIMARY KEY"
             db.session.execute(text(f"CREATE TABLE bench_insert (id {serial}, body TEXT, "
                                     "created_at TIMESTAMP WITH TIME ZONE)"))

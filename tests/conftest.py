@@ -137,6 +137,8 @@ def app(request, backend):
     app = request.getfixturevalue(f"_{backend}_app")
     app.test_client_class = FreshContextClient
     _reset(app, backend)
+    from triage.extensions import limiter
+    limiter.reset()  # rate-limit counts live in the process: each test starts with none
     with app.app_context():
         from triage.services.reference import ensure_agencies
         ensure_agencies()
@@ -206,13 +208,22 @@ class ApiClient:
 
 @pytest.fixture
 def api_as(app):
-    """An API client holding a fresh bearer token for `role` (and agency for partners)."""
+    """An API client holding a fresh, working bearer token for `role` (and agency for partners).
+
+    Created at the real time (tokens expire, and requests check them at the real time unless a
+    test freezes it), and approved out of band: these tests are not about approval.
+    """
+    from triage.clock import utcnow
+    from triage.extensions import db
     from triage.services import people
 
     def make(role: str, agency: str | None = None):
         if role == "partner" and agency is None:
             agency = "police"
-        _, secret = people.create_token(NOW, f"{role} system", role, agency)
+        token, secret = people.create_token(utcnow(), f"{role} system", role, agency)
+        if token.approved_at is None:
+            token.approved_at = token.created_at
+            db.session.commit()
         return ApiClient(app, secret)
 
     return make

@@ -41,7 +41,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 def _init_extensions(app: Flask) -> None:
     from triage import auth  # noqa: F401  (registers the login loaders)
     from triage.database import configure_engine_events
-    from triage.extensions import api, csrf, db, login_manager, migrate
+    from triage.extensions import api, csrf, db, limiter, login_manager, migrate
 
     db.init_app(app)
     configure_engine_events()
@@ -49,6 +49,7 @@ def _init_extensions(app: Flask) -> None:
     login_manager.init_app(app)
     login_manager.session_protection = "strong"
     csrf.init_app(app)
+    limiter.init_app(app)
     api.init_app(app)
 
 

@@ -14,8 +14,8 @@ from flask_login import current_user
 
 from triage.clock import utcnow
 from triage.domain.roles import Role
-from triage.extensions import db, login_manager
-from triage.models import ApiToken, User
+from triage.extensions import login_manager
+from triage.models import ApiToken
 from triage.services import people
 from triage.services.actor import Actor
 
@@ -53,10 +53,8 @@ class TokenPrincipal:
 
 @login_manager.user_loader
 def _load_user(session_id: str):
-    kind, _, raw = session_id.partition(":")
-    if kind != "user" or not raw.isdigit():
-        return None
-    return db.session.get(User, int(raw))
+    # None for a session that was ended (sign-out, password change, deactivation) anywhere.
+    return people.user_for_session(session_id)
 
 
 @login_manager.request_loader
@@ -64,10 +62,10 @@ def _load_from_bearer(req):
     header = req.headers.get("Authorization", "")
     if not header.lower().startswith("bearer "):
         return None
-    token = people.token_for_secret(header[7:].strip())
+    now = utcnow()
+    token = people.token_for_secret(header[7:].strip(), now)
     if token is None:
         return None
-    now = utcnow()
     if token.last_used_at is None or now - token.last_used_at > TOKEN_TOUCH_INTERVAL:
         people.touch_token(token, now)
     return TokenPrincipal(token)

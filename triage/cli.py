@@ -1,6 +1,8 @@
 """`flask triage ...`: the same services the pages and API call, for people at a terminal."""
 from __future__ import annotations
 
+from datetime import date, timedelta
+
 import click
 from flask import Flask
 from flask.cli import AppGroup
@@ -8,6 +10,7 @@ from flask.cli import AppGroup
 from triage.clock import utcnow
 from triage.domain.roles import Role
 from triage.services import people
+from triage.services.actor import Actor
 from triage.services.errors import ServiceError
 
 triage_cli = AppGroup("triage", help="Front Door triage commands.")
@@ -30,25 +33,49 @@ def create_user(username, display_name, role, agency_code, team_name, email, pas
     """Create a person who signs in to the pages."""
     try:
         user = people.create_user(utcnow(), username, display_name or username, password, role,
-                                  agency_code, team_name, email)
+                                  agency_code, team_name, email, actor=CLI_ACTOR)
     except ServiceError as exc:
         _fail(exc)
     click.echo(f"Created user {user.username} ({Role(user.role).label}), id {user.id}")
+
+
+CLI_ACTOR = Actor(role=Role.ADMIN, label="cli", channel="cli")
+
+
+def _expiry(now, value: str | None):
+    """--expires: a date (YYYY-MM-DD, works to the end of that day in London) or a number of days."""
+    if value is None:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return now + timedelta(days=int(value))
+    try:
+        return people.end_of_london_day(date.fromisoformat(value))
+    except ValueError:
+        raise click.BadParameter("give a date as YYYY-MM-DD or a number of days", param_hint="--expires") from None
 
 
 @triage_cli.command("create-token")
 @click.argument("name")
 @click.option("--role", required=True, type=click.Choice([r.value for r in Role]))
 @click.option("--agency", "agency_code", help="Agency code (required for partner systems).")
-def create_token(name, role, agency_code):
+@click.option("--expires", help="Last day it works (YYYY-MM-DD) or a number of days; default from "
+                                "TRIAGE_TOKEN_DEFAULT_DAYS, at most TRIAGE_TOKEN_LONGEST_DAYS.")
+def create_token(name, role, agency_code, expires):
     """Create a bearer token for a partner system; the secret is printed once."""
+    now = utcnow()
     try:
-        token, secret = people.create_token(utcnow(), name, role, agency_code)
+        token, secret = people.create_token(now, name, role, agency_code, expires_at=_expiry(now, expires),
+                                            actor=CLI_ACTOR)
     except ServiceError as exc:
         _fail(exc)
-    click.echo(f"Token {token.id} for {token.name} ({Role(token.role).label}). "
+    click.echo(f"Token {token.id} for {token.name} ({Role(token.role).label}), "
+               f"expires {token.expires_at.isoformat(timespec='minutes')}. "
                "Store this secret now; it cannot be shown again:")
     click.echo(secret)
+    if token.awaiting_approval:
+        click.echo("It reads children's records, so it works only once a Front Door manager or an "
+                   "administrator approves it in the service (Users > API tokens, or Token approvals).")
 
 
 @triage_cli.command("revoke-token")
@@ -56,7 +83,7 @@ def create_token(name, role, agency_code):
 def revoke_token(token_id):
     """Revoke a bearer token at once."""
     try:
-        token = people.revoke_token(utcnow(), token_id)
+        token = people.revoke_token(utcnow(), token_id, actor=CLI_ACTOR)
     except ServiceError as exc:
         _fail(exc)
     click.echo(f"Token {token.id} ({token.name}) is revoked")

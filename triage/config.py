@@ -25,15 +25,34 @@ class Defaults:
     COUNCIL_NAME = "Demo Borough Council"
     SERVICE_NAME = "Front Door triage"
 
-    # Sessions: idle timeout and lockout.
+    # Sessions: idle timeout.
     PERMANENT_SESSION_LIFETIME = timedelta(minutes=30)
     SESSION_REFRESH_EACH_REQUEST = True
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = False
     REMEMBER_COOKIE_DURATION = timedelta(seconds=0)
-    LOGIN_MAX_FAILURES = 5
-    LOGIN_LOCKOUT_MINUTES = 15
+    # Sign-in never locks an account. Wrong passwords for one username from one address make
+    # that address wait before its next try: nothing after LOGIN_FREE_FAILURES, then
+    # LOGIN_FIRST_WAIT_SECONDS doubling up to LOGIN_LONGEST_WAIT_SECONDS; forgotten after a day.
+    LOGIN_FREE_FAILURES = 3
+    LOGIN_FIRST_WAIT_SECONDS = 5
+    LOGIN_LONGEST_WAIT_SECONDS = 900
+    LOGIN_FAILURES_FORGOTTEN_HOURS = 24
+    # Rate limits (Flask-Limiter): sign-in attempts from one address, and failed sign-ins to one
+    # username from addresses that account has never signed in from (its usual places are exempt).
+    LOGIN_LIMIT_PER_ADDRESS = "30 per 10 minutes"
+    LOGIN_LIMIT_PER_ACCOUNT = "20 per hour"
+    # In each process by default; with several web workers point it at shared storage
+    # (e.g. redis://...) so the limits hold across them.
+    RATELIMIT_STORAGE_URI = "memory://"
+    RATELIMIT_HEADERS_ENABLED = True
+
+    # API tokens expire (a default, and a longest a person may choose). Tokens for these roles,
+    # which read children's records, work only once a manager or a second administrator approves.
+    TOKEN_DEFAULT_DAYS = 90
+    TOKEN_LONGEST_DAYS = 365
+    TOKEN_APPROVAL_ROLES = ["era", "practitioner", "manager", "performance"]
 
     WTF_CSRF_TIME_LIMIT = None  # the session lifetime already bounds it
 
@@ -173,8 +192,13 @@ def check_clock_settings(config: dict) -> None:
     if not isinstance(rag, dict) or set(rag) != {"red", "amber", "green"} or not all(
             isinstance(v, int) and v > 0 for v in rag.values()):
         problems.append("TRIAGE_PARTNER_HOURS_BY_RAG must give whole positive hours for red, amber and green")
-    for key in ("DECISION_HOURS", "ASSESSMENT_WORKING_DAYS", "ICPC_WORKING_DAYS", "CHILD_POPULATION"):
+    for key in ("DECISION_HOURS", "ASSESSMENT_WORKING_DAYS", "ICPC_WORKING_DAYS", "CHILD_POPULATION",
+                "LOGIN_FIRST_WAIT_SECONDS", "LOGIN_LONGEST_WAIT_SECONDS", "LOGIN_FAILURES_FORGOTTEN_HOURS",
+                "TOKEN_DEFAULT_DAYS", "TOKEN_LONGEST_DAYS"):
         if not isinstance(config.get(key), int) or config[key] <= 0:
             problems.append(f"TRIAGE_{key} must be a positive whole number")
+    if isinstance(config.get("TOKEN_DEFAULT_DAYS"), int) and isinstance(config.get("TOKEN_LONGEST_DAYS"), int) \
+            and config["TOKEN_DEFAULT_DAYS"] > config["TOKEN_LONGEST_DAYS"]:
+        problems.append("TRIAGE_TOKEN_DEFAULT_DAYS cannot be longer than TRIAGE_TOKEN_LONGEST_DAYS")
     if problems:
         raise ConfigError("; ".join(problems))

@@ -1,4 +1,6 @@
 """Unbound extension singletons; create_app binds them."""
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_smorest import Api
@@ -26,3 +28,5 @@ migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
 api = Api()
+# Only the routes that ask for a limit have one (sign-in); keyed by the client's address.
+limiter = Limiter(key_func=get_remote_address)

@@ -42,6 +42,41 @@ def test_a_wrong_or_revoked_token_is_not_accepted(app, api_as, now):
     assert client.get("/api/v1/me").status_code == 401
 
 
+def test_a_token_that_reads_children_gets_401_until_a_manager_approves_it(app, make_user, actor_for):
+    from tests.conftest import ApiClient
+    from triage.clock import utcnow
+    from triage.services import people
+
+    creator = make_user("admin")
+    token, secret = people.create_token(utcnow(), "Manager dashboard", "manager", None, created_by_id=creator.id)
+    client = ApiClient(app, secret)
+    assert client.get("/api/v1/children?name=ab").status_code == 401
+
+    people.approve_token(actor_for(make_user("manager")), utcnow(), token.id)
+
+    assert client.get("/api/v1/children?name=ab").status_code == 200
+
+
+def test_an_expired_token_gets_401(app):
+    from datetime import datetime, timedelta, timezone
+
+    from freezegun import freeze_time
+
+    from tests.conftest import ApiClient
+    from triage.services import people
+
+    start = datetime(2026, 11, 27, 9, 0, tzinfo=timezone.utc)
+    with freeze_time(start) as clock:
+        _, secret = people.create_token(start, "Police feed", "partner", "police",
+                                        expires_at=start + timedelta(days=1))
+        client = ApiClient(app, secret)
+        assert client.get("/api/v1/me").status_code == 200
+        clock.move_to(start + timedelta(days=1))
+        response = client.get("/api/v1/me")
+    assert response.status_code == 401
+    assert response.headers["WWW-Authenticate"].startswith("Bearer")
+
+
 @pytest.mark.parametrize("role, expected", [
     ("era", 422), ("practitioner", 422), ("manager", 422),  # allowed in; no criteria given
     ("partner", 403), ("performance", 403), ("admin", 403),

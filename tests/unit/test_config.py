@@ -46,7 +46,9 @@ def test_create_app_refuses_production_with_the_development_secret(monkeypatch, 
 
 @pytest.mark.parametrize("override, name", [({"DECISION_POLICY": "1WD"}, "DECISION_POLICY"),
                                             ({"PARTNER_HOURS_BY_RAG": {"red": 4}}, "PARTNER_HOURS_BY_RAG"),
-                                            ({"ASSESSMENT_WORKING_DAYS": 0}, "ASSESSMENT_WORKING_DAYS")])
+                                            ({"ASSESSMENT_WORKING_DAYS": 0}, "ASSESSMENT_WORKING_DAYS"),
+                                            ({"TOKEN_LONGEST_DAYS": 0}, "TOKEN_LONGEST_DAYS"),
+                                            ({"TOKEN_DEFAULT_DAYS": 400}, "TOKEN_DEFAULT_DAYS cannot be longer")])
 def test_clock_settings_that_would_break_intake_stop_start_up(override, name):
     from triage.config import check_clock_settings
 

@@ -9,7 +9,8 @@ import urllib.request
 import pytest
 from sqlalchemy import select
 
-from tests.conftest import NOW, PASSWORD
+from tests.conftest import PASSWORD
+from triage.clock import utcnow
 from triage.extensions import db
 from triage.models import Contact, Referral
 
@@ -53,7 +54,7 @@ def test_a_police_notification_is_rated_shared_answered_and_decided_through_the_
     make_user("practitioner", username="pat.practitioner")
     make_user("partner", username="hana.health", agency="health")
     make_user("manager", username="mo.manager")
-    _, secret = people.create_token(NOW, "Police notification feed", "partner", "police")
+    _, secret = people.create_token(utcnow(), "Police notification feed", "partner", "police")
     contact_id = post_notification(live_server, secret)["id"]
 
     page = browser.new_page(viewport={"width": 1200, "height": 900})

@@ -439,24 +439,102 @@ def test_a_post_without_a_csrf_token_is_refused(client, login, make_user):
     assert db.session.scalar(select(func.count(Child.id))) == 0
 
 
-def test_the_login_is_locked_after_too_many_failures_without_saying_which_accounts_exist(
-        app, client, login, make_user):
-    user = make_user("era")
-    for _ in range(app.config["LOGIN_MAX_FAILURES"]):
-        failed = login(user, password="wrong password!")
-        assert failed.status_code == 400
-        assert "Enter a correct username and password" in text_of(failed)
+OFFICE = "10.20.0.5"  # where the person usually signs in
+ELSEWHERE = "203.0.113.9"  # somebody else, anywhere
 
-    response = login(user)  # the right password, too late
 
-    assert response.status_code == 400
-    assert "locked for 15 minutes" in text_of(response)
-    assert client.get("/").status_code == 302
-    # A username that does not exist gets exactly the same answer.
-    stranger = type(user)(username="nobody.here")
-    assert text_of(login(stranger, password="whatever")).count("Enter a correct username") == 1
-    with freeze_time(datetime.now(timezone.utc) + timedelta(minutes=16)):
-        assert login(user).status_code == 302  # the lock lifts
+def sign_in_from(client, address: str, username: str, password: str = PASSWORD):
+    """Post the login form as if from `address`."""
+    token = csrf_token_from(text_of(client.get("/login", environ_base={"REMOTE_ADDR": address})))
+    return client.post("/login", data={"username": username, "password": password, "csrf_token": token},
+                       environ_base={"REMOTE_ADDR": address})
+
+
+def test_wrong_passwords_from_elsewhere_never_stop_the_real_person_signing_in_at_their_desk(
+        app, make_user):
+    user = make_user("manager", username="manager")  # the guessable username of the finding
+    start = datetime(2026, 11, 27, 9, 0, tzinfo=timezone.utc)
+    with freeze_time(start) as clock:
+        assert sign_in_from(app.test_client(), OFFICE, "manager").status_code == 302
+        attacker = app.test_client()
+        for minute in range(12):  # more than the old five-strike lockout, spread out
+            clock.move_to(start + timedelta(minutes=minute))
+            assert sign_in_from(attacker, ELSEWHERE, "manager", "guess-" + str(minute)).status_code == 400
+
+        response = sign_in_from(app.test_client(), OFFICE, "manager")
+
+    assert response.status_code == 302
+    assert db.session.get(User, user.id).failed_logins == 0
+
+
+def test_wrong_passwords_make_that_place_wait_longer_each_time_and_say_so_for_any_username(app, make_user):
+    make_user("era", username="real.person")
+    start = datetime(2026, 11, 27, 9, 0, tzinfo=timezone.utc)
+    answers = {}
+    for username in ("real.person", "nobody.here"):  # an account that exists, and one that does not
+        client = app.test_client()
+        with freeze_time(start) as clock:
+            said = [text_of(sign_in_from(client, ELSEWHERE, username, "wrong password!")) for _ in range(4)]
+            too_soon = sign_in_from(client, ELSEWHERE, username)  # the right password, before the wait
+            clock.move_to(start + timedelta(seconds=5))
+            fifth = text_of(sign_in_from(client, ELSEWHERE, username, "wrong password!"))
+        answers[username] = (["wait" in page for page in said], "wait 5 seconds" in said[3],
+                             too_soon.status_code, "wait 10 seconds" in fifth)
+        assert all("Enter a correct username and password" in page for page in said)
+
+    # No wait for the first three; then 5 seconds, doubling; the same for a username nobody has.
+    assert answers["real.person"] == ([False, False, False, True], True, 400, True)
+    assert answers["nobody.here"] == answers["real.person"]
+    assert "locked" not in text_of(sign_in_from(app.test_client(), ELSEWHERE, "real.person"))
+
+
+def test_the_real_password_works_once_the_wait_is_over(app, make_user):
+    make_user("era", username="real.person")
+    start = datetime(2026, 11, 27, 9, 0, tzinfo=timezone.utc)
+    client = app.test_client()
+    with freeze_time(start) as clock:
+        for _ in range(5):
+            sign_in_from(client, ELSEWHERE, "real.person", "wrong password!")
+        assert sign_in_from(client, ELSEWHERE, "real.person").status_code == 400  # waiting 10 s
+        clock.move_to(start + timedelta(seconds=11))
+        assert sign_in_from(client, ELSEWHERE, "real.person").status_code == 302
+
+
+# The rate-limit tests run on the real clock: Flask-Limiter's in-process storage expires its
+# counts from a thread, which freezegun leaves on real time. Nothing in them depends on the date.
+
+def test_one_address_is_limited_in_how_often_it_may_try_to_sign_in(app, make_user, monkeypatch):
+    monkeypatch.setitem(app.config, "LOGIN_LIMIT_PER_ADDRESS", "3 per 10 minutes")
+    make_user("era", username="real.person")
+    client = app.test_client()
+    for n in range(3):
+        assert sign_in_from(client, ELSEWHERE, f"someone.{n}", "wrong password!").status_code == 400
+
+    refused = sign_in_from(client, ELSEWHERE, "real.person")
+    elsewhere = sign_in_from(app.test_client(), OFFICE, "real.person")
+
+    assert refused.status_code == 429 and 0 < int(refused.headers["Retry-After"]) <= 600
+    assert "Too many sign-in attempts from your network" in text_of(refused)
+    assert elsewhere.status_code == 302  # another address is not held back
+
+
+def test_failed_sign_ins_to_one_account_from_many_places_are_limited_but_not_from_its_usual_place(
+        app, make_user, monkeypatch):
+    monkeypatch.setitem(app.config, "LOGIN_LIMIT_PER_ACCOUNT", "5 per hour")
+    make_user("manager", username="manager")
+    assert sign_in_from(app.test_client(), OFFICE, "manager").status_code == 302
+    for n in range(5):  # a botnet: every guess from a new address
+        assert sign_in_from(app.test_client(), f"198.51.100.{n}", "manager", "guess").status_code == 400
+
+    refused = sign_in_from(app.test_client(), "198.51.100.99", "manager")  # even the right password
+    unknown = [sign_in_from(app.test_client(), f"192.0.2.{n}", "nobody.here", "guess").status_code
+               for n in range(6)]
+    at_the_desk = sign_in_from(app.test_client(), OFFICE, "manager")
+
+    assert refused.status_code == 429
+    assert "Too many failed sign-ins to this username" in text_of(refused)
+    assert unknown == [400] * 5 + [429]  # the same for a username that does not exist
+    assert at_the_desk.status_code == 302
 
 
 def test_signing_out_ends_the_session(client, login, make_user):
@@ -468,6 +546,56 @@ def test_signing_out_ends_the_session(client, login, make_user):
     assert "You have signed out" in text_of(response)
     after = client.get("/children")
     assert after.status_code == 302 and after.headers["Location"].startswith("/login")
+
+
+def copy_session_cookie(app, source):
+    """A second browser holding a copy of `source`'s session cookie (as a thief would)."""
+    thief = app.test_client()
+    cookie = source.get_cookie(app.config.get("SESSION_COOKIE_NAME", "session"))
+    thief.set_cookie(cookie.key, cookie.value)
+    return thief
+
+
+def test_a_session_cookie_copied_before_signing_out_does_not_work_after_it(app, client, login, make_user):
+    login(make_user("era"))
+    thief = copy_session_cookie(app, client)
+    assert thief.get("/").status_code == 200  # the copy works while the session lasts
+
+    client.post("/logout", data={"csrf_token": form_token(client, "/")})
+
+    after = thief.get("/")
+    assert after.status_code == 302 and after.headers["Location"].startswith("/login")
+
+
+def test_changing_your_password_ends_every_other_session_and_keeps_this_one(app, client, login, make_user):
+    user = make_user("practitioner")
+    login(user)
+    other = app.test_client()
+    sign_in_from(other, OFFICE, user.username)
+    assert other.get("/").status_code == 200
+
+    changed = client.post("/account/password", data={
+        "csrf_token": form_token(client, "/account/password"), "current_password": PASSWORD,
+        "new_password": "a brand new passphrase"})
+
+    assert changed.status_code == 302
+    assert client.get("/").status_code == 200
+    assert other.get("/").status_code == 302
+    assert sign_in_from(app.test_client(), OFFICE, user.username, "a brand new passphrase").status_code == 302
+    assert [e.action for e in audit_rows(entity="user", entity_id=user.id)] == ["change_password"]
+
+
+def test_a_wrong_current_password_or_a_short_new_one_is_shown_on_its_field(client, login, make_user):
+    login(make_user("practitioner"))
+
+    response = client.post("/account/password", data={
+        "csrf_token": form_token(client, "/account/password"), "current_password": "not it at all",
+        "new_password": "short"})
+
+    assert response.status_code == 400
+    page = text_of(response)
+    assert '<a href="#current_password">Your current password is not right</a>' in page
+    assert '<a href="#new_password">Use at least 12 characters</a>' in page
 
 
 # Audit trails ---------------------------------------------------------------------------------
@@ -617,6 +745,155 @@ def test_an_admin_creates_a_token_sees_the_secret_once_and_revokes_it(app, clien
     assert db.session.get(ApiToken, api_token.id).revoked_at is not None
     partner_system = type(client)(app, app.response_class, use_cookies=False)
     assert partner_system.get("/api/v1/me", headers={"Authorization": f"Bearer {secret}"}).status_code == 401
+
+
+def account_form(user, **overrides) -> dict:
+    data = {"version": str(user.version), "display_name": user.display_name, "role": user.role,
+            "agency": "", "team": "", "email": ""}
+    data.update(overrides)
+    return data
+
+
+def test_an_admin_edits_an_account_from_its_page_and_the_change_is_audited(client, login, make_user):
+    user = make_user("era")
+    login(make_user("admin", username="the.admin"))
+    page = text_of(client.get(f"/admin/users/{user.id}"))
+    assert f'href="/admin/users/{user.id}"' in text_of(client.get("/admin/users"))
+
+    response = client.post(f"/admin/users/{user.id}", data=account_form(
+        user, csrf_token=csrf_token_from(page), role="manager", display_name="Era Promoted"), follow_redirects=True)
+
+    assert f"Account {user.username} saved" in text_of(response)
+    changed = db.session.get(User, user.id)
+    assert (changed.role, changed.display_name) == ("manager", "Era Promoted")
+    assert [(e.action, e.actor) for e in audit_rows(entity="user", entity_id=user.id)] == [("update", "the.admin")]
+
+
+def test_an_account_edit_with_bad_input_shows_each_problem_on_its_field(client, login, make_user):
+    user = make_user("era")
+    login(make_user("admin"))
+    token = form_token(client, f"/admin/users/{user.id}")
+
+    blank = client.post(f"/admin/users/{user.id}", data=account_form(user, csrf_token=token, display_name=""))
+    partner = client.post(f"/admin/users/{user.id}", data=account_form(user, csrf_token=token, role="partner"))
+    stale = client.post(f"/admin/users/{user.id}", data=account_form(user, csrf_token=token, version="0",
+                                                                      display_name="Someone Else"))
+
+    assert blank.status_code == 400
+    assert '<a href="#display_name">Enter the person&#39;s full name</a>' in text_of(blank)
+    assert partner.status_code == 400
+    assert '<a href="#agency">Choose the agency this person represents</a>' in text_of(partner)
+    assert stale.status_code == 409 and "Someone else changed this account" in text_of(stale)
+    assert db.session.get(User, user.id).display_name == user.display_name
+
+
+def test_a_leaver_deactivated_by_an_admin_is_signed_out_at_once_and_cannot_sign_in(app, client, login, make_user):
+    leaver = make_user("practitioner")
+    theirs = app.test_client()
+    assert sign_in_from(theirs, OFFICE, leaver.username).status_code == 302
+    login(make_user("admin", username="the.admin"))
+
+    response = client.post(f"/admin/users/{leaver.id}/deactivate",
+                           data={"csrf_token": form_token(client, f"/admin/users/{leaver.id}")}, follow_redirects=True)
+
+    assert "deactivated: every session has ended" in text_of(response)
+    assert theirs.get("/").status_code == 302
+    assert sign_in_from(app.test_client(), OFFICE, leaver.username).status_code == 400
+    assert [e.action for e in audit_rows(entity="user", entity_id=leaver.id)] == ["deactivate"]
+    reactivated = client.post(f"/admin/users/{leaver.id}/reactivate",
+                              data={"csrf_token": form_token(client, f"/admin/users/{leaver.id}")})
+    assert reactivated.status_code == 302
+    assert sign_in_from(app.test_client(), OFFICE, leaver.username).status_code == 302
+
+
+def test_an_admin_cannot_deactivate_their_own_account(client, login, make_user):
+    admin = make_user("admin")
+    login(admin)
+
+    response = client.post(f"/admin/users/{admin.id}/deactivate",
+                           data={"csrf_token": form_token(client, f"/admin/users/{admin.id}")})
+
+    assert response.status_code == 400 and "You cannot deactivate your own account" in text_of(response)
+    assert db.session.get(User, admin.id).active
+
+
+def test_an_admin_clears_sign_in_waits_and_resets_a_password_from_the_account_page(app, client, login, make_user):
+    user = make_user("era", username="real.person")
+    theirs = app.test_client()
+    sign_in_from(theirs, OFFICE, "real.person")
+    for _ in range(5):
+        sign_in_from(app.test_client(), ELSEWHERE, "real.person", "wrong password!")
+    login(make_user("admin", username="the.admin"))
+    page = text_of(client.get(f"/admin/users/{user.id}"))
+    assert "Waiting at 1 address" in text_of(client.get("/admin/users"))
+
+    unlocked = client.post(f"/admin/users/{user.id}/unlock", data={"csrf_token": csrf_token_from(page)},
+                           follow_redirects=True)
+    short = client.post(f"/admin/users/{user.id}/password", data={"reset-csrf_token": csrf_token_from(page),
+                                                                  "reset-password": "short"})
+    reset = client.post(f"/admin/users/{user.id}/password", data={"reset-csrf_token": csrf_token_from(page),
+                                                                  "reset-password": "a new long password"})
+
+    assert "Sign-in waits cleared for real.person (1 address)" in text_of(unlocked)
+    assert short.status_code == 400 and '<a href="#reset-password">Use at least 12 characters</a>' in text_of(short)
+    assert reset.status_code == 302
+    assert theirs.get("/").status_code == 302  # their session ended with the old password
+    assert sign_in_from(app.test_client(), ELSEWHERE, "real.person", "a new long password").status_code == 302
+    assert [e.action for e in audit_rows(entity="user", entity_id=user.id)] == ["unlock", "reset_password"]
+
+
+def test_a_manager_token_made_by_an_admin_waits_until_a_manager_approves_it(app, client, login, make_user):
+    login(make_user("admin", username="first.admin"))
+    token = form_token(client, "/admin/users")
+    created = client.post("/admin/tokens", data={"token-csrf_token": token, "token-name": "Dashboard",
+                                                 "token-role": "manager", "token-agency": ""})
+    secret = re.search(r'id="new-token-secret">(tri_[^<]+)<', text_of(created)).group(1)
+    api_token = db.session.scalar(select(ApiToken))
+    feed = app.test_client()
+    assert "Awaiting approval" in text_of(created)
+    assert feed.get("/api/v1/me", headers={"Authorization": f"Bearer {secret}"}).status_code == 401
+
+    own = client.post(f"/admin/tokens/{api_token.id}/approve", data={"csrf_token": token})
+    client.post("/logout", data={"csrf_token": token})
+    login(make_user("manager"))
+    listing = text_of(client.get("/admin/token-approvals"))
+    approved = client.post(f"/admin/tokens/{api_token.id}/approve",
+                           data={"csrf_token": csrf_token_from(listing)}, follow_redirects=True)
+
+    assert own.status_code == 403
+    assert "Dashboard" in listing
+    assert "Token Dashboard approved" in text_of(approved) and "No tokens are waiting" in text_of(approved)
+    assert feed.get("/api/v1/me", headers={"Authorization": f"Bearer {secret}"}).status_code == 200
+    assert [e.action for e in audit_rows(entity="api_token", entity_id=api_token.id)] == ["create", "approve"]
+
+
+@pytest.mark.parametrize("day, month, year, message", [
+    ("1", "1", "2020", "The expiry must be in the future"),
+    ("1", "1", "2099", "A token can last at most 365 days"),
+])
+def test_a_token_expiry_in_the_past_or_too_far_ahead_is_shown_on_the_expiry_field(
+        client, login, make_user, day, month, year, message):
+    with freeze_time(datetime(2026, 11, 27, 9, 0, tzinfo=timezone.utc)):
+        login(make_user("admin"))
+        response = client.post("/admin/tokens", data={
+            "token-csrf_token": form_token(client, "/admin/users"), "token-name": "Police feed",
+            "token-role": "partner", "token-agency": "police",
+            "token-expires-day": day, "token-expires-month": month, "token-expires-year": year})
+
+    assert response.status_code == 400
+    assert f'<a href="#token-expires-day">{message}</a>' in text_of(response)
+    assert db.session.scalar(select(func.count(ApiToken.id))) == 0
+
+
+def test_a_token_made_on_the_page_works_until_the_end_of_its_chosen_day(client, login, make_user):
+    with freeze_time(datetime(2026, 11, 27, 9, 0, tzinfo=timezone.utc)):
+        login(make_user("admin"))
+        client.post("/admin/tokens", data={
+            "token-csrf_token": form_token(client, "/admin/users"), "token-name": "Police feed",
+            "token-role": "partner", "token-agency": "police",
+            "token-expires-day": "31", "token-expires-month": "3", "token-expires-year": "2027"})
+
+    assert db.session.scalar(select(ApiToken.expires_at)) == datetime(2027, 3, 31, 23, 0, tzinfo=timezone.utc)
 
 
 def test_a_partner_token_without_an_agency_is_shown_on_the_agency_field(client, login, make_user):

@@ -8,7 +8,7 @@ from __future__ import annotations
 import hashlib
 import random
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from triage.demo_data import names as name_data
 from triage.demo_data import places
@@ -116,7 +116,7 @@ def build(sink, preset: Preset, next_id, created_at: datetime, seed: int) -> lis
         if digest not in existing_tokens:
             existing_tokens[digest] = next_id("api_token")
             new_tokens.append((existing_tokens[digest], token_name, digest, "partner", agencies["police"],
-                               created_at, None, None, None))
+                               created_at, None, None, None, created_at + timedelta(days=365), created_at))
         council.token_id = existing_tokens[digest]
         councils.append(council)
 
@@ -126,7 +126,7 @@ def build(sink, preset: Preset, next_id, created_at: datetime, seed: int) -> lis
                         "team_id", "manager_id", "active", "failed_logins", "created_at", "version"),
                _managers_first(new_users))
     sink.write("api_token", ("id", "name", "token_hash", "role", "agency_id", "created_at", "created_by_id",
-                             "revoked_at", "last_used_at"), new_tokens)
+                             "revoked_at", "last_used_at", "expires_at", "approved_at"), new_tokens)
     return councils
 
 

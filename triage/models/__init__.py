@@ -6,11 +6,11 @@ from triage.models.children import Child
 from triage.models.clocks import Clock, ClockEvent
 from triage.models.contacts import Contact, ContactChild, InformationRequest, RagChange, Referral
 from triage.models.meetings import ItemContribution, Meeting, MeetingAction, MeetingAttendance, MeetingItem
-from triage.models.people import ApiToken, User
+from triage.models.people import ApiToken, KnownAddress, SignInDelay, User
 from triage.models.reference import Agency, ClosureDay, Locality, Team
 from triage.models.reports import MorningReport
 
 __all__ = ["Agency", "ApiToken", "Assessment", "AuditEvent", "CaseDiscussion", "Child", "Clock", "ClockEvent", "ClosureDay", "Contact",
-           "ContactChild", "InformationRequest", "Locality", "MorningReport", "Notification", "RagChange", "Referral",
+           "ContactChild", "KnownAddress", "SignInDelay", "InformationRequest", "Locality", "MorningReport", "Notification", "RagChange", "Referral",
            "SchedulerLock", "StrategyDiscussion", "Team", "User",
            "ItemContribution", "Meeting", "MeetingAction", "MeetingAttendance", "MeetingItem"]

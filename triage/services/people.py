@@ -1,24 +1,31 @@
-"""Accounts, sign-in with lockout, and partner-system tokens."""
+"""Accounts, sign-in that slows guessing without locking anyone out, sessions that end, and
+partner-system tokens that expire and, for roles that read children, need a second person."""
 from __future__ import annotations
 
 import hashlib
+import math
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, time, timedelta
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import delete, func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from triage.clock import LONDON, UTC
 from triage.domain.roles import Role
+from triage.domain.signin import DelayPolicy, TokenLifetime
 from triage.extensions import db
-from triage.models import Agency, ApiToken, Team, User
-from triage.services.errors import Conflict, Invalid, NotFound
+from triage.models import Agency, ApiToken, KnownAddress, SignInDelay, Team, User
+from triage.services import audit
+from triage.services.actor import Actor
+from triage.services.errors import Conflict, Forbidden, Invalid, NotFound
 
 MIN_PASSWORD_LENGTH = 12
-SIGN_IN_REFUSED = ("Enter a correct username and password. After 5 failed attempts an account is "
-                   "locked for 15 minutes; ask an administrator if you cannot sign in")
+SIGN_IN_REFUSED = "Enter a correct username and password"
+UNKNOWN_ADDRESS = "unknown"
 # Compared against when the username is unknown, so both paths take the same time.
 _DUMMY_HASH = generate_password_hash("not-a-real-password-at-all")
 
@@ -40,28 +47,44 @@ def _agency_for(role: Role, agency_code: str | None) -> Agency | None:
     return agency
 
 
+def _password_problem(password: str | None) -> str | None:
+    if len(password or "") < MIN_PASSWORD_LENGTH:
+        return f"Use at least {MIN_PASSWORD_LENGTH} characters"
+    return None
+
+
+def _role_or_error(role: str | None, errors: dict[str, list[str]]) -> Role | None:
+    try:
+        return Role(role)
+    except ValueError:
+        errors["role"] = [f"Role must be one of: {', '.join(r.value for r in Role)}"]
+        return None
+
+
+def _team_for(team_name: str | None) -> Team | None:
+    if not team_name:
+        return None
+    team = db.session.scalar(select(Team).where(Team.name == team_name))
+    if team is None:
+        raise Invalid(f"No team called {team_name!r}", {"team": ["Unknown team"]})
+    return team
+
+
 def create_user(now: datetime, username: str, display_name: str, password: str, role: str,
                 agency_code: str | None = None, team_name: str | None = None,
-                email: str | None = None) -> User:
+                email: str | None = None, actor: Actor | None = None) -> User:
+    """A new account; `actor` (the administrator, or the command line) is audited when given."""
     errors: dict[str, list[str]] = {}
     username = (username or "").strip().lower()
     if not username or not username.replace(".", "").replace("-", "").replace("_", "").isalnum():
         errors["username"] = ["Use letters, digits, dots, hyphens or underscores"]
-    if len(password or "") < MIN_PASSWORD_LENGTH:
-        errors["password"] = [f"Use at least {MIN_PASSWORD_LENGTH} characters"]
-    try:
-        role_value = Role(role)
-    except ValueError:
-        errors["role"] = [f"Role must be one of: {', '.join(r.value for r in Role)}"]
-        role_value = None
+    if problem := _password_problem(password):
+        errors["password"] = [problem]
+    role_value = _role_or_error(role, errors)
     if errors:
         raise Invalid("The account details need correcting", errors)
     agency = _agency_for(role_value, agency_code)
-    team = None
-    if team_name:
-        team = db.session.scalar(select(Team).where(Team.name == team_name))
-        if team is None:
-            raise Invalid(f"No team called {team_name!r}", {"team": ["Unknown team"]})
+    team = _team_for(team_name)
     if db.session.scalar(select(User.id).where(User.username == username)):
         raise Conflict(f"The username {username!r} is taken")
     user = User(username=username, display_name=(display_name or username).strip(),
@@ -69,73 +92,351 @@ def create_user(now: datetime, username: str, display_name: str, password: str, 
                 agency_id=agency.id if agency else None, team_id=team.id if team else None,
                 email=email, created_at=now)
     db.session.add(user)
+    if actor is not None:
+        db.session.flush()
+        audit.record(actor, now, "create", "user", user.id, detail=f"role {role_value.value}")
     db.session.commit()
     return user
 
+
+# Signing in ----------------------------------------------------------------------------------
 
 @dataclass(frozen=True)
 class SignIn:
     user: User | None
     problem: str | None  # said to the person; deliberately vague about which part was wrong
+    wait: timedelta = timedelta(0)  # how long this place must wait before the next try
 
 
-def authenticate(now: datetime, username: str, password: str, max_failures: int,
-                 lockout: timedelta) -> SignIn:
-    user = db.session.scalar(select(User).where(User.username == (username or "").strip().lower()))
-    # One answer for every refusal, so nobody can learn which usernames exist or are locked.
-    if user is None or not user.active or (user.locked_until and user.locked_until > now):
-        check_password_hash(_DUMMY_HASH, password or "")
+def delay_policy() -> DelayPolicy:
+    config = current_app.config
+    return DelayPolicy(free_failures=config["LOGIN_FREE_FAILURES"],
+                       first_wait=timedelta(seconds=config["LOGIN_FIRST_WAIT_SECONDS"]),
+                       longest_wait=timedelta(seconds=config["LOGIN_LONGEST_WAIT_SECONDS"]),
+                       forget_after=timedelta(hours=config["LOGIN_FAILURES_FORGOTTEN_HOURS"]))
+
+
+def _wait_message(wait: timedelta) -> str:
+    seconds = max(1, math.ceil(wait.total_seconds()))
+    if seconds < 120:
+        return f"Too many wrong passwords from here: wait {seconds} seconds before trying again"
+    return f"Too many wrong passwords from here: wait {math.ceil(seconds / 60)} minutes before trying again"
+
+
+def normalise_username(username: str | None) -> str:
+    return (username or "").strip().lower()[:80]
+
+
+def authenticate(now: datetime, username: str, password: str, remote_addr: str | None = None) -> SignIn:
+    """Check a password, slowing down wrong guesses from the place they come from.
+
+    Every refusal reads the same whether the account exists, is deactivated or has never been
+    heard of, and the waits are kept for any username typed, so neither the words nor the
+    waits tell anyone which accounts exist. No account is ever locked: a wait applies to one
+    username from one address, so a stranger guessing elsewhere slows only themselves.
+    """
+    policy = delay_policy()
+    name = normalise_username(username)
+    address = (remote_addr or UNKNOWN_ADDRESS)[:45]
+    delay = db.session.scalar(select(SignInDelay).where(SignInDelay.username == name,
+                                                        SignInDelay.remote_addr == address))
+    if delay is not None and not policy.still_counts(delay.last_failure_at, now):
+        delay.failures, delay.wait_until = 0, None
+    if delay is not None and delay.wait_until and delay.wait_until > now:
+        # Too soon: refused without looking at the password, so waiting is the only way on.
+        wait = delay.wait_until - now
+        db.session.rollback()
+        return SignIn(None, _wait_message(wait), wait)
+    user = db.session.scalar(select(User).where(User.username == name))
+    if user is None or not user.active:
+        check_password_hash(_DUMMY_HASH, password or "")  # the same time as a real check
+        ok = False
+    else:
+        ok = check_password_hash(user.password_hash, password or "")
+    if not ok:
+        wait = _record_failure(now, name, address, policy, user)
+        if wait:
+            return SignIn(None, f"{SIGN_IN_REFUSED}. {_wait_message(wait)}", wait)
         return SignIn(None, SIGN_IN_REFUSED)
-    if not check_password_hash(user.password_hash, password or ""):
-        user.failed_logins += 1
-        if user.failed_logins >= max_failures:
-            user.locked_until = now + lockout
-            user.failed_logins = 0
-        db.session.commit()
-        return SignIn(None, SIGN_IN_REFUSED)
+    if delay is not None:
+        db.session.delete(delay)
     user.failed_logins = 0
-    user.locked_until = None
     user.last_login_at = now
+    _remember_address(user, address, now)
     db.session.commit()
     return SignIn(user, None)
 
+
+def _record_failure(now: datetime, name: str, address: str, policy: DelayPolicy, user: User | None) -> timedelta:
+    # Records past forgetting are dropped as new failures arrive, so usernames sprayed from many
+    # addresses cannot grow the table beyond a day's worth.
+    db.session.execute(delete(SignInDelay).where(SignInDelay.last_failure_at < now - policy.forget_after))
+    for attempt in (1, 2):  # a second try if a parallel first failure inserted the same row
+        delay = db.session.scalar(select(SignInDelay).where(SignInDelay.username == name,
+                                                            SignInDelay.remote_addr == address))
+        if delay is None:
+            delay = SignInDelay(username=name, remote_addr=address, failures=0, last_failure_at=now)
+            db.session.add(delay)
+        elif not policy.still_counts(delay.last_failure_at, now):
+            delay.failures = 0
+        delay.failures += 1
+        delay.last_failure_at = now
+        wait = policy.wait_after(delay.failures)
+        delay.wait_until = now + wait if wait else None
+        if user is not None:
+            user.failed_logins += 1
+        try:
+            db.session.commit()
+            return wait
+        except IntegrityError:
+            db.session.rollback()
+            if attempt == 2:
+                raise
+    return timedelta(0)  # pragma: no cover (the loop returns or raises)
+
+
+def _remember_address(user: User, address: str, now: datetime) -> None:
+    known = db.session.scalar(select(KnownAddress).where(KnownAddress.user_id == user.id,
+                                                         KnownAddress.remote_addr == address))
+    if known is None:
+        db.session.add(KnownAddress(user_id=user.id, remote_addr=address, last_seen_at=now))
+    else:
+        known.last_seen_at = now
+
+
+def is_known_address(username: str | None, remote_addr: str | None) -> bool:
+    """Whether the account has signed in from this address before (the real person's desk)."""
+    query = (select(KnownAddress.id).join(User, User.id == KnownAddress.user_id)
+             .where(User.username == normalise_username(username),
+                    KnownAddress.remote_addr == (remote_addr or UNKNOWN_ADDRESS)[:45]).limit(1))
+    return db.session.scalar(query) is not None
+
+
+def end_sessions(user_id: int) -> None:
+    """Sign the account out everywhere: every session's id carries the old epoch."""
+    user = db.session.get(User, user_id)
+    if user is not None:
+        user.session_epoch += 1
+        db.session.commit()
+
+
+def user_for_session(session_id: str) -> User | None:
+    """The account behind a session id `user:<id>:<epoch>`, if that session has not been ended."""
+    kind, _, rest = session_id.partition(":")
+    raw_id, _, raw_epoch = rest.partition(":")
+    if kind != "user" or not raw_id.isdigit() or not raw_epoch.isdigit():
+        return None
+    user = db.session.get(User, int(raw_id))
+    if user is None or not user.active or user.session_epoch != int(raw_epoch):
+        return None
+    return user
+
+
+def change_password(now: datetime, user_id: int, current_password: str, new_password: str) -> User:
+    """A person changes their own password; every session of the account ends."""
+    user = get_user(user_id)
+    errors: dict[str, list[str]] = {}
+    if not check_password_hash(user.password_hash, current_password or ""):
+        errors["current_password"] = ["Your current password is not right"]
+    if problem := _password_problem(new_password):
+        errors["new_password"] = [problem]
+    elif new_password == current_password:
+        errors["new_password"] = ["Choose a password different from the current one"]
+    if errors:
+        raise Invalid("The password was not changed", errors)
+    user.password_hash = hash_password(new_password)
+    user.session_epoch += 1
+    audit.record(_self_actor(user), now, "change_password", "user", user.id)
+    db.session.commit()
+    return user
+
+
+def _self_actor(user: User) -> Actor:
+    return Actor(role=Role(user.role), label=user.username, user_id=user.id, agency_id=user.agency_id,
+                 team_id=user.team_id)
+
+
+# Administering accounts -----------------------------------------------------------------------
+
+def _administered(actor: Actor, user_id: int, version: int | None = None) -> User:
+    if not actor.has_role(Role.ADMIN) or actor.user_id is None and actor.channel != "cli":
+        raise Forbidden("Only administrators manage accounts")
+    user = get_user(user_id)
+    if version is not None and version != user.version:
+        raise Conflict("Someone else changed this account at the same moment; reload it and try again")
+    return user
+
+
+def update_user(actor: Actor, now: datetime, user_id: int, version: int | None, display_name: str,
+                role: str, agency_code: str | None = None, team_name: str | None = None,
+                email: str | None = None) -> User:
+    user = _administered(actor, user_id, version)
+    errors: dict[str, list[str]] = {}
+    if not (display_name or "").strip():
+        errors["display_name"] = ["Enter the person's full name"]
+    role_value = _role_or_error(role, errors)
+    if role_value is not None and user.id == actor.user_id and role_value is not Role.ADMIN:
+        errors["role"] = ["You cannot take the administrator role from your own account"]
+    if errors:
+        raise Invalid("The account details need correcting", errors)
+    agency = _agency_for(role_value, agency_code)
+    team = _team_for(team_name)
+    changes = {"display_name": (user.display_name, display_name.strip()),
+               "role": (user.role, role_value.value),
+               "agency": (user.agency_id, agency.id if agency else None),
+               "team": (user.team_id, team.id if team else None),
+               "email": (user.email, email or None)}
+    changed = [field for field, (before, after) in changes.items() if before != after]
+    if not changed:
+        return user
+    user.display_name, user.role = display_name.strip(), role_value.value
+    user.agency_id, user.team_id, user.email = changes["agency"][1], changes["team"][1], email or None
+    detail = ", ".join(f"role {changes['role'][0]} to {changes['role'][1]}" if f == "role" else f for f in changed)
+    audit.record(actor, now, "update", "user", user.id, detail=f"changed {detail}")
+    db.session.commit()
+    return user
+
+
+def set_active(actor: Actor, now: datetime, user_id: int, active: bool) -> User:
+    """Deactivate a leaver (every session ends at once) or let someone back in."""
+    user = _administered(actor, user_id)
+    if not active and user.id == actor.user_id:
+        raise Invalid("You cannot deactivate your own account",
+                      {"active": ["Ask another administrator to deactivate your account"]})
+    if user.active == active:
+        return user
+    user.active = active
+    user.session_epoch += 1
+    audit.record(actor, now, "reactivate" if active else "deactivate", "user", user.id)
+    db.session.commit()
+    return user
+
+
+def unlock(actor: Actor, now: datetime, user_id: int) -> int:
+    """Clear the waits on an account's sign-in from every address; returns how many there were."""
+    user = _administered(actor, user_id)
+    cleared = db.session.execute(delete(SignInDelay).where(SignInDelay.username == user.username)).rowcount
+    user.failed_logins = 0
+    audit.record(actor, now, "unlock", "user", user.id, detail=f"{cleared} sign-in waits cleared")
+    db.session.commit()
+    return cleared
+
+
+def reset_password(actor: Actor, now: datetime, user_id: int, new_password: str) -> User:
+    """Set a new password for someone; their sessions end and their sign-in waits are cleared."""
+    user = _administered(actor, user_id)
+    if problem := _password_problem(new_password):
+        raise Invalid("The password was not reset", {"password": [problem]})
+    user.password_hash = hash_password(new_password)
+    user.session_epoch += 1
+    user.failed_logins = 0
+    db.session.execute(delete(SignInDelay).where(SignInDelay.username == user.username))
+    audit.record(actor, now, "reset_password", "user", user.id)
+    db.session.commit()
+    return user
+
+
+def sign_in_waits(now: datetime) -> dict[int, int]:
+    """For each account, how many addresses are waiting before they may try again."""
+    query = (select(User.id, func.count(SignInDelay.id))
+             .join(SignInDelay, SignInDelay.username == User.username)
+             .where(SignInDelay.wait_until > now).group_by(User.id))
+    return dict(db.session.execute(query).all())
+
+
+# Tokens ---------------------------------------------------------------------------------------
 
 def token_digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+def token_lifetime() -> TokenLifetime:
+    config = current_app.config
+    return TokenLifetime(default=timedelta(days=config["TOKEN_DEFAULT_DAYS"]),
+                         longest=timedelta(days=config["TOKEN_LONGEST_DAYS"]))
+
+
+def end_of_london_day(day: date) -> datetime:
+    """A token chosen to last 'until 31 March' works all that day in London, and no longer."""
+    return datetime.combine(day + timedelta(days=1), time(0), tzinfo=LONDON).astimezone(UTC)
+
+
+def needs_approval(role: Role) -> bool:
+    return role.value in current_app.config["TOKEN_APPROVAL_ROLES"]
+
+
 def create_token(now: datetime, name: str, role: str, agency_code: str | None,
-                 created_by_id: int | None = None) -> tuple[ApiToken, str]:
-    """Returns the row and the secret, which is shown once and never stored."""
-    try:
-        role_value = Role(role)
-    except ValueError:
-        raise Invalid("Unknown role", {"role": [f"Role must be one of: {', '.join(r.value for r in Role)}"]})
+                 created_by_id: int | None = None, expires_at: datetime | None = None,
+                 actor: Actor | None = None) -> tuple[ApiToken, str]:
+    """Returns the row and the secret, which is shown once and never stored.
+
+    A token for a role that reads children is created waiting for approval (approve_token).
+    """
+    errors: dict[str, list[str]] = {}
+    role_value = _role_or_error(role, errors)
     if not (name or "").strip():
-        raise Invalid("Name the system this token is for", {"name": ["Enter a name"]})
+        errors["name"] = ["Enter a name"]
+    expiry, problem = token_lifetime().expiry(now, expires_at)
+    if problem:
+        errors["expires"] = [problem]
+    if errors:
+        raise Invalid("The token details need correcting", errors)
     agency = _agency_for(role_value, agency_code)
     secret = "tri_" + secrets.token_urlsafe(32)
     token = ApiToken(name=name.strip(), token_hash=token_digest(secret), role=role_value.value,
                      agency_id=agency.id if agency else None, created_at=now,
-                     created_by_id=created_by_id)
+                     created_by_id=created_by_id, expires_at=expiry,
+                     approved_at=None if needs_approval(role_value) else now)
     db.session.add(token)
+    if actor is not None:
+        db.session.flush()
+        audit.record(actor, now, "create", "api_token", token.id,
+                     detail=f"role {role_value.value}, expires {expiry.isoformat(timespec='minutes')}"
+                            + (", awaiting approval" if token.approved_at is None else ""))
     db.session.commit()
     return token, secret
 
 
-def revoke_token(now: datetime, token_id: int) -> ApiToken:
+def approve_token(actor: Actor, now: datetime, token_id: int) -> ApiToken:
+    """A manager, or an administrator other than the one who created it, lets the token work."""
+    token = db.session.get(ApiToken, token_id)
+    if token is None:
+        raise NotFound(f"No token {token_id}")
+    if actor.user_id is None or not actor.has_role(Role.MANAGER, Role.ADMIN):
+        raise Forbidden("Only a Front Door manager or an administrator can approve a token")
+    if actor.has_role(Role.ADMIN) and token.created_by_id == actor.user_id:
+        raise Forbidden("A second administrator, or a manager, must approve a token you created")
+    if token.revoked_at is not None:
+        raise Conflict("This token is revoked")
+    if token.approved_at is not None:
+        raise Conflict("This token is already approved")
+    if now >= token.expires_at:
+        raise Conflict("This token has expired; create a new one")
+    token.approved_at, token.approved_by_id = now, actor.user_id
+    audit.record(actor, now, "approve", "api_token", token.id, detail=f"role {token.role}")
+    db.session.commit()
+    return token
+
+
+def revoke_token(now: datetime, token_id: int, actor: Actor | None = None) -> ApiToken:
     token = db.session.get(ApiToken, token_id)
     if token is None:
         raise NotFound(f"No token {token_id}")
     if token.revoked_at is None:
         token.revoked_at = now
+        if actor is not None:
+            audit.record(actor, now, "revoke", "api_token", token.id)
         db.session.commit()
     return token
 
 
-def token_for_secret(secret: str) -> ApiToken | None:
+def token_for_secret(secret: str, now: datetime) -> ApiToken | None:
+    """The one place a bearer secret becomes a token: revoked, unapproved or expired is None.
+
+    Anything that caches the row must still ask `token.usable_at(now)` on each use.
+    """
     token = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == token_digest(secret)))
-    if token is None or token.revoked_at is not None:
+    if token is None or not token.usable_at(now):
         return None
     return token
 
@@ -144,6 +445,12 @@ def touch_token(token: ApiToken, now: datetime) -> None:
     """Remember roughly when a token was last used (at most hourly, to keep reads cheap)."""
     token.last_used_at = now
     db.session.commit()
+
+
+def tokens_awaiting_approval() -> list[ApiToken]:
+    query = (select(ApiToken).options(selectinload(ApiToken.agency))
+             .where(ApiToken.approved_at.is_(None), ApiToken.revoked_at.is_(None)).order_by(ApiToken.id))
+    return list(db.session.scalars(query))
 
 
 def list_users() -> list[User]:

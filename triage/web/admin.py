@@ -1,6 +1,8 @@
 """Administration: the council's closure days, user accounts and partner-system API tokens.
 
-Managers and administrators can also read a user's audit trail here.
+Administrators edit, deactivate, unlock and reset accounts here, every change audited.
+Managers and administrators approve tokens for roles that read children, and read a user's
+audit trail.
 """
 from __future__ import annotations
 
@@ -8,7 +10,7 @@ from datetime import date
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_wtf import FlaskForm
-from wtforms import PasswordField, SelectField, StringField
+from wtforms import HiddenField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Optional, Regexp
 
 from triage.auth import current_actor, roles_required
@@ -16,7 +18,7 @@ from triage.clock import utcnow
 from triage.domain.roles import Role
 from triage.extensions import db
 from triage.services import audit, calendar, people, reference
-from triage.services.errors import Conflict, Invalid
+from triage.services.errors import Conflict, Forbidden, Invalid
 from triage.web.forms import (DateInputField, attach_service_errors, choices, max_length,
                               none_if_blank)
 
@@ -59,6 +61,31 @@ class UserForm(FlaskForm):
         self.team.choices = choices(NO_TEAM + [(t.name, t.name) for t in reference.list_teams()])
 
 
+class UserEditForm(FlaskForm):
+    """The account's details; the username stays (it is on the audit trail)."""
+
+    version = HiddenField()
+    display_name = UserForm.display_name
+    role = UserForm.role
+    agency = UserForm.agency
+    team = UserForm.team
+    email = UserForm.email
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.agency.choices = choices(NO_AGENCY + [(a.code, a.name) for a in reference.list_agencies()])
+        self.team.choices = choices(NO_TEAM + [(t.name, t.name) for t in reference.list_teams()])
+
+
+class ResetPasswordForm(FlaskForm):
+    password = PasswordField("New password", validators=[DataRequired("Enter a new password"),
+                                                         max_length(200, "Password")])
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("prefix", "reset")
+        super().__init__(*args, **kwargs)
+
+
 class TokenForm(FlaskForm):
     name = StringField("System name", validators=[DataRequired("Enter the name of the system"),
                                                   max_length(120, "System name")])
@@ -66,6 +93,7 @@ class TokenForm(FlaskForm):
                        invalid_choice_message="Choose a role from the list")
     agency = SelectField("Agency", choices=choices(NO_AGENCY),
                          invalid_choice_message="Choose an agency from the list")
+    expires = DateInputField("Expires after (optional)")
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("prefix", "token")  # the users form on the same page has role and agency too
@@ -113,6 +141,7 @@ def _users_page(user_form: UserForm | None = None, token_form: TokenForm | None 
                 new_token=None):
     return render_template(
         "admin/users.html", users=people.list_users(), tokens=people.list_tokens(),
+        waits=people.sign_in_waits(utcnow()), now=utcnow(), me=current_actor().user_id,
         user_form=user_form or UserForm(formdata=None), token_form=token_form or TokenForm(formdata=None),
         user_problems=list(user_problems), token_problems=list(token_problems),
         new_secret=new_secret, new_token=new_token), status
@@ -129,7 +158,8 @@ def users():
     try:
         user = people.create_user(utcnow(), form.username.data, form.display_name.data,
                                   form.password.data, form.role.data, none_if_blank(form.agency.data),
-                                  none_if_blank(form.team.data), none_if_blank(form.email.data))
+                                  none_if_blank(form.team.data), none_if_blank(form.email.data),
+                                  actor=current_actor())
     except (Invalid, Conflict) as exc:
         db.session.rollback()
         problems = attach_service_errors(form, exc, default_field="username")
@@ -146,9 +176,11 @@ def create_token():
     if not form.validate():
         return _users_page(token_form=form, status=400)
     try:
+        expires = people.end_of_london_day(form.expires.data) if form.expires.data else None
         token, secret = people.create_token(utcnow(), form.name.data, form.role.data,
                                             none_if_blank(form.agency.data),
-                                            created_by_id=current_actor().user_id)
+                                            created_by_id=current_actor().user_id, expires_at=expires,
+                                            actor=current_actor())
     except Invalid as exc:
         db.session.rollback()
         problems = attach_service_errors(form, exc)
@@ -160,9 +192,103 @@ def create_token():
 @bp.post("/tokens/<int:token_id>/revoke")
 @roles_required(Role.ADMIN)
 def revoke_token(token_id: int):
-    token = people.revoke_token(utcnow(), token_id)  # NotFound -> the 404 page
+    token = people.revoke_token(utcnow(), token_id, actor=current_actor())  # NotFound -> the 404 page
     flash(f"Token {token.name} revoked")
     return redirect(url_for("web.admin.users") + "#tokens")
+
+
+@bp.get("/token-approvals")
+@roles_required(Role.MANAGER, Role.ADMIN)
+def token_approvals():
+    return render_template("admin/token_approvals.html", tokens=people.tokens_awaiting_approval(),
+                           me=current_actor().user_id)
+
+
+@bp.post("/tokens/<int:token_id>/approve")
+@roles_required(Role.MANAGER, Role.ADMIN)
+def approve_token(token_id: int):
+    # NotFound -> 404; approving your own token -> 403; revoked, approved or expired -> 409
+    token = people.approve_token(current_actor(), utcnow(), token_id)
+    flash(f"Token {token.name} approved: it works from now until it expires")
+    back = request.form.get("back")
+    return redirect(url_for("web.admin.users") + "#tokens" if back == "users"
+                    else url_for("web.admin.token_approvals"))
+
+
+# One account ----------------------------------------------------------------------------------
+
+def _account_page(user_id: int, edit_form: UserEditForm | None = None, reset_form: ResetPasswordForm | None = None,
+                  status: int = 200, problems=(), reset_problems=()):
+    user = people.get_user(user_id)
+    if edit_form is None:
+        edit_form = UserEditForm(formdata=None, data={
+            "version": str(user.version), "display_name": user.display_name, "role": user.role,
+            "agency": user.agency.code if user.agency else "", "team": user.team.name if user.team else "",
+            "email": user.email or ""})
+    waits = people.sign_in_waits(utcnow()).get(user.id, 0)
+    return render_template("admin/user.html", user=user, form=edit_form,
+                           reset_form=reset_form or ResetPasswordForm(formdata=None),
+                           problems=list(problems), reset_problems=list(reset_problems), waits=waits,
+                           me=current_actor().user_id), status
+
+
+@bp.route("/users/<int:user_id>", methods=["GET", "POST"])
+@roles_required(Role.ADMIN)
+def user(user_id: int):
+    if request.method == "GET":
+        return _account_page(user_id)
+    form = UserEditForm()
+    if not form.validate():
+        return _account_page(user_id, edit_form=form, status=400)
+    try:
+        version = int(form.version.data) if (form.version.data or "").isdigit() else None
+        changed = people.update_user(current_actor(), utcnow(), user_id, version, form.display_name.data,
+                                     form.role.data, none_if_blank(form.agency.data),
+                                     none_if_blank(form.team.data), none_if_blank(form.email.data))
+    except (Invalid, Conflict) as exc:
+        db.session.rollback()
+        problems = attach_service_errors(form, exc)
+        return _account_page(user_id, edit_form=form, status=409 if isinstance(exc, Conflict) else 400,
+                             problems=problems)
+    flash(f"Account {changed.username} saved")
+    return redirect(url_for("web.admin.user", user_id=user_id))
+
+
+@bp.post("/users/<int:user_id>/password")
+@roles_required(Role.ADMIN)
+def reset_password(user_id: int):
+    form = ResetPasswordForm()
+    if not form.validate():
+        return _account_page(user_id, reset_form=form, status=400)
+    try:
+        changed = people.reset_password(current_actor(), utcnow(), user_id, form.password.data)
+    except Invalid as exc:
+        db.session.rollback()
+        problems = attach_service_errors(form, exc)
+        return _account_page(user_id, reset_form=form, status=400, reset_problems=problems)
+    flash(f"New password set for {changed.username}; they have been signed out everywhere")
+    return redirect(url_for("web.admin.user", user_id=user_id))
+
+
+@bp.post("/users/<int:user_id>/<any(deactivate, reactivate):change>")
+@roles_required(Role.ADMIN)
+def set_active(user_id: int, change: str):
+    try:
+        changed = people.set_active(current_actor(), utcnow(), user_id, active=change == "reactivate")
+    except (Invalid, Forbidden) as exc:
+        db.session.rollback()
+        return _account_page(user_id, status=400, problems=[exc.message])
+    flash(f"Account {changed.username} {'reactivated' if changed.active else 'deactivated: every session has ended'}")
+    return redirect(url_for("web.admin.user", user_id=user_id))
+
+
+@bp.post("/users/<int:user_id>/unlock")
+@roles_required(Role.ADMIN)
+def unlock(user_id: int):
+    cleared = people.unlock(current_actor(), utcnow(), user_id)
+    changed = people.get_user(user_id)
+    flash(f"Sign-in waits cleared for {changed.username} ({cleared} address{'es' if cleared != 1 else ''})")
+    return redirect(url_for("web.admin.user", user_id=user_id))
 
 
 @bp.get("/users/<int:user_id>/audit")

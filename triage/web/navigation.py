@@ -31,6 +31,8 @@ MENU = [
     Entry("Find a child", "web.children.search", (R.ERA, R.PRACTITIONER, R.MANAGER)),
     Entry("Closure days", "web.admin.closure_days", (R.ADMIN,)),
     Entry("Users", "web.admin.users", (R.ADMIN,)),
+    Entry("Token approvals", "web.admin.token_approvals", (R.MANAGER,)),
+    Entry("Your password", "web.auth.change_password", tuple(Role)),
     Entry("API documentation", "api-docs.openapi_swagger_ui", tuple(Role)),
 ]
 
