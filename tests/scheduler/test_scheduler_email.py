@@ -1,0 +1,39 @@
+"""A scheduler that takes over from a dead or hung one releases the email it had claimed and
+sends it at once, each notification once (a real SMTP server: tests/support/smtp.py)."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import update
+
+from tests.support.smtp import notification_rows as _rows, sent_by_id as _ids
+from triage.extensions import db
+from triage.models import Notification
+from triage.services.notify import INTERRUPTED, send_pending_email
+
+
+def test_a_scheduler_that_takes_over_releases_the_dead_ones_claims_and_sends_them_once(
+        app, now, pending, mail_server, smtp_to, runners, fake_reports):
+    ids = pending(4)
+    smtp_to(mail_server.port)
+    dead, standby = runners(), runners()
+    assert dead.start_up(now)
+    assert _ids(mail_server) == {i: 1 for i in ids}  # its start-up sweep sent what was due
+    more = [Notification(user_id=_rows()[0].user_id, created_at=now, message=f"clock {i}")
+                           for i in range(3)]
+    db.session.add_all(more)
+    db.session.commit()
+    # What a scheduler killed mid-send leaves: its claims, one attempt started and never finished.
+    db.session.execute(update(Notification).where(Notification.id.in_([m.id for m in more]))
+                       .values(email_claimed_by=dead.lock.holder, email_claimed_until=now + timedelta(hours=1)))
+    db.session.execute(update(Notification).where(Notification.id == more[0].id)
+                       .values(email_attempts=1, email_last_error=INTERRUPTED))
+    db.session.commit()
+    more_ids = [m.id for m in more]
+
+    assert send_pending_email(now + timedelta(minutes=1)).sent == 0  # claimed: nobody else sends
+    assert standby.start_up(now + dead.lock.stale_after + timedelta(seconds=1))  # the takeover
+    assert _ids(mail_server) == {i: 1 for i in ids + more_ids}
+    rows = {r.id: r for r in _rows()}
+    assert rows[more_ids[0]].email_attempts == 2 and rows[more_ids[1]].email_attempts == 1
+    assert all(rows[i].email_last_error is None and rows[i].emailed_at for i in more_ids)
