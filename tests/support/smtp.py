@@ -30,11 +30,18 @@ class MailServer:
         self.messages: list[tuple[str, tuple[str, ...]]] = []  # (Message-ID, recipients)
         self.bodies: list[bytes] = []
         self.waiting = 0  # senders inside the RCPT wait right now
+        self.gate = 0  # hold every RCPT until this many connections have reached one (<= 30 s)
+        self._sessions: set[int] = set()
         self._lock = threading.Lock()
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         if self.on_rcpt is not None:
             self.on_rcpt(address)
+        self._sessions.add(id(session))
+        for _ in range(1500):
+            if len(self._sessions) >= self.gate:
+                break
+            await asyncio.sleep(0.02)
         if self.rcpt_delay:
             with self._lock:
                 self.waiting += 1
