@@ -37,3 +37,25 @@ def test_a_scheduler_that_takes_over_releases_the_dead_ones_claims_and_sends_the
     rows = {r.id: r for r in _rows()}
     assert rows[more_ids[0]].email_attempts == 2 and rows[more_ids[1]].email_attempts == 1
     assert all(rows[i].email_last_error is None and rows[i].emailed_at for i in more_ids)
+
+
+def test_a_scheduler_replaced_while_it_talks_to_the_mail_server_hands_nothing_over_and_stands_by(
+        app, now, pending, mail_server, smtp_to, runners, fake_reports):
+    ids = pending(3)
+    smtp_to(mail_server.port)
+    holder, standby = runners(), runners()
+    assert holder.try_become_active(now)
+    takeover_at = now + holder.lock.stale_after + timedelta(seconds=1)
+
+    def hung_then_replaced(_address):  # the holder stalls here; meanwhile the standby takes over
+        mail_server.on_rcpt = None
+        assert standby.try_become_active(takeover_at)
+
+    mail_server.on_rcpt = hung_then_replaced
+    stale = holder.run_job("sweep-clocks", now)
+    assert (stale["emailed"], mail_server.count) == (0, 0)  # it found its claim gone before DATA
+
+    holder.heartbeat()
+    assert holder.state == "standby" and holder.holds_lease() is False
+    assert standby.run_job("sweep-clocks", takeover_at)["emailed"] == 3
+    assert _ids(mail_server) == {i: 1 for i in ids}

@@ -98,17 +98,38 @@ def test_a_holder_that_has_not_renewed_within_the_stale_window_does_not_count_it
 
 
 @pytest.mark.postgresql_only
-def test_the_scheduler_processes_sessions_end_a_transaction_left_idle(app):
-    from sqlalchemy import create_engine, text
+def test_a_sweep_left_open_by_a_stopped_scheduler_is_abandoned_so_the_next_sweep_does_not_wait_for_ever(app):
+    # A scheduler stopped mid-sweep holds its uncommitted events; the next holder's sweep inserts
+    # the same ones and waits on them. The scheduler process's sessions end such a transaction.
+    import time
+
+    from sqlalchemy import create_engine, insert, text
+    from sqlalchemy.exc import DBAPIError
     from sqlalchemy.pool import NullPool
 
-    engine = create_engine(db.engine.url, poolclass=NullPool)
+    from tests.scheduler.conftest import make_clocks
+    from triage.models import ClockEvent
+    from triage.services.sweep import sweep_clocks
+
+    [clock] = make_clocks(T0 - timedelta(hours=2), 1)  # due an hour and a half before T0
+    stopped = create_engine(db.engine.url, poolclass=NullPool)
+    limit_idle_transactions(stopped, 1)
+    conn = stopped.connect()
     try:
-        limit_idle_transactions(engine, 30)
-        with engine.connect() as conn:
-            assert conn.execute(text("SHOW idle_in_transaction_session_timeout")).scalar() == "30s"
+        assert conn.execute(text("SHOW idle_in_transaction_session_timeout")).scalar() == "1s"
+        conn.execute(insert(ClockEvent).values(clock_id=clock.id, kind="breached", at=clock.due_at,
+                                               recorded_at=T0 - timedelta(minutes=1)))
+        started = time.monotonic()  # ...and the stopped scheduler never commits
+        result = sweep_clocks(T0)
+        waited = time.monotonic() - started
+        with pytest.raises(DBAPIError, match="idle-in-transaction timeout"):
+            conn.execute(text("SELECT 1"))
     finally:
-        engine.dispose()
+        conn.invalidate()
+        stopped.dispose()
+    assert result.breaches == 1 and 0.5 < waited < 10
+    [event] = fresh(lambda: db.session.query(ClockEvent).all())
+    assert event.recorded_at == T0  # recorded by the sweep that went on, not the abandoned one
 
 
 def test_many_locks_trying_at_the_same_moment_give_exactly_one_holder(locks):
