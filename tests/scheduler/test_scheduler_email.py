@@ -59,3 +59,25 @@ def test_a_scheduler_replaced_while_it_talks_to_the_mail_server_hands_nothing_ov
     assert holder.state == "standby" and holder.holds_lease() is False
     assert standby.run_job("sweep-clocks", takeover_at)["emailed"] == 3
     assert _ids(mail_server) == {i: 1 for i in ids}
+
+
+def test_a_scheduler_waits_for_its_sweep_in_progress_before_it_may_take_the_lease_again(
+        app, now, pending, mail_server, smtp_to, runners):
+    import threading
+
+    pending(1)
+    smtp_to(mail_server.port)
+    runner = runners()
+    runner.try_become_active(now)
+    inside, go = threading.Event(), threading.Event()
+    mail_server.on_rcpt = lambda _address: (inside.set(), go.wait(10))
+    job = threading.Thread(target=runner.run_job, args=("sweep-clocks", now))
+    job.start()
+    try:
+        assert inside.wait(10)
+        assert runner.wait_for_jobs(timeout=0.2) is False  # the sweep is still sending
+    finally:
+        go.set()
+    assert runner.wait_for_jobs(timeout=10) is True
+    job.join()
+    assert mail_server.count == 1
