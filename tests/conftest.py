@@ -15,7 +15,7 @@ from sqlalchemy import text
 
 from tests.support.postgres import PostgresUnavailable, create_database, throwaway_cluster
 
-pytest_plugins = ["tests.support.report_council"]
+pytest_plugins = ["tests.support.report_council", "tests.support.smtp"]
 
 BACKENDS = ("sqlite", "postgresql")
 NOW = datetime(2026, 11, 27, 9, 30, tzinfo=timezone.utc)  # a Friday morning

@@ -100,13 +100,17 @@ def seed_reference():
 
 @triage_cli.command("sweep")
 def sweep():
-    """Run one clock sweep now: record warnings and breaches that are due (safe to re-run)."""
+    """Run one clock sweep now: record warnings and breaches that are due, and email what is
+    due (safe to re-run, and alongside a running scheduler)."""
+    from triage.services.notify import send_pending_email
     from triage.services.sweep import sweep_clocks
 
     now = utcnow()
     result = sweep_clocks(now)
+    email = send_pending_email(now)
     click.echo(f"Sweep at {now.isoformat(timespec='seconds')}: {result.breaches} breaches, "
-               f"{result.warnings} warnings, {result.notifications} notifications recorded")
+               f"{result.warnings} warnings, {result.notifications} notifications recorded; "
+               f"{email.sent} emailed, {email.failed} email attempts failed")
 
 
 @triage_cli.command("scheduler")

@@ -84,8 +84,13 @@ class Defaults:
 
     # Scheduler
     SWEEP_INTERVAL_SECONDS = 60
-    SCHEDULER_HEARTBEAT_SECONDS = 20  # SQLite lock row; stale after three missed beats
-    SCHEDULER_STANDBY_RETRY_SECONDS = 15  # how often a standby copy tries to take over
+    # The active scheduler renews its lease every heartbeat; a lease three beats old is taken
+    # over by a standby at its next try: within 3 x 5 + 5 = 20 s of a kill or a hang.
+    SCHEDULER_HEARTBEAT_SECONDS = 5
+    SCHEDULER_STANDBY_RETRY_SECONDS = 5  # how often a standby copy tries to take over
+    # PostgreSQL ends a scheduler's session left idle in a transaction this long (a stopped
+    # process), so a sweep it was in the middle of is abandoned and cannot block the next one.
+    SCHEDULER_IDLE_TRANSACTION_SECONDS = 30
     MORNING_REPORT_HOUR = 7
     MORNING_REPORT_MINUTE = 0
 
@@ -96,6 +101,13 @@ class Defaults:
     SMTP_HOST: str | None = None
     SMTP_PORT = 25
     MAIL_FROM = "front-door@example.invalid"
+    SMTP_TIMEOUT_SECONDS = 10  # each exchange with the mail server
+    EMAIL_BATCH_SIZE = 50  # notifications a sender claims at a time
+    # A claim lapses this long after its sender last renewed it (a sender that died without a
+    # scheduler taking over from it); a scheduler's claims are released when it is replaced.
+    EMAIL_CLAIM_SECONDS = 120
+    EMAIL_RETRY_SECONDS = 60  # after a failed attempt; doubled after each further failure...
+    EMAIL_RETRY_MAX_SECONDS = 3600  # ...up to this
 
     # Meetings: how long partners keep access to a meeting's items after it closes.
     MEETING_PARTNER_ACCESS_HOURS = 2

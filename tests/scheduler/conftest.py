@@ -7,13 +7,12 @@ plain methods called in whatever order a test needs.
 from __future__ import annotations
 
 import sys
-import time
 import types
 from datetime import datetime, time as civil_time, timedelta
 
 import pytest
 from flask import current_app
-from sqlalchemy import select, text
+from sqlalchemy import select
 
 from triage.clock import LONDON, local_date
 from triage.domain.clocks import ClockKind
@@ -139,19 +138,9 @@ def fresh(query):
 
 
 def take_over_from(holder, lock, backend: str, now: datetime) -> None:
-    """Make `holder` lose the lock the way a dead process does, and let `lock` take it.
-
-    SQLite: the holder's heartbeat goes stale. PostgreSQL: the holder's connection ends.
-    """
-    if backend == "sqlite":
-        assert lock.acquire(now + holder.stale_after + timedelta(seconds=1))
-        return
-    db.session.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": holder.backend_pid})
-    db.session.commit()
-    deadline = time.monotonic() + 10
-    while not lock.acquire(now):  # the server drops the lock as the backend exits
-        assert time.monotonic() < deadline, "the advisory lock was not freed"
-        time.sleep(0.05)
+    """Make `holder` lose the lease the way a dead or stopped process does: its heartbeat goes
+    stale, and `lock` takes it over."""
+    assert lock.acquire(now + holder.stale_after + timedelta(seconds=1))
 
 
 class SchedulerDouble:

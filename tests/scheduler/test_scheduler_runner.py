@@ -178,7 +178,8 @@ def test_a_failing_job_is_logged_and_the_next_job_still_runs(app, runners, fake_
     with caplog.at_level(logging.INFO, logger="triage.scheduler"):
         assert runner.run_job("morning-report", TUESDAY_8AM) is None
         assert runner.run_job("sweep-clocks", TUESDAY_8AM) == {"breaches": 1, "warnings": 0,
-                                                                "notifications": 0}
+                                                                "notifications": 0, "emailed": 0,
+                                                                "email_failed": 0}
     assert "job morning-report failed: RuntimeError" in caplog.text
     assert runner.state == "active"
 

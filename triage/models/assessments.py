@@ -117,16 +117,28 @@ class Notification(db.Model):
     link: Mapped[str | None] = mapped_column(String(200))
     read_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     emailed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Email delivery (services/notify.py): a sender claims a notification before sending it
+    # (who, and until when), counts each attempt, and on failure records why (an error class and
+    # SMTP code, never an address) and when to try again.
+    email_claimed_by: Mapped[str | None] = mapped_column(String(120))
+    email_claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    email_attempts: Mapped[int] = mapped_column(default=0, server_default=text("0"))
+    email_last_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    email_next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    email_last_error: Mapped[str | None] = mapped_column(String(200))
 
     __table_args__ = (UniqueConstraint("user_id", "clock_event_id"),
-                      Index("ix_notification_user_unread", "user_id", "read_at"))
+                      Index("ix_notification_user_unread", "user_id", "read_at"),
+                      Index("ix_notification_email_due", "emailed_at", "email_next_attempt_at"))
 
 
 class SchedulerLock(db.Model):
-    """Who runs the scheduler. On SQLite the lock is this row and its heartbeat; on PostgreSQL an
-    advisory lock decides and this row only says who holds it."""
+    """Who runs the scheduler: a lease that its holder must renew (the heartbeat), on every
+    database. `previous_holder` is the holder this one took over from, whose unfinished work
+    (email claims) the new holder releases."""
 
     name: Mapped[str] = mapped_column(String(40), primary_key=True)
     holder: Mapped[str] = mapped_column(String(120))
     acquired_at: Mapped[datetime] = mapped_column(UTCDateTime())
     heartbeat_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    previous_holder: Mapped[str | None] = mapped_column(String(120))

@@ -1,7 +1,7 @@
 """The scheduler process: the only package that imports APScheduler (architecture rule 7).
 
 `python -m triage.scheduler` or `flask triage scheduler` runs it: one active copy per deployment
-(a PostgreSQL advisory lock, or a heartbeat row on SQLite), the rest standing by. Jobs are a
+(a lease row its holder renews every heartbeat, on both databases), the rest standing by. Jobs are a
 table of data in `jobs.py`; `build_scheduler(app)` returns an unstarted scheduler holding them.
 """
 from triage.scheduler.jobs import JobSpec, SchedulerConfigError, job_table

@@ -40,6 +40,9 @@ class JobSpec:
     coalesce: bool = True
     max_instances: int = 1
     misfire_grace_time: int | None = None
+    # Called as func(now, claimant=..., keep_going=...): the job's work is claimed in the
+    # holder's name and stops when the holder no longer holds the lease.
+    takes_lease: bool = False
 
 
 def _setting(config: Mapping, name: str, low: int, high: int, why: str) -> int:
@@ -72,7 +75,7 @@ def job_table(config: Mapping) -> tuple[JobSpec, ...]:
         # the next one does the same work.
         JobSpec(SWEEP, "triage.scheduler.jobs:sweep", "interval",
                 MappingProxyType({"seconds": interval, "timezone": UTC}),
-                misfire_grace_time=interval),
+                misfire_grace_time=interval, takes_lease=True),
         # Working days are the report service's to decide (bank holidays, closure days); the
         # trigger only keeps weekends out. London civil time, so 07:00 stays 07:00 in BST.
         JobSpec(MORNING_REPORT, "triage.scheduler.jobs:morning_report", "cron",
@@ -97,12 +100,16 @@ def build_trigger(spec: JobSpec):
 
 # --- the job functions ---------------------------------------------------------------------
 
-def sweep(now: datetime) -> dict[str, int]:
+def sweep(now: datetime, claimant: str | None = None, keep_going=None) -> dict[str, int]:
+    """Record what is due, then email every notification that is due, new or not yet sent."""
+    from triage.services.notify import send_pending_email
     from triage.services.sweep import sweep_clocks
 
     result = sweep_clocks(now)
+    email = send_pending_email(now, claimant=claimant, keep_going=keep_going)
     return {"breaches": result.breaches, "warnings": result.warnings,
-            "notifications": result.notifications}
+            "notifications": result.notifications, "emailed": email.sent,
+            "email_failed": email.failed}
 
 
 def morning_report(now: datetime, trigger: str = "scheduled") -> dict[str, int]:

@@ -1,14 +1,15 @@
-"""One active scheduler per deployment.
+"""One active scheduler per deployment: a lease its holder must keep renewing.
 
-Two implementations behind one small interface (acquire / confirm / release):
+The SchedulerLock row is the lease, on every database. It is taken when absent or when its
+heartbeat is older than `stale_after`, in one conditional upsert, so two contenders cannot both
+win; the holder renews the heartbeat, and deletes the row on a clean stop. A holder that dies or
+hangs (SIGSTOP, a frozen VM) stops renewing, so a standby takes over once the heartbeat is
+stale, and the old holder, if it wakes, finds the row no longer names it and stops acting.
+(A PostgreSQL session advisory lock was used before: a stopped process keeps its connection, and
+so its lock, for ever.) The takeover records whom it replaced (`previous_holder`), so the new
+holder can release work the old one had claimed but not finished.
 
-* PostgreSQL: `pg_try_advisory_lock(ADVISORY_LOCK_KEY)` on a dedicated connection kept open
-  (in autocommit, so it never sits idle in a transaction) for as long as the process is active.
-  The server drops the lock the moment that connection ends, including when the process dies,
-  so a standby's next attempt succeeds. The SchedulerLock row only records who holds it.
-* SQLite (and anything else): the SchedulerLock row is the lock. It is taken when absent or
-  when its heartbeat is older than `stale_after`, in one conditional upsert, so two contenders
-  cannot both win; the holder refreshes the heartbeat, and deletes the row on a clean stop.
+Heartbeats are compared with the contenders' own clocks: keep the hosts' clocks in sync (NTP).
 
 Every method takes `now` (aware UTC) from the caller, so tests need no frozen clock. The lock
 uses its own connections, never the request/job session, and a mutex so the heartbeat job and
@@ -21,20 +22,18 @@ import os
 import secrets
 import socket
 import threading
+import time
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, select, text, update
+from sqlalchemy import delete, event, select, update
 from sqlalchemy.engine import Connection, Engine
-from sqlalchemy.exc import DBAPIError, SQLAlchemyError
+from sqlalchemy.exc import SQLAlchemyError
 
 from triage.models import SchedulerLock
 
 log = logging.getLogger(__name__)
 
 LOCK_NAME = "scheduler"
-# A constant key for this service's scheduler; advisory locks are per database. "tria" in ASCII,
-# below 2**31 so pg_locks shows it as classid 0, objid this value.
-ADVISORY_LOCK_KEY = 0x74726961
 TABLE = SchedulerLock.__table__
 
 
@@ -86,40 +85,57 @@ class _Lock:
         conn.execute(delete(TABLE).where(TABLE.c.name == self.name, TABLE.c.holder == self.holder))
 
 
-class RowLock(_Lock):
-    """The SchedulerLock row with a heartbeat: for SQLite, where there is no advisory lock."""
+class LeaseLock(_Lock):
+    """The SchedulerLock row as a lease with a heartbeat."""
 
-    kind = "row"
+    kind = "lease"
 
     def __init__(self, engine: Engine, *, stale_after: timedelta, **kwargs):
         super().__init__(engine, **kwargs)
         self.stale_after = stale_after
         self._last_confirmed: datetime | None = None
+        self._confirmed_monotonic: float | None = None
+        self.took_over_from: str | None = None  # set by an acquire that replaced another holder
+
+    def _confirmed(self, now: datetime) -> None:
+        self._last_confirmed = now
+        self._confirmed_monotonic = time.monotonic()
+
+    def fresh(self) -> bool:
+        """Held, and renewed less than `stale_after` ago by this process's own reckoning: a
+        holder that was stopped longer than that must not act until it has renewed, since a
+        standby may have taken over meanwhile."""
+        return (self._held and self._confirmed_monotonic is not None
+                and time.monotonic() - self._confirmed_monotonic < self.stale_after.total_seconds())
 
     def acquire(self, now: datetime) -> bool:
         with self._mutex:
             if self._held and self.confirm(now):
                 return True
             values = {"holder": self.holder, "acquired_at": now, "heartbeat_at": now}
-            # One statement: insert when absent, take over only when the heartbeat is stale.
+            # One statement: insert when absent, take over only when the heartbeat is stale; in
+            # the update, `holder` is still the row's old value, kept as previous_holder.
             statement = (_upsert(self._engine.dialect.name)
-                         .values(name=self.name, **values)
-                         .on_conflict_do_update(index_elements=[TABLE.c.name], set_=values,
+                         .values(name=self.name, previous_holder=None, **values)
+                         .on_conflict_do_update(index_elements=[TABLE.c.name],
+                                                set_={**values, "previous_holder": TABLE.c.holder},
                                                 where=TABLE.c.heartbeat_at < now - self.stale_after)
-                         .returning(TABLE.c.holder))
+                         .returning(TABLE.c.holder, TABLE.c.previous_holder))
             try:
                 with self._engine.begin() as conn:
-                    winner = conn.execute(statement).scalar()
+                    row = conn.execute(statement).first()
             except SQLAlchemyError as exc:
                 log.warning("scheduler lock: could not try the lock row (%s)", type(exc).__name__)
                 return False
-            self._held = winner == self.holder
+            self._held = row is not None and row.holder == self.holder
+            self.took_over_from = None
             if self._held:
-                self._last_confirmed = now
+                self._confirmed(now)
+                self.took_over_from = row.previous_holder
             return self._held
 
     def confirm(self, now: datetime) -> bool:
-        """Refresh the heartbeat; False once another holder has taken the row."""
+        """Renew the heartbeat; False once another holder has taken the row."""
         with self._mutex:
             if not self._held:
                 return False
@@ -136,7 +152,7 @@ class RowLock(_Lock):
                 return still
             self._held = still
             if still:
-                self._last_confirmed = now
+                self._confirmed(now)
             return still
 
     def release(self) -> None:
@@ -152,101 +168,27 @@ class RowLock(_Lock):
                             "when its heartbeat goes stale", type(exc).__name__)
 
 
-class AdvisoryLock(_Lock):
-    """A PostgreSQL session advisory lock on a dedicated connection."""
-
-    kind = "advisory"
-
-    def __init__(self, engine: Engine, *, key: int = ADVISORY_LOCK_KEY, **kwargs):
-        super().__init__(engine, **kwargs)
-        self.key = key
-        self._lock_engine: Engine | None = None
-        self._conn: Connection | None = None
-        self.backend_pid: int | None = None
-
-    def _connect(self) -> Connection:
-        from sqlalchemy import create_engine
-        from sqlalchemy.pool import NullPool
-
-        if self._lock_engine is None:
-            # NullPool: closing the connection really ends the server session (and the lock);
-            # a pooled connection would keep the lock alive in the pool.
-            self._lock_engine = create_engine(self._engine.url, poolclass=NullPool,
-                                              hide_parameters=True)
-        return self._lock_engine.connect().execution_options(isolation_level="AUTOCOMMIT")
-
-    def _close(self) -> None:
-        conn, self._conn, self.backend_pid = self._conn, None, None
-        if conn is not None:
-            try:
-                conn.close()
-            except SQLAlchemyError:
-                pass
-
-    def acquire(self, now: datetime) -> bool:
-        with self._mutex:
-            if self._held and self.confirm(now):
-                return True
-            try:
-                conn = self._conn or self._connect()
-                self._conn = conn
-                got = conn.execute(text("SELECT pg_try_advisory_lock(:key)"), {"key": self.key}).scalar()
-                if not got:
-                    self._close()  # a standby holds no connection between attempts
-                    return False
-                self.backend_pid = conn.execute(text("SELECT pg_backend_pid()")).scalar()
-                values = {"holder": self.holder, "acquired_at": now, "heartbeat_at": now}
-                conn.execute(_upsert("postgresql").values(name=self.name, **values)
-                             .on_conflict_do_update(index_elements=[TABLE.c.name], set_=values))
-            except SQLAlchemyError as exc:
-                log.warning("scheduler lock: could not try the advisory lock (%s)", type(exc).__name__)
-                self._close()
-                self._held = False
-                return False
-            self._held = True
-            return True
-
-    def confirm(self, now: datetime) -> bool:
-        """Check on the dedicated connection that the session still holds the lock."""
-        with self._mutex:
-            if not self._held or self._conn is None:
-                self._held = False
-                return False
-            try:
-                still = self._conn.execute(text(
-                    "SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory'"
-                    " AND pid = pg_backend_pid() AND granted AND objsubid = 1"
-                    " AND ((classid::bigint << 32) | objid::bigint) = :key)"), {"key": self.key}).scalar()
-                if still:
-                    self._heartbeat_row(self._conn, now)
-            except DBAPIError as exc:
-                # The connection is gone, and with it the lock (the server released it).
-                log.warning("scheduler lock: the lock connection failed (%s)", type(exc).__name__)
-                still = False
-            if not still:
-                self._held = False
-                self._close()
-            return bool(still)
-
-    def release(self) -> None:
-        with self._mutex:
-            if self._conn is not None:
-                try:
-                    if self._held:
-                        self._delete_row(self._conn)
-                    self._conn.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": self.key})
-                except SQLAlchemyError as exc:
-                    log.warning("scheduler lock: unlock failed (%s); closing the connection "
-                                "releases it", type(exc).__name__)
-            self._held = False
-            self._close()
-            if self._lock_engine is not None:
-                self._lock_engine.dispose()
-                self._lock_engine = None
+def make_lock(engine: Engine, *, heartbeat_seconds: int, holder: str | None = None) -> LeaseLock:
+    """The scheduler's lease: stale (and so taken over) after three missed heartbeats."""
+    return LeaseLock(engine, holder=holder, stale_after=timedelta(seconds=3 * heartbeat_seconds))
 
 
-def make_lock(engine: Engine, *, heartbeat_seconds: int, holder: str | None = None) -> RowLock | AdvisoryLock:
-    """The right lock for the database: advisory on PostgreSQL, the row elsewhere."""
-    if engine.dialect.name == "postgresql":
-        return AdvisoryLock(engine, holder=holder)
-    return RowLock(engine, holder=holder, stale_after=timedelta(seconds=3 * heartbeat_seconds))
+def limit_idle_transactions(engine: Engine, seconds: int) -> None:
+    """PostgreSQL: end any session of this engine left idle inside a transaction for `seconds`.
+
+    A scheduler stopped in the middle of a sweep would otherwise hold that transaction's row
+    locks, and the standby's sweep, inserting the same events, would wait on them for as long
+    as the old process stays stopped. The server ends the session; the stale sweep is abandoned
+    and its work is redone by the new holder. Call it in the scheduler process only."""
+    if engine.dialect.name != "postgresql":
+        return
+    milliseconds = int(seconds * 1000)
+
+    @event.listens_for(engine, "connect")
+    def _limit(dbapi_connection, _record):
+        cursor = dbapi_connection.cursor()
+        cursor.execute(f"SET idle_in_transaction_session_timeout = {milliseconds}")
+        cursor.close()
+        dbapi_connection.commit()
+
+    engine.dispose()  # connections made before this get the setting too, by being remade

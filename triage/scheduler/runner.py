@@ -6,7 +6,7 @@ plain methods that tests call directly (no live scheduler thread):
 * `start_up(now)`   take the lock if free and, on becoming active, catch up;
 * `run_job(id, now)` one job from the table, guarded by the lock, in its own app context;
 * `catch_up(now)`   a sweep now, and this morning's report if its time has passed and it is missing;
-* `heartbeat()`     keep the lock; on losing it, stop the scheduler and go back to standing by;
+* `heartbeat()`     renew the lease; on losing it, stop the scheduler and go back to standing by;
 * `handle_signal()` SIGTERM/SIGINT: shut the scheduler down (waiting for running jobs), release.
 
 `serve()` is the process loop around them. Signals reach it through a wake-up pipe read by a
@@ -31,14 +31,14 @@ from triage.clock import UTC, utcnow
 from triage.extensions import db
 from triage.scheduler.jobs import (MORNING_REPORT, SWEEP, SchedulerConfigError, build_trigger,
                                    job_table, morning_report_catch_up, report_time)
-from triage.scheduler.lock import AdvisoryLock, RowLock, make_lock
+from triage.scheduler.lock import LeaseLock, limit_idle_transactions, make_lock
 
 log = logging.getLogger("triage.scheduler")
 
 HEARTBEAT = "scheduler-heartbeat"
 CATCH_UP = "start-up-catch-up"
-DEFAULT_HEARTBEAT_SECONDS = 20  # the SQLite row goes stale after 3 missed heartbeats
-DEFAULT_STANDBY_RETRY_SECONDS = 15
+DEFAULT_HEARTBEAT_SECONDS = 5  # the lease goes stale after 3 missed heartbeats
+DEFAULT_STANDBY_RETRY_SECONDS = 5
 STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
 _WATCHER_EXIT = b"\0"
 
@@ -65,7 +65,7 @@ def _counts(result: dict | None) -> str:
 
 
 class SchedulerRunner:
-    def __init__(self, app: Flask, lock: RowLock | AdvisoryLock | None = None):
+    def __init__(self, app: Flask, lock: LeaseLock | None = None):
         self.app = app
         self.jobs = job_table(app.config)  # refuses unsafe settings before anything starts
         self._specs = {spec.id: spec for spec in self.jobs}
@@ -81,20 +81,43 @@ class SchedulerRunner:
         self.state = "starting"  # starting -> active | standby
         self._stop = threading.Event()
         self.scheduler = None  # the running APScheduler, while active
+        self._running = 0  # jobs in progress in this process
+        self._idle = threading.Condition()
 
     # --- the lock ---------------------------------------------------------------------------
 
     def try_become_active(self, now: datetime | None = None) -> bool:
         """Take the lock if it is free; log only when this process changes state."""
-        held = self.lock.acquire(now or utcnow())
+        now = now or utcnow()
+        held = self.lock.acquire(now)
         if held and self.state != "active":
             log.info("scheduler active: %s holds the %s lock", self.lock.holder, self.lock.kind)
+            if self.lock.took_over_from:
+                self._release_claims_of(self.lock.took_over_from)
         elif not held and self.state != "standby":
             current = self.lock.current_holder()
             log.info("scheduler standing by: the lock is held by %s; retrying every %ss",
                      current[0] if current else "another process", self.standby_retry_seconds)
         self.state = "active" if held else "standby"
         return held
+
+    def _release_claims_of(self, previous: str) -> None:
+        """The holder we replaced stopped renewing (dead or hung): what it had claimed and not
+        sent goes back to the pool at once, rather than when the claims lapse."""
+        from triage.services.notify import abandon_email_claims
+
+        with self.app.app_context():
+            try:
+                released = abandon_email_claims(previous)
+            except Exception as exc:  # the claims still lapse by themselves
+                db.session.rollback()
+                log.error("releasing %s's email claims failed: %s", previous, type(exc).__name__)
+                return
+        log.info("scheduler took over from %s: %s unsent email claims released", previous, released)
+
+    def holds_lease(self) -> bool:
+        """Whether work in progress may go on: active, not stopping, lease renewed recently."""
+        return self.state == "active" and not self._stop.is_set() and self.lock.fresh()
 
     def start_up(self, now: datetime | None = None) -> bool:
         """Become active if the lock is free, and then catch up. False: standing by."""
@@ -123,9 +146,15 @@ class SchedulerRunner:
 
     # --- jobs -------------------------------------------------------------------------------
 
+    def _func(self, job_id: str) -> Callable:
+        func = self._funcs[job_id]
+        if self._specs[job_id].takes_lease:
+            func = partial(func, claimant=self.lock.holder, keep_going=self.holds_lease)
+        return func
+
     def run_job(self, job_id: str, now: datetime | None = None) -> dict | None:
         """Run one job from the table; None when skipped (lock not held) or failed."""
-        return self._execute(job_id, self._funcs[job_id], now)
+        return self._execute(job_id, self._func(job_id), now)
 
     def catch_up(self, now: datetime | None = None) -> dict:
         """After downtime: the sweep records every breach in the gap at its due time; the report
@@ -133,7 +162,7 @@ class SchedulerRunner:
         now = now or utcnow()
         hour, minute = report_time(self.app.config)
         return {
-            SWEEP: self._execute(SWEEP, self._funcs[SWEEP], now),
+            SWEEP: self._execute(SWEEP, self._func(SWEEP), now),
             MORNING_REPORT: self._execute(
                 f"{MORNING_REPORT} (catch-up)",
                 partial(morning_report_catch_up, hour=hour, minute=minute), now),
@@ -146,15 +175,28 @@ class SchedulerRunner:
             self._lock_lost()
             return None
         started = time.monotonic()
-        with self.app.app_context():
-            try:
-                result = func(now)
-            except Exception as exc:  # a failed job is logged; the scheduler carries on
-                db.session.rollback()
-                log.error("job %s failed: %s", name, type(exc).__name__, exc_info=True)
-                return None
+        with self._idle:
+            self._running += 1
+        try:
+            with self.app.app_context():
+                try:
+                    result = func(now)
+                except Exception as exc:  # a failed job is logged; the scheduler carries on
+                    db.session.rollback()
+                    log.error("job %s failed: %s", name, type(exc).__name__, exc_info=True)
+                    return None
+        finally:
+            with self._idle:
+                self._running -= 1
+                self._idle.notify_all()
         log.info("job %s done in %.2fs: %s", name, time.monotonic() - started, _counts(result))
         return result
+
+    def wait_for_jobs(self, timeout: float | None = None) -> bool:
+        """Wait until no job of this process is running (True), e.g. before taking the lease
+        again after losing it: a sweep in progress finishes or gives up before another starts."""
+        with self._idle:
+            return self._idle.wait_for(lambda: self._running == 0, timeout)
 
     # --- the process ------------------------------------------------------------------------
 
@@ -224,6 +266,7 @@ class SchedulerRunner:
             while not self._stop.is_set():
                 if self.try_become_active() and not self._stop.is_set():
                     self._run_active()
+                    self.wait_for_jobs()  # jobs see holds_lease() go false and stop
                     if not self._stop.is_set():
                         self.lock.release()  # lost it: tidy up before standing by
                 self._stop.wait(self.standby_retry_seconds)
@@ -273,6 +316,8 @@ def run(app: Flask, echo: Callable[[str], None] = print) -> None:
     """The scheduler process (`flask triage scheduler`, `python -m triage.scheduler`)."""
     logging.getLogger("apscheduler").setLevel(logging.WARNING)  # our own lines say what ran
     runner = SchedulerRunner(app)
+    with app.app_context():
+        limit_idle_transactions(db.engine, _seconds(app.config, "SCHEDULER_IDLE_TRANSACTION_SECONDS", 30))
     echo(f"Scheduler {runner.lock.holder} starting ({runner.lock.kind} lock); "
          "SIGTERM or Ctrl-C stops it")
     runner.serve()

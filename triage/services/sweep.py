@@ -17,7 +17,6 @@ from triage.domain.clocks import ClockKind, ClockState
 from triage.domain.roles import Role
 from triage.extensions import db
 from triage.models import Clock, ClockEvent, Notification, User
-from triage.services.notify import send_pending_email
 
 BREACHED, DUE_SOON = ClockState.BREACHED.value, ClockState.DUE_SOON.value
 UTC_TYPE = Clock.__table__.c.due_at.type
@@ -116,6 +115,6 @@ def sweep_clocks(now: datetime) -> SweepResult:
                        .values(state=DUE_SOON))
     notifications = _notify(breaches + warnings, now)
     db.session.commit()
-    if notifications:
-        send_pending_email(now)
+    # Email is sent by the caller afterwards (services/notify.py: send_pending_email), every
+    # sweep, whether or not this one recorded anything new: unsent notifications are retried.
     return SweepResult(breaches=len(breaches), warnings=len(warnings), notifications=notifications)
