@@ -6,7 +6,7 @@ when to try again. The scheduler lock row is now a lease on every database; prev
 names the scheduler a new holder took over from, so its unfinished claims can be released.
 
 Revision ID: 0011
-Revises: 0005
+Revises: 0010
 """
 from alembic import op
 import sqlalchemy as sa
