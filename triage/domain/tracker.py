@@ -20,19 +20,24 @@ The rules, chosen once (see also each function's docstring):
   after `today` (in 2026: 00-36 are 2000-2036, 37-99 are 1937-1999); without `today`, at
   most 2069. A child at the Front Door was born after 2000 and every referral, target and
   expected date of birth is within a year or two of today, so no real row is near the edge.
-* **Fatal** (the row is rejected, nothing from it is written): no child id or one that does
-  not look like an id; a missing, unreadable or future referral date; an unreadable
-  assessment start, target end or completed date; a target end before the start; a completed
-  date before the start or the referral, or after today; rows for the same child and
-  referral date that disagree; one child id given to children with different names or dates
-  of birth. **Warnings** (the row is imported, the value left out): an unreadable or future
-  date of birth, an unreadable case discussion date, an unknown source or outcome, an
-  assessment start before the referral, an expected date of birth already passed, no name.
+* **Rejected** (nothing from the row is written) only when the row cannot be a case at all:
+  no child id or one that does not look like an id; a missing, unreadable or future
+  referral date (a referral that has not happened yet); an unreadable assessment start,
+  target end or completed date. Everything else is **imported with warnings**, and a row
+  with warnings carries `review` kinds so a manager can look at it:
+  a completion date in the future or before the referral imports the case as open, the date
+  kept as `noted_completion`; a target end before the start is reported (the service works
+  out its own due date); a completed row with no outcome ("TBC", blank, unknown words) is
+  `needs_outcome` (not authorised); an unreadable or future date of birth, an unreadable case
+  discussion date, an unknown source, a start before the referral, an expected date of birth
+  already passed, no name are left out with a warning.
 * **Duplicates**: rows with the same child id and referral date are one referral. A later
   row identical to an earlier one after normalising is "merged as a duplicate of row N"; a
-  later row that only fills blanks of the earlier one is merged into it; rows that disagree
-  on any field but notes are all rejected (nobody can tell which is right); differing notes
-  are joined.
+  later row that fills blanks of the earlier one is merged into it; where a later row
+  disagrees, the first row's value is kept and the difference is a warning (review
+  "rows_disagree"); differing notes are joined. One child id given to children with
+  different names or dates of birth: every referral is imported for the child the id names,
+  the later ones with a warning (review "child_details").
 * **import_key** is "tracker:{child id}:{referral date ISO}", so importing the same file
   twice finds the same keys.
 """
@@ -635,6 +640,78 @@ def import_key(child_id: str, referral_date: date) -> str:
 
 
 # --------------------------------------------------------------------------------------------
+# Mapping the file's teams, localities and workers to the service's
+
+MAP_COLUMNS = ("team", "worker")  # the tracker column a name comes from
+MAP_ACTIONS = MappingProxyType({
+    "team": "an existing team",
+    "locality": "an existing locality (the child's; the case has no team)",
+    "account": "an existing account (username)",
+    "create-team": "a new team of that name",
+    "create-locality": "a new locality of that name",
+    "none": "nothing (left blank)",
+})
+ACTIONS_FOR = MappingProxyType({"team": ("team", "locality", "create-team", "create-locality", "none"),
+                                "worker": ("account", "none")})
+
+
+def looks_like_locality(name: str | None) -> bool:
+    """'North Locality', 'west locality team' are localities, not teams."""
+    return name is not None and "locality" in (name_key(name) or "")
+
+
+@dataclass(frozen=True)
+class MappingEntry:
+    """One name found in the tracker's team or worker column, and what it stands for here."""
+
+    column: str  # "team" or "worker"
+    name: str  # as written in the tracker
+    action: str  # a MAP_ACTIONS key
+    target: str | None = None  # team or locality name, or username; None for create/none
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return self.column, name_key(self.name) or ""
+
+
+MAPPING_HEADER = ("column", "name", "maps_to", "target")
+
+
+def parse_mapping(rows: Sequence[Sequence[object]]) -> tuple[MappingEntry, ...]:
+    """A mapping file's rows (header `column,name,maps_to,target`) as entries.
+
+    `column` is team or worker; `maps_to` one of MAP_ACTIONS ("team", "locality" and
+    "account" need a `target`: the team or locality name, or the account's username). Raises
+    `TrackerError` naming every row that cannot be read.
+    """
+    body = [r for r in rows if any(clean_text(c) for c in r)]
+    if not body or tuple((clean_text(c) or "").casefold() for c in body[0][:4]) != MAPPING_HEADER:
+        raise TrackerError(f"A mapping file starts with the header row {','.join(MAPPING_HEADER)}")
+    entries: dict[tuple[str, str], MappingEntry] = {}
+    problems: list[str] = []
+    for number, row in enumerate(body[1:], start=2):
+        cells = [clean_text(c) for c in [*row, None, None, None, None]][:4]
+        column, name, target = (cells[0] or "").casefold(), cells[1], cells[3]
+        action = (cells[2] or "").casefold()
+        if column not in ACTIONS_FOR:
+            problems.append(f"row {number}: column must be team or worker")
+        elif not name:
+            problems.append(f"row {number}: no name")
+        elif action not in ACTIONS_FOR[column]:
+            problems.append(f"row {number}: maps_to for a {column} must be one of "
+                            f"{', '.join(ACTIONS_FOR[column])}")
+        elif action in ("team", "locality", "account") and not target:
+            problems.append(f"row {number}: maps_to {action} needs a target")
+        else:
+            entry = MappingEntry(column, name, action,
+                                 target if action in ("team", "locality", "account") else None)
+            entries[entry.key] = entry
+    if problems:
+        raise TrackerError("The mapping file cannot be used: " + "; ".join(problems))
+    return tuple(entries.values())
+
+
+# --------------------------------------------------------------------------------------------
 # Results
 
 @dataclass(frozen=True)
@@ -667,6 +744,17 @@ class TrackerRow:
     notes: str | None = None
     merged_rows: tuple[int, ...] = ()  # later rows folded into this one
     warnings: tuple[str, ...] = ()
+    # A completion date that cannot stand (in the future, or before the referral): the case is
+    # imported as open and the date kept here, as a note for the manager who reviews it.
+    noted_completion: date | None = None
+    # Why a manager should look at this row (REVIEW_KINDS keys); empty when nothing is doubtful.
+    review: tuple[str, ...] = ()
+
+    @property
+    def needs_outcome(self) -> bool:
+        """Completed, but with no outcome the service can record ("TBC", blank, unknown words)."""
+        return (self.assessment_completed is not None and self.outcome is None
+                and self.closure_reason is None)
 
     @property
     def transferred(self) -> bool:
@@ -691,6 +779,7 @@ class Merge:
     duplicate: bool  # identical after normalising; otherwise it filled blanks
     filled: tuple[str, ...] = ()  # fields it supplied, when not a duplicate
     into_rejected: bool = False  # folded into a row that is itself rejected: writes nothing
+    disagreed: tuple[str, ...] = ()  # fields it gave differently; row `into_row`'s values were kept
 
     @property
     def message(self) -> str:
@@ -700,7 +789,21 @@ class Merge:
         if self.duplicate:
             return f"Merged as a duplicate of row {self.into_row}"
         added = ", ".join(_FIELD_NAMES.get(f, f) for f in self.filled)
-        return f"Merged into row {self.into_row}" + (f" (adds {added})" if added else "")
+        text = f"Merged into row {self.into_row}" + (f" (adds {added})" if added else "")
+        if self.disagreed:
+            text += (f"; its different {', '.join(self.disagreed)} not used (row {self.into_row}'s "
+                     "kept, and on the review list)")
+        return text
+
+
+REVIEW_KINDS = MappingProxyType({
+    "outcome_needed": "Completed with no outcome: record the outcome",
+    "completion_not_used": "Completion date not used: the case is open",
+    "target_end": "The tracker's target end differs from the service's due date",
+    "rows_disagree": "Rows for this referral disagree",
+    "child_details": "The child's details differ between rows or from the child record",
+    "other": "Other warnings",
+})
 
 
 @dataclass(frozen=True)
@@ -867,23 +970,33 @@ class _RowParser:
         completed = self.date(row, "assessment_completed", reasons, warnings, fatal=True)
         discussion = self.date(row, "case_discussion_date", reasons, warnings, fatal=False)
 
+        review: list[str] = []
+        noted_completion: date | None = None
         if start is not None and target_end is not None and target_end < start:
-            reasons.append(f"{self.label('assessment_target_end')} {format_date(target_end)} is "
-                           f"before {self.label('assessment_start')} {format_date(start)}")
+            warnings.append(f"{self.label('assessment_target_end')} {format_date(target_end)} is "
+                            f"before {self.label('assessment_start')} {format_date(start)}: the "
+                            "service works out the due date itself (45th working day)")
+            review.append("target_end")
         if completed is not None:
-            if start is not None and completed < start:
-                reasons.append(f"{self.label('assessment_completed')} {format_date(completed)} is "
-                               f"before {self.label('assessment_start')} {format_date(start)}")
-            if referral_date is not None and completed < referral_date:
-                reasons.append(f"{self.label('assessment_completed')} {format_date(completed)} is "
-                               f"before {self.label('referral_date')} {format_date(referral_date)}")
+            label = self.label("assessment_completed")
             if completed > today:
-                reasons.append(f"{self.label('assessment_completed')} {format_date(completed)} is "
-                               f"in the future (after today, {format_date(today)})")
+                warnings.append(f"{label} {format_date(completed)} is in the future (after today, "
+                                f"{format_date(today)}): imported as open, the date kept as a note")
+                noted_completion, completed = completed, None
+            elif referral_date is not None and completed < referral_date:
+                warnings.append(f"{label} {format_date(completed)} is before "
+                                f"{self.label('referral_date')} {format_date(referral_date)}: "
+                                "imported as open, the date kept as a note")
+                noted_completion, completed = completed, None
+            elif start is not None and completed < start:
+                warnings.append(f"{label} {format_date(completed)} is before "
+                                f"{self.label('assessment_start')} {format_date(start)}")
+                review.append("other")
+            if noted_completion is not None:
+                review.append("completion_not_used")
         if start is not None and referral_date is not None and start < referral_date:
             warnings.append(f"{self.label('assessment_start')} {format_date(start)} is before "
                             f"{self.label('referral_date')} {format_date(referral_date)}")
-
         try:
             birth = parse_birth(self.cell(row, "date_of_birth"), today=today)
         except UnreadableDate as exc:
@@ -913,6 +1026,12 @@ class _RowParser:
         reading, outcome_warning = parse_outcome(self.cell(row, "outcome"))
         if outcome_warning:
             warnings.append(outcome_warning)
+        if completed is not None and reading.outcome is None and reading.closure_reason is None:
+            written = clean_text(self.cell(row, "outcome"))
+            warnings.append(f"Completed {format_date(completed)} with "
+                            + (f'the outcome "{_shown(written)}"' if written else "no outcome")
+                            + ": not authorised; on the review list for a manager to record the outcome")
+            review.append("outcome_needed")
 
         if reasons:
             return Rejection(row_number, tuple(reasons), child_id)
@@ -946,7 +1065,17 @@ class _RowParser:
             outcome_text=_value_text(self.cell(row, "outcome")),
             notes=clean_text(self.cell(row, "notes")),
             warnings=tuple(warnings),
+            noted_completion=noted_completion,
+            review=_review_kinds(review, warnings),
         )
+
+
+def _review_kinds(kinds: Iterable[str], warnings: Sequence[str]) -> tuple[str, ...]:
+    """The row's review kinds, in REVIEW_KINDS order; "other" for warnings no kind explains."""
+    found = set(kinds)
+    if warnings and not found:
+        found.add("other")
+    return tuple(k for k in REVIEW_KINDS if k in found)
 
 
 def _is_blank(row: Sequence[object]) -> bool:
@@ -980,15 +1109,18 @@ def _join_notes(a: str | None, b: str | None) -> str | None:
     return f"{a} | {b}"
 
 
-def _fold(rows: list[TrackerRow]) -> tuple[TrackerRow | None, list[Merge], dict[int, list[str]]]:
-    """Fold rows for one child and referral date (in spreadsheet order) into one.
+def _fold(rows: list[TrackerRow]) -> tuple[TrackerRow, list[Merge]]:
+    """Fold rows for one child and referral date (in spreadsheet order) into the first.
 
-    Returns (the folded row or None if they disagree, merges, {row_number: conflicts}).
+    A later row fills the first row's blanks. Where it gives a different value, the first
+    row's value is kept (nobody can tell which is right, and the first is what the tracker
+    showed first), the difference becomes a warning on the kept row and the referral goes on
+    the review list: it is still one real referral, so it is imported, never rejected.
     """
     base = rows[0]
     merges: list[Merge] = []
-    conflicts: dict[int, list[str]] = {}
     seen: list[TrackerRow] = [base]
+    disagreements: list[str] = []
     for later in rows[1:]:
         duplicate_of = next((r for r in seen if _same(r, later)), None)
         if duplicate_of is not None:
@@ -996,6 +1128,7 @@ def _fold(rows: list[TrackerRow]) -> tuple[TrackerRow | None, list[Merge], dict[
             continue
         seen.append(later)
         filled: list[str] = []
+        disagreed: list[str] = []
         changes: dict[str, object] = {}
         for compared, carried in _COMPARED:
             mine, theirs = _compared_value(base, compared), _compared_value(later, compared)
@@ -1005,27 +1138,32 @@ def _fold(rows: list[TrackerRow]) -> tuple[TrackerRow | None, list[Merge], dict[
                 filled.append(compared)
                 changes.update({name: getattr(later, name) for name in carried})
                 continue
-            message = (f"Row {later.row_number} is for the same child and referral date as "
-                       f"row {base.row_number} but gives a different {_COMPARED_LABEL[compared]} "
-                       f'("{_shown(_describe(later, compared))}" there, '
-                       f'"{_shown(_describe(base, compared))}" in row {base.row_number})')
-            conflicts.setdefault(later.row_number, []).append(message)
-            conflicts.setdefault(base.row_number, []).append(
-                f"Row {base.row_number} and row {later.row_number} are for the same child and "
-                f"referral date but give a different {_COMPARED_LABEL[compared]}: fix the "
-                "spreadsheet so they agree, or delete one")
+            disagreed.append(_COMPARED_LABEL[compared])
+            disagreements.append(
+                f"Row {later.row_number} is for the same child and referral date but gives a "
+                f'different {_COMPARED_LABEL[compared]} ("{_shown(_describe(later, compared))}" '
+                f'there, "{_shown(_describe(base, compared))}" here): this row\'s value was '
+                "imported; check which is right")
         notes = _join_notes(base.notes, later.notes)
         if notes != base.notes:
             changes["notes"] = notes
             if base.notes is None:
                 filled.append("notes")
-        if later.row_number not in conflicts:
-            merges.append(Merge(later.row_number, base.row_number, duplicate=False,
-                                filled=tuple(_COMPARED_FIELD.get(f, f) for f in filled)))
-            base = replace(base, **changes)
+        merges.append(Merge(later.row_number, base.row_number, duplicate=False,
+                            filled=tuple(_COMPARED_FIELD.get(f, f) for f in filled),
+                            disagreed=tuple(disagreed)))
+        base = replace(base, **changes)
+    review = set(base.review)
+    if disagreements:
+        base = replace(base, warnings=base.warnings + tuple(disagreements))
+        review.add("rows_disagree")
+    if base.needs_outcome:
+        review.add("outcome_needed")
+    else:  # a later row may have supplied the outcome
+        review.discard("outcome_needed")
+    base = replace(base, review=_review_kinds(review - {"other"}, base.warnings))
     folded = replace(base, merged_rows=tuple(m.row_number for m in merges))
-    return (None if conflicts else folded), merges, conflicts
-
+    return folded, merges
 
 
 def _same(a: TrackerRow, b: TrackerRow) -> bool:
@@ -1099,50 +1237,39 @@ def parse_tracker(rows: Sequence[Sequence[object]], today: date) -> TrackerParse
     kept: list[TrackerRow] = []
     merges: list[Merge] = copies
     for group in groups.values():
-        folded, group_merges, conflicts = _fold(group)
-        if folded is not None:
-            kept.append(folded)
-            merges.extend(group_merges)
-            continue
-        for row in group:
-            dup = next((m for m in group_merges if m.row_number == row.row_number and m.duplicate), None)
-            if dup is not None:
-                merges.append(replace(dup, into_rejected=True))
-            else:
-                rejections.append(Rejection(row.row_number, tuple(conflicts.get(row.row_number, ())) or (
-                    f"Row {row.row_number} is for the same child and referral date as rows that "
-                    "disagree with each other",), row.child_id))
+        folded, group_merges = _fold(group)
+        kept.append(folded)
+        merges.extend(group_merges)
 
-    # One child id, one child.
+    # One child id, one child: a referral whose name or date of birth differs from the first
+    # row with that id is still imported for the child the id names, with a warning to check.
     by_child: dict[str, list[TrackerRow]] = {}
-    for row in kept:
+    for row in sorted(kept, key=lambda r: r.row_number):
         by_child.setdefault(row.child_id, []).append(row)
-    clashing: set[int] = set()
+    flagged: dict[int, TrackerRow] = {}
     for child_id, child_rows in by_child.items():
-        names = {name_key(r.child_name) for r in child_rows} - {None}
-        births = {r.date_of_birth for r in child_rows} - {None}
-        expected = {r.expected_date_of_birth for r in child_rows} - {None}
-        if len(names) > 1 or len(births) > 1 or len(expected) > 1:
-            described = "; ".join(
-                f"row {r.row_number}: {r.child_name or 'no name'}"
-                + (f", born {format_date(r.date_of_birth)}" if r.date_of_birth else "")
-                + (f", due {format_date(r.expected_date_of_birth)}" if r.expected_date_of_birth else "")
-                for r in child_rows)
-            for r in child_rows:
-                clashing.add(r.row_number)
-                rejections.append(Rejection(r.row_number, (
-                    f"Child id {child_id} is given to children with different names or dates of "
-                    f"birth ({described}): check which child the id belongs to",), child_id))
-    kept = [r for r in kept if r.row_number not in clashing]
-    merges = [replace(m, into_rejected=True) if m.into_row in clashing else m for m in merges]
+        first = child_rows[0]
+        for r in child_rows[1:]:
+            differs = [what for what, a, b in (
+                ("name", name_key(first.child_name), name_key(r.child_name)),
+                ("date of birth", first.date_of_birth, r.date_of_birth),
+                ("expected date of birth", first.expected_date_of_birth, r.expected_date_of_birth),
+            ) if a is not None and b is not None and a != b]
+            if differs:
+                flagged[r.row_number] = replace(r, warnings=r.warnings + (
+                    f"Child id {child_id} is given in row {first.row_number} to a child with a "
+                    f"different {' and '.join(differs)}: imported for the child that id names; "
+                    "check which child this referral belongs to",),
+                    review=_review_kinds((*r.review, "child_details"), ()))
+    kept = [flagged.get(r.row_number, r) for r in kept]
     kept.sort(key=lambda r: r.row_number)
     rejections.sort(key=lambda r: r.row_number)
     merges.sort(key=lambda m: m.row_number)
 
-    rejected = {r.row_number for r in rejections}
     # Warnings of rows that write something (kept or merged); a rejected row's are moot.
-    warnings = [RowWarning(r.row_number, w) for r in parsed if r.row_number not in rejected
-                for w in r.warnings]
+    final = {r.row_number: r for r in kept}
+    warnings = [RowWarning(r.row_number, w) for r in parsed
+                for w in final.get(r.row_number, r).warnings]
     return TrackerParse(
         header_row=header_index + 1,
         columns=MappingProxyType(dict(columns)),
