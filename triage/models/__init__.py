@@ -5,6 +5,7 @@ from triage.models.audit import AuditEvent
 from triage.models.children import Child
 from triage.models.clocks import Clock, ClockEvent
 from triage.models.contacts import Contact, ContactChild, InformationRequest, RagChange, Referral
+from triage.models.imports import TrackerNameMap, TrackerReviewItem
 from triage.models.meetings import ItemContribution, Meeting, MeetingAction, MeetingAttendance, MeetingItem
 from triage.models.people import ApiToken, User
 from triage.models.reference import Agency, ClosureDay, Locality, Team
@@ -12,5 +13,5 @@ from triage.models.reports import MorningReport
 
 __all__ = ["Agency", "ApiToken", "Assessment", "AuditEvent", "CaseDiscussion", "Child", "Clock", "ClockEvent", "ClosureDay", "Contact",
            "ContactChild", "InformationRequest", "Locality", "MorningReport", "Notification", "RagChange", "Referral",
-           "SchedulerLock", "StrategyDiscussion", "Team", "User",
+           "SchedulerLock", "StrategyDiscussion", "Team", "TrackerNameMap", "TrackerReviewItem", "User",
            "ItemContribution", "Meeting", "MeetingAction", "MeetingAttendance", "MeetingItem"]
