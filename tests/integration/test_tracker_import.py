@@ -417,7 +417,7 @@ def test_the_command_line_import_reports_row_by_row_and_a_dry_run_writes_nothing
     assert dry.exit_code == 0, dry.output
     assert "row    13  would reject" in dry.output
     assert "Dry run, nothing written: 76 would import" in dry.output
-    assert "team  North Locality" in dry.output and "new locality" in dry.output
+    assert "team   North Locality                   -> new locality  (automatic" in dry.output
     assert db.session.query(Referral).count() == 0
     mapping = tmp_path / "map.csv"
     mapping.write_text("column,name,maps_to,target\nteam,North Locality,create-team,\n")
@@ -488,9 +488,11 @@ def test_the_review_list_is_in_the_api(app, api_as, make_user, actor_for):
     api = api_as("manager")
     listed = api.get("/api/v1/tracker-review")
     assert listed.status_code == 200, listed.get_data(as_text=True)
-    body = listed.get_json()
-    assert body["total"] == db.session.query(TrackerReviewItem).count() > 0
-    needing = next(i for i in body["items"] if "outcome_needed" in i["kinds"])
+    import json
+
+    assert json.loads(listed.headers["X-Pagination"])["total"] == db.session.query(TrackerReviewItem).count() > 0
+    needing = next(i for i in listed.get_json() if "outcome_needed" in i["kinds"])
+    assert needing["needs_outcome"] and needing["noted_completion"]
     refused = api.post(f"/api/v1/tracker-review/{needing['id']}/resolve", json={})
     assert refused.status_code == 422
     done = api.post(f"/api/v1/tracker-review/{needing['id']}/resolve", json={"outcome": "no_further_action"})
