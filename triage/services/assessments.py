@@ -642,12 +642,15 @@ def get_case(actor: Actor, now: datetime, referral_id: int) -> CaseDetail:
 
 
 def due_clocks(actor: Actor, now: datetime, team_id: int | None = None, page: int = 1,
-               per_page: int = 100) -> Page:
+               per_page: int = 100, imported_overdue: bool = False) -> Page:
     """The manager's view, a page at a time, with the child, worker, team and case of each clock:
-    every running clock now due soon or past due, soonest first (breached ones come first)."""
+    every running clock now due soon or past due, soonest first (breached ones come first).
+    Clocks already overdue when the tracker import brought them in are history, shown apart:
+    `imported_overdue=True` lists only those, False everything else."""
     require(actor, (Role.MANAGER,), "see the due and breached view")
     page, per_page = max(1, page), max(1, per_page)
-    conditions = [Clock.stopped_at.is_(None), Clock.warn_at <= now]
+    history = and_(Clock.imported_at.is_not(None), Clock.due_at < Clock.imported_at)
+    conditions = [Clock.stopped_at.is_(None), Clock.warn_at <= now, history if imported_overdue else ~history]
     if team_id:
         conditions.append(Clock.team_id == team_id)
     total = db.session.scalar(select(func.count(Clock.id)).where(*conditions)) or 0

@@ -274,6 +274,18 @@ def save_mapping(actor: Actor, now: datetime, entries: tuple[tracker.MappingEntr
     return saved
 
 
+def mapping_options() -> dict[str, list[tuple[str, str]]]:
+    """(form value, label) choices for a team-column name and for a worker name."""
+    teams = [(f"team:{t.id}", f"Team: {t.name}") for t in db.session.scalars(select(Team).order_by(Team.name))]
+    localities = [(f"locality:{loc.id}", f"Locality: {loc.name} (no team)")
+                  for loc in db.session.scalars(select(Locality).order_by(Locality.name))]
+    accounts = [(f"account:{u.id}", f"{u.display_name} ({u.username})") for u in db.session.scalars(
+        select(User).where(User.role.in_(CASE_WORKER_ROLES), User.active.is_(True)).order_by(User.display_name))]
+    return {"team": [*teams, *localities, ("create-team", "Create a team of this name"),
+                     ("create-locality", "Create a locality of this name (no team)"), ("none", "Leave blank")],
+            "worker": [*accounts, ("none", "No account: leave unallocated")]}
+
+
 def saved_mapping() -> list[TrackerNameMap]:
     return list(db.session.scalars(select(TrackerNameMap).order_by(TrackerNameMap.column, TrackerNameMap.name_key)))
 
