@@ -133,6 +133,25 @@ def test_an_imported_row_that_disagrees_with_the_existing_child_is_imported_for_
     assert db.session.get(Child, known.id).date_of_birth == date(2023, 11, 3)  # nothing silently altered
 
 
+def test_a_row_with_no_child_id_is_matched_to_the_one_child_with_its_name_and_date_of_birth(app, manager, make_user,
+                                                                                          actor_for):
+    from triage.services import children
+
+    # Row 13: Jacob Anderson, born 24 Mar 2021, no id ("ICS ID to follow" in the notes); the service knows him without an id.
+    jacob = children.create_child(actor_for(make_user("era")), NOW, {
+        "first_name": "Jacob", "last_name": "Anderson", "sex": "male", "date_of_birth": date(2021, 3, 24)})
+    report = tracker_import.import_tracker(manager, NOW, CSV.read_bytes(), CSV.name)
+    row = next(r for r in report.rows if r.row_number == 13)
+    assert row.status == "imported" and "child_details" in row.review
+    assert "No child id: matched to a child record by name and date of birth" in row.messages
+    assert db.session.query(Referral).filter_by(child_id=jacob.id).count() == 1
+    henry = next(r for r in report.rows if r.row_number == 34)  # Henry Dodd: nobody to match
+    assert henry.status == "rejected" and "no child record has this name and date of birth" in henry.messages[0]
+    again = tracker_import.import_tracker(manager, NOW, CSV.read_bytes(), CSV.name)
+    assert next(r for r in again.rows if r.row_number == 13).status == "unchanged"
+    assert again.summary == {**SAMPLE, "imported": 0, "unchanged": 77, "rejected": 3}
+
+
 def test_a_late_completion_is_recorded_with_the_tracker_as_its_reason(app, manager):
     tracker_import.import_tracker(manager, NOW, CSV.read_bytes(), CSV.name)
     late = db.session.query(Assessment).filter(Assessment.authorised_on > Assessment.due_date).all()

@@ -453,9 +453,22 @@ def rejection_reasons(*rows, today=TODAY) -> tuple[str, ...]:
     return rejection.reasons
 
 
-def test_a_row_with_no_child_id_is_rejected():
-    assert rejection_reasons(good_row(id="")) == ("No child id",)
-    assert rejection_reasons(good_row(id="ICS ID to follow")) == ('No child id ("ICS ID to follow")',)
+def test_a_row_with_no_child_id_and_nothing_to_match_on_is_rejected():
+    assert rejection_reasons(good_row(id="", name="")) == (
+        "No child id, and no full name and date of birth to match on",)
+    assert rejection_reasons(good_row(id="ICS ID to follow", dob="")) == (
+        'No child id ("ICS ID to follow"), and no full name and date of birth to match on',)
+
+
+def test_a_row_with_no_child_id_but_a_name_and_date_of_birth_is_kept_to_be_matched_by_the_service():
+    (row,) = parse_tracker(sheet(good_row(id="ICS ID to follow")), TODAY).rows
+    assert row.child_id is None and row.import_key.startswith("tracker:noid-")
+    assert "Freddie" not in row.import_key and row.import_key.endswith(":2026-10-12")
+    assert row.warnings == ('No child id ("ICS ID to follow"): to be matched to a child record by name and date '
+                            "of birth",)
+    assert row.review == ("child_details",)
+    again = parse_tracker(sheet(good_row(id="", name="freddie  FORSTER")), TODAY).rows[0]
+    assert again.import_key == row.import_key  # the same child and date, the same key
 
 
 def test_a_row_with_a_child_id_that_is_not_an_id_is_rejected():
@@ -612,7 +625,8 @@ def test_blank_footer_and_repeated_header_rows_are_skipped_and_counted():
 
 def test_a_name_with_nothing_else_after_the_last_referral_is_rejected_not_skipped():
     parse = parse_tracker(sheet(good_row(), ["", "Jacob Anderson"]), TODAY)
-    assert parse.rejections == (Rejection(5, ("No child id", "No referral date")),)
+    assert parse.rejections == (Rejection(5, ("No child id, and no full name and date of birth to match on",
+                                                "No referral date")),)
     assert parse.footer_rows == 0
 
 
@@ -753,7 +767,7 @@ def test_preferred_spellings_of_teams_and_workers_are_offered():
 
 
 def test_statuses_list_every_row_in_order():
-    parse = parse_tracker(sheet(good_row(), good_row(), good_row(id="")), TODAY)
+    parse = parse_tracker(sheet(good_row(), good_row(), good_row(id="", name="")), TODAY)
     assert [(s.row_number, s.status) for s in parse.statuses()] == [
         (4, "ok"), (5, "merged"), (6, "rejected")]
 

@@ -21,7 +21,8 @@ The rules, chosen once (see also each function's docstring):
   most 2069. A child at the Front Door was born after 2000 and every referral, target and
   expected date of birth is within a year or two of today, so no real row is near the edge.
 * **Rejected** (nothing from the row is written) only when the row cannot be a case at all:
-  no child id or one that does not look like an id; a missing, unreadable or future
+  a child id that does not look like one; no child id and no full name and date of birth
+  to match a child record on (the service matches, or rejects); a missing, unreadable or future
   referral date (a referral that has not happened yet); an unreadable assessment start,
   target end or completed date. Everything else is **imported with warnings**, and a row
   with warnings carries `review` kinds so a manager can look at it:
@@ -43,6 +44,7 @@ The rules, chosen once (see also each function's docstring):
 """
 from __future__ import annotations
 
+import hashlib
 import re
 import unicodedata
 from collections import Counter
@@ -639,6 +641,13 @@ def import_key(child_id: str, referral_date: date) -> str:
     return f"tracker:{child_id}:{referral_date.isoformat()}"
 
 
+def unidentified_key(name: str, born: date | None, referral_date: date) -> str:
+    """The key of a row with no child id: its name and date of birth (digested, to keep names
+    out of keys and within 80 characters) and its referral date."""
+    digest = hashlib.sha256(f"{name_key(name)}|{born.isoformat() if born else ''}".encode()).hexdigest()[:16]
+    return f"tracker:noid-{digest}:{referral_date.isoformat()}"
+
+
 # --------------------------------------------------------------------------------------------
 # Mapping the file's teams, localities and workers to the service's
 
@@ -720,7 +729,7 @@ class TrackerRow:
 
     row_number: int
     import_key: str
-    child_id: str
+    child_id: str | None  # None: no id in the tracker; matched to a child by name and date of birth
     referral_date: date
     child_name: str | None = None
     first_name: str | None = None
@@ -954,9 +963,8 @@ class _RowParser:
         child_id, id_problem = parse_child_id(self.cell(row, "child_id"))
         if id_problem:
             reasons.append(id_problem)
-        elif child_id is None:
-            raw = clean_text(self.cell(row, "child_id"))
-            reasons.append("No child id" + (f' ("{_shown(raw)}")' if raw else ""))
+        raw_id = clean_text(self.cell(row, "child_id"))
+        no_id = "No child id" + (f' ("{_shown(raw_id)}")' if raw_id else "")
 
         referral_date = self.date(row, "referral_date", reasons, warnings, fatal=True)
         if referral_date is None and not any(r.startswith(self.label("referral_date")) for r in reasons):
@@ -1033,15 +1041,29 @@ class _RowParser:
                             + ": not authorised; on the review list for a manager to record the outcome")
             review.append("outcome_needed")
 
+        if child_id is None and not id_problem:
+            if name is None or not (name.first and name.last) or not (
+                    birth.date_of_birth or birth.expected_date_of_birth):
+                reasons.insert(0, no_id + ", and no full name and date of birth to match on")
+            elif reasons:
+                reasons.insert(0, no_id)
+            else:
+                # The service matches it to a child record by name and date of birth, or rejects it.
+                warnings.append(no_id + ": to be matched to a child record by name and date of birth")
+                review.append("child_details")
+
         if reasons:
             return Rejection(row_number, tuple(reasons), child_id)
 
         worker = _value_text(self.cell(row, "worker"))
         team = _value_text(self.cell(row, "team"))
-        assert child_id is not None and referral_date is not None
+        assert referral_date is not None
+        key = (import_key(child_id, referral_date) if child_id is not None else
+               unidentified_key(name.full if name else "", birth.date_of_birth or birth.expected_date_of_birth,
+                                referral_date))
         return TrackerRow(
             row_number=row_number,
-            import_key=import_key(child_id, referral_date),
+            import_key=key,
             child_id=child_id,
             referral_date=referral_date,
             child_name=name.full if name else None,
@@ -1245,7 +1267,8 @@ def parse_tracker(rows: Sequence[Sequence[object]], today: date) -> TrackerParse
     # row with that id is still imported for the child the id names, with a warning to check.
     by_child: dict[str, list[TrackerRow]] = {}
     for row in sorted(kept, key=lambda r: r.row_number):
-        by_child.setdefault(row.child_id, []).append(row)
+        if row.child_id is not None:
+            by_child.setdefault(row.child_id, []).append(row)
     flagged: dict[int, TrackerRow] = {}
     for child_id, child_rows in by_child.items():
         first = child_rows[0]

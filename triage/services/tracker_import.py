@@ -461,8 +461,38 @@ def _new_child(actor, now, row: tracker.TrackerRow, locality_id, words: _Words, 
     return child
 
 
+def _match_child(row: tracker.TrackerRow) -> tuple[Child | None, str | None]:
+    """A row with no child id: the one child record with its name and date of birth, or why not."""
+    born = (Child.date_of_birth == row.date_of_birth if row.date_of_birth
+            else Child.expected_date_of_birth == row.expected_date_of_birth)
+    found = [c for c in db.session.scalars(select(Child).where(born))
+             if tracker.name_key(c.first_name) == tracker.name_key(row.first_name)
+             and tracker.name_key(c.last_name) == tracker.name_key(row.last_name)]
+    if len(found) == 1:
+        return found[0], None
+    if not found:
+        return None, ("No child id, and no child record has this name and date of birth: add the id to the "
+                      "tracker and import again")
+    return None, ("No child id, and more than one child record has this name and date of birth: add the id "
+                  "to the tracker and import again")
+
+
 def _write_row(actor, now, row: tracker.TrackerRow, targets: _Targets, words: _Words, result: RowResult) -> None:
-    existing = _check_child(row, result)
+    if row.child_id is None:
+        existing, problem = _match_child(row)
+        if problem:
+            result.status, result.messages, result.review = "rejected", [problem], ()
+            return
+        result.messages = [m.replace("to be matched to", "matched to", 1) if m.startswith("No child id") else m
+                           for m in result.messages]
+    else:
+        existing = _check_child(row, result)
+    if existing is not None and db.session.scalar(select(Referral.id).where(
+            Referral.child_id == existing.id, Referral.referral_date == row.referral_date,
+            Referral.import_key.is_not(None))):
+        # Imported before under another key (the tracker has gained the child's id since).
+        result.status, result.messages, result.review = "unchanged", ["Already imported for this child and date"], ()
+        return
     team_id, locality_id = targets.team_and_locality(row.team_key, result.messages)
     child = existing or _new_child(actor, now, row, locality_id, words, result)
     if existing is not None and locality_id and existing.locality_id is None:
