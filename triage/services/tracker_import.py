@@ -343,8 +343,9 @@ def import_tracker(actor: Actor, now: datetime, source, filename: str | None = N
     names = resolve_names(parsed, mapping)
     targets = _Targets(names, words)
     hand_allocated = set(db.session.scalars(
-        select(AuditEvent.entity_id).where(AuditEvent.entity == "referral", AuditEvent.action == "allocate",
-                                           ~func.coalesce(AuditEvent.detail, "").like("tracker import%"))))
+        select(AuditEvent.entity_id).join(Referral, Referral.id == AuditEvent.entity_id)
+        .where(AuditEvent.entity == "referral", AuditEvent.action == "allocate", Referral.import_key.is_not(None),
+               ~func.coalesce(AuditEvent.detail, "").like("tracker import%"))))
     results = {s.row_number: RowResult(s.row_number, "merged" if s.status == "merged" else "rejected",
                                        list(s.messages))
                for s in parsed.statuses() if s.status != "ok"}
@@ -505,7 +506,9 @@ def _write_row(actor, now, row: tracker.TrackerRow, targets: _Targets, words: _W
                         source_code=row.source_code.value if row.source_code else None,
                         is_re_referral=had_referral_within_a_year(child.id, row.referral_date),
                         created_at=now, team_id=team_id, worker_id=worker_id,
-                        allocated_at=now if worker_id else None, import_key=row.import_key)
+                        # Allocated in the tracker already, not news: dated when the work began.
+                        allocated_at=_noon(row.assessment_start or row.referral_date) if worker_id else None,
+                        import_key=row.import_key)
     db.session.add(referral)
     db.session.flush()
     assessment = open_assessment(now, referral, started_on=row.assessment_start,
@@ -570,8 +573,9 @@ def _history(assessment: Assessment, now: datetime) -> bool:
         clock.imported_at = now
         if clock.stopped_at is None and clock.due_at < now:
             clock.state, clock.breached_at = ClockState.BREACHED.value, clock.due_at
+            # Recorded as of its due time: history, not news for the sweep or the next morning report.
             db.session.add(ClockEvent(clock_id=clock.id, kind=ClockState.BREACHED.value, at=clock.due_at,
-                                      recorded_at=now))
+                                      recorded_at=clock.due_at))
             overdue = True
     return overdue
 
