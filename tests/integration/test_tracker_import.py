@@ -538,3 +538,10 @@ def test_only_managers_and_administrators_see_the_upload_page(app, client, login
     login(make_user("practitioner"))
     assert client.get("/import/tracker").status_code == 403
     assert client.get("/import/review").status_code == 403
+
+
+def test_an_administrator_imports_but_the_review_list_is_for_managers(app, client, login, make_user):
+    login(make_user("admin"))
+    page = client.get("/import/tracker")
+    assert page.status_code == 200 and "review list for Front Door managers" in page.get_data(as_text=True)
+    assert client.get("/import/review").status_code == 403
