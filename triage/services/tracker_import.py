@@ -355,6 +355,9 @@ def import_tracker(actor: Actor, now: datetime, source, filename: str | None = N
                                for m in result.messages]
     for row in parsed.rows:
         results[row.row_number] = _import_row(actor, now, row, targets, words, hand_allocated)
+    for merge in parsed.merges:
+        if not merge.into_rejected and results[merge.into_row].status == "rejected":
+            results[merge.row_number].messages.append(f"Row {merge.into_row} is rejected, so this row writes nothing")
     report = ImportReport(filename=filename or "file", dry_run=dry_run, header_row=parsed.header_row,
                           rows=[results[n] for n in sorted(results)], names=names)
     if dry_run:
