@@ -775,3 +775,38 @@ def test_statuses_list_every_row_in_order():
 def test_today_must_be_a_date_not_a_datetime():
     with pytest.raises(TypeError):
         parse_tracker(sheet(good_row()), datetime(2026, 11, 27, 9, 30))
+
+
+# --- mapping names ---------------------------------------------------------------------------
+
+def test_a_mapping_file_is_read_into_entries_keyed_as_names_are():
+    from triage.domain.tracker import MappingEntry, parse_mapping
+
+    entries = parse_mapping([["Column", "Name", "Maps_to", "Target"],
+                             ["team", " North  Locality ", "team", "North Assessment Team"],
+                             ["worker", "Dan Tait", "ACCOUNT", "dtait"], [],
+                             ["team", "14+ Team", "create-team", "ignored"]])
+    assert entries == (MappingEntry("team", "North Locality", "team", "North Assessment Team"),
+                       MappingEntry("worker", "Dan Tait", "account", "dtait"),
+                       MappingEntry("team", "14+ Team", "create-team", None))
+    assert entries[0].key == ("team", "north locality")
+
+
+def test_a_mapping_file_that_cannot_be_used_names_every_bad_row():
+    from triage.domain.tracker import TrackerError, parse_mapping
+
+    with pytest.raises(TrackerError, match="header row column,name,maps_to,target"):
+        parse_mapping([["team", "name"]])
+    with pytest.raises(TrackerError) as refused:
+        parse_mapping([["column", "name", "maps_to", "target"], ["room", "x", "team", "y"],
+                       ["worker", "Dan", "team", "y"], ["team", "North", "locality", ""]])
+    assert str(refused.value) == (
+        "The mapping file cannot be used: row 2: column must be team or worker; row 3: maps_to for a worker "
+        "must be one of account, none; row 4: maps_to locality needs a target")
+
+
+def test_locality_names_are_told_from_team_names():
+    from triage.domain.tracker import looks_like_locality
+
+    assert looks_like_locality("North Locality") and looks_like_locality("WEST LOCALITY TEAM")
+    assert not looks_like_locality("Front Door") and not looks_like_locality(None)
