@@ -130,8 +130,16 @@ def scheduler():
 @triage_cli.command("import-tracker")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, readable=True))
 @click.option("--dry-run", is_flag=True, help="Show what would happen without writing anything.")
-def import_tracker_command(file, dry_run):
-    """Bring in the old Front Door tracker spreadsheet (CSV or XLSX)."""
+@click.option("--mapping", "mapping_file", type=click.Path(exists=True, dir_okay=False, readable=True),
+              help="CSV of column,name,maps_to,target: what each team and worker name in the file is here.")
+@click.option("--save-mapping", is_flag=True, help="Keep the --mapping choices for later imports.")
+def import_tracker_command(file, dry_run, mapping_file, save_mapping):
+    """Bring in the old Front Door tracker spreadsheet (CSV or XLSX).
+
+    Every team, locality and worker name found is listed first with what it stands for: a
+    --mapping CSV (column: team or worker; maps_to: team, locality, account, create-team,
+    create-locality or none; target: the team or locality name or the username), else a
+    saved mapping, else the same name here. Doubtful rows go on the review list."""
     import os
 
     from triage.domain.roles import Role
@@ -139,16 +147,33 @@ def import_tracker_command(file, dry_run):
     from triage.services.actor import Actor
 
     actor = Actor(role=Role.MANAGER, label="cli:import-tracker", channel="cli")
+    now = utcnow()
     try:
+        mapping = ()
+        if mapping_file:
+            with open(mapping_file, "rb") as handle:
+                mapping = tracker_import.read_mapping(handle.read(), os.path.basename(mapping_file))
         with open(file, "rb") as handle:
-            report = tracker_import.import_tracker(actor, utcnow(), handle.read(), os.path.basename(file),
-                                                   dry_run=dry_run)
+            report = tracker_import.import_tracker(actor, now, handle.read(), os.path.basename(file),
+                                                   dry_run=dry_run, mapping=mapping)
+        if save_mapping and mapping and not dry_run:
+            tracker_import.save_mapping(actor, now, mapping)
     except ServiceError as exc:
         _fail(exc)
+    click.echo("Names in the file:")
+    for name in report.names:
+        target = f" {name.target_name}" if name.target_name else ""
+        what = {"create-team": "new team", "create-locality": "new locality"}.get(name.action, name.action)
+        click.echo(f"  {name.column:<6} {name.name:<32} -> {what}{target}  ({name.source}, {name.rows} rows)")
     for row in report.rows:
-        click.echo(f"row {row.row_number:>5}  {row.status:<9}  {'; '.join(row.messages)}")
-    totals = ", ".join(f"{n} {status}" for status, n in report.summary.items())
-    click.echo(f"{'Dry run, nothing written' if dry_run else 'Done'}: {totals}")
+        click.echo(f"row {row.row_number:>5}  {report.label(row.status):<12}  {'; '.join(row.messages)}")
+    click.echo(f"{'Dry run, nothing written' if dry_run else 'Done'}: {report.summary_text}")
+    if not dry_run:
+        click.echo(f"{report.overdue} already overdue (recorded as history, not notified); "
+                   f"{tracker_import.open_review_count()} on the review list (/import/review); "
+                   f"{report.notified_managers} managers told")
+    if save_mapping and mapping and not dry_run:
+        click.echo("Mapping saved for later imports")
 
 
 def register(app: Flask) -> None:

@@ -453,9 +453,22 @@ def rejection_reasons(*rows, today=TODAY) -> tuple[str, ...]:
     return rejection.reasons
 
 
-def test_a_row_with_no_child_id_is_rejected():
-    assert rejection_reasons(good_row(id="")) == ("No child id",)
-    assert rejection_reasons(good_row(id="ICS ID to follow")) == ('No child id ("ICS ID to follow")',)
+def test_a_row_with_no_child_id_and_nothing_to_match_on_is_rejected():
+    assert rejection_reasons(good_row(id="", name="")) == (
+        "No child id, and no full name and date of birth to match on",)
+    assert rejection_reasons(good_row(id="ICS ID to follow", dob="")) == (
+        'No child id ("ICS ID to follow"), and no full name and date of birth to match on',)
+
+
+def test_a_row_with_no_child_id_but_a_name_and_date_of_birth_is_kept_to_be_matched_by_the_service():
+    (row,) = parse_tracker(sheet(good_row(id="ICS ID to follow")), TODAY).rows
+    assert row.child_id is None and row.import_key.startswith("tracker:noid-")
+    assert "Freddie" not in row.import_key and row.import_key.endswith(":2026-10-12")
+    assert row.warnings == ('No child id ("ICS ID to follow"): to be matched to a child record by name and date '
+                            "of birth",)
+    assert row.review == ("child_details",)
+    again = parse_tracker(sheet(good_row(id="", name="freddie  FORSTER")), TODAY).rows[0]
+    assert again.import_key == row.import_key  # the same child and date, the same key
 
 
 def test_a_row_with_a_child_id_that_is_not_an_id_is_rejected():
@@ -486,31 +499,57 @@ def test_an_unreadable_assessment_date_is_fatal(column):
                               "completed": "Assessment Completed"}[column])
 
 
-def test_a_target_end_before_the_start_is_rejected():
-    assert rejection_reasons(good_row(start="20/10/2026", end="19/10/2026")) == (
-        "Assessment Target End 19/10/2026 is before Assessment Target Start 20/10/2026",)
+def test_a_target_end_before_the_start_is_imported_with_a_warning_for_review():
+    (row,) = parse_tracker(sheet(good_row(start="20/10/2026", end="19/10/2026")), TODAY).rows
+    assert row.assessment_target_end == date(2026, 10, 19)  # read correctly, kept as written
+    assert row.warnings == ("Assessment Target End 19/10/2026 is before Assessment Target Start "
+                            "20/10/2026: the service works out the due date itself (45th working day)",)
+    assert row.review == ("target_end",)
 
 
-def test_a_completion_before_the_start_or_the_referral_is_rejected():
-    assert rejection_reasons(good_row(start="14/10/2026", completed="13/10/2026")) == (
-        "Assessment Completed 13/10/2026 is before Assessment Target Start 14/10/2026",)
-    assert rejection_reasons(good_row(referral="12/10/2026", start="", completed="11/10/2026")) == (
-        "Assessment Completed 11/10/2026 is before Referral Date 12/10/2026",)
+def test_a_completion_before_the_start_is_a_warning_and_before_the_referral_imports_the_case_open():
+    (before_start,) = parse_tracker(sheet(good_row(start="14/10/2026", completed="13/10/2026", outcome="CIN")), TODAY).rows
+    assert before_start.assessment_completed == date(2026, 10, 13)
+    assert before_start.warnings == ("Assessment Completed 13/10/2026 is before Assessment Target Start 14/10/2026",)
+    (before_referral,) = parse_tracker(sheet(good_row(referral="12/10/2026", start="", completed="11/10/2026")),
+                                       TODAY).rows
+    assert before_referral.assessment_completed is None
+    assert before_referral.noted_completion == date(2026, 10, 11)
+    assert before_referral.warnings[0] == ("Assessment Completed 11/10/2026 is before Referral Date 12/10/2026: "
+                                           "imported as open, the date kept as a note")
+    assert before_referral.review == ("completion_not_used",)
 
 
-def test_a_completion_date_in_the_future_is_rejected_but_today_is_not():
-    assert rejection_reasons(good_row(completed="28/11/2026")) == (
-        "Assessment Completed 28/11/2026 is in the future (after today, 27/11/2026)",)
+def test_a_completion_date_in_the_future_imports_the_case_open_with_the_date_noted_but_today_completes_it():
+    (row,) = parse_tracker(sheet(good_row(completed="28/11/2026")), TODAY).rows
+    assert (row.assessment_completed, row.noted_completion) == (None, date(2026, 11, 28))
+    assert row.warnings == ("Assessment Completed 28/11/2026 is in the future (after today, 27/11/2026): "
+                            "imported as open, the date kept as a note",)
+    assert row.review == ("completion_not_used",) and not row.needs_outcome
     assert parse_tracker(sheet(good_row(completed="27/11/2026")), TODAY).rows[0].assessment_completed == TODAY
 
 
 def test_every_reason_a_row_is_rejected_is_given():
-    row = good_row(id="", start="01/12/2026", end="30/11/2026", completed="31/11/2026")
+    row = good_row(id="", start="01/12/2026", end="soon", completed="31/11/2026")
     assert rejection_reasons(row) == (
         "No child id",
+        'Assessment Target End: "soon" is not a date this import can read',
         'Assessment Completed: "31/11/2026" is not a date: there is no day 31 in November 2026',
-        "Assessment Target End 30/11/2026 is before Assessment Target Start 01/12/2026",
     )
+
+
+@pytest.mark.parametrize("outcome", ["TBC", "", "tbc ", "something odd"])
+def test_a_completed_row_with_no_outcome_is_not_authorised_but_goes_on_the_review_list(outcome):
+    (row,) = parse_tracker(sheet(good_row(completed="20/11/2026", outcome=outcome)), TODAY).rows
+    assert row.assessment_completed == date(2026, 11, 20) and row.outcome is None
+    assert row.needs_outcome and "outcome_needed" in row.review
+    assert any("not authorised; on the review list" in w for w in row.warnings)
+
+
+def test_a_completed_row_with_an_outcome_or_a_transfer_needs_no_review():
+    for outcome in ("NFA", "Transferred to other LA"):
+        (row,) = parse_tracker(sheet(good_row(completed="20/11/2026", outcome=outcome)), TODAY).rows
+        assert not row.needs_outcome and row.review == ()
 
 
 def warnings_for(row, today=TODAY) -> list[str]:
@@ -586,7 +625,8 @@ def test_blank_footer_and_repeated_header_rows_are_skipped_and_counted():
 
 def test_a_name_with_nothing_else_after_the_last_referral_is_rejected_not_skipped():
     parse = parse_tracker(sheet(good_row(), ["", "Jacob Anderson"]), TODAY)
-    assert parse.rejections == (Rejection(5, ("No child id", "No referral date")),)
+    assert parse.rejections == (Rejection(5, ("No child id, and no full name and date of birth to match on",
+                                                "No referral date")),)
     assert parse.footer_rows == 0
 
 
@@ -630,19 +670,22 @@ def test_a_later_row_that_fills_blanks_is_merged_into_the_earlier_one():
                              "outcome, notes)")
 
 
-def test_rows_for_one_referral_that_disagree_are_all_rejected():
+def test_rows_for_one_referral_that_disagree_are_merged_keeping_the_first_and_flagged_for_review():
     parse = parse_tracker(sheet(
-        good_row(completed="20/11/2026"),
-        good_row(completed="21/11/2026"),
+        good_row(completed="20/11/2026", outcome="NFA"),
+        good_row(completed="21/11/2026", outcome="NFA"),
     ), TODAY)
-    assert parse.rows == () and parse.merges == ()
-    assert [r.row_number for r in parse.rejections] == [4, 5]
-    assert parse.rejections[1].reasons == (
-        'Row 5 is for the same child and referral date as row 4 but gives a different assessment '
-        'completed ("21/11/2026" there, "20/11/2026" in row 4)',)
-    assert parse.rejections[0].reasons == (
-        "Row 4 and row 5 are for the same child and referral date but give a different assessment "
-        "completed: fix the spreadsheet so they agree, or delete one",)
+    assert parse.rejections == ()
+    (row,) = parse.rows
+    assert row.assessment_completed == date(2026, 11, 20) and row.merged_rows == (5,)
+    assert row.warnings == (
+        'Row 5 is for the same child and referral date but gives a different assessment completed '
+        '("21/11/2026" there, "20/11/2026" here): this row\'s value was imported; check which is right',)
+    assert row.review == ("rows_disagree",)
+    (merge,) = parse.merges
+    assert merge.disagreed == ("assessment completed",)
+    assert merge.message == ("Merged into row 4; its different assessment completed not used (row 4's kept, "
+                             "and on the review list)")
 
 
 def test_different_notes_on_one_referral_are_joined_not_a_conflict():
@@ -652,47 +695,47 @@ def test_different_notes_on_one_referral_are_joined_not_a_conflict():
 
 
 def test_a_copy_of_a_rejected_row_is_merged_as_its_duplicate_and_writes_nothing():
-    parse = parse_tracker(sheet(good_row(completed="01/12/2026"), good_row(completed="01/12/2026")), TODAY)
+    parse = parse_tracker(sheet(good_row(completed="31/11/2026"), good_row(completed="31/11/2026")), TODAY)
     assert parse.rows == ()
     assert [r.row_number for r in parse.rejections] == [4]
     assert parse.merges == (Merge(5, 4, duplicate=True, into_rejected=True),)
     assert parse.merges[0].message == "Merged as a duplicate of row 4, which is rejected"
 
 
-def test_one_child_id_given_to_two_different_children_rejects_both_rows():
+def test_one_child_id_given_to_two_different_children_imports_both_flagging_the_later():
     parse = parse_tracker(sheet(
         good_row(referral="12/10/2026"),
         good_row(referral="01/09/2026", start="02/09/2026", end="01/11/2026", name="Noah Smith",
                  dob="26/11/2018"),
     ), TODAY)
-    assert parse.rows == ()
-    assert [r.row_number for r in parse.rejections] == [4, 5]
-    assert parse.rejections[0].reasons == (
-        "Child id 226285 is given to children with different names or dates of birth (row 4: "
-        "Freddie Forster, born 02/11/2023; row 5: Noah Smith, born 26/11/2018): check which child "
-        "the id belongs to",)
+    assert parse.rejections == ()
+    first, later = parse.rows
+    assert first.review == () and later.review == ("child_details",)
+    assert later.warnings == (
+        "Child id 226285 is given in row 4 to a child with a different name and date of birth: "
+        "imported for the child that id names; check which child this referral belongs to",)
 
 
-def test_a_duplicate_of_a_row_rejected_for_a_conflict_says_so():
+def test_a_duplicate_of_the_first_row_and_a_disagreeing_row_are_both_merged():
     parse = parse_tracker(sheet(
         good_row(completed="20/11/2026"),
         good_row(completed="20/11/2026"),
         good_row(completed="21/11/2026"),
     ), TODAY)
-    assert parse.rows == ()
-    assert [r.row_number for r in parse.rejections] == [4, 6]
-    assert parse.merges == (Merge(5, 4, duplicate=True, into_rejected=True),)
+    assert parse.rejections == () and [r.row_number for r in parse.rows] == [4]
+    assert [(m.row_number, m.duplicate, m.disagreed) for m in parse.merges] == [
+        (5, True, ()), (6, False, ("assessment completed",))]
 
 
-def test_a_row_merged_into_a_row_of_a_child_with_two_identities_says_it_is_rejected():
+def test_a_row_merged_into_a_row_of_a_child_with_two_identities_is_merged():
     parse = parse_tracker(sheet(
         good_row(),
         good_row(notes="extension agreed"),
         good_row(referral="01/09/2026", start="02/09/2026", end="01/11/2026", name="Noah Smith"),
     ), TODAY)
-    assert [r.row_number for r in parse.rejections] == [4, 6]
-    assert parse.merges == (Merge(5, 4, duplicate=False, filled=("notes",), into_rejected=True),)
-    assert parse.merges[0].message == "Merged into row 4, which is rejected"
+    assert parse.rejections == ()
+    assert parse.merges == (Merge(5, 4, duplicate=False, filled=("notes",)),)
+    assert parse.merges[0].message == "Merged into row 4 (adds notes)"
 
 
 def test_one_child_with_two_referrals_is_two_rows():
@@ -724,7 +767,7 @@ def test_preferred_spellings_of_teams_and_workers_are_offered():
 
 
 def test_statuses_list_every_row_in_order():
-    parse = parse_tracker(sheet(good_row(), good_row(), good_row(id="")), TODAY)
+    parse = parse_tracker(sheet(good_row(), good_row(), good_row(id="", name="")), TODAY)
     assert [(s.row_number, s.status) for s in parse.statuses()] == [
         (4, "ok"), (5, "merged"), (6, "rejected")]
 
@@ -732,3 +775,38 @@ def test_statuses_list_every_row_in_order():
 def test_today_must_be_a_date_not_a_datetime():
     with pytest.raises(TypeError):
         parse_tracker(sheet(good_row()), datetime(2026, 11, 27, 9, 30))
+
+
+# --- mapping names ---------------------------------------------------------------------------
+
+def test_a_mapping_file_is_read_into_entries_keyed_as_names_are():
+    from triage.domain.tracker import MappingEntry, parse_mapping
+
+    entries = parse_mapping([["Column", "Name", "Maps_to", "Target"],
+                             ["team", " North  Locality ", "team", "North Assessment Team"],
+                             ["worker", "Dan Tait", "ACCOUNT", "dtait"], [],
+                             ["team", "14+ Team", "create-team", "ignored"]])
+    assert entries == (MappingEntry("team", "North Locality", "team", "North Assessment Team"),
+                       MappingEntry("worker", "Dan Tait", "account", "dtait"),
+                       MappingEntry("team", "14+ Team", "create-team", None))
+    assert entries[0].key == ("team", "north locality")
+
+
+def test_a_mapping_file_that_cannot_be_used_names_every_bad_row():
+    from triage.domain.tracker import TrackerError, parse_mapping
+
+    with pytest.raises(TrackerError, match="header row column,name,maps_to,target"):
+        parse_mapping([["team", "name"]])
+    with pytest.raises(TrackerError) as refused:
+        parse_mapping([["column", "name", "maps_to", "target"], ["room", "x", "team", "y"],
+                       ["worker", "Dan", "team", "y"], ["team", "North", "locality", ""]])
+    assert str(refused.value) == (
+        "The mapping file cannot be used: row 2: column must be team or worker; row 3: maps_to for a worker "
+        "must be one of account, none; row 4: maps_to locality needs a target")
+
+
+def test_locality_names_are_told_from_team_names():
+    from triage.domain.tracker import looks_like_locality
+
+    assert looks_like_locality("North Locality") and looks_like_locality("WEST LOCALITY TEAM")
+    assert not looks_like_locality("Front Door") and not looks_like_locality(None)

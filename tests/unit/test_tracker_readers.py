@@ -53,28 +53,21 @@ def workbook_bytes(*sheets: tuple[str, list[list[object]]], hidden: tuple[str, .
 
 # Checked by eye in the sample files (row numbers as Excel shows them).
 FUTURE = "is in the future (after today, 27/11/2026)"
-EXPECTED_REJECTIONS = {
-    5: (f"Assessment Completed 05/12/2026 {FUTURE}",),  # 46361 = 46357 + 4
-    9: (f"Assessment Completed 06/01/2027 {FUTURE}",),
-    13: ("No child id",),  # Jacob Anderson, "ICS ID to follow"
-    22: (f"Assessment Completed 10/12/2026 {FUTURE}",),
-    28: (f"Assessment Completed 26/01/2027 {FUTURE}",),
-    34: ("No child id",),  # Henry Dodd
-    41: (f"Assessment Completed 21/12/2026 {FUTURE}",),
-    42: ("No child id",),  # Ivy Milburn
-    48: (f"Assessment Completed 10/12/2026 {FUTURE}",),
-    57: (f"Assessment Completed 22/12/2026 {FUTURE}",),
-    79: (f"Assessment Completed 29/12/2026 {FUTURE}",),  # 46385 = 46357 + 28
-    82: (f"Assessment Completed 01/12/2026 {FUTURE}",),
-    84: ("No child id",),  # Amelia Ridley
-    85: (f"Assessment Completed 08/01/2027 {FUTURE}",),
+# No row is rejected by reading alone: the four with no child id ("ICS ID to follow") have a
+# name and a date of birth, so the service tries to match them to a child record.
+EXPECTED_NO_ID = {13: "Jacob Anderson", 34: "Henry Dodd", 42: "Ivy Milburn", 84: "Amelia Ridley"}
+# Completed "in the future" (typed ahead): imported as open cases, the date kept as a note.
+EXPECTED_NOTED_COMPLETIONS = {
+    5: date(2026, 12, 5), 9: date(2027, 1, 6), 22: date(2026, 12, 10), 28: date(2027, 1, 26),
+    41: date(2026, 12, 21), 48: date(2026, 12, 10), 57: date(2026, 12, 22), 79: date(2026, 12, 29),
+    82: date(2026, 12, 1), 85: date(2027, 1, 8),
 }
 EXPECTED_MERGES = (
     Merge(26, 25, duplicate=True),  # Willow O'Neill
     Merge(31, 30, duplicate=True),  # Grace Hall
     Merge(33, 32, duplicate=True),  # Grace Wilson
     Merge(55, 54, duplicate=True),  # Olivia Armstrong
-    Merge(80, 79, duplicate=True, into_rejected=True),  # Oliver Nixon, completed in the future
+    Merge(80, 79, duplicate=True),  # Oliver Nixon, completed in the future
 )
 
 
@@ -104,18 +97,26 @@ def test_the_csv_and_xlsx_samples_give_the_same_parse(samples):
     assert from_csv.merges == from_xlsx.merges
 
 
-def test_the_sample_has_66_referrals_5_duplicates_and_14_rejections(samples):
+def test_the_sample_has_80_referrals_5_duplicates_and_no_rejections(samples):
     parse = parse_tracker(read_rows(samples[0]), TODAY)
-    assert (len(parse.rows), len(parse.merges), len(parse.rejections)) == (66, 5, 14)
-    assert 66 + 5 + 14 == 88 - 3  # every row below the header is accounted for
+    assert (len(parse.rows), len(parse.merges), len(parse.rejections)) == (80, 5, 0)
+    assert 80 + 5 == 88 - 3  # every row below the header is accounted for
     assert (parse.blank_rows, parse.footer_rows, parse.repeated_headers) == (0, 0, 0)
     assert parse.ignored_columns == ()
 
 
-def test_each_rejected_sample_row_is_rejected_for_the_reason_seen_by_eye(samples):
+def test_no_sample_row_is_rejected_by_reading_and_rows_with_no_id_wait_to_be_matched(samples):
     parse = parse_tracker(read_rows(samples[1]), TODAY)
-    assert {r.row_number: r.reasons for r in parse.rejections} == EXPECTED_REJECTIONS
-    assert all(r.reasons and all(reason.strip() for reason in r.reasons) for r in parse.rejections)
+    assert parse.rejections == ()
+    assert {r.row_number: r.child_name for r in parse.rows if r.child_id is None} == EXPECTED_NO_ID
+
+
+def test_sample_rows_completed_in_the_future_are_imported_open_with_the_date_noted(samples):
+    parse = parse_tracker(read_rows(samples[1]), TODAY)
+    noted = {r.row_number: r.noted_completion for r in parse.rows if r.noted_completion}
+    assert noted == EXPECTED_NOTED_COMPLETIONS
+    assert all(parse.row(n).assessment_completed is None and "completion_not_used" in parse.row(n).review
+               for n in noted)
 
 
 def test_duplicate_rows_in_the_sample_are_merged_not_imported_twice(samples):

@@ -20,6 +20,7 @@ def register(app: Flask) -> None:
         api.register_blueprint(module.blp)
 
     from triage.api import cases, notifications  # referrals, assessments, oversight; notifications
-    for blueprint in (*cases.BLUEPRINTS, notifications.blp):
+    from triage.api import tracker_review
+    for blueprint in (*cases.BLUEPRINTS, notifications.blp, tracker_review.blp):
         csrf.exempt(blueprint)
         api.register_blueprint(blueprint)

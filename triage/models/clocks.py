@@ -31,6 +31,9 @@ class Clock(db.Model):
     # Who is told when it is due soon or breached.
     owner_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     team_id: Mapped[int | None] = mapped_column(ForeignKey("team.id"))
+    # Set on clocks brought in from the old tracker: they start at the referral date, and a
+    # breach before this moment is history, recorded by the import and never notified (0006).
+    imported_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     __table_args__ = (
         UniqueConstraint("kind", "subject", "subject_id"),

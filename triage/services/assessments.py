@@ -28,9 +28,11 @@ CLOSING_OUTCOMES = {AssessmentOutcome.NO_FURTHER_ACTION: ClosureReason.NFA_AFTER
                     AssessmentOutcome.EARLY_HELP: ClosureReason.EARLY_HELP_AFTER_ASSESSMENT}
 
 
-def open_assessment(now: datetime, referral: Referral, started_on: date | None = None) -> Assessment:
+def open_assessment(now: datetime, referral: Referral, started_on: date | None = None,
+                    clocks_started_at: datetime | None = None) -> Assessment:
     """Start the assessment clock at the referral date (not the start date), with its planned
-    case discussions. Joins the caller's transaction."""
+    case discussions. Joins the caller's transaction. `clocks_started_at` (default `now`) is
+    when the clocks say they started: the tracker import gives the referral date."""
     settings, calendar = clock_settings(), working_day_calendar()
     due = clock_rules.assessment_due_date(referral.referral_date, calendar, settings.assessment_working_days)
     assessment = Assessment(referral_id=referral.id, child_id=referral.child_id, team_id=referral.team_id,
@@ -39,7 +41,8 @@ def open_assessment(now: datetime, referral: Referral, started_on: date | None =
     db.session.add(assessment)
     db.session.flush()
     links = {"child_id": referral.child_id, "owner_id": referral.worker_id, "team_id": referral.team_id}
-    clocks.start_date_clock(ClockKind.ASSESSMENT, "assessment", assessment.id, now, due,
+    started_at = clocks_started_at or now
+    clocks.start_date_clock(ClockKind.ASSESSMENT, "assessment", assessment.id, started_at, due,
                             settings.assessment_warn_working_days, calendar, **links)
     planned = clock_rules.case_discussion_due_dates(referral.referral_date, calendar,
                                                     settings.case_discussion_working_days)
@@ -47,7 +50,7 @@ def open_assessment(now: datetime, referral: Referral, started_on: date | None =
         discussion = CaseDiscussion(assessment_id=assessment.id, sequence=sequence, planned_on=day)
         db.session.add(discussion)
         db.session.flush()
-        clocks.start_date_clock(ClockKind.CASE_DISCUSSION, "case_discussion", discussion.id, now, day, 1,
+        clocks.start_date_clock(ClockKind.CASE_DISCUSSION, "case_discussion", discussion.id, started_at, day, 1,
                                 calendar, **links)
     return assessment
 
@@ -639,12 +642,15 @@ def get_case(actor: Actor, now: datetime, referral_id: int) -> CaseDetail:
 
 
 def due_clocks(actor: Actor, now: datetime, team_id: int | None = None, page: int = 1,
-               per_page: int = 100) -> Page:
+               per_page: int = 100, imported_overdue: bool = False) -> Page:
     """The manager's view, a page at a time, with the child, worker, team and case of each clock:
-    every running clock now due soon or past due, soonest first (breached ones come first)."""
+    every running clock now due soon or past due, soonest first (breached ones come first).
+    Clocks already overdue when the tracker import brought them in are history, shown apart:
+    `imported_overdue=True` lists only those, False everything else."""
     require(actor, (Role.MANAGER,), "see the due and breached view")
     page, per_page = max(1, page), max(1, per_page)
-    conditions = [Clock.stopped_at.is_(None), Clock.warn_at <= now]
+    history = and_(Clock.imported_at.is_not(None), Clock.due_at < Clock.imported_at)
+    conditions = [Clock.stopped_at.is_(None), Clock.warn_at <= now, history if imported_overdue else ~history]
     if team_id:
         conditions.append(Clock.team_id == team_id)
     total = db.session.scalar(select(func.count(Clock.id)).where(*conditions)) or 0

@@ -479,11 +479,17 @@ def caseload():
 def oversight():
     team_id = _int_or_none(request.args.get("team_id"))
     page = assessments.due_clocks(current_actor(), utcnow(), team_id, page=request.args.get("page", 1, type=int))
+    imported = assessments.due_clocks(current_actor(), utcnow(), team_id,
+                                      page=request.args.get("imported_page", 1, type=int), imported_overdue=True)
     teams = reference.list_teams()
 
     def page_url(n):
         return url_for("web.cases.oversight", **{**request.args.to_dict(), "page": n})
 
+    def imported_page_url(n):
+        return url_for("web.cases.oversight", **{**request.args.to_dict(), "imported_page": n})
+
     contact_urls = {c.contact_id: _contact_url(c.contact_id) for c in page.items if c.contact_id}
     return render_template("cases/oversight.html", page=page, page_url=page_url, teams=teams, team_id=team_id,
-                           clock_states=CLOCK_STATES, contact_urls=contact_urls)
+                           clock_states=CLOCK_STATES, contact_urls=contact_urls, imported=imported,
+                           imported_page_url=imported_page_url)

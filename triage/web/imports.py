@@ -1,24 +1,48 @@
-"""Uploading the old tracker spreadsheet (managers and administrators)."""
+"""Uploading the old tracker spreadsheet (managers and administrators): names mapped before
+anything is written, a check first, and the review list of doubtful imported cases."""
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField
 
 from triage.auth import current_actor, roles_required
 from triage.clock import utcnow
+from triage.domain.codes import AssessmentOutcome
+from triage.domain.roles import Role
 from triage.services import tracker_import
-from triage.services.errors import Invalid
+from triage.services.errors import Conflict, Invalid
 from triage.web.forms import attach_service_errors
 
 bp = Blueprint("imports", __name__, url_prefix="/import")
 MAX_UPLOAD = 5 * 1024 * 1024
+PER_PAGE = 50
 
 
 class TrackerForm(FlaskForm):
     file = FileField("The tracker spreadsheet (CSV or Excel .xlsx)", validators=[FileRequired("Choose a file")])
     dry_run = BooleanField("Check only: show what would happen without importing anything", default=True)
+    save_mapping = BooleanField("Save these choices for the next import", default=True)
+
+
+def _mapping_from_form() -> tuple:
+    """The names' choices posted with the file: map-<column>-<key> = "team:3", "create-team" ..."""
+    entries = []
+    for field, value in request.form.items():
+        column, _, key = field.removeprefix("map-").partition("-")
+        if field.startswith("map-") and key and value:
+            name = request.form.get(f"name-{column}-{key}") or key
+            entries.append(tracker_import.parse_choice(column, name, value))
+    return tuple(entries)
+
+
+def _page(form, report=None, status=200, problems=()):
+    return render_template("imports/tracker.html", form=form, report=report, problems=problems,
+                           options=tracker_import.mapping_options() if report else None,
+                           saved=len(tracker_import.saved_mapping()),
+                           can_review=current_actor().has_role(*tracker_import.REVIEWERS),
+                           open_review=tracker_import.open_review_count()), status
 
 
 @bp.route("/tracker", methods=["GET", "POST"])
@@ -26,17 +50,47 @@ class TrackerForm(FlaskForm):
 def tracker():
     form = TrackerForm()
     if not form.validate_on_submit():
-        status = 400 if form.errors else 200
-        return render_template("imports/tracker.html", form=form, report=None), status
+        return _page(form, status=400 if form.errors else 200)
     upload = form.file.data
     data = upload.read(MAX_UPLOAD + 1)
     if len(data) > MAX_UPLOAD:
         form.file.errors = ["The file is larger than 5 MB"]
-        return render_template("imports/tracker.html", form=form, report=None), 400
+        return _page(form, status=400)
+    actor, now, dry_run = current_actor(), utcnow(), bool(form.dry_run.data)
     try:
-        report = tracker_import.import_tracker(current_actor(), utcnow(), data, upload.filename,
-                                               dry_run=bool(form.dry_run.data))
+        mapping = _mapping_from_form()
+        report = tracker_import.import_tracker(actor, now, data, upload.filename, dry_run=dry_run, mapping=mapping)
+        if mapping and form.save_mapping.data:
+            tracker_import.save_mapping(actor, now, mapping)
     except Invalid as exc:
-        attach_service_errors(form, exc)
-        return render_template("imports/tracker.html", form=form, report=None), 400
-    return render_template("imports/tracker.html", form=TrackerForm(formdata=None), report=report)
+        problems = attach_service_errors(form, exc)
+        return _page(form, status=400, problems=problems)
+    return _page(TrackerForm(formdata=None, dry_run=True), report)
+
+
+@bp.get("/review")
+@roles_required(*tracker_import.REVIEWERS)
+def review():
+    resolved = request.args.get("show") == "reviewed"
+    page = tracker_import.review_list(current_actor(), utcnow(), resolved=resolved,
+                                      page=request.args.get("page", 1, type=int), per_page=PER_PAGE)
+
+    def page_url(n):
+        return url_for("web.imports.review", **{**request.args.to_dict(), "page": n})
+
+    return render_template("imports/review.html", page=page, resolved=resolved, page_url=page_url,
+                           outcomes=[(o.value, o.label) for o in AssessmentOutcome])
+
+
+@bp.post("/review/<int:item_id>")
+@roles_required(Role.MANAGER)
+def resolve(item_id: int):
+    try:
+        tracker_import.resolve_review(current_actor(), utcnow(), item_id, request.form.get("outcome") or None,
+                                      request.form.get("note") or None)
+    except (Invalid, Conflict) as exc:
+        details = "; ".join(m for msgs in (exc.errors or {}).values() for m in msgs)
+        flash(f"{exc.message}{': ' + details if details else ''}")
+        return redirect(url_for("web.imports.review"))
+    flash("Reviewed")
+    return redirect(url_for("web.imports.review"))
