@@ -174,3 +174,20 @@ def test_without_an_smtp_host_nothing_is_claimed_or_sent(app, now, pending):
     pending(2)
     assert send_pending_email(now).sent == 0
     assert all(r.email_claimed_by is None and r.email_attempts == 0 for r in _rows())
+
+
+def test_a_notification_about_no_clock_is_emailed_under_its_own_subject_with_its_link(
+        app, now, pending, mail_server, smtp_to):
+    # A tracker import's summary to each manager is about no clock: its email must not say one
+    # needs attention, and it carries the address of the review list it points to.
+    [notification_id] = pending(1, people_count=1)
+    db.session.execute(update(Notification).where(Notification.id == notification_id)
+                       .values(link="/import/review", message="Tracker import: 3 cases imported"))
+    db.session.commit()
+    smtp_to(mail_server.port)
+
+    assert send_pending_email(now).sent == 1
+    [body] = mail_server.bodies
+    assert b"Subject: Front Door: something needs your attention" in body
+    assert b"clock needs attention" not in body
+    assert f"{app.config['SERVICE_URL'].rstrip('/')}/import/review".encode() in body

@@ -47,6 +47,7 @@ log = logging.getLogger(__name__)
 
 N = Notification.__table__
 SUBJECT = "Front Door: a clock needs attention"
+SUBJECT_OTHER = "Front Door: something needs your attention"  # e.g. a tracker import's summary
 # Written when an attempt starts and replaced by its outcome: left behind, it says the sender
 # stopped between handing over the message and recording what happened.
 INTERRUPTED = "interrupted: the sender stopped before recording the outcome"
@@ -181,7 +182,7 @@ class _Sender:
             return []
         self.held = sorted(claimed)
         rows = db.session.execute(
-            select(N.c.id, N.c.message, N.c.email_attempts, User.email)
+            select(N.c.id, N.c.message, N.c.email_attempts, N.c.clock_event_id, N.c.link, User.email)
             .join(User.__table__, User.id == N.c.user_id)
             .where(N.c.id.in_(self.held)).order_by(N.c.id)).all()
         db.session.commit()
@@ -251,10 +252,11 @@ class _Sender:
         message = EmailMessage()
         message["From"] = self.mail_from
         message["To"] = row.email
-        message["Subject"] = SUBJECT
+        message["Subject"] = SUBJECT if row.clock_event_id is not None else SUBJECT_OTHER
         # The notification's own id: a repeat after an unrecorded outcome can be told apart.
         message["Message-ID"] = f"<notification-{row.id}@{self.domain}>"
-        message.set_content(f"{row.message}\n\nSign in to see it.")
+        where = f"{self.config['SERVICE_URL'].rstrip('/')}{row.link}" if row.link else "the service"
+        message.set_content(f"{row.message}\n\nSign in to see it: {where}")
         return message.as_bytes()
 
     def _deliver(self, rows) -> bool:
