@@ -5,6 +5,7 @@ import re
 
 from flask import Flask, abort, current_app, jsonify, request, session
 from flask_login import current_user
+from flask_talisman import Talisman
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from triage.auth import is_api_request, signed_in_via_token
@@ -13,8 +14,30 @@ from triage.extensions import csrf, login_manager
 PUBLIC_ENDPOINTS = {"web.auth.login", "health.healthz", "static", "web.assets.govuk"}
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 
+# Everything the pages load comes from the service itself (GOV.UK Frontend and Swagger UI are
+# served from node_modules). Scripts run only from files here or inline with this response's
+# nonce; no inline style attributes or <style> blocks; nothing may frame a page.
+CONTENT_SECURITY_POLICY = {
+    "default-src": "'self'",
+    "script-src": "'self'",  # + 'nonce-…' per response
+    "style-src": "'self'",
+    "img-src": "'self' data:",  # Swagger UI's stylesheet draws a few icons as data: URIs
+    "font-src": "'self'",
+    "connect-src": "'self'",
+    "object-src": "'none'",
+    "base-uri": "'none'",
+    "form-action": "'self'",
+    "frame-ancestors": "'none'",
+}
+# Nothing in the service needs a browser feature that could reach a person or their device.
+PERMISSIONS_POLICY = {feature: "()" for feature in (
+    "accelerometer", "browsing-topics", "camera", "display-capture", "geolocation", "gyroscope",
+    "magnetometer", "microphone", "midi", "payment", "usb")}
+
 
 def register(app: Flask) -> None:
+    _security_headers(app)
+
     @app.before_request
     def refuse_oversized_or_deeply_nested_bodies():
         # First of all, signed in or not: a body too large is refused before anything reads it,
@@ -75,14 +98,38 @@ def register(app: Flask) -> None:
 
     @app.after_request
     def headers(response):
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("X-Frame-Options", "DENY")
-        response.headers.setdefault("Referrer-Policy", "same-origin")
+        # What flask-talisman does not set. COOP: no other site's window keeps a handle on ours.
+        response.headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+        response.headers.setdefault("Cross-Origin-Resource-Policy", "same-origin")
         # Personal data: never cached. Said on every answer that does not set its own (static
         # files do), so this hook never needs to know who is signed in: asking would reload the
         # user from the database, which fails during an outage.
         response.headers.setdefault("Cache-Control", "no-store")
         return response
+
+
+def _security_headers(app: Flask) -> None:
+    """CSP with a nonce per response, HSTS in production, and the rest, by flask-talisman.
+
+    Registered first so the nonce exists even for an error page answered by an earlier hook.
+    HTTPS itself is the load balancer's job (force_https off); HSTS is sent on HTTPS answers
+    (directly, or X-Forwarded-Proto: https from the proxy), as RFC 6797 requires.
+    """
+    Talisman(
+        app,
+        force_https=False,
+        strict_transport_security=app.config["ENV_NAME"] == "production",
+        strict_transport_security_max_age=app.config["HSTS_MAX_AGE_SECONDS"],
+        strict_transport_security_include_subdomains=False,  # the council's other hosts are not ours
+        content_security_policy=CONTENT_SECURITY_POLICY,
+        content_security_policy_nonce_in=["script-src"],
+        permissions_policy=PERMISSIONS_POLICY,
+        frame_options="DENY",
+        referrer_policy="same-origin",
+        session_cookie_secure=app.config["SESSION_COOKIE_SECURE"],
+        session_cookie_http_only=True,
+        session_cookie_samesite=app.config["SESSION_COOKIE_SAMESITE"],
+    )
 
 
 def too_large_message(limit: int) -> str:
