@@ -1,6 +1,7 @@
 """Request guards that apply to everything, so a new endpoint cannot forget them."""
 from __future__ import annotations
 
+import json
 import re
 
 from flask import Flask, abort, current_app, jsonify, request, session
@@ -49,15 +50,22 @@ def register(app: Flask) -> None:
         if not request.is_json:
             return None
         body = request.get_data(cache=True)  # werkzeug stops at MAX_CONTENT_LENGTH: 413
-        depth = current_app.config["MAX_JSON_DEPTH"]
-        if not json_nesting_exceeds(body, depth):
+        if not body.strip():
             return None
-        message = f"The JSON body is nested more than {depth} levels deep (or its brackets do not match)"
-        if is_api_request():
-            response = jsonify(code=400, status="Bad Request", message=message)
-            response.status_code = 400
-            return response
-        abort(400, description=message)
+        depth = current_app.config["MAX_JSON_DEPTH"]
+        if json_nesting_exceeds(body, depth):
+            return _bad_body(f"The JSON body is nested more than {depth} levels deep (or its brackets do not match)")
+        try:
+            # Now safe to parse. Any failure is the caller's: not JSON, not UTF-8, or a number
+            # longer than Python reads (4,300 digits), which the parsers downstream would let out
+            # as a bare ValueError.
+            parsed = json.loads(body)
+        except ValueError:
+            return _bad_body("The body is not valid JSON")
+        if not is_api_request() and not isinstance(parsed, dict):
+            kind = JSON_KINDS.get(type(parsed), "value")
+            return _bad_body(f"A page takes its form's fields, or a JSON object, not a JSON {kind}")
+        return None
 
     @app.before_request
     def require_sign_in():
@@ -106,6 +114,18 @@ def register(app: Flask) -> None:
         # user from the database, which fails during an outage.
         response.headers.setdefault("Cache-Control", "no-store")
         return response
+
+
+JSON_KINDS = {list: "array", str: "string", int: "number", float: "number", bool: "true or false",
+              type(None): "null"}
+
+
+def _bad_body(message: str):
+    if is_api_request():
+        response = jsonify(code=400, status="Bad Request", message=message)
+        response.status_code = 400
+        return response
+    abort(400, description=message)
 
 
 def _security_headers(app: Flask) -> None:

@@ -48,6 +48,21 @@ def test_the_size_limit_is_a_setting(client, app, monkeypatch):
     assert response.status_code == 413 and "at most 0.000954 MB (1000 bytes)" in response.json["message"]
 
 
+@pytest.mark.parametrize("body", [b'{"version": ' + b"9" * 5000 + b"}", b'{"concern": "\xff"}', b'{"a": }'])
+def test_a_body_that_is_not_json_is_a_400_saying_so(api_as, body):
+    response = api_as("era").post("/api/v1/contacts", data=body, content_type="application/json")
+    assert response.status_code == 400 and response.json["message"] == "The body is not valid JSON"
+
+
+def test_a_page_given_a_json_array_is_a_400_not_a_500(client, login, make_user):
+    from tests.conftest import csrf_token_from
+
+    login(make_user("manager"))
+    token = csrf_token_from(client.get("/").get_data(as_text=True))
+    response = client.post("/login", data=b"[1, 2]", content_type="application/json", headers={"X-CSRFToken": token})
+    assert response.status_code == 400 and "not a JSON array" in response.get_data(as_text=True)
+
+
 def test_a_lone_surrogate_is_refused_naming_the_field(api_as):
     body = b'{"first_name": "\\ud800", "last_name": "B", "sex": "male", "date_of_birth": "2015-01-01"}'
     response = api_as("era").post("/api/v1/children", data=body, content_type="application/json")
