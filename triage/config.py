@@ -56,6 +56,15 @@ class Defaults:
 
     WTF_CSRF_TIME_LIMIT = None  # the session lifetime already bounds it
 
+    # Request edges: the largest body read (the tracker upload is at most 5 MB), and how deeply
+    # a JSON body may nest (ours nest 4 levels; Python's parser recurses once per level).
+    MAX_CONTENT_LENGTH = 8 * 1024 * 1024
+    MAX_JSON_DEPTH = 32
+    # Strict-Transport-Security in production (HTTPS answers only): a year.
+    HSTS_MAX_AGE_SECONDS = 31536000
+    # While the database is unreachable: 503 with Retry-After in seconds.
+    OUTAGE_RETRY_AFTER_SECONDS = 30
+
     # API (flask-smorest)
     API_TITLE = "Front Door triage API"
     API_VERSION = "v1"

@@ -5,20 +5,21 @@ import logging
 import traceback
 import uuid
 
-from flask import Flask, jsonify, render_template
-from sqlalchemy.exc import DataError
+from flask import Flask, current_app, g, jsonify, make_response, render_template
+from sqlalchemy.exc import DataError, DisconnectionError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
 from triage.auth import is_api_request
-from triage.extensions import api, db
+from triage.extensions import api, db, login_manager
 from triage.services.errors import ServiceError
 
 log = logging.getLogger(__name__)
 
 
-def _json(status: int, message: str, errors: dict | None = None):
-    body = {"code": status, "status": _reason(status), "message": message}
+def _json(status: int, message: str, errors: dict | None = None, **extra):
+    body = {"code": status, "status": _reason(status), "message": message, **extra}
     if errors:
         body["errors"] = errors
     response = jsonify(body)
@@ -36,13 +37,53 @@ def _page(status: int, message: str, errors: dict | None = None):
                            errors=errors or {}), status
 
 
+# Headers an HTTP error carries that the answer must keep: 405's Allow, 401's WWW-Authenticate,
+# 503's Retry-After (RFC 9110 requires Allow on a 405).
+KEPT_HEADERS = ("Allow", "WWW-Authenticate", "Retry-After")
+
+
 def register(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):
         if is_api_request():
             # flask-smorest knows how to describe webargs' 422/400 field messages.
-            return api.handle_http_exception(exc)
-        return _page(exc.code or 500, exc.description or _reason(exc.code or 500))
+            payload, status, headers = api.handle_http_exception(exc)
+            if "message" not in payload and exc.description:
+                payload["message"] = exc.description
+            response = jsonify(payload)
+            response.status_code = status
+            response.headers.update(headers)
+        else:
+            response = make_response(_page(exc.code or 500, exc.description or _reason(exc.code or 500)))
+        for name, value in exc.get_headers():
+            if name in KEPT_HEADERS:
+                response.headers[name] = value
+        return response
+
+    @app.errorhandler(OperationalError)
+    @app.errorhandler(InterfaceError)
+    @app.errorhandler(DisconnectionError)
+    @app.errorhandler(PoolTimeout)
+    def database_unavailable(exc):
+        # The database is down, unreachable, or out of connections: the service is unavailable,
+        # not broken. Nothing below may touch the database again, or this answer fails too: the
+        # page is rendered for nobody in particular (Flask-Login would reload the user).
+        g._login_user = login_manager.anonymous_user()
+        try:
+            db.session.rollback()
+        except Exception:  # noqa: BLE001 - the connection is already gone; nothing to undo
+            pass
+        incident = uuid.uuid4().hex[:12]
+        cause = type(getattr(exc, "orig", None) or exc).__name__
+        log.error("database unavailable: %s (incident %s)", cause, incident)
+        message = (f"The service cannot reach its database at the moment. Try again in a minute "
+                   f"(incident {incident})")
+        if is_api_request():
+            response = _json(503, message, incident=incident)
+        else:
+            response = make_response(_page(503, message))
+        response.headers["Retry-After"] = str(current_app.config.get("OUTAGE_RETRY_AFTER_SECONDS", 30))
+        return response
 
     @app.errorhandler(ServiceError)
     def service_error(exc: ServiceError):

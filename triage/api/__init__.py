@@ -4,6 +4,14 @@ from flask import Flask
 from triage.extensions import api, csrf
 
 
+PAGINATION_HEADER = {
+    "description": "Pagination, as a JSON object in the header's text: total, total_pages, first_page, "
+                   "last_page, page, and previous_page / next_page where there is one",
+    "schema": {"type": "string"},
+    "example": '{"total": 42, "total_pages": 2, "first_page": 1, "last_page": 2, "page": 1, "next_page": 2}',
+}
+
+
 def register(app: Flask) -> None:
     from triage.api import (audit, children, contacts, health, information_requests, me, meetings,
                             queue, reference, reports)
@@ -11,6 +19,10 @@ def register(app: Flask) -> None:
 
     app.url_map.converters["isodate"] = IsoDateConverter
     api.register_converter(IsoDateConverter, lambda _: {"type": "string", "format": "date"})
+
+    # X-Pagination holds JSON text: say so. flask-smorest documents it as an object, which no
+    # header can be, so clients and schema checkers reading the document were misled.
+    api.spec.components.header("PAGINATION", PAGINATION_HEADER, lazy=True)
 
     app.register_blueprint(health.bp)
     for module in (me, children, contacts, queue, information_requests, reference, audit, reports,

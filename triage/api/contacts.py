@@ -37,7 +37,12 @@ class ContactResource(MethodView):
     decorators = [roles_required(*STAFF, Role.PARTNER)]
 
     @blp.response(200, s.ContactSchema)
-    @blp.alt_response(200, schema=s.PartnerContactSchema, description="What a partner agency sees")
+    # Two views under one status: the document says "either", not the partner view alone (an
+    # alt_response with the same status replaced the staff view in the document).
+    @blp.doc(responses={"200": {
+        "description": "The contact as staff see it, or what a partner agency sees of it",
+        "content": {"application/json": {"schema": {"anyOf": [
+            {"$ref": "#/components/schemas/Contact"}, {"$ref": "#/components/schemas/PartnerContact"}]}}}}})
     def get(self, contact_id):
         """Read a contact (partners: only contacts that asked something of their agency)"""
         actor = current_actor()

@@ -141,7 +141,7 @@ class RequestSummarySchema(Schema):
 class ContactChildSchema(Schema):
     child_id = fields.Integer()
     name = fields.Function(lambda link: link.child.full_name)
-    date_of_birth = fields.Function(lambda link: link.child.date_of_birth)
+    date_of_birth = fields.Date(attribute="child.date_of_birth", allow_none=True)  # ISO, as everywhere
     outcome = fields.String(allow_none=True)
     rationale = fields.String(allow_none=True)
     decided_at = AwareDateTime(allow_none=True)

@@ -1,7 +1,6 @@
 """The morning report as CSV and as an Excel workbook: a sheet per section, real dates, frozen headers."""
 from __future__ import annotations
 
-import csv
 import io
 from datetime import date, datetime
 
@@ -10,6 +9,7 @@ from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from triage.clock import LONDON
+from triage.exports.safe_cells import append_row, write_csv
 
 RAG_FILLS = {"Red": "F4B6B6", "Amber": "FFE3A3", "Green": "BFE3C6"}  # text says it too
 
@@ -76,11 +76,7 @@ def section_rows(content: dict, section: str) -> tuple[list[str], list[list]]:
 
 def to_csv(content: dict, section: str) -> str:
     headers, rows = section_rows(content, section)
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(headers)
-    writer.writerows(rows)
-    return out.getvalue()
+    return write_csv(headers, rows)  # formula-like text is written as text
 
 
 def to_workbook(content: dict) -> bytes:
@@ -113,7 +109,7 @@ def to_workbook(content: dict) -> bytes:
             for _, get, kind in columns:
                 value = get(row)
                 values.append(_when(value) if kind in ("date", "datetime") else value)
-            sheet.append(values)
+            append_row(sheet, values)  # a child named "=HYPERLINK(...)" stays text
             for index, (_, _, kind) in enumerate(columns, start=1):
                 cell = sheet.cell(row=sheet.max_row, column=index)
                 if kind == "date" and cell.value is not None:

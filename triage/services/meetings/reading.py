@@ -150,9 +150,9 @@ def search_meetings(actor: Actor, now: datetime, criteria: MeetingSearch = Meeti
             used.append("child id")
         if criteria.child_name:
             for word in criteria.child_name.split():
-                pattern = f"%{word.lower()}%"
-                child_filter.append(or_(func.lower(Child.first_name).like(pattern),
-                                        func.lower(Child.last_name).like(pattern)))
+                # autoescape: % and _ typed by a person are letters, not wildcards.
+                child_filter.append(or_(func.lower(Child.first_name).contains(word.lower(), autoescape=True),
+                                        func.lower(Child.last_name).contains(word.lower(), autoescape=True)))
             used.append("child name")
         query = query.where(exists().where(
             MeetingItem.meeting_id == Meeting.id, MeetingItem.state != ItemState.REMOVED.value,

@@ -1,0 +1,1 @@
+"""Helpers shared by everything the service writes for people to open elsewhere."""
