@@ -82,9 +82,9 @@ def _load_for(actor: Actor, request_id: int) -> InformationRequest:
 def get_request(actor: Actor, now: datetime, request_id: int) -> InformationRequest:
     require(actor, SCREENERS + (Role.PARTNER,), "read information requests")
     request = _load_for(actor, request_id)
-    for link in request.contact.children:
-        audit.record(actor, now, "read", "information_request", request.id, child_id=link.child_id)
-    db.session.commit()
+    audit.record_shown(actor, now, "read", "information_request",
+                       [(request.id, link.child_id) for link in request.contact.children])
+    audit.commit_read()
     return request
 
 
@@ -148,8 +148,10 @@ def requests_for(actor: Actor, now: datetime, state: str | None = OPEN, page: in
     if state:
         query = query.where(InformationRequest.state == state)
     result = paginate(query.order_by(InformationRequest.due_at, InformationRequest.id), page, per_page)
-    audit.record(actor, now, "list", "information_request", None, detail=f"{len(result.items)} shown")
-    db.session.commit()
+    audit.record_shown(actor, now, "list", "information_request",
+                       [(r.id, link.child_id) for r in result.items for link in r.contact.children],
+                       detail=f"inbox: {len(result.items)} shown")
+    audit.commit_read()
     return result
 
 
@@ -167,8 +169,7 @@ def contact_for_partner(actor: Actor, now: datetime, contact_id: int) -> Contact
     if not partner_can_see_contact(actor.agency_id, contact_id):
         raise NotFound(f"No contact {contact_id} for your agency")
     contact = load(contact_id)
-    for link in contact.children:
-        audit.record(actor, now, "read", "contact", contact.id, child_id=link.child_id,
-                     detail="partner view")
-    db.session.commit()
+    audit.record_shown(actor, now, "read", "contact", [(contact.id, link.child_id) for link in contact.children],
+                       detail="partner view")
+    audit.commit_read()
     return contact

@@ -9,7 +9,6 @@ from sqlalchemy.orm import selectinload
 
 from triage.domain.clocks import ClockState, describe_time_left
 from triage.domain.contact_states import ContactState
-from triage.extensions import db
 from triage.models import Agency, Contact, ContactChild, InformationRequest
 from triage.services import audit
 from triage.services.actor import Actor
@@ -80,6 +79,8 @@ def awaiting_decision(actor: Actor, now: datetime, filters: QueueFilters = Queue
                        time_left=describe_time_left(c.decision_due_at, now),
                        awaiting=sorted({r.agency.name for r in c.requests if r.state == "open"}))
              for c in result.items]
-    audit.record(actor, now, "list", "queue", None, detail=f"{len(items)} contacts shown")
-    db.session.commit()
+    audit.record_shown(actor, now, "list", "contact",
+                       [(c.id, link.child_id) for c in result.items for link in c.children],
+                       detail=f"queue: {len(items)} contacts shown")
+    audit.commit_read()
     return QueuePage(items=items, total=result.total, page=result.page, per_page=result.per_page)
