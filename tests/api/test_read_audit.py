@@ -176,3 +176,23 @@ def test_writing_five_thousand_childrens_rows_is_one_statement(app, make_user, a
     assert db.session.query(AuditEvent).filter_by(entity_id=7).count() == 5000
     sample = db.session.query(AuditEvent).filter_by(child_id=4321).one()
     assert (sample.at, sample.user_id, sample.role, sample.channel) == (NOW, actor.user_id, "manager", "page")
+
+
+def test_a_meeting_screen_audits_every_child_on_its_agenda_in_one_statement(api_as, make_user, actor_for):
+    from triage.services import meetings
+    thursday = date(2026, 11, 26)
+    chair, police = actor_for(make_user("practitioner")), actor_for(make_user("partner", agency="police"))
+    meeting = meetings.plan_meeting(chair, datetime(2026, 11, 26, 8, tzinfo=timezone.utc), "mash_daily", thursday)
+    for n in range(3):
+        contacts.record_contact(police, datetime(2026, 11, 26, 9, n, tzinfo=timezone.utc), {
+            "channel": "police_notification", "source_code": "6", "consent": "not_required",
+            "concern": "Incident", "police_incident_reference": f"INC-{n}", "dash_risk": "medium",
+            "children": [{"child": {"first_name": f"Jo{n}", "last_name": "Reed", "sex": "male",
+                                    "date_of_birth": date(2016, 1, 1 + n)}, "confirmed_new": True}]})
+    meetings.start_meeting(chair, datetime(2026, 11, 26, 9, 30, tzinfo=timezone.utc), meeting.id)
+    with recorded_statements() as statements:
+        shown = meetings.get_meeting(chair, datetime(2026, 11, 26, 9, 31, tzinfo=timezone.utc), meeting.id)
+    children = [link.child_id for item in shown.items for link in item.contact.children]
+    rows = audit_rows(entity="meeting_item", action="read")
+    assert len(children) == 3 and sorted(r.child_id for r in rows) == sorted(children)
+    assert audit_inserts(statements) == 1
