@@ -3,6 +3,8 @@ mornings, and the queue API listing 10 vs 100 contacts (time and statements).
 
 Run through bench/run.py (`--only reads`). Requests go through Flask's test client in-process, so
 the figures are the server's work (routing, services, SQL, rendering) without a network hop.
+Each comparison is timed interleaved (A, B, A, B ...) on two databases that differ only in what
+is compared, so a shared machine's load falls on both sides alike.
 """
 from __future__ import annotations
 
@@ -10,107 +12,118 @@ import statistics
 import time
 from datetime import date, timedelta
 
+PASSWORD = "bench password 1"
 
-def _timed(client, url: str, repeats: int, engine) -> dict:
+
+def _interleaved(pairs: dict, repeats: int) -> dict:
+    """{name: (client, url, engine)} timed in turn, `repeats` rounds; medians and statements."""
     from bench.run import captured_statements
 
-    client.get(url)  # warm: templates compiled, token's first use recorded
-    times = []
+    times = {name: [] for name in pairs}
+    for name, (client, url, _) in pairs.items():
+        assert client.get(url).status_code == 200, (name, url)  # warm: templates, token's first use
     for _ in range(repeats):
-        began = time.perf_counter()
-        response = client.get(url)
-        times.append(time.perf_counter() - began)
-        assert response.status_code == 200, (url, response.status_code)
-    with captured_statements(engine) as seen:
-        client.get(url)
-    return {"median_ms": statistics.median(times) * 1000, "statements": len(seen),
-            "bytes": len(response.get_data())}
+        for name, (client, url, _) in pairs.items():
+            began = time.perf_counter()
+            response = client.get(url)
+            times[name].append(time.perf_counter() - began)
+            assert response.status_code == 200, (name, url, response.status_code)
+    figures = {}
+    for name, (client, url, engine) in pairs.items():
+        with captured_statements(engine) as seen:
+            size = len(client.get(url).get_data())
+        figures[name] = {"median_ms": statistics.median(times[name]) * 1000, "statements": len(seen), "bytes": size}
+    return figures
 
 
-def _setup(app, contacts_wanted: int):
-    """Contacts about children, a manager with a password and a token, this morning's report."""
-    from bench.run import NOW
+def _setup(url: str, contacts_wanted: int, past_mornings: int, kilobytes: int):
+    """A database with contacts about children, a manager (password and token), this morning's
+    report and `past_mornings` earlier ones. Returns (page client, API client, engine)."""
+    from bench.run import NOW, make_app
     from triage.domain.roles import Role
+    from triage.extensions import db
+    from triage.models import MorningReport
     from triage.services import contacts, morning_report, people
     from triage.services.actor import Actor
 
-    era_user = people.create_user(NOW, "bench.era", "Bench ERA", "bench password 1", "era", None, None)
-    manager = people.create_user(NOW, "bench.manager", "Bench Manager", "bench password 1", "manager", None, None)
-    era = Actor(role=Role.ERA, label=era_user.username, user_id=era_user.id)
-    for i in range(contacts_wanted):
-        received = NOW - timedelta(minutes=5 * i + 1)
-        contacts.record_contact(era, received, {
-            "channel": "phone", "source_code": "3A", "concern": "Worried", "consent": "given",
-            "consent_by": "Mother", "received_at": received, "children": [
-                {"child": {"first_name": f"Kit{i}", "last_name": f"Bench{i}", "sex": "female",
-                           "date_of_birth": date(2012 + i % 10, 1 + i % 12, 1 + i % 28)}, "confirmed_new": True}
-                for _ in range(1 + i % 2)]})
-    _, secret = people.create_token(NOW, "bench manager system", "manager", None)
-    morning_report.build_on_demand(Actor(role=Role.MANAGER, label=manager.username, user_id=manager.id), NOW)
-    return secret
-
-
-def _store_past_mornings(app, count: int, kilobytes: int) -> None:
-    from bench.run import NOW
-    from triage.extensions import db
-    from triage.models import MorningReport
-
-    row = {"child": "x" * 400, "child_id": 1, "team_id": None, "locality_id": None}
-    bulky = {"allocated_cases": [row] * max(1, kilobytes * 1024 // 460), "trend": [], "padding": True}
-    for i in range(1, count + 1):
-        built = NOW - timedelta(days=i)
-        db.session.add(MorningReport(report_date=built.date(), version=1, built_at=built, trigger="scheduled",
-                                     built_by="bench", content=bulky))
-        if i % 25 == 0:
+    app = make_app(url, WTF_CSRF_ENABLED=False)
+    with app.app_context():
+        era_user = people.create_user(NOW, "bench.era", "Bench ERA", PASSWORD, "era", None, None)
+        manager = people.create_user(NOW, "bench.manager", "Bench Manager", PASSWORD, "manager", None, None)
+        era = Actor(role=Role.ERA, label=era_user.username, user_id=era_user.id)
+        for i in range(contacts_wanted):
+            received = NOW - timedelta(minutes=5 * i + 1)
+            contacts.record_contact(era, received, {
+                "channel": "phone", "source_code": "3A", "concern": "Worried", "consent": "given",
+                "consent_by": "Mother", "received_at": received, "children": [
+                    {"child": {"first_name": f"Kit{i}", "last_name": f"Bench{i}", "sex": "female",
+                               "date_of_birth": date(2012 + i % 10, 1 + i % 12, 1 + i % 28)}, "confirmed_new": True}
+                    for _ in range(1 + i % 2)]})
+        _, secret = people.create_token(NOW, "bench manager system", "manager", None)
+        morning_report.build_on_demand(Actor(role=Role.MANAGER, label=manager.username, user_id=manager.id), NOW)
+        # Past mornings as big as a council's (a case list of ~kilobytes of JSON, not all alike).
+        for i in range(1, past_mornings + 1):
+            cases = [{"child": f"Child {i}-{n} " + "abcdefghij"[n % 10] * 300, "child_id": n, "team_id": None,
+                      "locality_id": None, "n": n * i} for n in range(max(1, kilobytes * 1024 // 380))]
+            built = NOW - timedelta(days=i)
+            db.session.add(MorningReport(report_date=built.date(), version=1, built_at=built, trigger="scheduled",
+                                         built_by="bench", content={"allocated_cases": cases, "trend": []}))
+            if i % 10 == 0:
+                db.session.commit()
+        db.session.commit()
+        if db.engine.dialect.name == "postgresql":
+            from sqlalchemy import text
+            db.session.execute(text("ANALYZE"))
             db.session.commit()
-    db.session.commit()
+        engine = db.engine
+        db.session.remove()
+    page = app.test_client()
+    assert page.post("/login", data={"username": "bench.manager", "password": PASSWORD}).status_code == 302
+
+    class Api:
+        def get(self, url):
+            return page.get(url, headers={"Authorization": f"Bearer {secret}"})
+
+    return app, page, Api(), engine
 
 
 def bench_reads(dbs, quick: bool) -> dict:
-    from bench.run import BACKENDS, knob, make_app, say
+    from bench.run import BACKENDS, knob, say
 
     mornings = int(knob("BENCH_READS_MORNINGS", quick))
     kilobytes = int(knob("BENCH_READS_MORNING_KB", quick))
     repeats = int(knob("BENCH_READS_REPEATS", quick))
-    urls = dbs.urls("reads")
     results = {"stored_mornings": mornings, "morning_kb": kilobytes, "repeats": repeats}
     for backend in BACKENDS:
-        app = make_app(urls[backend], WTF_CSRF_ENABLED=False)
-        entry = {}
-        with app.app_context():
-            from triage.extensions import db
-            secret = _setup(app, 100)
-            db.session.remove()
-            engine = db.engine
-        api = {"Authorization": f"Bearer {secret}"}
-        page = app.test_client()
-        assert page.post("/login", data={"username": "bench.manager", "password": "bench password 1"}).status_code == 302
-
-        class Api:
-            def get(self, url):
-                return page.get(url, headers=api)
-
-        for size in (10, 100):
-            entry[f"queue_{size}"] = _timed(Api(), f"/api/v1/queue?page_size={size}", repeats, engine)
-        for stored in (1, mornings):
-            if stored > 1:
-                with app.app_context():
-                    _store_past_mornings(app, stored - 1, kilobytes)
-                    db.session.remove()
-            entry[f"report_page_{stored}"] = _timed(page, "/reports/morning?date=2026-11-27", repeats, engine)
-            entry[f"history_api_{stored}"] = _timed(Api(), "/api/v1/reports/morning/history", repeats, engine)
+        say(f"reads/{backend}: two databases, 100 contacts each, 1 and {mornings} stored mornings of "
+            f"~{kilobytes} kB ...")
+        one_app, one_page, one_api, one_engine = _setup(dbs.urls("reads_one")[backend], 100, 0, kilobytes)
+        many_app, many_page, many_api, many_engine = _setup(dbs.urls("reads_many")[backend], 100, mornings - 1,
+                                                            kilobytes)
+        report = "/reports/morning?date=2026-11-27"
+        history = "/api/v1/reports/morning/history"
+        entry = _interleaved({
+            "queue_10": (one_api, "/api/v1/queue?page_size=10", one_engine),
+            "queue_100": (one_api, "/api/v1/queue?page_size=100", one_engine),
+            "report_page_1": (one_page, report, one_engine),
+            f"report_page_{mornings}": (many_page, report, many_engine),
+            "history_api_1": (one_api, history, one_engine),
+            f"history_api_{mornings}": (many_api, history, many_engine),
+        }, repeats)
         entry["queue_ratio_100_to_10"] = entry["queue_100"]["median_ms"] / entry["queue_10"]["median_ms"]
-        entry["report_page_ratio"] = entry[f"report_page_{mornings}"]["median_ms"] / entry["report_page_1"]["median_ms"]
-        entry["history_api_ratio"] = entry[f"history_api_{mornings}"]["median_ms"] / entry["history_api_1"]["median_ms"]
-        say(f"reads/{backend}: queue API 10 contacts {entry['queue_10']['median_ms']:.1f} ms "
-            f"({entry['queue_10']['statements']} statements), 100 contacts {entry['queue_100']['median_ms']:.1f} ms "
+        for name in ("report_page", "history_api"):
+            entry[f"{name}_ratio"] = entry[f"{name}_{mornings}"]["median_ms"] / entry[f"{name}_1"]["median_ms"]
+        say(f"  queue API: 10 contacts {entry['queue_10']['median_ms']:.1f} ms ({entry['queue_10']['statements']} "
+            f"statements), 100 contacts {entry['queue_100']['median_ms']:.1f} ms "
             f"({entry['queue_100']['statements']} statements)")
         for name in ("report_page", "history_api"):
             one, many = entry[f"{name}_1"], entry[f"{name}_{mornings}"]
             say(f"  {name.replace('_', ' ')}: 1 stored morning {one['median_ms']:.1f} ms, {mornings} stored "
                 f"{many['median_ms']:.1f} ms, ratio {entry[name + '_ratio']:.2f} "
                 f"({one['statements']} vs {many['statements']} statements)")
-        with app.app_context():
-            db.engine.dispose()
+        for app in (one_app, many_app):
+            with app.app_context():
+                from triage.extensions import db
+                db.engine.dispose()
         results[backend] = entry
     return results
