@@ -127,3 +127,88 @@ def bench_reads(dbs, quick: bool) -> dict:
                 db.engine.dispose()
         results[backend] = entry
     return results
+
+
+FILL_PG = """
+INSERT INTO audit_event (at, user_id, actor, role, action, entity, entity_id, child_id, channel)
+SELECT CAST(:now AS timestamptz) - (g % 525600) * interval '1 minute', 1 + g % 200, 'bench', 'manager', 'read',
+       'morning_report', 1, 1 + g % :children, 'page'
+FROM generate_series(1, :n) g
+"""
+FILL_SQLITE = """
+INSERT INTO audit_event (at, user_id, actor, role, action, entity, entity_id, child_id, channel)
+WITH RECURSIVE seq(g) AS (SELECT 1 UNION ALL SELECT g + 1 FROM seq WHERE g < :n)
+SELECT strftime('%Y-%m-%d %H:%M:%f', :now, '-' || (g % 525600) || ' minutes'), 1 + g % 200, 'bench', 'manager',
+       'read', 'morning_report', 1, 1 + g % :children, 'page'
+FROM seq
+"""
+
+
+def bench_audit(dbs, quick: bool) -> dict:
+    """Architecture rule 14: the audit of what people see is the fastest-growing table. How long
+    one report view's rows take to write (5,000 children, one statement), what a row costs on
+    disk, and whether a child's trail stays as quick with millions of rows around it."""
+    from sqlalchemy import text
+
+    from bench.run import BACKENDS, NOW, knob, make_app, say
+    from triage.domain.roles import Role
+    from triage.services import audit, people
+    from triage.services.actor import Actor
+
+    rows = int(knob("BENCH_AUDIT_ROWS", quick))
+    children = 50_000
+    results = {"rows": rows, "children": children}
+    for backend in BACKENDS:
+        app = make_app(dbs.urls("audit")[backend])
+        entry = {}
+        with app.app_context():
+            from triage.extensions import db
+            user = people.create_user(NOW, "bench.manager", "Bench Manager", PASSWORD, "manager", None, None)
+            _, secret = people.create_token(NOW, "bench manager system", "manager", None)
+            actor = Actor(role=Role.MANAGER, label=user.username, user_id=user.id, channel="page")
+            shown = [(1, child_id) for child_id in range(1, 5001)]
+            times = []
+            for _ in range(7):
+                began = time.perf_counter()
+                audit.record_shown(actor, NOW, "read", "morning_report", shown, detail="bench")
+                audit.commit_read()
+                times.append(time.perf_counter() - began)
+            entry["report_view_5000_children_ms"] = statistics.median(times) * 1000
+            client = app.test_client()
+            headers = {"Authorization": f"Bearer {secret}"}
+
+            def trail_ms() -> float:
+                client.get("/api/v1/audit/children/4321", headers=headers)
+                samples = []
+                for _ in range(21):
+                    began = time.perf_counter()
+                    assert client.get("/api/v1/audit/children/4321", headers=headers).status_code == 200
+                    samples.append(time.perf_counter() - began)
+                return statistics.median(samples) * 1000
+
+            entry["child_trail_small_ms"] = trail_ms()
+            say(f"audit/{backend}: filling {rows:,} rows over {children:,} children ...")
+            began = time.perf_counter()
+            fill = FILL_PG if backend == "postgresql" else FILL_SQLITE
+            stamp = NOW.isoformat() if backend == "postgresql" else NOW.strftime("%Y-%m-%d %H:%M:%S")
+            db.session.execute(text(fill), {"now": stamp, "n": rows, "children": children})
+            db.session.commit()
+            entry["fill_rows_per_s"] = rows / (time.perf_counter() - began)
+            if backend == "postgresql":
+                db.session.execute(text("ANALYZE audit_event"))
+                db.session.commit()
+                size = db.session.scalar(text("SELECT pg_total_relation_size('audit_event')"))
+            else:
+                size = (db.session.scalar(text("PRAGMA page_count")) * db.session.scalar(text("PRAGMA page_size")))
+            total = db.session.scalar(text("SELECT count(*) FROM audit_event"))
+            entry["bytes_per_row_with_indexes"] = size / total
+            entry["child_trail_large_ms"] = trail_ms()
+            entry["child_trail_ratio"] = entry["child_trail_large_ms"] / entry["child_trail_small_ms"]
+            db.session.remove()
+            db.engine.dispose()
+        say(f"  one report view of 5,000 children: {entry['report_view_5000_children_ms']:.0f} ms (one statement); "
+            f"{entry['bytes_per_row_with_indexes']:.0f} bytes a row with its indexes; a child's trail "
+            f"{entry['child_trail_small_ms']:.1f} ms at 35,000 rows, {entry['child_trail_large_ms']:.1f} ms at "
+            f"{total:,} (x{entry['child_trail_ratio']:.2f})")
+        results[backend] = entry
+    return results

@@ -2,7 +2,7 @@
 
     make bench                          # everything (about 20 minutes on two cores)
     .venv/bin/python bench/run.py --quick         # a smaller run in a few minutes
-    .venv/bin/python bench/run.py --only sweep    # report | sweep | intake | reads (comma separated)
+    .venv/bin/python bench/run.py --only sweep    # report | sweep | intake | reads | audit (comma separated)
 
 PostgreSQL is a throwaway cluster started as tests/support/postgres.py starts it; SQLite is a
 file in a temporary folder. Figures are printed and written to bench/results/latest.json
@@ -53,6 +53,7 @@ KNOBS = {
     "BENCH_READS_MORNINGS": ("250", "250", "stored mornings for the report history figure"),
     "BENCH_READS_MORNING_KB": ("1000", "300", "size of each stored past morning's content (kB of JSON)"),
     "BENCH_READS_REPEATS": ("41", "15", "requests timed per read figure (the median is reported)"),
+    "BENCH_AUDIT_ROWS": ("2000000", "200000", "audit rows around a child's trail"),
 }
 
 
@@ -553,7 +554,14 @@ def bench_reads(dbs: Databases, quick: bool) -> dict:
     return reads(dbs, quick)
 
 
-BENCHES = {"report": bench_report, "sweep": bench_sweep, "intake": bench_intake, "reads": bench_reads}
+def bench_audit(dbs: Databases, quick: bool) -> dict:
+    from bench.reads import bench_audit as audit
+
+    return audit(dbs, quick)
+
+
+BENCHES = {"report": bench_report, "sweep": bench_sweep, "intake": bench_intake, "reads": bench_reads,
+           "audit": bench_audit}
 
 
 def main(argv=None) -> int:
