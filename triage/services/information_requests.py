@@ -86,20 +86,16 @@ def in_partner_scope(now: datetime):
 
 
 def _load_for(actor: Actor, request_id: int, now: datetime) -> InformationRequest:
-    request = db.session.get(InformationRequest, request_id)
-    # A partner asking about another agency's request, or one whose time to read has passed, is
-    # told it does not exist.
-    if request is None or (actor.role is Role.PARTNER and (
-            request.agency_id != actor.agency_id or not _still_in_scope(request, now))):
+    if actor.role is Role.PARTNER:
+        # Another agency's request, or one whose time to read has passed, does not exist for it.
+        request = db.session.scalar(select(InformationRequest).where(
+            InformationRequest.id == request_id, InformationRequest.agency_id == actor.agency_id,
+            in_partner_scope(now)))
+    else:
+        request = db.session.get(InformationRequest, request_id)
+    if request is None:
         raise NotFound(f"No information request {request_id} for your agency")
     return request
-
-
-def _still_in_scope(request: InformationRequest, now: datetime) -> bool:
-    if request.state == OPEN:
-        return True
-    closed = request.answered_at if request.state == ANSWERED else request.withdrawn_at
-    return closed is not None and closed >= now - timedelta(days=partner_read_days())
 
 
 def get_request(actor: Actor, now: datetime, request_id: int) -> InformationRequest:
