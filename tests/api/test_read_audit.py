@@ -131,7 +131,7 @@ def report(app, contact_about):
 
 
 def test_a_report_view_audits_each_child_it_shows_in_one_statement(api_as, report):
-    from triage.services.morning_report import children_shown
+    from triage.services.report_audit import children_shown
     with freeze_time(NOW), recorded_statements() as statements:
         response = api_as("manager").get("/api/v1/reports/morning?date=2026-11-27")
     rows = audit_rows(entity="morning_report")
@@ -145,7 +145,7 @@ def test_a_report_view_audits_each_child_it_shows_in_one_statement(api_as, repor
                                             ("/reports/morning.xlsx?date=2026-11-27", "xlsx")])
 def test_each_download_is_an_export_naming_its_format_and_children(client, login, make_user, report, url,
                                                                     served_as):
-    from triage.services.morning_report import children_shown
+    from triage.services.report_audit import children_shown
     with freeze_time(NOW):
         login(make_user("performance"))
         assert client.get(url).status_code == 200

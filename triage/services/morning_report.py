@@ -23,7 +23,6 @@ from triage.extensions import db
 from triage.models import (Agency, Assessment, CaseDiscussion, Child, Clock, ClockEvent, Contact,
                            ContactChild, InformationRequest, Locality, MorningReport, Referral,
                            StrategyDiscussion, Team, User)
-from triage.services import audit
 from triage.services.actor import Actor
 from triage.services.calendar import working_day_calendar
 from triage.services.errors import Forbidden, Invalid, NotFound
@@ -127,7 +126,7 @@ def _email_managers(report: MorningReport) -> None:
 # ---------------------------------------------------------------- reading
 
 def get_report(actor: Actor, now: datetime, report_date: date, version: int | None = None) -> MorningReport:
-    """The stored report; whoever serves it records what was shown with `record_shown`."""
+    """The stored report; whoever serves it records what was shown (services/report_audit.py)."""
     if not actor.has_role(*READERS):
         raise Forbidden("Only managers and performance officers read the morning report")
     query = select(MorningReport).where(MorningReport.report_date == report_date)
@@ -136,35 +135,6 @@ def get_report(actor: Actor, now: datetime, report_date: date, version: int | No
     if report is None:
         raise NotFound(f"No morning report for {report_date:%-d %B %Y}" + (f" version {version}" if version else ""))
     return report
-
-
-# The sections that name children, and where each row keeps them.
-CHILD_SECTIONS = ("needs_action", "awaiting_decision", "allocated_cases", "strategy")
-
-
-def children_shown(content: dict, sections=CHILD_SECTIONS) -> list[int]:
-    """Every child a served report (or one section of it) names, once each, in report order."""
-    found: dict[int, None] = {}
-    for section in sections:
-        for row in content.get(section, []):
-            if row.get("child_id") is not None:
-                found[row["child_id"]] = None
-            for child in row.get("children", ()):
-                found[child["child_id"]] = None
-    return list(found)
-
-
-def record_shown(actor: Actor, now: datetime, report: MorningReport, content: dict, served_as: str,
-                 sections=CHILD_SECTIONS) -> None:
-    """One audit row per child in what was served (after filters), in one statement, committed.
-
-    `served_as` is page or json (a read) or csv / xlsx (an export, which can leave the building)."""
-    action = "export" if served_as in ("csv", "xlsx") else "read"
-    scope = "" if tuple(sections) == CHILD_SECTIONS else f" {','.join(sections)}"
-    audit.record_shown(actor, now, action, "morning_report",
-                       [(report.id, child_id) for child_id in children_shown(content, sections)],
-                       detail=f"{report.report_date.isoformat()} v{report.version} {served_as}{scope}")
-    audit.commit_read()
 
 
 # What a list of reports shows. Never the content: a stored report is megabytes, and loading

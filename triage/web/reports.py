@@ -7,7 +7,7 @@ from markupsafe import Markup
 from triage.auth import current_actor, roles_required
 from triage.clock import local_date, utcnow
 from triage.domain.trend_chart import trend_svg
-from triage.services import morning_report, report_exports, report_privacy
+from triage.services import morning_report, report_audit, report_exports, report_privacy
 from triage.services.errors import Invalid, NotFound
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
@@ -33,14 +33,14 @@ def _selection():
     return now, report_date, numbers
 
 
-def _load(served_as: str, sections=morning_report.CHILD_SECTIONS):
+def _load(served_as: str, sections=report_audit.CHILD_SECTIONS):
     """The report as this reader may see it; each child in `sections` goes on the audit trail."""
     now, report_date, numbers = _selection()
     actor = current_actor()
     report = morning_report.get_report(actor, now, report_date, numbers["version"])
     content = report_privacy.for_reader(
         actor, morning_report.filtered(report.content, numbers["team_id"], numbers["locality_id"]))
-    morning_report.record_shown(actor, now, report, content, served_as, sections)
+    report_audit.record_shown(actor, now, report, content, served_as, sections)
     return report, content, numbers
 
 
