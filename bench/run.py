@@ -2,7 +2,7 @@
 
     make bench                          # everything (about 20 minutes on two cores)
     .venv/bin/python bench/run.py --quick         # a smaller run in a few minutes
-    .venv/bin/python bench/run.py --only sweep    # report | sweep | intake (comma separated)
+    .venv/bin/python bench/run.py --only sweep    # report | sweep | intake | reads | audit (comma separated)
 
 PostgreSQL is a throwaway cluster started as tests/support/postgres.py starts it; SQLite is a
 file in a temporary folder. Figures are printed and written to bench/results/latest.json
@@ -50,6 +50,10 @@ KNOBS = {
     "BENCH_INTAKE_SECONDS": ("20", "6", "seconds of load per endpoint (after a warm-up)"),
     "BENCH_INTAKE_MAX": ("20000", "3000", "most requests sent per endpoint"),
     "BENCH_PRESETS": ("council,region", "council,region", "presets for the report figures"),
+    "BENCH_READS_MORNINGS": ("250", "250", "stored mornings for the report history figure"),
+    "BENCH_READS_MORNING_KB": ("1000", "300", "size of each stored past morning's content (kB of JSON)"),
+    "BENCH_READS_REPEATS": ("41", "15", "requests timed per read figure (the median is reported)"),
+    "BENCH_AUDIT_ROWS": ("2000000", "200000", "audit rows around a child's trail"),
 }
 
 
@@ -544,7 +548,20 @@ def bench_intake(dbs: Databases, quick: bool) -> dict:
 
 # ------------------------------------------------------------------ the run
 
-BENCHES = {"report": bench_report, "sweep": bench_sweep, "intake": bench_intake}
+def bench_reads(dbs: Databases, quick: bool) -> dict:
+    from bench.reads import bench_reads as reads
+
+    return reads(dbs, quick)
+
+
+def bench_audit(dbs: Databases, quick: bool) -> dict:
+    from bench.reads import bench_audit as audit
+
+    return audit(dbs, quick)
+
+
+BENCHES = {"report": bench_report, "sweep": bench_sweep, "intake": bench_intake, "reads": bench_reads,
+           "audit": bench_audit}
 
 
 def main(argv=None) -> int:

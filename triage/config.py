@@ -120,6 +120,8 @@ class Defaults:
 
     # Meetings: how long partners keep access to a meeting's items after it closes.
     MEETING_PARTNER_ACCESS_HOURS = 2
+    # Partners: how long an agency may still read a contact after its request was answered or withdrawn.
+    PARTNER_READ_DAYS = 7
     # Meeting types (issue 5): code -> name, cadence (daily / weekly), usual start (London),
     # core agencies (codes; absent ones are shown on the record), scope (county / locality),
     # the contact channels whose arrivals go on the agenda by themselves, and whether contacts

@@ -111,8 +111,9 @@ def test_the_cases_list_shows_each_referral_with_working_days_left_and_a_status(
     waiting = text_of(client.get("/cases?allocated=no"))
     assert "Ada Moss" in waiting and "Bea Moss" not in waiting
     assert "0 referrals" in text_of(client.get("/cases?status=closed"))
-    listed = db.session.query(AuditEvent).filter_by(action="list", entity="referral").count()
-    assert listed == 4
+    listed = db.session.query(AuditEvent).filter_by(action="list", entity="referral").order_by(AuditEvent.id).all()
+    # One row per child shown: both, then Bea, then Ada, then none (the empty list is still on record).
+    assert [r.child_id for r in listed] == [late.child_id, recent.child_id, recent.child_id, late.child_id, None]
 
 
 # ---------------------------------------------------------------- a case

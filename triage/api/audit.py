@@ -2,6 +2,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from triage.auth import current_actor, roles_required
+from triage.clock import utcnow
 from triage.schemas.people import AuditEventSchema, TrailArgs
 from triage.services import audit
 
@@ -17,7 +18,7 @@ class ChildTrail(MethodView):
     @blp.response(200, AuditEventSchema(many=True))
     def get(self, args, child_id):
         """Newest first, 100 at a time; page back with before_id"""
-        return audit.child_trail(current_actor(), child_id, before_id=args.get("before_id"))
+        return audit.child_trail(current_actor(), utcnow(), child_id, before_id=args.get("before_id"))
 
 
 @blp.route("/users/<int:user_id>")
@@ -28,4 +29,4 @@ class UserTrail(MethodView):
     @blp.response(200, AuditEventSchema(many=True))
     def get(self, args, user_id):
         """Newest first, 100 at a time; page back with before_id"""
-        return audit.user_trail(current_actor(), user_id, before_id=args.get("before_id"))
+        return audit.user_trail(current_actor(), utcnow(), user_id, before_id=args.get("before_id"))

@@ -4,7 +4,7 @@ from flask_smorest import Blueprint
 from triage.auth import current_actor, roles_required
 from triage.clock import local_date, utcnow
 from triage.schemas.reports import MorningReportArgs, MorningReportSchema, ReportListItemSchema
-from triage.services import morning_report, report_privacy
+from triage.services import morning_report, report_audit, report_privacy
 
 blp = Blueprint("reports", __name__, url_prefix="/api/v1/reports",
                 description="The morning timescale report: stored whole each morning, never changed")
@@ -20,10 +20,11 @@ class MorningReport(MethodView):
         """A morning's report (the latest build unless a version is given), optionally narrowed"""
         now, actor = utcnow(), current_actor()
         report = morning_report.get_report(actor, now, args.get("date") or local_date(now), args.get("version"))
+        content = report_privacy.for_reader(
+            actor, morning_report.filtered(report.content, args.get("team_id"), args.get("locality_id")))
+        report_audit.record_shown(actor, now, report, content, "json")
         return {"report_date": report.report_date, "version": report.version, "built_at": report.built_at,
-                "trigger": report.trigger, "built_by": report.built_by,
-                "content": report_privacy.for_reader(
-                    actor, morning_report.filtered(report.content, args.get("team_id"), args.get("locality_id")))}
+                "trigger": report.trigger, "built_by": report.built_by, "content": content}
 
     @blp.response(201, ReportListItemSchema)
     def post(self):

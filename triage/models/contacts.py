@@ -126,6 +126,7 @@ class InformationRequest(db.Model):
     answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     answered_by: Mapped[str | None] = mapped_column(String(120))  # username or token name
     answering_agency_id: Mapped[int | None] = mapped_column(ForeignKey("agency.id"))
+    withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     version: Mapped[int] = mapped_column(default=1)
 
     contact: Mapped[Contact] = relationship(back_populates="requests")

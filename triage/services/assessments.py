@@ -527,8 +527,9 @@ def list_referrals(actor: Actor, now: datetime, filters: ReferralFilters = Refer
             status=_status(referral.closed_at is not None, bool(assessment and assessment.authorised_at),
                            referral.worker_id, bool(assessment and assessment.started_on), left, warn,
                            assessment is not None)))
-    audit.record(actor, now, "list", "referral", None, detail=f"{len(items)} referrals shown")
-    db.session.commit()
+    audit.record_shown(actor, now, "list", "referral", [(i.referral_id, i.child_id) for i in items],
+                       detail=f"cases list: {len(items)} referrals shown")
+    audit.commit_read()
     return Page(items=items, total=total, page=page, per_page=per_page)
 
 
@@ -661,12 +662,14 @@ def due_clocks(actor: Actor, now: datetime, team_id: int | None = None, page: in
         select(Child.id, Child.first_name + " " + Child.last_name)
         .where(Child.id.in_({c.child_id for c in found if c.child_id})))}
     by_contact: dict[int, list[str]] = {}
-    for contact_id, name in db.session.execute(
-            select(ContactChild.contact_id, Child.first_name + " " + Child.last_name)
+    contact_children: dict[int, list[int]] = {}
+    for contact_id, child_id, name in db.session.execute(
+            select(ContactChild.contact_id, Child.id, Child.first_name + " " + Child.last_name)
             .join(Child, Child.id == ContactChild.child_id)
             .where(ContactChild.contact_id.in_({c.contact_id for c in found if c.contact_id and not c.child_id}))
             .order_by(ContactChild.id)):
         by_contact.setdefault(contact_id, []).append(name)
+        contact_children.setdefault(contact_id, []).append(child_id)
     people = {i: n for i, n in db.session.execute(
         select(User.id, User.display_name).where(User.id.in_({c.owner_id for c in found if c.owner_id})))}
     teams = {i: n for i, n in db.session.execute(
@@ -675,8 +678,11 @@ def due_clocks(actor: Actor, now: datetime, team_id: int | None = None, page: in
     items = [_clock_view(c, now, today, calendar, _label(c, links[c.id][1]), referral_id=links[c.id][0],
                          who=children.get(c.child_id) or ", ".join(by_contact.get(c.contact_id, [])) or None,
                          owner=people.get(c.owner_id), team=teams.get(c.team_id)) for c in found]
-    audit.record(actor, now, "list", "clock", None, detail=f"{len(items)} due or breached clocks shown")
-    db.session.commit()
+    audit.record_shown(actor, now, "list", "clock",
+                       [(c.id, child_id) for c in found
+                        for child_id in ([c.child_id] if c.child_id else contact_children.get(c.contact_id, []))],
+                       detail=f"{len(items)} due or breached clocks shown")
+    audit.commit_read()
     return Page(items=items, total=total, page=page, per_page=per_page)
 
 

@@ -169,8 +169,8 @@ def get_child(actor: Actor, now: datetime, child_id: int) -> Child:
     child = db.session.get(Child, child_id)
     if child is None:
         raise NotFound(f"No child record {child_id}")
-    audit.record(actor, now, "read", "child", child.id, child_id=child.id)
-    db.session.commit()
+    audit.record_shown(actor, now, "read", "child", [(child.id, child.id)])
+    audit.commit_read()
     return child
 
 
@@ -247,7 +247,7 @@ def search_children(actor: Actor, now: datetime, criteria: ChildSearch, page: in
     query = query.options(selectinload(Child.locality))
     result = paginate(query.order_by(Child.last_name, Child.first_name, Child.id), page, per_page)
     # The search terms are personal data: the trail records what kind of search, and who came back.
-    audit.record(actor, now, "search", "child", None,
-                 detail=f"by {', '.join(used)}; {result.total} found")
-    db.session.commit()
+    audit.record_shown(actor, now, "search", "child", [(c.id, c.id) for c in result.items],
+                       detail=f"by {', '.join(used)}; {result.total} found")
+    audit.commit_read()
     return result

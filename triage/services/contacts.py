@@ -236,9 +236,8 @@ def get_contact(actor: Actor, now: datetime, contact_id: int) -> Contact:
     """The whole contact for Front Door staff; audited once per child it names."""
     require(actor, STAFF, "open contacts")
     contact = load(contact_id)
-    for link in contact.children:
-        audit.record(actor, now, "read", "contact", contact.id, child_id=link.child_id)
-    db.session.commit()
+    audit.record_shown(actor, now, "read", "contact", [(contact.id, link.child_id) for link in contact.children])
+    audit.commit_read()
     return contact
 
 

@@ -1,9 +1,10 @@
 """Asking partner agencies what they hold, and their answers, each on the RAG clock."""
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from sqlalchemy import exists, select
+from flask import current_app
+from sqlalchemy import and_, exists, or_, select
 from sqlalchemy.orm import selectinload
 
 from triage.domain import clocks as clock_rules
@@ -71,20 +72,38 @@ def request_information(actor: Actor, now: datetime, contact_id: int, agency_cod
     return made
 
 
-def _load_for(actor: Actor, request_id: int) -> InformationRequest:
-    request = db.session.get(InformationRequest, request_id)
-    # A partner asking about another agency's request is told it does not exist.
-    if request is None or (actor.role is Role.PARTNER and request.agency_id != actor.agency_id):
+def partner_read_days() -> int:
+    return int(current_app.config["PARTNER_READ_DAYS"])
+
+
+def in_partner_scope(now: datetime):
+    """A request its agency may still read: open, or answered or withdrawn within the last
+    PARTNER_READ_DAYS days. After that the agency's part is over and the contact is not its to see."""
+    since = now - timedelta(days=partner_read_days())
+    return or_(InformationRequest.state == OPEN,
+               and_(InformationRequest.state == ANSWERED, InformationRequest.answered_at >= since),
+               and_(InformationRequest.state == WITHDRAWN, InformationRequest.withdrawn_at >= since))
+
+
+def _load_for(actor: Actor, request_id: int, now: datetime) -> InformationRequest:
+    if actor.role is Role.PARTNER:
+        # Another agency's request, or one whose time to read has passed, does not exist for it.
+        request = db.session.scalar(select(InformationRequest).where(
+            InformationRequest.id == request_id, InformationRequest.agency_id == actor.agency_id,
+            in_partner_scope(now)))
+    else:
+        request = db.session.get(InformationRequest, request_id)
+    if request is None:
         raise NotFound(f"No information request {request_id} for your agency")
     return request
 
 
 def get_request(actor: Actor, now: datetime, request_id: int) -> InformationRequest:
     require(actor, SCREENERS + (Role.PARTNER,), "read information requests")
-    request = _load_for(actor, request_id)
-    for link in request.contact.children:
-        audit.record(actor, now, "read", "information_request", request.id, child_id=link.child_id)
-    db.session.commit()
+    request = _load_for(actor, request_id, now)
+    audit.record_shown(actor, now, "read", "information_request",
+                       [(request.id, link.child_id) for link in request.contact.children])
+    audit.commit_read()
     return request
 
 
@@ -95,7 +114,7 @@ def answer_request(actor: Actor, now: datetime, request_id: int, answer: str,
     require(actor, SCREENERS + (Role.PARTNER,), "answer information requests")
     if not (answer or "").strip():
         raise Invalid("Write what your agency holds", {"answer": ["Enter the answer (or 'nothing held')"]})
-    request = _load_for(actor, request_id)
+    request = _load_for(actor, request_id, now)
     if version is not None and request.version != version:
         raise Conflict(f"This request changed (now version {request.version}); reload it")
     if request.state != OPEN:
@@ -116,10 +135,10 @@ def answer_request(actor: Actor, now: datetime, request_id: int, answer: str,
 
 def withdraw_request(actor: Actor, now: datetime, request_id: int) -> InformationRequest:
     require(actor, SCREENERS, "withdraw information requests")
-    request = _load_for(actor, request_id)
+    request = _load_for(actor, request_id, now)
     if request.state != OPEN:
         raise Conflict(f"This request is {request.state}; only open requests can be withdrawn")
-    request.state = WITHDRAWN
+    request.state, request.withdrawn_at = WITHDRAWN, now
     clocks.stop_clock(ClockKind.PARTNER_INFORMATION, "information_request", request.id, now)
     contact = request.contact
     if contact.state == ContactState.AWAITING_INFORMATION and not any(
@@ -134,41 +153,46 @@ def withdraw_request(actor: Actor, now: datetime, request_id: int) -> Informatio
 
 def requests_for(actor: Actor, now: datetime, state: str | None = OPEN, page: int = 1,
                  per_page: int = 25, agency_id: int | None = None) -> Page[InformationRequest]:
-    """A partner's inbox: only its own agency's requests, oldest due first."""
+    """A partner's inbox: only its own agency's requests still in its scope, oldest due first."""
     require(actor, SCREENERS + (Role.PARTNER,), "read information requests")
+    scope = []
     if actor.role is Role.PARTNER:
         if actor.agency_id is None:
             raise Forbidden("Your account is not tied to an agency")
         agency_id = actor.agency_id
+        scope = [in_partner_scope(now)]
     query = select(InformationRequest).options(
         selectinload(InformationRequest.agency),
         selectinload(InformationRequest.contact).selectinload(Contact.children).selectinload(ContactChild.child))
     if agency_id is not None:
-        query = query.where(InformationRequest.agency_id == agency_id)
+        query = query.where(InformationRequest.agency_id == agency_id, *scope)
     if state:
         query = query.where(InformationRequest.state == state)
     result = paginate(query.order_by(InformationRequest.due_at, InformationRequest.id), page, per_page)
-    audit.record(actor, now, "list", "information_request", None, detail=f"{len(result.items)} shown")
-    db.session.commit()
+    audit.record_shown(actor, now, "list", "information_request",
+                       [(r.id, link.child_id) for r in result.items for link in r.contact.children],
+                       detail=f"inbox: {len(result.items)} shown")
+    audit.commit_read()
     return result
 
 
-def partner_can_see_contact(agency_id: int | None, contact_id: int) -> bool:
-    """A partner sees a contact only when something was asked of its agency about it."""
+def partner_can_see_contact(agency_id: int | None, contact_id: int, now: datetime) -> bool:
+    """A partner sees a contact only while something asked of its agency about it is open, and
+    for PARTNER_READ_DAYS after it was answered or withdrawn."""
     if agency_id is None:
         return False
     return bool(db.session.scalar(select(exists().where(
-        InformationRequest.contact_id == contact_id, InformationRequest.agency_id == agency_id))))
+        InformationRequest.contact_id == contact_id, InformationRequest.agency_id == agency_id,
+        in_partner_scope(now)))))
 
 
 def contact_for_partner(actor: Actor, now: datetime, contact_id: int) -> Contact:
-    """The contact as a partner may see it: only when something was asked of its agency."""
+    """The contact as a partner may see it: only while its agency's part in it lasts."""
     require(actor, (Role.PARTNER,), "read contacts this way")
-    if not partner_can_see_contact(actor.agency_id, contact_id):
+    if not partner_can_see_contact(actor.agency_id, contact_id, now):
         raise NotFound(f"No contact {contact_id} for your agency")
     contact = load(contact_id)
-    for link in contact.children:
-        audit.record(actor, now, "read", "contact", contact.id, child_id=link.child_id,
-                     detail="partner view")
-    db.session.commit()
+    audit.record_shown(actor, now, "read", "contact", [(contact.id, link.child_id) for link in contact.children],
+                       detail="partner view")
+    audit.commit_read()
     return contact

@@ -23,7 +23,6 @@ from triage.extensions import db
 from triage.models import (Agency, Assessment, CaseDiscussion, Child, Clock, ClockEvent, Contact,
                            ContactChild, InformationRequest, Locality, MorningReport, Referral,
                            StrategyDiscussion, Team, User)
-from triage.services import audit
 from triage.services.actor import Actor
 from triage.services.calendar import working_day_calendar
 from triage.services.errors import Forbidden, Invalid, NotFound
@@ -127,6 +126,7 @@ def _email_managers(report: MorningReport) -> None:
 # ---------------------------------------------------------------- reading
 
 def get_report(actor: Actor, now: datetime, report_date: date, version: int | None = None) -> MorningReport:
+    """The stored report; whoever serves it records what was shown (services/report_audit.py)."""
     if not actor.has_role(*READERS):
         raise Forbidden("Only managers and performance officers read the morning report")
     query = select(MorningReport).where(MorningReport.report_date == report_date)
@@ -134,18 +134,21 @@ def get_report(actor: Actor, now: datetime, report_date: date, version: int | No
     report = db.session.scalars(query.limit(1)).first()
     if report is None:
         raise NotFound(f"No morning report for {report_date:%-d %B %Y}" + (f" version {version}" if version else ""))
-    # The stored report is immutable, so this one row says exactly which children were shown.
-    audit.record(actor, now, "read", "morning_report", report.id,
-                 detail=f"{report.report_date.isoformat()} v{report.version}")
-    db.session.commit()
     return report
 
 
-def list_reports(actor: Actor, limit: int = 60) -> list[MorningReport]:
+# What a list of reports shows. Never the content: a stored report is megabytes, and loading
+# every one made the report page and the history API slower with each morning kept.
+LISTED = (MorningReport.id, MorningReport.report_date, MorningReport.version, MorningReport.built_at,
+          MorningReport.trigger, MorningReport.built_by)
+
+
+def list_reports(actor: Actor, limit: int = 60) -> list:
+    """Past reports, newest first: rows of LISTED columns only, whatever the number stored."""
     if not actor.has_role(*READERS):
         raise Forbidden("Only managers and performance officers read the morning report")
-    return list(db.session.scalars(
-        select(MorningReport).order_by(MorningReport.report_date.desc(), MorningReport.version.desc())
+    return list(db.session.execute(
+        select(*LISTED).order_by(MorningReport.report_date.desc(), MorningReport.version.desc())
         .limit(limit)))
 
 

@@ -4,17 +4,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import exists, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import exists, func, select
 
 from triage.domain.clocks import ClockState, describe_time_left
 from triage.domain.contact_states import ContactState
 from triage.extensions import db
-from triage.models import Agency, Contact, ContactChild, InformationRequest
+from triage.models import Agency, Child, Contact, ContactChild, InformationRequest
 from triage.services import audit
 from triage.services.actor import Actor
 from triage.services.contacts import STAFF, require
-from triage.services.paging import paginate
 from triage.settings import clock_settings
 
 
@@ -27,9 +25,34 @@ class QueueFilters:
     awaiting_agency: str | None = None  # agency code with an open request
 
 
+@dataclass(frozen=True)
+class QueueChild:
+    """A child named on a queued contact: just what the queue shows."""
+    child_id: int
+    full_name: str
+
+    @property
+    def child(self) -> QueueChild:  # reads like a contact's link: link.child.full_name
+        return self
+
+
+@dataclass(frozen=True)
+class QueueContact:
+    """The columns of a contact the queue shows, read as plain rows (no entities to track)."""
+    id: int
+    received_at: datetime
+    channel: str
+    source_code: str
+    state: str
+    rag: str | None
+    decision_due_at: datetime
+    version: int
+    children: list[QueueChild] = field(default_factory=list)
+
+
 @dataclass
 class QueueItem:
-    contact: Contact
+    contact: QueueContact
     clock_state: ClockState
     time_left: str
     awaiting: list[str] = field(default_factory=list)  # agency names with open requests
@@ -68,18 +91,35 @@ def awaiting_decision(actor: Actor, now: datetime, filters: QueueFilters = Queue
             InformationRequest.contact_id == Contact.id, InformationRequest.state == "open",
             InformationRequest.agency_id == select(Agency.id).where(
                 Agency.code == filters.awaiting_agency).scalar_subquery()))
-    # Breached contacts have the earliest due times, so due order is "breached first, then
-    # by time left"; the id keeps pages stable when two are due at the same moment.
-    query = query.options(
-        selectinload(Contact.children).selectinload(ContactChild.child),
-        selectinload(Contact.requests).selectinload(InformationRequest.agency),
-    ).order_by(Contact.decision_due_at, Contact.id)
-    result = paginate(query, page, per_page)
+    # Breached contacts have the earliest due times, so due order is "breached first, then by
+    # time left"; the id keeps pages stable when two are due at the same moment. Three reads of
+    # plain columns (the page, its children, its open requests) whatever the page size.
+    query = query.order_by(Contact.decision_due_at, Contact.id)
+    page, per_page = max(1, page), max(1, per_page)
+    total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
+    rows = db.session.execute(
+        query.with_only_columns(Contact.id, Contact.received_at, Contact.channel, Contact.source_code,
+                                Contact.state, Contact.rag, Contact.decision_due_at, Contact.version)
+        .limit(per_page).offset((page - 1) * per_page)).all()
+    shown = {row.id: QueueContact(*row) for row in rows}
+    awaiting: dict[int, set[str]] = {contact_id: set() for contact_id in shown}
+    if shown:
+        for contact_id, child_id, first, last in db.session.execute(
+                select(ContactChild.contact_id, ContactChild.child_id, Child.first_name, Child.last_name)
+                .join(Child, Child.id == ContactChild.child_id)
+                .where(ContactChild.contact_id.in_(list(shown))).order_by(ContactChild.id)):
+            shown[contact_id].children.append(QueueChild(child_id, f"{first} {last}"))
+        for contact_id, agency in db.session.execute(
+                select(InformationRequest.contact_id, Agency.name)
+                .join(Agency, Agency.id == InformationRequest.agency_id)
+                .where(InformationRequest.contact_id.in_(list(shown)), InformationRequest.state == "open")):
+            awaiting[contact_id].add(agency)
     warn = clock_settings().decision_warn
     items = [QueueItem(contact=c, clock_state=_state_at(c.decision_due_at, now, warn),
-                       time_left=describe_time_left(c.decision_due_at, now),
-                       awaiting=sorted({r.agency.name for r in c.requests if r.state == "open"}))
-             for c in result.items]
-    audit.record(actor, now, "list", "queue", None, detail=f"{len(items)} contacts shown")
-    db.session.commit()
-    return QueuePage(items=items, total=result.total, page=result.page, per_page=result.per_page)
+                       time_left=describe_time_left(c.decision_due_at, now), awaiting=sorted(awaiting[c.id]))
+             for c in shown.values()]
+    audit.record_shown(actor, now, "list", "contact",
+                       [(c.id, link.child_id) for c in shown.values() for link in c.children],
+                       detail=f"queue: {len(items)} contacts shown")
+    audit.commit_read()
+    return QueuePage(items=items, total=total, page=page, per_page=per_page)

@@ -17,7 +17,7 @@ def referrals_for_contact(actor: Actor, now: datetime, contact_id: int) -> list[
     load(contact_id)
     found = list(db.session.scalars(select(Referral).where(Referral.contact_id == contact_id)
                                     .order_by(Referral.id)))
-    for referral in found:
-        audit.record(actor, now, "read", "referral", referral.id, child_id=referral.child_id)
-    db.session.commit()
+    audit.record_shown(actor, now, "read", "referral", [(r.id, r.child_id) for r in found],
+                       detail=f"referrals of contact {contact_id}")
+    audit.commit_read()
     return found

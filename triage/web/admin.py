@@ -296,7 +296,7 @@ def unlock(user_id: int):
 def user_audit(user_id: int):
     user = people.get_user(user_id)
     before_id = request.args.get("before_id", type=int)
-    events = audit.user_trail(current_actor(), user_id, limit=TRAIL_PAGE, before_id=before_id)
+    events = audit.user_trail(current_actor(), utcnow(), user_id, limit=TRAIL_PAGE, before_id=before_id)
     older = (url_for("web.admin.user_audit", user_id=user_id, before_id=events[-1].id)
              if len(events) == TRAIL_PAGE else None)
     return render_template("audit_trail.html", events=events, older=older, before_id=before_id,

@@ -224,7 +224,7 @@ def edit(child_id: int):
 @roles_required(*audit.TRAIL_READERS)
 def audit_trail(child_id: int):
     before_id = request.args.get("before_id", type=int)
-    events = audit.child_trail(current_actor(), child_id, limit=TRAIL_PAGE, before_id=before_id)
+    events = audit.child_trail(current_actor(), utcnow(), child_id, limit=TRAIL_PAGE, before_id=before_id)
     older = (url_for("web.children.audit_trail", child_id=child_id, before_id=events[-1].id)
              if len(events) == TRAIL_PAGE else None)
     return render_template("audit_trail.html", events=events, older=older, before_id=before_id,

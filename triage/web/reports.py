@@ -7,7 +7,7 @@ from markupsafe import Markup
 from triage.auth import current_actor, roles_required
 from triage.clock import local_date, utcnow
 from triage.domain.trend_chart import trend_svg
-from triage.services import morning_report, report_exports, report_privacy
+from triage.services import morning_report, report_audit, report_exports, report_privacy
 from triage.services.errors import Invalid, NotFound
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
@@ -33,12 +33,14 @@ def _selection():
     return now, report_date, numbers
 
 
-def _load():
+def _load(served_as: str, sections=report_audit.CHILD_SECTIONS):
+    """The report as this reader may see it; each child in `sections` goes on the audit trail."""
     now, report_date, numbers = _selection()
     actor = current_actor()
     report = morning_report.get_report(actor, now, report_date, numbers["version"])
     content = report_privacy.for_reader(
         actor, morning_report.filtered(report.content, numbers["team_id"], numbers["locality_id"]))
+    report_audit.record_shown(actor, now, report, content, served_as, sections)
     return report, content, numbers
 
 
@@ -46,7 +48,7 @@ def _load():
 @roles_required(*morning_report.READERS)
 def morning():
     try:
-        report, content, numbers = _load()
+        report, content, numbers = _load("page")
     except NotFound as exc:
         _, report_date, _ = _selection()
         return render_template("reports/missing.html", message=exc.message, report_date=report_date,
@@ -71,7 +73,7 @@ def morning_csv():
     section = request.args.get("section", "allocated_cases")
     if section not in report_exports.SECTIONS:
         raise Invalid("Unknown section", {"section": [f"Choose one of: {', '.join(report_exports.SECTIONS)}"]})
-    report, content, _ = _load()
+    report, content, _ = _load("csv", (section,))
     name = f"front-door-{section.replace('_', '-')}-{report.report_date.isoformat()}-v{report.version}.csv"
     return Response(report_exports.to_csv(content, section), mimetype="text/csv",
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})
@@ -80,7 +82,7 @@ def morning_csv():
 @bp.get("/morning.xlsx")
 @roles_required(*morning_report.READERS)
 def morning_xlsx():
-    report, content, _ = _load()
+    report, content, _ = _load("xlsx")
     name = f"front-door-morning-report-{report.report_date.isoformat()}-v{report.version}.xlsx"
     return Response(report_exports.to_workbook(content),
                     mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",

@@ -21,7 +21,8 @@ from triage.models import (Agency, Child, Contact, ContactChild, ItemContributio
 from triage.services import audit
 from triage.services.actor import Actor
 from triage.services.errors import Forbidden, Invalid
-from triage.services.meetings.common import (READERS, RUNNERS, audit_item, load_item, load_meeting, require)
+from triage.services.meetings.common import (READERS, RUNNERS, audit_item, audit_items, load_item, load_meeting,
+                                             require)
 from triage.services.meetings.planning import absent_core_agencies, agenda_order
 from triage.services.meetings.settings import MeetingType, meeting_type, partner_access_hours
 from triage.services.paging import Page, paginate
@@ -53,17 +54,17 @@ def get_meeting(actor: Actor, now: datetime, meeting_id: int) -> Meeting:
     """The meeting with its items; every child shown is audited."""
     meeting = load_meeting(actor, now, meeting_id)
     _with_items(meeting.id)
-    for item in meeting.items:
-        if meeting.state != MeetingState.PLANNED.value or item.state != ItemState.REMOVED.value:
-            audit_item(actor, now, item, "read", f"meeting {meeting.id}")
-    db.session.commit()
+    audit_items(actor, now, [item for item in meeting.items
+                             if meeting.state != MeetingState.PLANNED.value or item.state != ItemState.REMOVED.value],
+                "read", f"meeting {meeting.id}")
+    audit.commit_read()
     return meeting
 
 
 def get_item(actor: Actor, now: datetime, item_id: int, meeting_id: int | None = None) -> MeetingItem:
     item = load_item(actor, now, item_id, meeting_id)
     audit_item(actor, now, item, "read")
-    db.session.commit()
+    audit.commit_read()
     return item
 
 
@@ -73,9 +74,8 @@ def items_for(actor: Actor, now: datetime, meeting_id: int, include_removed: boo
     items = agenda_order(meeting.items)
     if include_removed:
         items += [i for i in meeting.items if i.state == ItemState.REMOVED.value]
-    for item in items:
-        audit_item(actor, now, item, "read", f"meeting {meeting.id}")
-    db.session.commit()
+    audit_items(actor, now, items, "read", f"meeting {meeting.id}")
+    audit.commit_read()
     return items
 
 
@@ -166,9 +166,9 @@ def search_meetings(actor: Actor, now: datetime, criteria: MeetingSearch = Meeti
                 and_(Meeting.state == MeetingState.CLOSED.value, Meeting.closed_at >= since)))
     query = query.options(selectinload(Meeting.locality), selectinload(Meeting.chair))
     result = paginate(query.order_by(Meeting.meeting_date.desc(), Meeting.id.desc()), page, per_page)
-    audit.record(actor, now, "search", "meeting", None, child_id=criteria.child_id,
-                 detail=f"by {', '.join(used) or 'nothing'}: {result.total} found")
-    db.session.commit()
+    audit.record_shown(actor, now, "search", "meeting", [(None, criteria.child_id)] if criteria.child_id else [],
+                       detail=f"by {', '.join(used) or 'nothing'}: {result.total} found")
+    audit.commit_read()
     return result
 
 
@@ -210,8 +210,10 @@ def list_actions(actor: Actor, now: datetime, filters: ActionFilters = ActionFil
         .selectinload(ContactChild.child),
         selectinload(MeetingAction.item).selectinload(MeetingItem.meeting))
     result = paginate(query.order_by(MeetingAction.due_date, MeetingAction.id), page, per_page)
-    audit.record(actor, now, "list", "meeting_action", None, detail=f"{len(result.items)} shown")
-    db.session.commit()
+    audit.record_shown(actor, now, "list", "meeting_action",
+                       [(a.id, link.child_id) for a in result.items if a.item for link in a.item.contact.children],
+                       detail=f"{len(result.items)} shown")
+    audit.commit_read()
     return result
 
 
@@ -240,9 +242,8 @@ def minutes(actor: Actor, now: datetime, meeting_id: int, export: bool = False) 
     _with_items(meeting.id)
     items = agenda_order(meeting.items)
     removed = [i for i in meeting.items if i.state == ItemState.REMOVED.value]
-    for item in items + removed:
-        audit_item(actor, now, item, "export" if export else "read", f"minutes of meeting {meeting.id}")
-    db.session.commit()
+    audit_items(actor, now, items + removed, "export" if export else "read", f"minutes of meeting {meeting.id}")
+    audit.commit_read()
     actions = [a for i in items for a in i.actions]
     return Minutes(meeting=meeting, kind=meeting_type(meeting.type_code), attendance=list(meeting.attendance),
                    absent=absent_core_agencies(meeting), items=items, removed=removed,
