@@ -5,14 +5,14 @@ A partner agency reads a contact while its request is open and for a set time af
 revision take the time from the audit row that recorded the withdrawal.
 
 Revision ID: 0008
-Revises: 0005
+Revises: 0006
 """
 from alembic import op
 import sqlalchemy as sa
 
 
 revision = '0008'
-down_revision = '0005'
+down_revision = '0006'
 branch_labels = None
 depends_on = None
 
