@@ -206,25 +206,31 @@ class ApiClient:
         return call
 
 
-@pytest.fixture
-def api_as(app):
-    """An API client holding a fresh, working bearer token for `role` (and agency for partners).
+def working_token(role: str, agency: str | None = None, name: str | None = None) -> str:
+    """The secret of a fresh, working bearer token for `role` (and agency for partners).
 
     Created at the real time (tokens expire, and requests check them at the real time unless a
-    test freezes it), and approved out of band: these tests are not about approval.
+    test freezes it), and approved out of band: the tests that use it are not about approval.
     """
     from triage.clock import utcnow
     from triage.extensions import db
     from triage.services import people
 
+    if role == "partner" and agency is None:
+        agency = "police"
+    token, secret = people.create_token(utcnow(), name or f"{role} system", role, agency)
+    if token.approved_at is None:
+        token.approved_at = token.created_at
+        db.session.commit()
+    return secret
+
+
+@pytest.fixture
+def api_as(app):
+    """An API client holding a fresh, working bearer token (see working_token)."""
+
     def make(role: str, agency: str | None = None):
-        if role == "partner" and agency is None:
-            agency = "police"
-        token, secret = people.create_token(utcnow(), f"{role} system", role, agency)
-        if token.approved_at is None:
-            token.approved_at = token.created_at
-            db.session.commit()
-        return ApiClient(app, secret)
+        return ApiClient(app, working_token(role, agency))
 
     return make
 

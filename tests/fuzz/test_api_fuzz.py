@@ -24,6 +24,7 @@ from datetime import date
 import pytest
 from werkzeug.serving import WSGIRequestHandler, make_server
 
+from tests.conftest import working_token
 from tests.support.report_council import NOW
 
 SEED = 20261127
@@ -92,10 +93,8 @@ CALLERS = {
 @pytest.mark.parametrize("caller", CALLERS)
 def test_schemathesis_finds_no_server_error_and_no_answer_that_differs_from_the_document(
         app, front_door, tmp_path, caller):
-    from triage.services import people
-
     agency, phases, operations = CALLERS[caller]
-    _, secret = people.create_token(NOW, "fuzzing", "partner" if agency else "manager", agency)
+    secret = working_token("partner" if agency else "manager", agency, name="fuzzing")
     config = tmp_path / "schemathesis.toml"
     bindings = "\n".join(f'"path.{name}" = {{ dictionary = "existing_ids", probability = 0.8 }}'
                          for name in PATH_IDS)
