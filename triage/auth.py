@@ -15,7 +15,7 @@ from flask_login import current_user
 from triage.clock import utcnow
 from triage.domain.roles import Role
 from triage.extensions import db, login_manager
-from triage.models import ApiToken, User
+from triage.models import User
 from triage.services import people
 from triage.services.actor import Actor
 
@@ -24,9 +24,9 @@ TOKEN_TOUCH_INTERVAL = timedelta(hours=1)
 
 @dataclass
 class TokenPrincipal:
-    """A partner system signed in with a bearer token."""
+    """A partner system signed in with a bearer token (a snapshot of the token, not a row)."""
 
-    token: ApiToken
+    token: people.TokenIdentity
     is_authenticated = True
     is_active = True
     is_anonymous = False
@@ -64,12 +64,12 @@ def _load_from_bearer(req):
     header = req.headers.get("Authorization", "")
     if not header.lower().startswith("bearer "):
         return None
-    token = people.token_for_secret(header[7:].strip())
+    secret, now = header[7:].strip(), utcnow()
+    token = people.token_identity(secret, now)
     if token is None:
         return None
-    now = utcnow()
     if token.last_used_at is None or now - token.last_used_at > TOKEN_TOUCH_INTERVAL:
-        people.touch_token(token, now)
+        people.touch_token(secret, token, now)
     return TokenPrincipal(token)
 
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 
 from triage.domain.roles import Role
 from triage.extensions import db
@@ -17,14 +17,26 @@ TRAIL_READERS = (Role.MANAGER, Role.ADMIN)
 def record(actor: Actor, now: datetime, action: str, entity: str, entity_id: int | None,
            child_id: int | None = None, detail: str | None = None) -> AuditEvent:
     """Add an audit row to the current transaction; the calling service commits it."""
-    event = AuditEvent(
+    event = AuditEvent(**row(actor, now, action, entity, entity_id, child_id, detail))
+    db.session.add(event)
+    return event
+
+
+def row(actor: Actor, now: datetime, action: str, entity: str, entity_id: int | None,
+        child_id: int | None = None, detail: str | None = None) -> dict:
+    """One audit row's values, for `record` or for `insert_rows`."""
+    return dict(
         at=now, user_id=actor.user_id, token_id=actor.token_id, actor=actor.label,
         role=str(actor.role), agency_id=actor.agency_id, action=action, entity=entity,
         entity_id=entity_id, child_id=child_id, channel=actor.channel,
         remote_addr=actor.remote_addr, detail=detail[:300] if detail else None,
     )
-    db.session.add(event)
-    return event
+
+
+def insert_rows(rows: list[dict]) -> None:
+    """Write audit rows in one statement, beside the ORM (the calling service commits)."""
+    if rows:
+        db.session.execute(insert(AuditEvent), rows)
 
 
 def _trail(actor: Actor, condition, limit: int, before_id: int | None) -> list[AuditEvent]:

@@ -6,7 +6,9 @@ import json
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import or_, select
+from sqlalchemy import insert, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Row
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -19,7 +21,7 @@ from triage.domain.consent import consent_problem
 from triage.domain.contact_states import ContactState, InvalidTransition, check_move
 from triage.domain.roles import Role
 from triage.extensions import db
-from triage.models import Child, Contact, ContactChild, RagChange, Referral, Team
+from triage.models import Child, Clock, Contact, ContactChild, RagChange, Referral, Team
 from triage.services import audit, children as children_service, clocks
 from triage.services.actor import Actor
 from triage.services.calendar import working_day_calendar
@@ -64,26 +66,48 @@ def commit() -> None:
 
 # ---------------------------------------------------------------- intake
 
+IDEMPOTENCY_KEY_HEADER = "Idempotency-Key"
+IDEMPOTENCY_KEY_MAX = 100  # characters, after trimming; documented in the API and the README
+
+
+@dataclass(frozen=True)
+class Receipt:
+    """What intake answers, built from the values it wrote (no reload after the commit)."""
+
+    id: int
+    state: str
+    received_at: datetime
+    decision_due_at: datetime
+    child_ids: list[int]
+    version: int
+
+
 def _fingerprint(data: dict) -> str:
     return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()
 
 
+def clean_idempotency_key(raw: str | None) -> str | None:
+    """The key as sent, trimmed; a header that is present must hold a usable key."""
+    if raw is None:
+        return None
+    key = raw.strip()
+    if not key:
+        raise Invalid(f"The {IDEMPOTENCY_KEY_HEADER} header is empty",
+                      {IDEMPOTENCY_KEY_HEADER: ["Send a key that is not blank, or leave the header out"]})
+    if len(key) > IDEMPOTENCY_KEY_MAX:
+        raise Invalid(f"The {IDEMPOTENCY_KEY_HEADER} header is too long",
+                      {IDEMPOTENCY_KEY_HEADER: [f"Use at most {IDEMPOTENCY_KEY_MAX} characters"]})
+    return key
+
+
 def _idempotency_scope(actor: Actor, key: str) -> str:
-    who = f"t{actor.token_id}" if actor.token_id else f"u{actor.user_id}"
+    # A partner agency's keys are the agency's, whichever of its tokens (or people) sends them:
+    # a feed that rotates its token in the middle of a retry is still retrying.
+    if actor.agency_id:
+        who = f"a{actor.agency_id}"
+    else:
+        who = f"t{actor.token_id}" if actor.token_id else f"u{actor.user_id}"
     return f"{who}:{key}"
-
-
-def _find_retry(actor: Actor, key: str | None, partner_reference: str | None) -> Contact | None:
-    if key:
-        found = db.session.scalar(select(Contact).where(
-            Contact.idempotency_key == _idempotency_scope(actor, key)))
-        if found:
-            return found
-    if partner_reference and actor.agency_id:
-        return db.session.scalar(select(Contact).where(
-            Contact.partner_agency_id == actor.agency_id,
-            Contact.partner_reference == partner_reference))
-    return None
 
 
 def _validate_intake(data: dict, now: datetime) -> dict:
@@ -120,60 +144,111 @@ def _validate_intake(data: dict, now: datetime) -> dict:
     return clean
 
 
-def _resolve_children(actor: Actor, now: datetime, entries: list[dict]) -> list[Child]:
-    """Existing records by id; new ones created (partners cannot see records, so their
-    lookalikes are linked by NHS number or created for the practitioner to match)."""
-    found: list[Child] = []
+@dataclass
+class _Named:
+    """One entry of the contact's children, checked before anything is written."""
+
+    index: int
+    child_id: int | None = None  # an existing record (staff only)
+    locality_id: int | None = None
+    details: dict | None = None  # a new child's cleaned fields
+    confirmed_new: bool = False
+
+
+def _check_children(actor: Actor, now: datetime, entries: list[dict]) -> list[_Named]:
+    """Staff may name existing records by id; partner systems name children only by what they
+    know (names, date of birth, NHS number, address), so nothing they are told can say whether
+    a child is known to children's social care."""
+    named: list[_Named] = []
+    partner = actor.role is Role.PARTNER
     for index, entry in enumerate(entries):
         if entry.get("child_id") is not None:
-            child = db.session.get(Child, entry["child_id"])
-            if child is None:
+            if partner:
+                raise Invalid("The contact needs correcting", {f"children.{index}.child_id": [
+                    "Partner systems name a child by their details (names, date of birth, NHS number, "
+                    "address), not by a record id"]})
+            named.append(_Named(index, child_id=entry["child_id"]))
+            continue
+        try:
+            details = children_service.new_child_for_contact(actor, now, dict(entry.get("child") or {}))
+        except Invalid as exc:
+            raise Invalid(exc.message, {f"children.{index}.{k}": v for k, v in exc.errors.items()}) from None
+        named.append(_Named(index, details=details, locality_id=details.get("locality_id"),
+                            confirmed_new=bool(entry.get("confirmed_new"))))
+    nhs_numbers = [n.details.get("nhs_number") for n in named if n.details and n.details.get("nhs_number")]
+    twice = next((n for n in named if n.details and n.details.get("nhs_number")
+                  and nhs_numbers.count(n.details["nhs_number"]) > 1), None)
+    if twice is None:
+        ids = [n.child_id for n in named if n.child_id is not None]
+        twice = next((n for n in named if n.child_id is not None and ids.count(n.child_id) > 1), None)
+    if twice is not None:
+        raise Invalid("The contact needs correcting", {f"children.{twice.index}": ["This child is named twice"]})
+    existing = children_service.existing_children([n.child_id for n in named if n.child_id is not None])
+    for n in named:
+        if n.child_id is not None:
+            if n.child_id not in existing:
                 raise Invalid("The contact needs correcting",
-                              {f"children.{index}.child_id": ["No child record with this id"]})
-        else:
-            details = dict(entry.get("child") or {})
-            try:
-                child = children_service.create_child_for_contact(
-                    actor, now, details, confirmed_new=bool(entry.get("confirmed_new")))
-            except Invalid as exc:
-                raise Invalid(exc.message, {f"children.{index}.{k}": v for k, v in exc.errors.items()}) from None
-        if child.id in {c.id for c in found}:
-            raise Invalid("The contact needs correcting",
-                          {f"children.{index}": ["This child is named twice"]})
-        found.append(child)
-    return found
+                              {f"children.{n.index}.child_id": ["No child record with this id"]})
+            n.locality_id = existing[n.child_id]
+    return named
 
 
 def record_contact(actor: Actor, now: datetime, data: dict,
                    idempotency_key: str | None = None) -> tuple[Contact, bool]:
     """Record a contact and start its clocks. Returns (contact, created); a retry returns the
-    original with created=False and writes nothing."""
+    original with created=False and writes nothing. For callers that go on to use the contact."""
+    receipt, created = receive_contact(actor, now, data, idempotency_key)
+    return db.session.get(Contact, receipt.id), created
+
+
+def receive_contact(actor: Actor, now: datetime, data: dict,
+                    idempotency_key: str | None = None) -> tuple[Receipt, bool]:
+    """Record a contact and start its clocks: (receipt, created). A retry (the same key, or the
+    same partner reference, with the same body) returns the original with created=False and
+    writes nothing; the same key or reference with a different body is a 409 naming it.
+
+    A handful of Core statements in one transaction: the contact first, so that the unique key
+    catches a retry before anything else is written; then the children, links, clocks and
+    audit. The answer comes from the values written."""
     require(actor, INTAKE, "record contacts")
+    key = clean_idempotency_key(idempotency_key)
     fingerprint = _fingerprint(data)
-    retry = _find_retry(actor, idempotency_key, data.get("partner_reference"))
-    if retry:
-        return _replay(retry, fingerprint, idempotency_key)
     clean = _validate_intake(data, now)
+    reference = clean.get("partner_reference") if actor.agency_id else None
     try:
-        contact = _insert_contact(actor, now, clean, idempotency_key, fingerprint)
-        db.session.commit()
+        named = _check_children(actor, now, clean.pop("children"))
+        receipt = _insert_contact(actor, now, clean, named, key, reference, fingerprint)
+        if receipt is not None:
+            db.session.commit()
+            return receipt, True
     except IntegrityError:
-        # Two copies of the same retry raced (at the flush or the commit); the other one won.
+        # Two copies of the same retry raced past the contact's key (SQLite), or two contacts
+        # created the same new child at once.
         db.session.rollback()
-        retry = _find_retry(actor, idempotency_key, data.get("partner_reference"))
-        if retry is None:
-            raise
-        return _replay(retry, fingerprint, idempotency_key)
-    return contact, True
+        original = _find_original(actor, key, reference)
+        if original is None:
+            raise Conflict("Someone recorded the same child at the same moment; send the contact again") from None
+        return _replay(actor, original, fingerprint, key), False
+    except Exception:
+        db.session.rollback()
+        raise
+    db.session.rollback()  # the unique key caught a retry: nothing of this attempt is kept
+    original = _find_original(actor, key, reference)
+    if original is None:
+        raise Conflict("This contact clashes with one already recorded")
+    return _replay(actor, original, fingerprint, key), False
 
 
-def _insert_contact(actor: Actor, now: datetime, clean: dict, idempotency_key: str | None,
-                    fingerprint: str) -> Contact:
+def _insert_contact(actor: Actor, now: datetime, clean: dict, named: list[_Named], key: str | None,
+                    reference: str | None, fingerprint: str) -> Receipt | None:
+    """The contact and everything that starts with it; None when its unique key says this is
+    a retry (ON CONFLICT DO NOTHING: a concurrent copy is waited for, not raced)."""
     settings = clock_settings()
     calendar = working_day_calendar()
-    kids = _resolve_children(actor, now, clean.pop("children"))
     received = clean["received_at"]
-    contact = Contact(
+    decision_due = clock_rules.decision_due(received, settings.decision_policy, calendar,
+                                            hours=settings.decision_hours)
+    values = dict(
         received_at=received, recorded_at=now, recorded_by_id=actor.user_id,
         recorded_by_token_id=actor.token_id, channel=clean["channel"],
         source_code=clean["source_code"], concern=clean["concern"],
@@ -186,41 +261,86 @@ def _insert_contact(actor: Actor, now: datetime, clean: dict, idempotency_key: s
         police_incident_reference=clean.get("police_incident_reference"),
         dash_risk=clean.get("dash_risk"),
         operation_encompass_informed=clean.get("operation_encompass_informed"),
-        idempotency_key=_idempotency_scope(actor, idempotency_key) if idempotency_key else None,
+        idempotency_key=_idempotency_scope(actor, key) if key else None,
         idempotency_fingerprint=fingerprint,
-        partner_reference=clean.get("partner_reference") if actor.agency_id else None,
-        partner_agency_id=actor.agency_id if clean.get("partner_reference") else None,
+        partner_reference=reference, partner_agency_id=actor.agency_id if reference else None,
         put_forward_to_meeting=bool(clean.get("put_forward_to_meeting")),
-        state=ContactState.RECEIVED.value, locality_id=kids[0].locality_id,
-        team_id=clean.get("team_id"),
-        decision_due_at=clock_rules.decision_due(received, settings.decision_policy, calendar,
-                                                 hours=settings.decision_hours),
+        state=ContactState.RECEIVED.value, locality_id=named[0].locality_id,
+        team_id=clean.get("team_id"), decision_due_at=decision_due, version=1,
     )
-    db.session.add(contact)
-    db.session.flush()
-    for child in kids:
-        db.session.add(ContactChild(contact_id=contact.id, child_id=child.id))
-        audit.record(actor, now, "create", "contact", contact.id, child_id=child.id)
-    _start_contact_clocks(contact, settings, calendar)
-    db.session.flush()
-    return contact
+    dialect = postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite
+    contact_id = db.session.execute(dialect.insert(Contact).values(values).on_conflict_do_nothing()
+                                    .returning(Contact.id)).scalar()
+    if contact_id is None:
+        return None
+    audit_rows: list[dict] = []
+    for n in named:
+        if n.child_id is None:
+            n.child_id, n.locality_id = children_service.insert_child_for_contact(
+                actor, now, n.details, n.confirmed_new, audit_rows)
+    child_ids, seen = [n.child_id for n in named], set()
+    for n in named:  # a new child that turned out to be one already named
+        if n.child_id in seen:
+            raise Invalid("The contact needs correcting", {f"children.{n.index}": ["This child is named twice"]})
+        seen.add(n.child_id)
+    if named[0].locality_id != values["locality_id"]:  # the first child was already recorded
+        db.session.execute(update(Contact).where(Contact.id == contact_id)
+                           .values(locality_id=named[0].locality_id))
+    db.session.execute(insert(ContactChild), [{"contact_id": contact_id, "child_id": cid} for cid in child_ids])
+    db.session.execute(insert(Clock), _contact_clock_rows(contact_id, received, decision_due, values["team_id"],
+                                                          settings, calendar))
+    audit.insert_rows(audit_rows + [audit.row(actor, now, "create", "contact", contact_id, child_id=cid)
+                                    for cid in child_ids])
+    return Receipt(id=contact_id, state=values["state"], received_at=received, decision_due_at=decision_due,
+                   child_ids=_child_ids_for(actor, child_ids), version=1)
 
 
-def _replay(contact: Contact, fingerprint: str, idempotency_key: str | None) -> tuple[Contact, bool]:
-    if idempotency_key and contact.idempotency_fingerprint not in (None, fingerprint):
-        raise Conflict("This Idempotency-Key was used for a different contact; use a new key "
-                       "for a new contact", {"Idempotency-Key": ["Reused with a different body"]})
-    return contact, False
+def _child_ids_for(actor: Actor, child_ids: list[int]) -> list[int]:
+    # A partner is never told record ids: one for a child already known would say so.
+    return [] if actor.role is Role.PARTNER else child_ids
 
 
-def _start_contact_clocks(contact: Contact, settings, calendar) -> None:
-    clocks.start_clock(ClockKind.DECISION, "contact", contact.id, contact.received_at,
-                       contact.decision_due_at, contact.decision_due_at - settings.decision_warn,
-                       contact_id=contact.id, team_id=contact.team_id)
-    ack_due = clock_rules.acknowledgement_due(contact.received_at, calendar)
-    clocks.start_clock(ClockKind.ACKNOWLEDGEMENT, "contact", contact.id, contact.received_at,
-                       ack_due, ack_due - timedelta(hours=settings.decision_warn.total_seconds() // 3600),
-                       contact_id=contact.id, team_id=contact.team_id)
+def _find_original(actor: Actor, key: str | None, reference: str | None) -> tuple[Row, str] | None:
+    """The contact a retry repeats, and which of its keys matched."""
+    columns = (Contact.id, Contact.state, Contact.received_at, Contact.decision_due_at, Contact.version,
+               Contact.idempotency_fingerprint)
+    if key:
+        found = db.session.execute(select(*columns).where(
+            Contact.idempotency_key == _idempotency_scope(actor, key))).first()
+        if found:
+            return found, IDEMPOTENCY_KEY_HEADER
+    if reference:
+        found = db.session.execute(select(*columns).where(
+            Contact.partner_agency_id == actor.agency_id, Contact.partner_reference == reference)).first()
+        if found:
+            return found, "partner_reference"
+    return None
+
+
+def _replay(actor: Actor, original, fingerprint: str, key: str | None) -> Receipt:
+    row, by = original
+    if row.idempotency_fingerprint not in (None, fingerprint):
+        if by == IDEMPOTENCY_KEY_HEADER:
+            raise Conflict("This Idempotency-Key was used for a different contact; use a new key "
+                           "for a new contact", {IDEMPOTENCY_KEY_HEADER: ["Reused with a different body"]})
+        raise Conflict("This partner_reference was used for a different contact; use a new reference "
+                       "for a new contact", {"partner_reference": ["Reused with a different body"]})
+    child_ids = list(db.session.scalars(select(ContactChild.child_id).where(ContactChild.contact_id == row.id)
+                                        .order_by(ContactChild.id)))
+    return Receipt(id=row.id, state=row.state, received_at=row.received_at, decision_due_at=row.decision_due_at,
+                   child_ids=_child_ids_for(actor, child_ids), version=row.version)
+
+
+def _contact_clock_rows(contact_id: int, received: datetime, decision_due: datetime, team_id: int | None,
+                        settings, calendar) -> list[dict]:
+    ack_due = clock_rules.acknowledgement_due(received, calendar)
+    return [
+        clocks.clock_row(ClockKind.DECISION, "contact", contact_id, received, decision_due,
+                         decision_due - settings.decision_warn, contact_id=contact_id, team_id=team_id),
+        clocks.clock_row(ClockKind.ACKNOWLEDGEMENT, "contact", contact_id, received, ack_due,
+                         ack_due - timedelta(hours=settings.decision_warn.total_seconds() // 3600),
+                         contact_id=contact_id, team_id=team_id),
+    ]
 
 
 # ---------------------------------------------------------------- reading
