@@ -19,7 +19,7 @@ SCREENERS = contacts.SCREENERS
 class Contacts(MethodView):
     decorators = [roles_required(*contacts.INTAKE)]
 
-    @blp.arguments(s.ContactCreateSchema)
+    @blp.arguments(s.ContactCreateSchema())  # one instance: a class is built (nested schemas too) per request
     @blp.response(201, s.ContactReceiptSchema)
     @blp.alt_response(200, schema=s.ContactReceiptSchema,
                       description="A retry (same Idempotency-Key or partner_reference, same body): the original contact")

@@ -36,7 +36,10 @@ def row(actor: Actor, now: datetime, action: str, entity: str, entity_id: int | 
 def insert_rows(rows: list[dict]) -> None:
     """Write audit rows in one statement, beside the ORM (the calling service commits)."""
     if rows:
-        db.session.execute(insert(AuditEvent), rows)
+        # On the table (Core, not the ORM's bulk path), with RETURNING so that the rows go in as
+        # one multi-row INSERT rather than a driver-level executemany.
+        table = AuditEvent.__table__
+        db.session.execute(insert(table).returning(table.c.id), rows)
 
 
 def _trail(actor: Actor, condition, limit: int, before_id: int | None) -> list[AuditEvent]:
