@@ -39,7 +39,7 @@ def insert_rows(rows: list[dict]) -> None:
         # On the table (Core, not the ORM's bulk path), with RETURNING so that the rows go in as
         # one multi-row INSERT rather than a driver-level executemany.
         table = AuditEvent.__table__
-        db.session.execute(insert(table).returning(table.c.id), rows)
+        db.session.connection().execute(insert(table).returning(table.c.id), rows)
 
 
 def _trail(actor: Actor, condition, limit: int, before_id: int | None) -> list[AuditEvent]:

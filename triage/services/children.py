@@ -150,7 +150,7 @@ def insert_child_for_contact(actor: Actor, now: datetime, data: dict, confirmed_
     values.update(created_at=now, updated_at=now, version=1)  # council_child_id: set by the database
     if actor.role is not Role.PARTNER:
         _check_not_recorded(data, confirmed_new)
-        child_id = db.session.execute(insert(CHILD).returning(CHILD.c.id), values).scalar_one()
+        child_id = db.session.connection().execute(insert(CHILD).returning(CHILD.c.id), values).scalar_one()
     elif data.get("nhs_number"):
         dialect = postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite
         statement = (dialect.insert(CHILD).on_conflict_do_nothing(index_elements=["nhs_number"])
@@ -161,7 +161,7 @@ def insert_child_for_contact(actor: Actor, now: datetime, data: dict, confirmed_
                 Child.nhs_number == data["nhs_number"])).one()
             return child_id, locality_id
     else:
-        child_id = db.session.execute(insert(CHILD).returning(CHILD.c.id), values).scalar_one()
+        child_id = db.session.connection().execute(insert(CHILD).returning(CHILD.c.id), values).scalar_one()
     audit_rows.append(audit.row(actor, now, "create", "child", child_id, child_id=child_id))
     return child_id, data.get("locality_id")
 

@@ -264,7 +264,7 @@ def _insert_contact(actor: Actor, now: datetime, clean: dict, named: list[_Named
     # Core on the table: the ORM's bulk path costs more than the INSERT. (Not ON CONFLICT DO
     # NOTHING: SQLAlchemy compiles that afresh every time, about 1 ms.)
     table = Contact.__table__
-    contact_id = db.session.execute(insert(table).returning(table.c.id), values).scalar_one()
+    contact_id = db.session.connection().execute(insert(table).returning(table.c.id), values).scalar_one()
     audit_rows: list[dict] = []
     for n in named:
         if n.child_id is None:
@@ -279,9 +279,9 @@ def _insert_contact(actor: Actor, now: datetime, clean: dict, named: list[_Named
         db.session.execute(update(table).where(table.c.id == contact_id).values(locality_id=named[0].locality_id))
     # RETURNING makes several rows one multi-row INSERT rather than a driver-level executemany.
     links, clock_table = ContactChild.__table__, Clock.__table__
-    db.session.execute(insert(links).returning(links.c.id),
+    db.session.connection().execute(insert(links).returning(links.c.id),
                        [{"contact_id": contact_id, "child_id": cid} for cid in child_ids])
-    db.session.execute(insert(clock_table).returning(clock_table.c.id),
+    db.session.connection().execute(insert(clock_table).returning(clock_table.c.id),
                        _contact_clock_rows(contact_id, received, decision_due, values["team_id"], settings, calendar))
     audit.insert_rows(audit_rows + [audit.row(actor, now, "create", "contact", contact_id, child_id=cid)
                                     for cid in child_ids])
