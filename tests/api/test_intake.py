@@ -255,3 +255,19 @@ def test_a_closure_day_added_elsewhere_moves_the_next_contacts_clocks_within_a_s
     acknowledgements = [c.due_at.date().isoformat() for c in db.session.scalars(
         select(Clock).where(Clock.kind == "acknowledgement").order_by(Clock.id))]
     assert before["id"] and acknowledgements == ["2026-11-30", "2026-12-01"]
+
+
+def test_the_front_door_sees_the_likely_match_of_a_partners_child_at_screening(app, api_as, make_user, actor_for, now):
+    from triage.services import contacts
+
+    known = known_child(api_as)  # Maya Okafor, born 2 March 2017
+    police = api_as("partner", "police")
+    receipt = post(police, key="no-nhs").json  # the same name and date of birth, no NHS number
+    assert receipt["child_ids"] == []
+    practitioner = actor_for(make_user("practitioner"))
+    contact = contacts.get_contact(practitioner, now, receipt["id"])
+    [entry] = contacts.history_for(contact, practitioner, now)
+    assert entry.child.id != known
+    assert [m.id for m in entry.possible_matches] == [known]
+    seen = db.session.scalars(select(AuditEvent).where(AuditEvent.child_id == known, AuditEvent.action == "read")).all()
+    assert [(e.user_id, e.detail) for e in seen] == [(practitioner.user_id, f"possible match in contact {contact.id}")]

@@ -362,12 +362,19 @@ class ChildHistory:
     open_referrals: list[Referral]
     referrals_last_12_months: list[Referral]
     contacts_last_12_months: list[Contact]
+    # Other records with this child's name and date of birth (or NHS number): a partner system
+    # cannot look records up, so its children are matched here, by the Front Door.
+    possible_matches: tuple[Child, ...] = ()
 
 
-def history_for(contact: Contact) -> list[ChildHistory]:
-    """What the service already knows of each child: surfaced for screening, not searched for."""
+def history_for(contact: Contact, actor: Actor | None = None, now: datetime | None = None) -> list[ChildHistory]:
+    """What the service already knows of each child: surfaced for screening, not searched for.
+
+    Given the actor, also the possible matches of each child still to be decided, each shown
+    match audited as read (and committed)."""
     since = contact.received_at - timedelta(days=RE_REFERRAL_WINDOW_DAYS)
     result = []
+    shown: set[int] = set()
     for link in contact.children:
         # Referrals this contact made itself are its outcome, not the child's history.
         referrals = list(db.session.scalars(select(Referral).where(
@@ -378,11 +385,23 @@ def history_for(contact: Contact) -> list[ChildHistory]:
             select(Contact).join(ContactChild).where(
                 ContactChild.child_id == link.child_id, Contact.id != contact.id,
                 Contact.received_at >= since).order_by(Contact.received_at.desc())))
+        matches: tuple[Child, ...] = ()
+        if actor is not None and contact.state != ContactState.DECIDED:
+            child = link.child
+            matches = tuple(m for m in children_service.possible_duplicates(
+                child.nhs_number, child.first_name, child.last_name, child.date_of_birth, exclude_id=child.id)
+                if m.id not in {other.child_id for other in contact.children})
+            shown.update(m.id for m in matches)
         result.append(ChildHistory(
             child=link.child,
             open_referrals=[r for r in referrals if r.closed_at is None],
             referrals_last_12_months=[r for r in referrals if r.referral_date >= local_date(since)],
-            contacts_last_12_months=earlier))
+            contacts_last_12_months=earlier, possible_matches=matches))
+    if shown:
+        for child_id in sorted(shown):
+            audit.record(actor, now, "read", "child", child_id, child_id=child_id,
+                         detail=f"possible match in contact {contact.id}")
+        db.session.commit()
     return result
 
 
