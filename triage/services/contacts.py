@@ -174,14 +174,12 @@ def _check_children(actor: Actor, now: datetime, entries: list[dict]) -> list[_N
             raise Invalid(exc.message, {f"children.{index}.{k}": v for k, v in exc.errors.items()}) from None
         named.append(_Named(index, details=details, locality_id=details.get("locality_id"),
                             confirmed_new=bool(entry.get("confirmed_new"))))
-    nhs_numbers = [n.details.get("nhs_number") for n in named if n.details and n.details.get("nhs_number")]
-    twice = next((n for n in named if n.details and n.details.get("nhs_number")
-                  and nhs_numbers.count(n.details["nhs_number"]) > 1), None)
-    if twice is None:
-        ids = [n.child_id for n in named if n.child_id is not None]
-        twice = next((n for n in named if n.child_id is not None and ids.count(n.child_id) > 1), None)
-    if twice is not None:
-        raise Invalid("The contact needs correcting", {f"children.{twice.index}": ["This child is named twice"]})
+    seen: set[tuple[str, object]] = set()
+    for n in named:  # the same record, or the same NHS number, twice: before anything is looked up
+        same = ("id", n.child_id) if n.child_id is not None else ("nhs", n.details.get("nhs_number"))
+        if same[1] is not None and same in seen:
+            raise Invalid("The contact needs correcting", {f"children.{n.index}": ["This child is named twice"]})
+        seen.add(same)
     existing = children_service.existing_children([n.child_id for n in named if n.child_id is not None])
     for n in named:
         if n.child_id is not None:
