@@ -12,6 +12,7 @@ bench/README.md).
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import os
 import platform
@@ -435,13 +436,16 @@ def gunicorn(target: str, url: str, workers: int, extra_path: str | None = None)
                 if process.poll() is not None:
                     raise RuntimeError("gunicorn stopped: " + process.stderr.read().decode()[-2000:])
                 time.sleep(0.2)
-        yield port
+        yield port, process
     finally:
         process.terminate()
         try:
             process.wait(timeout=30)
         except subprocess.TimeoutExpired:
             process.kill()
+
+
+_BODY_NUMBERS = itertools.count(1)  # every body new across loads: the warm-up's are not replayed as retries
 
 
 def load(port: str, path: str, body_for, headers: dict, clients: int, seconds: float, limit: int) -> dict:
@@ -461,7 +465,7 @@ def load(port: str, path: str, body_for, headers: dict, clients: int, seconds: f
                 if counter["sent"] >= limit:
                     return
                 counter["sent"] += 1
-                n = counter["sent"]
+                n = next(_BODY_NUMBERS)
             payload = json.dumps(body_for(n)).encode()
             began = time.perf_counter()
             try:
@@ -504,6 +508,55 @@ def contact_body(n: int) -> dict:
                                     "date_of_birth": f"201{n % 10}-0{1 + n % 9}-1{n % 10}"}}]}
 
 
+def _cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU time of processes (Linux /proc), so that a figure can be told apart
+    from what other processes on a shared machine took."""
+    total = 0.0
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
+
+
+def _children(pid: int) -> list[int]:
+    found = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True).stdout.split()
+    return [int(p) for p in found]
+
+
+def _postgres_pids(url: str) -> list[int]:
+    port = url.rsplit(":", 1)[1].split("/")[0]
+    masters = [int(p) for p in subprocess.run(["pgrep", "-f", "--", f"-p {port} "], capture_output=True,
+                                              text=True).stdout.split()]
+    return masters + [c for m in masters for c in _children(m)]
+
+
+def in_process_intake(app, secret: str, n: int) -> dict:
+    """One process, no contention: CPU per contact (Flask test client) and statements sent."""
+    from sqlalchemy import event
+
+    from triage.extensions import db
+
+    client, headers = app.test_client(), {"Authorization": f"Bearer {secret}"}
+    for _ in range(20):  # warm: imports, the token and the calendar in hand, statements compiled
+        client.post("/api/v1/contacts", json=contact_body(next(_BODY_NUMBERS)), headers=headers)
+    with app.app_context():
+        engine = db.engine
+    statements = []
+    listener = lambda *args: statements.append(1)  # noqa: E731
+    event.listen(engine, "before_cursor_execute", listener)
+    cpu, wall = time.process_time(), time.perf_counter()
+    ok = sum(client.post("/api/v1/contacts", json=contact_body(next(_BODY_NUMBERS)), headers=headers).status_code == 201
+             for _ in range(n))
+    cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
+    event.remove(engine, "before_cursor_execute", listener)
+    return {"contacts": ok, "cpu_ms_per_contact": cpu / n * 1000, "wall_ms_per_contact": wall / n * 1000,
+            "statements_per_contact": len(statements) / n}
+
+
 def bench_intake(dbs: Databases, quick: bool) -> dict:
     from sqlalchemy import text
 
@@ -524,18 +577,33 @@ def bench_intake(dbs: Databases, quick: bool) -> dict:
             db.session.execute(text(f"CREATE TABLE bench_insert (id {serial}, body TEXT, "
                                     "created_at TIMESTAMP WITH TIME ZONE)"))
             db.session.commit()
+        entry = {"in_process": in_process_intake(app, secret, 200 if quick else 500)}
+        say(f"intake/{backend}/in one process: {entry['in_process']['cpu_ms_per_contact']:.2f} ms CPU and "
+            f"{entry['in_process']['statements_per_contact']:.1f} statements per contact")
+        with app.app_context():
             db.engine.dispose()
-        entry = {}
         for name, target, path, headers, extra in (
                 ("api", "wsgi:app", "/api/v1/contacts", {"Authorization": f"Bearer {secret}"}, None),
                 ("bare", "bare_app:app", "/", {}, str(ROOT / "bench"))):
             say(f"intake/{backend}/{name}: {clients} clients, {workers} gunicorn workers, {seconds:g} s ...")
-            with gunicorn(target, urls[backend], workers, extra) as port:
+            with gunicorn(target, urls[backend], workers, extra) as (port, server):
                 load(port, path, contact_body, headers, clients, 2.0, 200)  # warm-up: imports, pools
+                parties = {"server": _children(server.pid),
+                           "postgresql": _postgres_pids(urls[backend]) if backend == "postgresql" else []}
+                before = {k: _cpu_seconds(v) for k, v in parties.items()}
+                client_cpu, load_before = time.process_time(), os.getloadavg()[0]
                 entry[name] = load(port, path, contact_body, headers, clients, seconds, limit)
+                served = max(entry[name]["requests"], 1)
+                entry[name]["cpu_ms_per_request"] = {
+                    **{k: (_cpu_seconds(v) - before[k]) / served * 1000 for k, v in parties.items()},
+                    "client": (time.process_time() - client_cpu) / served * 1000}
+                entry[name]["loadavg"] = [load_before, os.getloadavg()[0]]
             f = entry[name]
+            cpu = f["cpu_ms_per_request"]
             say(f"  {f['per_s']:7.0f} requests/s  p50 {f['p50_ms']:6.1f} ms  p99 {f['p99_ms']:6.1f} ms  "
-                f"({f['requests']:,} ok, {f['failures']} failed)")
+                f"({f['requests']:,} ok, {f['failures']} failed); CPU per request: server {cpu['server']:.2f} ms, "
+                f"PostgreSQL {cpu['postgresql']:.2f} ms, client {cpu['client']:.2f} ms; load average "
+                f"{f['loadavg'][0]:.1f}-{f['loadavg'][1]:.1f}")
         entry["throughput_ratio_bare_to_api"] = entry["bare"]["per_s"] / max(entry["api"]["per_s"], 1e-9)
         entry["p99_ratio_api_to_bare"] = entry["api"]["p99_ms"] / max(entry["bare"]["p99_ms"], 1e-9)
         with make_app(urls[backend]).app_context():

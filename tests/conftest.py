@@ -97,7 +97,11 @@ def _postgresql_app(request):
 
 def _reset(app, backend: str) -> None:
     from triage.extensions import db
+    from triage.services import calendar, people
 
+    # A fresh database per test: what a process keeps of the last one goes too.
+    calendar.forget_cached_calendar()
+    people.forget_cached_tokens()
     with app.app_context():
         db.session.remove()
         if backend == "sqlite":

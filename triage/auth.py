@@ -15,7 +15,6 @@ from flask_login import current_user
 from triage.clock import utcnow
 from triage.domain.roles import Role
 from triage.extensions import login_manager
-from triage.models import ApiToken
 from triage.services import people
 from triage.services.actor import Actor
 
@@ -24,9 +23,9 @@ TOKEN_TOUCH_INTERVAL = timedelta(hours=1)
 
 @dataclass
 class TokenPrincipal:
-    """A partner system signed in with a bearer token."""
+    """A partner system signed in with a bearer token (a snapshot of the token, not a row)."""
 
-    token: ApiToken
+    token: people.TokenIdentity
     is_authenticated = True
     is_active = True
     is_anonymous = False
@@ -62,12 +61,12 @@ def _load_from_bearer(req):
     header = req.headers.get("Authorization", "")
     if not header.lower().startswith("bearer "):
         return None
-    now = utcnow()
-    token = people.token_for_secret(header[7:].strip(), now)
+    secret, now = header[7:].strip(), utcnow()
+    token = people.token_for_secret(secret, now)
     if token is None:
         return None
     if token.last_used_at is None or now - token.last_used_at > TOKEN_TOUCH_INTERVAL:
-        people.touch_token(token, now)
+        people.touch_token(secret, token, now)
     return TokenPrincipal(token)
 
 

@@ -19,17 +19,21 @@ SCREENERS = contacts.SCREENERS
 class Contacts(MethodView):
     decorators = [roles_required(*contacts.INTAKE)]
 
-    @blp.arguments(s.ContactCreateSchema)
+    @blp.arguments(s.ContactCreateSchema())  # one instance: a class is built (nested schemas too) per request
     @blp.response(201, s.ContactReceiptSchema)
     @blp.alt_response(200, schema=s.ContactReceiptSchema,
-                      description="A retry (same Idempotency-Key or partner_reference): the original contact")
-    @blp.doc(parameters=[{"in": "header", "name": "Idempotency-Key", "schema": {"type": "string"},
-                          "description": "Retrying with the same key returns the first result"}])
+                      description="A retry (same Idempotency-Key or partner_reference, same body): the original contact")
+    @blp.doc(parameters=[{
+        "in": "header", "name": contacts.IDEMPOTENCY_KEY_HEADER,
+        "schema": {"type": "string", "minLength": 1, "maxLength": contacts.IDEMPOTENCY_KEY_MAX},
+        "description": "Retrying with the same key and body returns the first result (200), whichever of your "
+                       "agency's tokens sends it; the same key with a different body is a 409. Trimmed; a blank "
+                       f"or longer than {contacts.IDEMPOTENCY_KEY_MAX} characters is a 422 naming the header"}])
     def post(self, data):
         """Record a contact (page users and partner systems such as police notification feeds)"""
-        key = (request.headers.get("Idempotency-Key") or "").strip() or None
-        contact, created = contacts.record_contact(current_actor(), utcnow(), data, idempotency_key=key)
-        return contact, 201 if created else 200
+        receipt, created = contacts.receive_contact(current_actor(), utcnow(), data,
+                                                    idempotency_key=request.headers.get(contacts.IDEMPOTENCY_KEY_HEADER))
+        return receipt, 201 if created else 200
 
 
 @blp.route("/<int:contact_id>")

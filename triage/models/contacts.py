@@ -77,6 +77,10 @@ class Contact(db.Model):
         Index("ix_contact_decided", "decided_at", "decision_due_at"),
     )
 
+    @property
+    def child_ids(self) -> list[int]:
+        return [link.child_id for link in self.children]
+
 
 class ContactChild(db.Model):
     """One child named in a contact, with the manager's decision for that child."""

@@ -17,8 +17,11 @@ class NewChildSchema(ChildCreateSchema):
 
 
 class ChildEntrySchema(Schema):
-    child_id = fields.Integer(metadata={"description": "An existing child record"})
-    child = fields.Nested(NewChildSchema, metadata={"description": "Or a new child's details"})
+    child_id = fields.Integer(metadata={"description": "An existing child record (Front Door staff only: "
+                                                       "partner systems give the child's details)"})
+    child = fields.Nested(NewChildSchema, metadata={
+        "description": "Or a new child's details. From a partner system: names, date of birth, NHS number, "
+                       "address; matching them to existing records is the Front Door's job"})
     confirmed_new = fields.Boolean(load_default=False)
 
     @validates_schema
@@ -47,7 +50,8 @@ class ContactCreateSchema(Schema):
     dash_risk = fields.String(validate=one_of(DashRisk))
     operation_encompass_informed = fields.Boolean(allow_none=True)
     partner_reference = fields.String(validate=validate.Length(min=1, max=100), metadata={
-        "description": "Your system's own reference: a retry with the same one returns the first contact"})
+        "description": "Your system's own reference: a retry with the same one and the same body returns the "
+                       "first contact; the same one with a different body is a 409"})
     put_forward_to_meeting = fields.Boolean(load_default=False)
     team_id = fields.Integer(allow_none=True)
 
@@ -154,7 +158,9 @@ class ContactReceiptSchema(Schema):
     state = fields.String()
     received_at = AwareDateTime()
     decision_due_at = AwareDateTime()
-    child_ids = fields.Function(lambda c: [link.child_id for link in c.children])
+    child_ids = fields.List(fields.Integer(), metadata={
+        "description": "The child records the contact names; always empty for partner systems, which are "
+                       "never told whether a child is already known"})
     version = fields.Integer()
 
 

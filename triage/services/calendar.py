@@ -1,6 +1,7 @@
 """Builds the working-day calendar from bank holiday data and the council's closure days."""
 from __future__ import annotations
 
+import time
 from datetime import date, datetime
 
 import holidays
@@ -24,13 +25,31 @@ def bank_holidays() -> list[date]:
 
 _BANK_HOLIDAYS = None
 _CALENDARS: dict[tuple[date, ...], WorkingDayCalendar] = {}
+# Closure days change a few times a year; every contact and clock reads them. Each process
+# re-reads them at most once a second (a change made in another process counts from then on)
+# and at once after a change it made itself.
+CLOSURES_CACHE_SECONDS = 1.0
+_closures: tuple[float, tuple[date, ...]] | None = None
+
+
+def _closure_days() -> tuple[date, ...]:
+    global _closures
+    clock = time.monotonic()
+    if _closures is None or not 0 <= clock - _closures[0] < CLOSURES_CACHE_SECONDS:
+        _closures = (clock, tuple(sorted(db.session.scalars(select(ClosureDay.day)).all())))
+    return _closures[1]
+
+
+def forget_cached_calendar() -> None:
+    global _closures
+    _closures = None
 
 
 def working_day_calendar() -> WorkingDayCalendar:
     global _BANK_HOLIDAYS
     if _BANK_HOLIDAYS is None:
         _BANK_HOLIDAYS = bank_holidays()
-    closures = tuple(sorted(db.session.scalars(select(ClosureDay.day)).all()))
+    closures = _closure_days()
     # Building one sorts and checks ~500 dates (about 1 ms): once per set of closure days, not
     # once per request (bench/README.md, intake). The calendar is immutable, so sharing is safe.
     found = _CALENDARS.get(closures)
@@ -58,6 +77,7 @@ def add_closure_day(actor: Actor, now: datetime, day: date, reason: str) -> Clos
     closure = ClosureDay(day=day, reason=reason, created_at=now, created_by_id=actor.user_id)
     db.session.add(closure)
     db.session.commit()
+    forget_cached_calendar()
     return closure
 
 
@@ -69,3 +89,4 @@ def remove_closure_day(actor: Actor, day: date) -> None:
         raise NotFound(f"{day.isoformat()} is not a closure day")
     db.session.delete(closure)
     db.session.commit()
+    forget_cached_calendar()

@@ -4,9 +4,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import func, insert, or_, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import selectinload
-from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 
 from triage.clock import local_date
@@ -108,49 +108,93 @@ def create_child(actor: Actor, now: datetime, fields: dict, confirmed_new: bool 
     return child
 
 
-def create_child_for_contact(actor: Actor, now: datetime, fields: dict,
-                             confirmed_new: bool = False) -> Child:
-    """A child named in a new contact, added to the contact's transaction (not committed).
+CHILD = Child.__table__  # Core on the table: the ORM's bulk path costs more than the INSERT
 
-    Staff get the lookalike warning. Partner systems cannot see child records, so their
-    children are linked by NHS number when it matches, and otherwise recorded as new for the
-    practitioner screening the contact to match.
+
+def new_child_for_contact(actor: Actor, now: datetime, fields: dict) -> dict:
+    """A new child named in a contact, cleaned and checked before anything is written.
+
+    Partner systems cannot see child records, so they name children only by what they know;
+    whether the child is already known is the Front Door's question, never the partner's answer.
     """
-    if actor.role is not Role.PARTNER:
+    if actor.role is Role.PARTNER:
+        if fields.get("council_child_id"):
+            raise Invalid("The child's details need correcting", {"council_child_id": [
+                "Partner systems name a child by their details, not by the council's id"]})
+    else:
         _require(actor)
-        return _insert_child(actor, now, fields, confirmed_new)
-    data = _clean(fields, local_date(now))
-    if data.get("nhs_number"):
-        same = db.session.scalar(select(Child).where(Child.nhs_number == data["nhs_number"]))
-        if same is not None:
-            return same
-    return _insert_child(actor, now, fields, confirmed_new=True)
+    return _new_child_data(fields, local_date(now))
 
 
-def _insert_child(actor: Actor, now: datetime, fields: dict, confirmed_new: bool) -> Child:
-    data = _clean(fields, local_date(now))
+def _new_child_data(fields: dict, today: date) -> dict:
+    """A new child's fields, cleaned, with everything a record needs."""
+    data = _clean(fields, today)
     missing = {k: ["This field is required"] for k in ("first_name", "last_name", "sex") if k not in data}
     if not data.get("date_of_birth") and not data.get("expected_date_of_birth"):
         missing["date_of_birth"] = ["Enter a date of birth, or an expected date of birth for an unborn child"]
     if missing:
         raise Invalid("The child's details need correcting", missing)
-    candidates = possible_duplicates(data.get("nhs_number"), data["first_name"], data["last_name"],
-                                     data.get("date_of_birth"))
-    same_nhs = [c for c in candidates if data.get("nhs_number") and c.nhs_number == data["nhs_number"]]
-    if same_nhs or (candidates and not confirmed_new):
-        # The same NHS number is the same child, whatever the caller says.
-        raise PossibleDuplicate(same_nhs or candidates)
-    _check_council_id_free(data.get("council_child_id"), None)
+    return data
+
+
+def insert_child_for_contact(actor: Actor, now: datetime, data: dict, confirmed_new: bool,
+                             audit_rows: list[dict]) -> tuple[int, int | None]:
+    """Write a child named in a contact (Core, in the contact's transaction); (id, locality id).
+
+    Staff get the lookalike warning (PossibleDuplicate). A partner's child with an NHS number
+    already recorded is that child (the same NHS number is the same child), found by the
+    unique key rather than a search, and the partner is answered the same either way; the
+    practitioner screening the contact sees the record and its history.
+    """
+    values = {key: data.get(key) for key in EDITABLE}
+    values.update(created_at=now, updated_at=now, version=1)  # council_child_id: set by the database
+    if actor.role is not Role.PARTNER:
+        _check_not_recorded(data, confirmed_new)
+        child_id = db.session.connection().execute(insert(CHILD).returning(CHILD.c.id), values).scalar_one()
+    elif data.get("nhs_number"):
+        dialect = postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite
+        statement = (dialect.insert(CHILD).on_conflict_do_nothing(index_elements=["nhs_number"])
+                     .returning(CHILD.c.id))
+        child_id = db.session.execute(statement, values).scalar()
+        if child_id is None:  # already recorded (or just now, by a concurrent contact)
+            child_id, locality_id = db.session.execute(select(Child.id, Child.locality_id).where(
+                Child.nhs_number == data["nhs_number"])).one()
+            return child_id, locality_id
+    else:
+        child_id = db.session.connection().execute(insert(CHILD).returning(CHILD.c.id), values).scalar_one()
+    audit_rows.append(audit.row(actor, now, "create", "child", child_id, child_id=child_id))
+    return child_id, data.get("locality_id")
+
+
+def existing_children(ids: list[int]) -> dict[int, int | None]:
+    """Child record id -> locality id, for the ids that exist: one statement."""
+    if not ids:
+        return {}
+    return dict(db.session.execute(select(Child.id, Child.locality_id).where(Child.id.in_(set(ids)))).all())
+
+
+def _insert_child(actor: Actor, now: datetime, fields: dict, confirmed_new: bool) -> Child:
+    data = _new_child_data(fields, local_date(now))
+    _check_not_recorded(data, confirmed_new)
     child = Child(created_at=now, updated_at=now, **data)
     db.session.add(child)
     db.session.flush()
     if not child.council_child_id:
-        # Set beside the ORM so a brand-new record starts at version 1.
-        generated = f"T{child.id:07d}"
-        db.session.execute(update(Child).where(Child.id == child.id).values(council_child_id=generated))
-        set_committed_value(child, "council_child_id", generated)
+        # The database gave it one (T and the record id: migration 0009); read it when needed.
+        db.session.expire(child, ["council_child_id"])
     audit.record(actor, now, "create", "child", child.id, child_id=child.id)
     return child
+
+
+def _check_not_recorded(data: dict, confirmed_new: bool) -> None:
+    """Staff creating a child: a lookalike needs confirming; the same NHS number is the same
+    child, whatever the caller says; a council id belongs to one child."""
+    candidates = possible_duplicates(data.get("nhs_number"), data["first_name"], data["last_name"],
+                                     data.get("date_of_birth"))
+    same_nhs = [c for c in candidates if data.get("nhs_number") and c.nhs_number == data["nhs_number"]]
+    if same_nhs or (candidates and not confirmed_new):
+        raise PossibleDuplicate(same_nhs or candidates)
+    _check_council_id_free(data.get("council_child_id"), None)
 
 
 def _check_council_id_free(council_child_id: str | None, exclude_id: int | None) -> None:

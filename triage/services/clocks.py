@@ -16,12 +16,21 @@ def start_clock(kind: ClockKind, subject: str, subject_id: int, started_at: date
                 contact_id: int | None = None, child_id: int | None = None,
                 owner_id: int | None = None, team_id: int | None = None) -> Clock:
     """Add a running clock to the session; the calling service commits."""
-    clock = Clock(kind=kind.value, subject=subject, subject_id=subject_id, started_at=started_at,
-                  due_at=due_at, warn_at=min(warn_at, due_at), due_date=due_date,
-                  contact_id=contact_id, child_id=child_id, owner_id=owner_id, team_id=team_id,
-                  state=ClockState.RUNNING.value)
+    clock = Clock(**clock_row(kind, subject, subject_id, started_at, due_at, warn_at, due_date=due_date,
+                              contact_id=contact_id, child_id=child_id, owner_id=owner_id, team_id=team_id))
     db.session.add(clock)
     return clock
+
+
+def clock_row(kind: ClockKind, subject: str, subject_id: int, started_at: datetime,
+              due_at: datetime, warn_at: datetime, *, due_date: date | None = None,
+              contact_id: int | None = None, child_id: int | None = None,
+              owner_id: int | None = None, team_id: int | None = None) -> dict:
+    """A running clock's values, for `start_clock` or for a Core INSERT of several at once."""
+    return dict(kind=kind.value, subject=subject, subject_id=subject_id, started_at=started_at,
+                due_at=due_at, warn_at=min(warn_at, due_at), due_date=due_date, contact_id=contact_id,
+                child_id=child_id, owner_id=owner_id, team_id=team_id, stopped_at=None,
+                breached_at=None, state=ClockState.RUNNING.value)
 
 
 def start_date_clock(kind: ClockKind, subject: str, subject_id: int, started_at: datetime,

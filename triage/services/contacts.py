@@ -6,7 +6,8 @@ import json
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import or_, select
+from sqlalchemy import insert, or_, select, text, update
+from sqlalchemy.engine import Row
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -19,7 +20,7 @@ from triage.domain.consent import consent_problem
 from triage.domain.contact_states import ContactState, InvalidTransition, check_move
 from triage.domain.roles import Role
 from triage.extensions import db
-from triage.models import Child, Contact, ContactChild, RagChange, Referral, Team
+from triage.models import Child, Clock, Contact, ContactChild, RagChange, Referral, Team
 from triage.services import audit, children as children_service, clocks
 from triage.services.actor import Actor
 from triage.services.calendar import working_day_calendar
@@ -64,26 +65,48 @@ def commit() -> None:
 
 # ---------------------------------------------------------------- intake
 
+IDEMPOTENCY_KEY_HEADER = "Idempotency-Key"
+IDEMPOTENCY_KEY_MAX = 100  # characters, after trimming; documented in the API and the README
+
+
+@dataclass(frozen=True)
+class Receipt:
+    """What intake answers, built from the values it wrote (no reload after the commit)."""
+
+    id: int
+    state: str
+    received_at: datetime
+    decision_due_at: datetime
+    child_ids: list[int]
+    version: int
+
+
 def _fingerprint(data: dict) -> str:
     return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()
 
 
+def clean_idempotency_key(raw: str | None) -> str | None:
+    """The key as sent, trimmed; a header that is present must hold a usable key."""
+    if raw is None:
+        return None
+    key = raw.strip()
+    if not key:
+        raise Invalid(f"The {IDEMPOTENCY_KEY_HEADER} header is empty",
+                      {IDEMPOTENCY_KEY_HEADER: ["Send a key that is not blank, or leave the header out"]})
+    if len(key) > IDEMPOTENCY_KEY_MAX:
+        raise Invalid(f"The {IDEMPOTENCY_KEY_HEADER} header is too long",
+                      {IDEMPOTENCY_KEY_HEADER: [f"Use at most {IDEMPOTENCY_KEY_MAX} characters"]})
+    return key
+
+
 def _idempotency_scope(actor: Actor, key: str) -> str:
-    who = f"t{actor.token_id}" if actor.token_id else f"u{actor.user_id}"
+    # A partner agency's keys are the agency's, whichever of its tokens (or people) sends them:
+    # a feed that rotates its token in the middle of a retry is still retrying.
+    if actor.agency_id:
+        who = f"a{actor.agency_id}"
+    else:
+        who = f"t{actor.token_id}" if actor.token_id else f"u{actor.user_id}"
     return f"{who}:{key}"
-
-
-def _find_retry(actor: Actor, key: str | None, partner_reference: str | None) -> Contact | None:
-    if key:
-        found = db.session.scalar(select(Contact).where(
-            Contact.idempotency_key == _idempotency_scope(actor, key)))
-        if found:
-            return found
-    if partner_reference and actor.agency_id:
-        return db.session.scalar(select(Contact).where(
-            Contact.partner_agency_id == actor.agency_id,
-            Contact.partner_reference == partner_reference))
-    return None
 
 
 def _validate_intake(data: dict, now: datetime) -> dict:
@@ -120,60 +143,103 @@ def _validate_intake(data: dict, now: datetime) -> dict:
     return clean
 
 
-def _resolve_children(actor: Actor, now: datetime, entries: list[dict]) -> list[Child]:
-    """Existing records by id; new ones created (partners cannot see records, so their
-    lookalikes are linked by NHS number or created for the practitioner to match)."""
-    found: list[Child] = []
+@dataclass
+class _Named:
+    """One entry of the contact's children, checked before anything is written."""
+
+    index: int
+    child_id: int | None = None  # an existing record (staff only)
+    locality_id: int | None = None
+    details: dict | None = None  # a new child's cleaned fields
+    confirmed_new: bool = False
+
+
+def _check_children(actor: Actor, now: datetime, entries: list[dict]) -> list[_Named]:
+    """Staff may name existing records by id; partner systems name children only by what they
+    know (names, date of birth, NHS number, address), so nothing they are told can say whether
+    a child is known to children's social care."""
+    named: list[_Named] = []
+    partner = actor.role is Role.PARTNER
     for index, entry in enumerate(entries):
         if entry.get("child_id") is not None:
-            child = db.session.get(Child, entry["child_id"])
-            if child is None:
+            if partner:
+                raise Invalid("The contact needs correcting", {f"children.{index}.child_id": [
+                    "Partner systems name a child by their details (names, date of birth, NHS number, "
+                    "address), not by a record id"]})
+            named.append(_Named(index, child_id=entry["child_id"]))
+            continue
+        try:
+            details = children_service.new_child_for_contact(actor, now, dict(entry.get("child") or {}))
+        except Invalid as exc:
+            raise Invalid(exc.message, {f"children.{index}.{k}": v for k, v in exc.errors.items()}) from None
+        named.append(_Named(index, details=details, locality_id=details.get("locality_id"),
+                            confirmed_new=bool(entry.get("confirmed_new"))))
+    seen: set[tuple[str, object]] = set()
+    for n in named:  # the same record, or the same NHS number, twice: before anything is looked up
+        same = ("id", n.child_id) if n.child_id is not None else ("nhs", n.details.get("nhs_number"))
+        if same[1] is not None and same in seen:
+            raise Invalid("The contact needs correcting", {f"children.{n.index}": ["This child is named twice"]})
+        seen.add(same)
+    existing = children_service.existing_children([n.child_id for n in named if n.child_id is not None])
+    for n in named:
+        if n.child_id is not None:
+            if n.child_id not in existing:
                 raise Invalid("The contact needs correcting",
-                              {f"children.{index}.child_id": ["No child record with this id"]})
-        else:
-            details = dict(entry.get("child") or {})
-            try:
-                child = children_service.create_child_for_contact(
-                    actor, now, details, confirmed_new=bool(entry.get("confirmed_new")))
-            except Invalid as exc:
-                raise Invalid(exc.message, {f"children.{index}.{k}": v for k, v in exc.errors.items()}) from None
-        if child.id in {c.id for c in found}:
-            raise Invalid("The contact needs correcting",
-                          {f"children.{index}": ["This child is named twice"]})
-        found.append(child)
-    return found
+                              {f"children.{n.index}.child_id": ["No child record with this id"]})
+            n.locality_id = existing[n.child_id]
+    return named
 
 
 def record_contact(actor: Actor, now: datetime, data: dict,
                    idempotency_key: str | None = None) -> tuple[Contact, bool]:
     """Record a contact and start its clocks. Returns (contact, created); a retry returns the
-    original with created=False and writes nothing."""
+    original with created=False and writes nothing. For callers that go on to use the contact."""
+    receipt, created = receive_contact(actor, now, data, idempotency_key)
+    return db.session.get(Contact, receipt.id), created
+
+
+def receive_contact(actor: Actor, now: datetime, data: dict,
+                    idempotency_key: str | None = None) -> tuple[Receipt, bool]:
+    """Record a contact and start its clocks: (receipt, created). A retry (the same key, or the
+    same partner reference, with the same body) returns the original with created=False and
+    writes nothing; the same key or reference with a different body is a 409 naming it.
+
+    A handful of Core statements in one transaction, no search for a retry first (the unique
+    keys catch it); the answer comes from the values written, not a reload."""
     require(actor, INTAKE, "record contacts")
+    key = clean_idempotency_key(idempotency_key)
     fingerprint = _fingerprint(data)
-    retry = _find_retry(actor, idempotency_key, data.get("partner_reference"))
-    if retry:
-        return _replay(retry, fingerprint, idempotency_key)
     clean = _validate_intake(data, now)
+    reference = clean.get("partner_reference") if actor.agency_id else None
     try:
-        contact = _insert_contact(actor, now, clean, idempotency_key, fingerprint)
+        named = _check_children(actor, now, clean.pop("children"))
+        receipt = _insert_contact(actor, now, clean, named, key, reference, fingerprint)
         db.session.commit()
+        return receipt, True
     except IntegrityError:
-        # Two copies of the same retry raced (at the flush or the commit); the other one won.
+        # The contact's unique key (or partner reference) is taken: a retry, perhaps of a copy
+        # still in flight (PostgreSQL waits for it to finish before saying so). Or two contacts
+        # created the same new child at the same moment.
         db.session.rollback()
-        retry = _find_retry(actor, idempotency_key, data.get("partner_reference"))
-        if retry is None:
-            raise
-        return _replay(retry, fingerprint, idempotency_key)
-    return contact, True
+        original = _find_original(actor, key, reference)
+        if original is None:
+            raise Conflict("Someone recorded the same child at the same moment; send the contact again") from None
+        return _replay(actor, original, fingerprint, key), False
+    except Exception:
+        db.session.rollback()
+        raise
 
 
-def _insert_contact(actor: Actor, now: datetime, clean: dict, idempotency_key: str | None,
-                    fingerprint: str) -> Contact:
+def _insert_contact(actor: Actor, now: datetime, clean: dict, named: list[_Named], key: str | None,
+                    reference: str | None, fingerprint: str) -> Receipt:
+    """The contact first, so that its unique keys stop a retry (IntegrityError) before anything
+    else is written; then its new children, links, clocks and audit, one statement each."""
     settings = clock_settings()
     calendar = working_day_calendar()
-    kids = _resolve_children(actor, now, clean.pop("children"))
     received = clean["received_at"]
-    contact = Contact(
+    decision_due = clock_rules.decision_due(received, settings.decision_policy, calendar,
+                                            hours=settings.decision_hours)
+    values = dict(
         received_at=received, recorded_at=now, recorded_by_id=actor.user_id,
         recorded_by_token_id=actor.token_id, channel=clean["channel"],
         source_code=clean["source_code"], concern=clean["concern"],
@@ -186,41 +252,134 @@ def _insert_contact(actor: Actor, now: datetime, clean: dict, idempotency_key: s
         police_incident_reference=clean.get("police_incident_reference"),
         dash_risk=clean.get("dash_risk"),
         operation_encompass_informed=clean.get("operation_encompass_informed"),
-        idempotency_key=_idempotency_scope(actor, idempotency_key) if idempotency_key else None,
+        idempotency_key=_idempotency_scope(actor, key) if key else None,
         idempotency_fingerprint=fingerprint,
-        partner_reference=clean.get("partner_reference") if actor.agency_id else None,
-        partner_agency_id=actor.agency_id if clean.get("partner_reference") else None,
+        partner_reference=reference, partner_agency_id=actor.agency_id if reference else None,
         put_forward_to_meeting=bool(clean.get("put_forward_to_meeting")),
-        state=ContactState.RECEIVED.value, locality_id=kids[0].locality_id,
-        team_id=clean.get("team_id"),
-        decision_due_at=clock_rules.decision_due(received, settings.decision_policy, calendar,
-                                                 hours=settings.decision_hours),
+        state=ContactState.RECEIVED.value, locality_id=named[0].locality_id,
+        team_id=clean.get("team_id"), decision_due_at=decision_due, version=1,
     )
-    db.session.add(contact)
-    db.session.flush()
-    for child in kids:
-        db.session.add(ContactChild(contact_id=contact.id, child_id=child.id))
-        audit.record(actor, now, "create", "contact", contact.id, child_id=child.id)
-    _start_contact_clocks(contact, settings, calendar)
-    db.session.flush()
-    return contact
+    # Core on the table: the ORM's bulk path costs more than the INSERT. (Not ON CONFLICT DO
+    # NOTHING: SQLAlchemy compiles that afresh every time, about 1 ms.)
+    table = Contact.__table__
+    contact_id = db.session.connection().execute(insert(table).returning(table.c.id), values).scalar_one()
+    audit_rows: list[dict] = []
+    for n in named:
+        if n.child_id is None:
+            n.child_id, n.locality_id = children_service.insert_child_for_contact(
+                actor, now, n.details, n.confirmed_new, audit_rows)
+    child_ids, seen = [n.child_id for n in named], set()
+    for n in named:  # a new child that turned out to be one already named
+        if n.child_id in seen:
+            raise Invalid("The contact needs correcting", {f"children.{n.index}": ["This child is named twice"]})
+        seen.add(n.child_id)
+    if named[0].locality_id != values["locality_id"]:  # the first child was already recorded
+        db.session.execute(update(table).where(table.c.id == contact_id).values(locality_id=named[0].locality_id))
+    _write_links_clocks_audit(
+        contact_id, child_ids,
+        _contact_clock_rows(contact_id, received, decision_due, values["team_id"], settings, calendar),
+        audit_rows + [audit.row(actor, now, "create", "contact", contact_id, child_id=cid) for cid in child_ids])
+    return Receipt(id=contact_id, state=values["state"], received_at=received, decision_due_at=decision_due,
+                   child_ids=_child_ids_for(actor, child_ids), version=1)
 
 
-def _replay(contact: Contact, fingerprint: str, idempotency_key: str | None) -> tuple[Contact, bool]:
-    if idempotency_key and contact.idempotency_fingerprint not in (None, fingerprint):
-        raise Conflict("This Idempotency-Key was used for a different contact; use a new key "
-                       "for a new contact", {"Idempotency-Key": ["Reused with a different body"]})
-    return contact, False
+# On PostgreSQL the links, the clocks and the audit rows go in as one statement (one round trip
+# instead of three: under load each round trip means waiting for a CPU again, bench/README.md).
+_LINKS_CLOCKS_AUDIT = text("""
+    WITH links AS (
+        INSERT INTO contact_child (contact_id, child_id)
+        SELECT :contact_id, k.child_id
+        FROM unnest(CAST(:link_child_ids AS INTEGER[])) WITH ORDINALITY AS k (child_id, n) ORDER BY k.n
+        RETURNING id
+    ), clocks AS (
+        INSERT INTO clock (kind, subject, subject_id, contact_id, started_at, due_at, warn_at, state, team_id)
+        SELECT c.kind, 'contact', :contact_id, :contact_id, :started_at, c.due_at, c.warn_at, 'running', :team_id
+        FROM unnest(CAST(:clock_kinds AS TEXT[]), CAST(:clock_dues AS TIMESTAMPTZ[]),
+                    CAST(:clock_warns AS TIMESTAMPTZ[])) WITH ORDINALITY AS c (kind, due_at, warn_at, n) ORDER BY c.n
+        RETURNING id
+    )
+    INSERT INTO audit_event (at, user_id, token_id, actor, role, agency_id, action, entity, entity_id,
+                             child_id, channel, remote_addr, detail)
+    SELECT :at, :user_id, :token_id, :actor, :role, :agency_id, a.action, a.entity, a.entity_id, a.child_id,
+           :channel, :remote_addr, NULL
+    FROM unnest(CAST(:actions AS TEXT[]), CAST(:entities AS TEXT[]), CAST(:entity_ids AS INTEGER[]),
+                CAST(:audit_child_ids AS INTEGER[])) WITH ORDINALITY AS a (action, entity, entity_id, child_id, n)
+    ORDER BY a.n""")
 
 
-def _start_contact_clocks(contact: Contact, settings, calendar) -> None:
-    clocks.start_clock(ClockKind.DECISION, "contact", contact.id, contact.received_at,
-                       contact.decision_due_at, contact.decision_due_at - settings.decision_warn,
-                       contact_id=contact.id, team_id=contact.team_id)
-    ack_due = clock_rules.acknowledgement_due(contact.received_at, calendar)
-    clocks.start_clock(ClockKind.ACKNOWLEDGEMENT, "contact", contact.id, contact.received_at,
-                       ack_due, ack_due - timedelta(hours=settings.decision_warn.total_seconds() // 3600),
-                       contact_id=contact.id, team_id=contact.team_id)
+def _write_links_clocks_audit(contact_id: int, child_ids: list[int], clock_rows: list[dict],
+                              audit_rows: list[dict]) -> None:
+    connection = db.session.connection()
+    first = audit_rows[0]
+    same = ("at", "user_id", "token_id", "actor", "role", "agency_id", "channel", "remote_addr")
+    if (connection.dialect.name == "postgresql" and all(r["detail"] is None for r in audit_rows)
+            and all(r[k] == first[k] for r in audit_rows for k in same)
+            and all(r["team_id"] == clock_rows[0]["team_id"] and r["started_at"] == clock_rows[0]["started_at"]
+                    and r["due_date"] is None for r in clock_rows)):
+        connection.execute(_LINKS_CLOCKS_AUDIT, {
+            "contact_id": contact_id, "link_child_ids": child_ids,
+            "started_at": clock_rows[0]["started_at"], "team_id": clock_rows[0]["team_id"],
+            "clock_kinds": [r["kind"] for r in clock_rows], "clock_dues": [r["due_at"] for r in clock_rows],
+            "clock_warns": [r["warn_at"] for r in clock_rows],
+            **{k: first[k] for k in same},
+            "actions": [r["action"] for r in audit_rows], "entities": [r["entity"] for r in audit_rows],
+            "entity_ids": [r["entity_id"] for r in audit_rows], "audit_child_ids": [r["child_id"] for r in audit_rows]})
+        return
+    # Elsewhere one INSERT each; RETURNING makes several rows one multi-row INSERT rather than a
+    # driver-level executemany.
+    links, clock_table = ContactChild.__table__, Clock.__table__
+    connection.execute(insert(links).returning(links.c.id),
+                       [{"contact_id": contact_id, "child_id": cid} for cid in child_ids])
+    connection.execute(insert(clock_table).returning(clock_table.c.id), clock_rows)
+    audit.insert_rows(audit_rows)
+
+
+def _child_ids_for(actor: Actor, child_ids: list[int]) -> list[int]:
+    # A partner is never told record ids: one for a child already known would say so.
+    return [] if actor.role is Role.PARTNER else child_ids
+
+
+def _find_original(actor: Actor, key: str | None, reference: str | None) -> tuple[Row, str] | None:
+    """The contact a retry repeats, and which of its keys matched."""
+    columns = (Contact.id, Contact.state, Contact.received_at, Contact.decision_due_at, Contact.version,
+               Contact.idempotency_fingerprint)
+    if key:
+        found = db.session.execute(select(*columns).where(
+            Contact.idempotency_key == _idempotency_scope(actor, key))).first()
+        if found:
+            return found, IDEMPOTENCY_KEY_HEADER
+    if reference:
+        found = db.session.execute(select(*columns).where(
+            Contact.partner_agency_id == actor.agency_id, Contact.partner_reference == reference)).first()
+        if found:
+            return found, "partner_reference"
+    return None
+
+
+def _replay(actor: Actor, original, fingerprint: str, key: str | None) -> Receipt:
+    row, by = original
+    if row.idempotency_fingerprint not in (None, fingerprint):
+        if by == IDEMPOTENCY_KEY_HEADER:
+            raise Conflict("This Idempotency-Key was used for a different contact; use a new key "
+                           "for a new contact", {IDEMPOTENCY_KEY_HEADER: ["Reused with a different body"]})
+        raise Conflict("This partner_reference was used for a different contact; use a new reference "
+                       "for a new contact", {"partner_reference": ["Reused with a different body"]})
+    child_ids = list(db.session.scalars(select(ContactChild.child_id).where(ContactChild.contact_id == row.id)
+                                        .order_by(ContactChild.id)))
+    return Receipt(id=row.id, state=row.state, received_at=row.received_at, decision_due_at=row.decision_due_at,
+                   child_ids=_child_ids_for(actor, child_ids), version=row.version)
+
+
+def _contact_clock_rows(contact_id: int, received: datetime, decision_due: datetime, team_id: int | None,
+                        settings, calendar) -> list[dict]:
+    ack_due = clock_rules.acknowledgement_due(received, calendar)
+    return [
+        clocks.clock_row(ClockKind.DECISION, "contact", contact_id, received, decision_due,
+                         decision_due - settings.decision_warn, contact_id=contact_id, team_id=team_id),
+        clocks.clock_row(ClockKind.ACKNOWLEDGEMENT, "contact", contact_id, received, ack_due,
+                         ack_due - timedelta(hours=settings.decision_warn.total_seconds() // 3600),
+                         contact_id=contact_id, team_id=team_id),
+    ]
 
 
 # ---------------------------------------------------------------- reading
@@ -247,12 +406,19 @@ class ChildHistory:
     open_referrals: list[Referral]
     referrals_last_12_months: list[Referral]
     contacts_last_12_months: list[Contact]
+    # Other records with this child's name and date of birth (or NHS number): a partner system
+    # cannot look records up, so its children are matched here, by the Front Door.
+    possible_matches: tuple[Child, ...] = ()
 
 
-def history_for(contact: Contact) -> list[ChildHistory]:
-    """What the service already knows of each child: surfaced for screening, not searched for."""
+def history_for(contact: Contact, actor: Actor | None = None, now: datetime | None = None) -> list[ChildHistory]:
+    """What the service already knows of each child: surfaced for screening, not searched for.
+
+    Given the actor, also the possible matches of each child still to be decided, each shown
+    match audited as read (and committed)."""
     since = contact.received_at - timedelta(days=RE_REFERRAL_WINDOW_DAYS)
     result = []
+    shown: set[int] = set()
     for link in contact.children:
         # Referrals this contact made itself are its outcome, not the child's history.
         referrals = list(db.session.scalars(select(Referral).where(
@@ -263,11 +429,23 @@ def history_for(contact: Contact) -> list[ChildHistory]:
             select(Contact).join(ContactChild).where(
                 ContactChild.child_id == link.child_id, Contact.id != contact.id,
                 Contact.received_at >= since).order_by(Contact.received_at.desc())))
+        matches: tuple[Child, ...] = ()
+        if actor is not None and contact.state != ContactState.DECIDED:
+            child = link.child
+            matches = tuple(m for m in children_service.possible_duplicates(
+                child.nhs_number, child.first_name, child.last_name, child.date_of_birth, exclude_id=child.id)
+                if m.id not in {other.child_id for other in contact.children})
+            shown.update(m.id for m in matches)
         result.append(ChildHistory(
             child=link.child,
             open_referrals=[r for r in referrals if r.closed_at is None],
             referrals_last_12_months=[r for r in referrals if r.referral_date >= local_date(since)],
-            contacts_last_12_months=earlier))
+            contacts_last_12_months=earlier, possible_matches=matches))
+    if shown:
+        for child_id in sorted(shown):
+            audit.record(actor, now, "read", "child", child_id, child_id=child_id,
+                         detail=f"possible match in contact {contact.id}")
+        db.session.commit()
     return result
 
 

@@ -848,7 +848,7 @@ def _render_show(contact_id: int, status: int = 200, active: dict | None = None,
                         + [link.decided_by_id for link in contact.children]
                         + [contact.recorded_by_id, contact.recommended_by_id, contact.acknowledged_by_id])
     return render_template(
-        "contacts/show.html", contact=contact, history=contacts.history_for(contact), forms=forms,
+        "contacts/show.html", contact=contact, history=contacts.history_for(contact, actor, now), forms=forms,
         error_form=error_form, problems=list(problems), stale=stale, now=now, decided=decided,
         decision_clock=decision_clock, time_left=describe_time_left(contact.decision_due_at, now),
         late=now > contact.decision_due_at, referrals=referrals, request_refusal=refusal, user_names=names,
