@@ -7,10 +7,10 @@ from triage.models.clocks import Clock, ClockEvent
 from triage.models.contacts import Contact, ContactChild, InformationRequest, RagChange, Referral
 from triage.models.meetings import ItemContribution, Meeting, MeetingAction, MeetingAttendance, MeetingItem
 from triage.models.people import ApiToken, User
-from triage.models.reference import Agency, ClosureDay, Locality, Team
+from triage.models.reference import Agency, ClosureDay, Locality, Team, WorkingDay
 from triage.models.reports import MorningReport
 
 __all__ = ["Agency", "ApiToken", "Assessment", "AuditEvent", "CaseDiscussion", "Child", "Clock", "ClockEvent", "ClosureDay", "Contact",
            "ContactChild", "InformationRequest", "Locality", "MorningReport", "Notification", "RagChange", "Referral",
-           "SchedulerLock", "StrategyDiscussion", "Team", "User",
+           "SchedulerLock", "StrategyDiscussion", "Team", "User", "WorkingDay",
            "ItemContribution", "Meeting", "MeetingAction", "MeetingAttendance", "MeetingItem"]
