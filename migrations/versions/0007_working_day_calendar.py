@@ -42,6 +42,21 @@ def upgrade():
                                  for d, w, n in calendar.day_numbers(TABLE_FIRST, TABLE_LAST)])
 
 
+    # The report is stored as the JSON text it is served as (no re-encoding on each read).
+    if op.get_bind().dialect.name == "postgresql":
+        op.alter_column("morning_report", "content", type_=sa.Text(), existing_type=sa.JSON(), existing_nullable=False,
+                        postgresql_using="content::text")
+    else:
+        with op.batch_alter_table("morning_report") as batch:
+            batch.alter_column("content", type_=sa.Text(), existing_type=sa.JSON(), existing_nullable=False)
+
+
 def downgrade():
+    if op.get_bind().dialect.name == "postgresql":
+        op.alter_column("morning_report", "content", type_=sa.JSON(), existing_type=sa.Text(), existing_nullable=False,
+                        postgresql_using="content::json")
+    else:
+        with op.batch_alter_table("morning_report") as batch:
+            batch.alter_column("content", type_=sa.JSON(), existing_type=sa.Text(), existing_nullable=False)
     op.drop_index("ix_working_day_number", table_name="working_day")
     op.drop_table("working_day")
