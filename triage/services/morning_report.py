@@ -167,6 +167,18 @@ def filtered(content: dict, team_id: int | None = None, locality_id: int | None 
     return narrowed
 
 
+def cases_by_team(cases: list[dict]) -> list[dict]:
+    """Open cases per team with how many are overdue or due soon, for the page's summary."""
+    teams: dict = {}
+    for row in cases:
+        entry = teams.setdefault(row["team_id"], {"team_id": row["team_id"], "team": row["team"] or "Unallocated",
+                                                  "cases": 0, "overdue": 0, "due_soon": 0})
+        entry["cases"] += 1
+        entry["overdue"] += row["status"] == "Overdue"
+        entry["due_soon"] += row["status"] == "Due soon"
+    return sorted(teams.values(), key=lambda t: (t["team_id"] is None, t["team"]))
+
+
 # ---------------------------------------------------------------- the content
 
 def build_content(now: datetime) -> dict:

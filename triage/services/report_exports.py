@@ -75,12 +75,22 @@ def section_rows(content: dict, section: str) -> tuple[list[str], list[list]]:
 
 
 def to_csv(content: dict, section: str) -> str:
+    return "".join(iter_csv(content, section))
+
+
+def iter_csv(content: dict, section: str, chunk_rows: int = 500):
+    """The CSV in chunks of rows, so a download of thousands of cases streams as it is written."""
     headers, rows = section_rows(content, section)
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(headers)
-    writer.writerows(rows)
-    return out.getvalue()
+    for start in range(0, len(rows), chunk_rows):
+        writer.writerows(rows[start:start + chunk_rows])
+        yield out.getvalue()
+        out.seek(0)
+        out.truncate()
+    if out.tell():
+        yield out.getvalue()
 
 
 def to_workbook(content: dict) -> bytes:
