@@ -123,11 +123,28 @@ def allocated_cases_json(today: date, warn_days: int) -> str:
     a, r, kid = Assessment, Referral, Child
     authorised = a.authorised_on.is_not(None)
     left = working_days_left(a.due_date, at_due.number, today, n_today)
-    discussions = _records_json(
-        [("sequence", CaseDiscussion.sequence, None), ("planned_on", CaseDiscussion.planned_on, None),
-         ("held_on", CaseDiscussion.held_on, None)],
-        select(CaseDiscussion.id).where(CaseDiscussion.assessment_id == a.id).correlate(a),
-        ("sequence",), nested=True).correlate(a).scalar_subquery()
+    # The open cases' ids first (by index), so assessments, children and case discussions are
+    # read by id: joined as a whole, PostgreSQL hashed every child and assessment ever recorded
+    # and the report grew with history (the same reason as morning_report._among).
+    from triage.services.morning_report import _among
+    # (SQLite's planner reads them by index already: nested loops from the open referrals.)
+    open_ = db.session.execute(select(r.id, r.child_id, a.id).join(a, a.referral_id == r.id)
+                               .where(r.closed_at.is_(None))).all() if _postgresql() else []
+    d = CaseDiscussion
+    held = json_object(("sequence", d.sequence), ("planned_on", iso_date(d.planned_on)),
+                       ("held_on", iso_date(d.held_on)))
+    if _postgresql():
+        from sqlalchemy.dialects.postgresql import aggregate_order_by
+        per_assessment = (select(d.assessment_id, func.json_agg(aggregate_order_by(held, d.sequence)).label("j"))
+                          .where(_among(d.assessment_id, [o[2] for o in open_])).group_by(d.assessment_id))
+        per_assessment = per_assessment.subquery("discussions")
+        discussions = func.coalesce(per_assessment.c.j, literal_column("'[]'::json"))
+    else:
+        # SQLite: a correlated subquery per case, by index (a grouped subquery joined to the
+        # cases is not indexed there, and cost seconds).
+        per_assessment = None
+        discussions = json_array(select(held.label("o"), d.sequence).where(d.assessment_id == a.id)
+                                 .order_by(d.sequence).correlate(a), as_text=False).scalar_subquery()
     elapsed = at_until.number - at_referral.number
     status = case(
         (and_(authorised, a.authorised_on <= a.due_date), "Authorised"),
@@ -157,6 +174,9 @@ def allocated_cases_json(today: date, warn_days: int) -> str:
               .outerjoin(worker, worker.id == r.worker_id).outerjoin(team, team.id == r.team_id)
               .outerjoin(locality, locality.id == kid.locality_id)
               .where(r.closed_at.is_(None)))
+    if per_assessment is not None:
+        source = (source.outerjoin(per_assessment, per_assessment.c.assessment_id == a.id)
+                  .where(_among(a.id, [o[2] for o in open_]), _among(kid.id, {o[1] for o in open_})))
     return db.session.scalar(_records_json(fields, source, ("due_date", "referral_id")))
 
 
