@@ -54,3 +54,16 @@ def test_the_csv_download_streams_every_case(app, client, login, make_user, five
     assert response.is_streamed
     lines = response.get_data(as_text=True).splitlines()
     assert len(lines) == 6 and sum("Paged" in line for line in lines) == 5
+
+
+def test_the_workbook_download_streams(app, client, login, make_user, five_cases):
+    import io
+
+    from openpyxl import load_workbook
+
+    with freeze_time(NOW):
+        login(make_user("manager"))
+        response = client.get("/reports/morning.xlsx?date=2026-11-27")
+    assert response.is_streamed
+    sheet = load_workbook(io.BytesIO(response.get_data()))["Allocated cases"]
+    assert sum("Paged" in str(c.value) for c in sheet["B"]) == 5 and sheet.freeze_panes == "A2"

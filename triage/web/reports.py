@@ -104,6 +104,6 @@ def morning_csv():
 def morning_xlsx():
     report, content, _ = _load()
     name = f"front-door-morning-report-{report.report_date.isoformat()}-v{report.version}.xlsx"
-    return Response(report_exports.to_workbook(content),
+    return Response(stream_with_context(report_exports.iter_workbook(content)),
                     mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})
