@@ -54,3 +54,15 @@ def test_a_table_out_of_step_is_rewritten_from_the_pure_calendar(app):
     assert calendar.ensure_working_days() is True
     db.session.commit()
     assert_agrees(calendar.working_day_calendar())
+
+
+def test_working_days_left_by_subtraction_is_the_domains_answer(app):
+    from triage.domain.clocks import working_days_left, working_days_left_by_number
+
+    pure = calendar.working_day_calendar()
+    days = [date(2026, 12, 18) + timedelta(days=n) for n in range(0, 30)]
+    numbers = calendar.day_numbers(days)
+    for today in days:
+        for due in days:
+            assert working_days_left_by_number(due, numbers[due], today, numbers[today]) == \
+                working_days_left(due, today, pure), (today, due)

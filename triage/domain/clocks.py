@@ -206,6 +206,14 @@ def working_days_left(due: date, today: date, calendar: WorkingDayCalendar) -> i
     return -max(1, calendar.working_days_between(due, today))
 
 
+def working_days_left_by_number(due: date, due_number: int, today: date, today_number: int) -> int:
+    """working_days_left from the calendar table's running working-day numbers (the number of
+    working days up to and including each day): the same answer by subtraction."""
+    if today <= due:
+        return due_number - today_number
+    return -max(1, today_number - due_number)
+
+
 def date_clock_state(
     due: date,
     today: date,

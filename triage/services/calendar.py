@@ -161,6 +161,14 @@ def ensure_working_days(calendar: WorkingDayCalendar | None = None) -> bool:
     return True
 
 
+def day_numbers(days) -> dict[date, int]:
+    """The calendar table's running working-day number of each day given, in one query."""
+    wanted = sorted(set(days))
+    if not wanted:
+        return {}
+    return dict(db.session.execute(select(WorkingDay.day, WorkingDay.number).where(WorkingDay.day.in_(wanted))).all())
+
+
 def shift_working_days(day: date, closed: bool) -> None:
     """One day stops (or starts) being a working day: two set-based updates."""
     db.session.execute(update(WorkingDay).where(WorkingDay.day == day).values(is_working_day=not closed))
