@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import String, Text, and_, case, cast, func, literal, literal_column, select, union_all
+from sqlalchemy import String, Text, and_, case, cast, func, literal, literal_column, select, text, union_all
 from sqlalchemy.orm import aliased
 
 from triage.domain import report as shape
@@ -174,10 +174,20 @@ def allocated_cases_json(today: date, warn_days: int) -> str:
               .outerjoin(worker, worker.id == r.worker_id).outerjoin(team, team.id == r.team_id)
               .outerjoin(locality, locality.id == kid.locality_id)
               .where(r.closed_at.is_(None)))
-    if per_assessment is not None:
-        source = (source.outerjoin(per_assessment, per_assessment.c.assessment_id == a.id)
-                  .where(_among(a.id, [o[2] for o in open_]), _among(kid.id, {o[1] for o in open_})))
-    return db.session.scalar(_records_json(fields, source, ("due_date", "referral_id")))
+    if per_assessment is None:
+        return db.session.scalar(_records_json(fields, source, ("due_date", "referral_id")))
+    source = (source.outerjoin(per_assessment, per_assessment.c.assessment_id == a.id)
+              .where(_among(a.id, [o[2] for o in open_]), _among(kid.id, {o[1] for o in open_})))
+    # One statement that sorts and aggregates every open case: with the default 4 MB its sorts
+    # spilled to disk, and parallel workers each re-ran the discussions' grouping (bench/README.md).
+    # SET LOCAL lasts to the end of the transaction, so both are put back straight after.
+    db.session.execute(text("SET LOCAL work_mem = '64MB'"))
+    db.session.execute(text("SET LOCAL max_parallel_workers_per_gather = 0"))
+    try:
+        return db.session.scalar(_records_json(fields, source, ("due_date", "referral_id")))
+    finally:
+        db.session.execute(text("SET LOCAL work_mem TO DEFAULT"))
+        db.session.execute(text("SET LOCAL max_parallel_workers_per_gather TO DEFAULT"))
 
 
 # ---------------------------------------------------------------- the trend
