@@ -66,3 +66,10 @@ def test_working_days_left_by_subtraction_is_the_domains_answer(app):
         for due in days:
             assert working_days_left_by_number(due, numbers[due], today, numbers[today]) == \
                 working_days_left(due, today, pure), (today, due)
+
+
+def test_a_day_beyond_the_table_is_numbered_as_the_table_would(app):
+    pure = calendar.working_day_calendar()
+    numbers = calendar.day_numbers([date(2045, 12, 29), date(2046, 1, 5)])
+    assert numbers[date(2046, 1, 5)] - numbers[date(2045, 12, 29)] == \
+        pure.working_days_between(date(2045, 12, 29), date(2046, 1, 5))

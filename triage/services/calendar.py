@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 import holidays
 from sqlalchemy import case, delete, func, insert, select, update
@@ -166,7 +166,15 @@ def day_numbers(days) -> dict[date, int]:
     wanted = sorted(set(days))
     if not wanted:
         return {}
-    return dict(db.session.execute(select(WorkingDay.day, WorkingDay.number).where(WorkingDay.day.in_(wanted))).all())
+    found = dict(db.session.execute(select(WorkingDay.day, WorkingDay.number).where(WorkingDay.day.in_(wanted))).all())
+    if len(found) < len(wanted):
+        # A day outside the table's years (or a table not yet filled): the pure calendar gives
+        # the same numbers, counted from the day before TABLE_FIRST.
+        calendar = working_day_calendar()
+        for day in wanted:
+            if day not in found:
+                found[day] = calendar.working_days_between(TABLE_FIRST - timedelta(days=1), day)
+    return found
 
 
 def shift_working_days(day: date, closed: bool) -> None:
