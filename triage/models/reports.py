@@ -31,3 +31,8 @@ class MorningReport(db.Model):
         if parsed is None:
             parsed = self.__dict__["_parsed"] = json.loads(self.body)
         return parsed
+
+    @content.setter
+    def content(self, value: dict) -> None:
+        self.body = json.dumps(value)
+        self.__dict__["_parsed"] = value
