@@ -143,6 +143,12 @@ def test_the_page_and_the_cli_say_which_clocks_moved(app, client, login, make_us
     assert "10 December 2026 added as a closure day" in text and "2 running clocks moved" in text
     assert f"Assessment {assessment.id}" in text and "Thu 7 Jan 2027" in text and "Fri 8 Jan 2027" in text
 
+    # The case page agrees: the new due date, and the same working days left as before.
+    with freeze_time(NOW):
+        login(make_user("manager"))
+        case = client.get(f"/cases/{referral.id}").get_data(as_text=True)
+    assert "Friday 8 January 2027" in case and "26 working days left" in case
+
     with freeze_time(NOW):
         result = app.test_cli_runner().invoke(args=["triage", "closure-day", "remove", "2026-12-10"])
     assert result.exit_code == 0, result.output
