@@ -158,7 +158,7 @@ def closure_day_remove(day):
 
     actor = Actor(role=Role.ADMIN, label="cli:closure-day", channel="cli")
     try:
-        change = calendar.remove_closure_day(actor, day.date(), utcnow())
+        change = calendar.remove_closure_day(actor, utcnow(), day.date())
     except ServiceError as exc:
         _fail(exc)
     click.echo(f"{change.day.isoformat()} is no longer a closure day")

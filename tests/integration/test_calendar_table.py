@@ -42,7 +42,7 @@ def test_closure_days_re_derive_the_table_in_the_same_transaction(app, make_user
     assert_agrees(calendar.working_day_calendar())
     assert calendar.ensure_working_days() is False
 
-    calendar.remove_closure_day(admin, date(2026, 12, 24), now)
+    calendar.remove_closure_day(admin, now, date(2026, 12, 24))
     assert_agrees(calendar.working_day_calendar())
     assert table_between(date(2026, 12, 24), date(2026, 12, 24))[0][1] is True
 

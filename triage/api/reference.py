@@ -76,4 +76,4 @@ class ClosureDayResource(MethodView):
     @blp.response(200, ClosureChangeSchema)
     def delete(self, day):
         """Remove a closure day (administrators); the running clocks it moves back are listed"""
-        return calendar.remove_closure_day(current_actor(), day, utcnow())
+        return calendar.remove_closure_day(current_actor(), utcnow(), day)

@@ -111,12 +111,10 @@ def add_closure_day(actor: Actor, now: datetime, day: date, reason: str) -> Clos
     return ClosureChange(day, reason, now, True, moved, note)
 
 
-def remove_closure_day(actor: Actor, day: date, now: datetime | None = None) -> ClosureChange:
+def remove_closure_day(actor: Actor, now: datetime, day: date) -> ClosureChange:
+    """Remove the day; the calendar table and the running clocks follow, in one transaction."""
     if not actor.has_role(Role.ADMIN):
         raise Forbidden("Only administrators can change closure days")
-    if now is None:
-        from triage.clock import utcnow
-        now = utcnow()
     closure = db.session.scalar(select(ClosureDay).where(ClosureDay.day == day))
     if closure is None:
         raise NotFound(f"{day.isoformat()} is not a closure day")

@@ -105,7 +105,7 @@ def closure_days():
 @bp.post("/closure-days/<isodate:day>/remove")
 @roles_required(Role.ADMIN)
 def remove_closure_day(day: date):
-    change = calendar.remove_closure_day(current_actor(), day, utcnow())  # NotFound -> the 404 page
+    change = calendar.remove_closure_day(current_actor(), utcnow(), day)  # NotFound -> the 404 page
     return _closure_page(ClosureDayForm(formdata=None), change=change)
 
 
