@@ -67,3 +67,12 @@ def test_the_workbook_download_streams(app, client, login, make_user, five_cases
     assert response.is_streamed
     sheet = load_workbook(io.BytesIO(response.get_data()))["Allocated cases"]
     assert sum("Paged" in str(c.value) for c in sheet["B"]) == 5 and sheet.freeze_panes == "A2"
+
+
+def test_the_api_sends_the_stored_text_as_it_is(app, api_as, five_cases):
+    with freeze_time(NOW):
+        response = api_as("manager").get("/api/v1/reports/morning?date=2026-11-27")
+    body = response.get_data(as_text=True)
+    assert response.status_code == 200 and response.mimetype == "application/json"
+    assert body.endswith(',"content":' + five_cases.body + "}")
+    assert response.json["version"] == 1 and len(response.json["content"]["allocated_cases"]) == 5
