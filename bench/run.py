@@ -55,6 +55,7 @@ KNOBS = {
     "BENCH_READS_MORNING_KB": ("1000", "300", "size of each stored past morning's content (kB of JSON)"),
     "BENCH_READS_REPEATS": ("41", "15", "requests timed per read figure (the median is reported)"),
     "BENCH_AUDIT_ROWS": ("2000000", "200000", "audit rows around a child's trail"),
+    "BENCH_SHEET_PRESETS": ("council", "council", "presets also recalculated by LibreOffice (WORKDAY/NETWORKDAYS)"),
 }
 
 
@@ -135,20 +136,22 @@ def captured_statements(engine):
 
 
 def time_report(app, repeats: int) -> dict:
-    """build_content(NOW), timed; and the same SQL replayed raw through the same connection."""
+    """build_text(NOW), the report as it is stored and served, timed; and the same SQL replayed
+    raw through the same connection."""
     from triage.extensions import db
-    from triage.services.morning_report import build_content
+    from triage.services.morning_report import build_text
 
     with app.app_context():
-        content = build_content(NOW)  # warm: caches, the holiday calendar, the buffer pool
-        db.session.rollback()
+        text = build_text(NOW)  # warm: caches, the holiday calendar, the calendar table, the buffer pool
+        db.session.commit()  # keep the calendar table if the warm-up had to fill it
+        content = json.loads(text)
         with captured_statements(db.engine) as statements:
-            build_content(NOW)
+            build_text(NOW)
         db.session.rollback()
         builds = []
         for _ in range(repeats):
             began = time.perf_counter()
-            build_content(NOW)
+            build_text(NOW)
             builds.append(time.perf_counter() - began)
             db.session.rollback()
         # The floor: the very statements the report sent, with their parameters, through the
@@ -175,7 +178,37 @@ def time_report(app, repeats: int) -> dict:
             "raw_sql_s": statistics.median(raw), "ratio_to_raw": statistics.median(builds) / statistics.median(raw),
             "queries": len(statements), "rows_read": rows, "sections": sizes,
             "slowest_statements_ms": [[round(t * 1000, 1), sql] for sql, t in top],
-            "bytes": len(json.dumps(content))}
+            "bytes": len(text), "loadavg": os.getloadavg()}
+
+
+def time_spreadsheet(app, repeats: int) -> dict:
+    """LibreOffice recalculating the same open cases (bench/spreadsheet.py), start-up excluded."""
+    from sqlalchemy import select
+
+    from bench.spreadsheet import time_spreadsheet as recalculate
+    from triage.extensions import db
+    from triage.models import Assessment, Referral
+    from triage.services.calendar import working_day_calendar
+
+    with app.app_context():
+        cases = db.session.execute(select(Referral.referral_date, Assessment.authorised_on)
+                                   .join(Assessment, Assessment.referral_id == Referral.id)
+                                   .where(Referral.closed_at.is_(None))
+                                   .order_by(Assessment.due_date, Referral.id)).all()
+        closed = list(working_day_calendar().non_working_weekdays)
+        due = [d.isoformat() for d in db.session.scalars(
+            select(Assessment.due_date).join(Referral, Assessment.referral_id == Referral.id)
+            .where(Referral.closed_at.is_(None)).order_by(Assessment.due_date, Referral.id))]
+        db.session.rollback()
+    figures = recalculate([tuple(c) for c in cases], closed, NOW.date(), repeats)
+    if "due_dates" in figures:
+        # The spreadsheet writes dates as serial numbers (days since 30 Dec 1899).
+        from datetime import date as _date
+        serial = [(_date(1899, 12, 30) + timedelta(days=int(float(v)))).isoformat() if v else None
+                  for v in figures.pop("due_dates")]
+        figures["due_dates_agree"] = sum(a == b for a, b in zip(serial, due))
+    figures["loadavg"] = os.getloadavg()
+    return figures
 
 
 def table_counts(app) -> dict:
@@ -215,6 +248,17 @@ def bench_report(dbs: Databases, quick: bool) -> dict:
                     f"{figures['raw_sql_s'] * 1000:7.0f} ms  ratio {figures['ratio_to_raw']:.2f}  "
                     f"({figures['queries']} queries, {figures['sections']['allocated_cases']:,} open cases, "
                     f"{figures['sections']['awaiting_decision']:,} awaiting decision)")
+            if phase == "history" and preset in knob("BENCH_SHEET_PRESETS", quick).split(","):
+                sheet = time_spreadsheet(apps["postgresql"], repeats)
+                entry["spreadsheet"] = sheet
+                if "recalculation_s" in sheet:
+                    build = entry["postgresql"]["history"]["build_s"]
+                    say(f"  LibreOffice recalculating {sheet['cases']:,} cases: {sheet['recalculation_s'] * 1000:.0f} ms "
+                        f"above start-up ({sheet['empty_s'] * 1000:.0f} ms); PostgreSQL build {build * 1000:.0f} ms "
+                        f"= x{build / sheet['recalculation_s']:.2f} of the spreadsheet; "
+                        f"{sheet['due_dates_agree']:,} due dates agree")
+                else:
+                    say(f"  spreadsheet: {sheet['skipped']}")
         for backend in BACKENDS:
             first, second = entry[backend]["history"]["build_s"], entry[backend]["doubled"]["build_s"]
             entry[backend]["growth_ratio"] = second / first

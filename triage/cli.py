@@ -176,6 +176,51 @@ def import_tracker_command(file, dry_run, mapping_file, save_mapping):
         click.echo("Mapping saved for later imports")
 
 
+@triage_cli.group("closure-day")
+def closure_day():
+    """Add or remove a day the council is closed; running working-day clocks move with it."""
+
+
+def _echo_change(change) -> None:
+    click.echo(change.note)
+    for moved in change.moved_clocks:
+        click.echo(f"  clock {moved.clock_id:>7}  {moved.kind:<16} {moved.subject} {moved.subject_id}: "
+                   f"due {moved.due_before.isoformat()} -> {moved.due_after.isoformat()}")
+
+
+@closure_day.command("add")
+@click.argument("day", type=click.DateTime(formats=["%Y-%m-%d"]))
+@click.option("--reason", required=True, help="Why the council is closed.")
+def closure_day_add(day, reason):
+    """Add DAY (YYYY-MM-DD) as a closure day."""
+    from triage.services import calendar
+    from triage.services.actor import Actor
+
+    actor = Actor(role=Role.ADMIN, label="cli:closure-day", channel="cli")
+    try:
+        change = calendar.add_closure_day(actor, utcnow(), day.date(), reason)
+    except ServiceError as exc:
+        _fail(exc)
+    click.echo(f"{change.day.isoformat()} added as a closure day")
+    _echo_change(change)
+
+
+@closure_day.command("remove")
+@click.argument("day", type=click.DateTime(formats=["%Y-%m-%d"]))
+def closure_day_remove(day):
+    """Remove DAY (YYYY-MM-DD) from the closure days."""
+    from triage.services import calendar
+    from triage.services.actor import Actor
+
+    actor = Actor(role=Role.ADMIN, label="cli:closure-day", channel="cli")
+    try:
+        change = calendar.remove_closure_day(actor, utcnow(), day.date())
+    except ServiceError as exc:
+        _fail(exc)
+    click.echo(f"{change.day.isoformat()} is no longer a closure day")
+    _echo_change(change)
+
+
 def register(app: Flask) -> None:
     from triage import demo  # noqa: F401  (adds seed-demo)
     from triage.generate import command  # noqa: F401  (adds generate)

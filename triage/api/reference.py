@@ -8,8 +8,8 @@ from triage.domain.codes import ReferralSource
 from triage.domain.roles import Role
 from triage.extensions import db
 from triage.models import Agency, Locality, Team
-from triage.schemas.reference import (AgencySchema, ClosureDaySchema, CodeSchema, LocalitySchema,
-                                      TeamSchema)
+from triage.schemas.reference import (AgencySchema, ClosureChangeSchema, ClosureDaySchema, CodeSchema,
+                                      LocalitySchema, TeamSchema)
 from triage.services import calendar
 
 blp = Blueprint("reference", __name__, url_prefix="/api/v1/reference",
@@ -63,9 +63,9 @@ class ClosureDays(MethodView):
         return calendar.list_closure_days()
 
     @blp.arguments(ClosureDaySchema)
-    @blp.response(201, ClosureDaySchema)
+    @blp.response(201, ClosureChangeSchema)
     def post(self, data):
-        """Add a closure day (administrators)"""
+        """Add a closure day (administrators); running working-day clocks across it move, listed"""
         return calendar.add_closure_day(current_actor(), utcnow(), data["day"], data["reason"])
 
 
@@ -73,7 +73,7 @@ class ClosureDays(MethodView):
 class ClosureDayResource(MethodView):
     decorators = [roles_required(Role.ADMIN)]
 
-    @blp.response(204)
+    @blp.response(200, ClosureChangeSchema)
     def delete(self, day):
-        """Remove a closure day (administrators)"""
-        calendar.remove_closure_day(current_actor(), day)
+        """Remove a closure day (administrators); the running clocks it moves back are listed"""
+        return calendar.remove_closure_day(current_actor(), utcnow(), day)

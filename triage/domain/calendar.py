@@ -11,7 +11,7 @@ O(log h) for h holidays, plus a step per holiday that lands inside the span bein
 from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from datetime import date, datetime, timedelta
 
 _WEEK = 7
@@ -151,3 +151,20 @@ class WorkingDayCalendar:
     def previous_working_day(self, d: date) -> date:
         """The last working day strictly before d."""
         return self.add_working_days(d, -1)
+
+    def day_numbers(self, first: date, last: date) -> Iterator[tuple[date, bool, int]]:
+        """Each day from first to last: (day, is it a working day, running working-day number).
+
+        The number counts the working days from `first` up to and including the day, so a
+        non-working day carries the number of the working day before it. The database's
+        calendar table is these rows: "working days between" becomes a subtraction,
+        number(end) - number(start), equal to working_days_between(start, end).
+        """
+        _check_date(first, "first")
+        _check_date(last, "last")
+        number, day, one = 0, first, timedelta(days=1)
+        while day <= last:
+            working = self.is_working_day(day)
+            number += working
+            yield day, working, number
+            day += one

@@ -138,6 +138,24 @@ def case_discussion_due_dates(
     return [calendar.add_working_days(referral_date, n) for n in sorted(at)]
 
 
+def rederived_due_date(anchor: date, due: date, before: WorkingDayCalendar, after: WorkingDayCalendar) -> date:
+    """A working-day due date re-derived when the calendar changes: the same number of working
+    days after its anchor (the referral date, the strategy discussion ...) under the new calendar.
+
+    So a closure day between the anchor and the due date moves the due date one working day
+    later, and removing one moves it one earlier; a change outside that span moves nothing.
+    """
+    n = before.working_days_between(anchor, due)
+    return after.add_working_days(anchor, n) if n > 0 else due
+
+
+def rederived_warn_date(warn_day: date, due: date, new_due: date, before: WorkingDayCalendar,
+                        after: WorkingDayCalendar) -> date:
+    """The warning day kept the same number of working days before the (re-derived) due date."""
+    k = before.working_days_between(warn_day, due)
+    return after.add_working_days(new_due, -k) if k > 0 else new_due
+
+
 @dataclass(frozen=True)
 class ClockReading:
     state: ClockState
@@ -186,6 +204,14 @@ def working_days_left(due: date, today: date, calendar: WorkingDayCalendar) -> i
     if today <= due:
         return calendar.working_days_between(today, due)
     return -max(1, calendar.working_days_between(due, today))
+
+
+def working_days_left_by_number(due: date, due_number: int, today: date, today_number: int) -> int:
+    """working_days_left from the calendar table's running working-day numbers (the number of
+    working days up to and including each day): the same answer by subtraction."""
+    if today <= due:
+        return due_number - today_number
+    return -max(1, today_number - due_number)
 
 
 def date_clock_state(

@@ -8,11 +8,11 @@ from triage.models.contacts import Contact, ContactChild, InformationRequest, Ra
 from triage.models.imports import TrackerNameMap, TrackerReviewItem
 from triage.models.meetings import ItemContribution, Meeting, MeetingAction, MeetingAttendance, MeetingItem
 from triage.models.people import ApiToken, KnownAddress, SignInDelay, User
-from triage.models.reference import Agency, ClosureDay, Locality, Team
+from triage.models.reference import Agency, ClosureDay, Locality, Team, WorkingDay
 from triage.models.reports import MorningReport
 
 __all__ = ["Agency", "ApiToken", "Assessment", "AuditEvent", "CaseDiscussion", "Child", "Clock", "ClockEvent", "ClosureDay", "Contact",
            "ContactChild", "KnownAddress", "SignInDelay", "InformationRequest", "Locality", "MorningReport",
            "Notification", "RagChange", "Referral", "SchedulerLock", "StrategyDiscussion", "Team",
-           "TrackerNameMap", "TrackerReviewItem", "User",
+           "TrackerNameMap", "TrackerReviewItem", "User", "WorkingDay",
            "ItemContribution", "Meeting", "MeetingAction", "MeetingAttendance", "MeetingItem"]

@@ -17,7 +17,7 @@ from triage.models import (Assessment, CaseDiscussion, Child, Clock, ClockEvent,
                            Referral, StrategyDiscussion, Team, User)
 from triage.services import audit, clocks
 from triage.services.actor import Actor
-from triage.services.calendar import working_day_calendar
+from triage.services.calendar import day_numbers, working_day_calendar
 from triage.services.errors import Conflict, Invalid, NotFound
 from triage.services.contacts import commit, require
 from triage.services.paging import Page
@@ -506,13 +506,17 @@ def list_referrals(actor: Actor, now: datetime, filters: ReferralFilters = Refer
              .options(selectinload(Referral.child), selectinload(Referral.team))
              .order_by(Referral.referral_date, Referral.id)
              .limit(per_page).offset((page - 1) * per_page))
-    today, calendar = local_date(now), working_day_calendar()
+    today = local_date(now)
     warn = clock_settings().assessment_warn_working_days
     items = []
-    for referral, assessment, worker in db.session.execute(query).all():
+    rows = db.session.execute(query).all()
+    # Working days left by subtraction in the calendar table: one query for the whole page.
+    numbers = day_numbers([today] + [a.due_date for _, a, _ in rows if a is not None])
+    for referral, assessment, worker in rows:
         left = None
         if assessment is not None and assessment.authorised_at is None:
-            left = clock_rules.working_days_left(assessment.due_date, today, calendar)
+            left = clock_rules.working_days_left_by_number(assessment.due_date, numbers[assessment.due_date],
+                                                           today, numbers[today])
         items.append(CaseRow(
             referral_id=referral.id, version=referral.version, child_id=referral.child_id,
             child_name=referral.child.full_name, referral_date=referral.referral_date,
@@ -550,13 +554,15 @@ def describe_assessment(assessment: Assessment, now: datetime, calendar=None) ->
                           state=state.value, late=until > assessment.due_date)
 
 
-def _clock_view(clock: Clock, now: datetime, today: date, calendar, label: str | None = None,
+def _clock_view(clock: Clock, now: datetime, today: date, numbers: dict[date, int], label: str | None = None,
                 **extra) -> ClockView:
+    """`numbers`: the calendar table's working-day numbers of today and the clocks' due dates."""
     state = clocks.live_state(clock, now)
     left_days = time_left = None
     if clock.stopped_at is None:
         if clock.due_date is not None:
-            left_days = clock_rules.working_days_left(clock.due_date, today, calendar)
+            left_days = clock_rules.working_days_left_by_number(clock.due_date, numbers[clock.due_date],
+                                                                today, numbers[today])
             time_left = clock_rules.describe_working_days_left(left_days)
         else:
             time_left = clock_rules.describe_time_left(clock.due_at, now)
@@ -600,10 +606,15 @@ def _label(clock: Clock, sequence: int | None) -> str:
 
 def clock_views(clocks_: list[Clock], now: datetime) -> list[ClockView]:
     """Clocks read for people (one case's, say): state now, time left in words."""
-    today, calendar = local_date(now), working_day_calendar()
+    today = local_date(now)
     links = _cases_for_clocks(clocks_)
-    return [_clock_view(c, now, today, calendar, _label(c, links[c.id][1]), referral_id=links[c.id][0])
+    numbers = _numbers_for(clocks_, today)
+    return [_clock_view(c, now, today, numbers, _label(c, links[c.id][1]), referral_id=links[c.id][0])
             for c in clocks_]
+
+
+def _numbers_for(clocks_: list[Clock], today: date) -> dict[date, int]:
+    return day_numbers([today] + [c.due_date for c in clocks_ if c.due_date is not None and c.stopped_at is None])
 
 
 def get_case(actor: Actor, now: datetime, referral_id: int) -> CaseDetail:
@@ -627,9 +638,10 @@ def get_case(actor: Actor, now: datetime, referral_id: int) -> CaseDetail:
                      and_(Clock.subject == "case_discussion", Clock.subject_id.in_(list(sequences) or [-1]))]
     if referral.contact_id:
         subjects.append(and_(Clock.subject == "contact", Clock.subject_id == referral.contact_id))
-    found = db.session.scalars(select(Clock).where(or_(*subjects)).order_by(Clock.due_at, Clock.id))
+    found = list(db.session.scalars(select(Clock).where(or_(*subjects)).order_by(Clock.due_at, Clock.id)))
     today, calendar = local_date(now), working_day_calendar()
-    views = [_clock_view(c, now, today, calendar,
+    numbers = _numbers_for(found, today)
+    views = [_clock_view(c, now, today, numbers,
                          _label(c, sequences.get(c.subject_id) if c.subject == "case_discussion" else None),
                          referral_id=referral_id) for c in found]
     worker = db.session.get(User, referral.worker_id) if referral.worker_id else None
@@ -674,8 +686,9 @@ def due_clocks(actor: Actor, now: datetime, team_id: int | None = None, page: in
         select(User.id, User.display_name).where(User.id.in_({c.owner_id for c in found if c.owner_id})))}
     teams = {i: n for i, n in db.session.execute(
         select(Team.id, Team.name).where(Team.id.in_({c.team_id for c in found if c.team_id})))}
-    today, calendar = local_date(now), working_day_calendar()
-    items = [_clock_view(c, now, today, calendar, _label(c, links[c.id][1]), referral_id=links[c.id][0],
+    today = local_date(now)
+    numbers = _numbers_for(found, today)
+    items = [_clock_view(c, now, today, numbers, _label(c, links[c.id][1]), referral_id=links[c.id][0],
                          who=children.get(c.child_id) or ", ".join(by_contact.get(c.contact_id, [])) or None,
                          owner=people.get(c.owner_id), team=teams.get(c.team_id)) for c in found]
     audit.record_shown(actor, now, "list", "clock",

@@ -2,20 +2,24 @@
 from __future__ import annotations
 
 import time
-from datetime import date, datetime
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
 
 import holidays
-from sqlalchemy import select
+from sqlalchemy import case, delete, func, insert, select, update
 
+from triage.clock import local_date
 from triage.domain.calendar import WorkingDayCalendar
 from triage.extensions import db
-from triage.models import ClosureDay
+from triage.models import ClosureDay, WorkingDay
 from triage.services.actor import Actor
 from triage.domain.roles import Role
 from triage.services.errors import Conflict, Forbidden, Invalid, NotFound
 
 # Wide enough for historic imports and long-running clocks; the holidays package is cheap.
 HOLIDAY_YEARS = range(2000, 2046)
+# The calendar table covers the same years: every date a clock or report can ask about.
+TABLE_FIRST, TABLE_LAST = date(HOLIDAY_YEARS.start, 1, 1), date(HOLIDAY_YEARS.stop - 1, 12, 31)
 
 
 def bank_holidays() -> list[date]:
@@ -46,10 +50,19 @@ def forget_cached_calendar() -> None:
 
 
 def working_day_calendar() -> WorkingDayCalendar:
+    """The calendar now: closure days as this process last read them (at most a second ago)."""
+    return _calendar_for(_closure_days())
+
+
+def _fresh_calendar() -> WorkingDayCalendar:
+    """The calendar as this transaction sees it, for changing the closure days themselves."""
+    return _calendar_for(tuple(sorted(db.session.scalars(select(ClosureDay.day)).all())))
+
+
+def _calendar_for(closures: tuple[date, ...]) -> WorkingDayCalendar:
     global _BANK_HOLIDAYS
     if _BANK_HOLIDAYS is None:
         _BANK_HOLIDAYS = bank_holidays()
-    closures = _closure_days()
     # Building one sorts and checks ~500 dates (about 1 ms): once per set of closure days, not
     # once per request (bench/README.md, intake). The calendar is immutable, so sharing is safe.
     found = _CALENDARS.get(closures)
@@ -64,7 +77,45 @@ def list_closure_days() -> list[ClosureDay]:
     return list(db.session.scalars(select(ClosureDay).order_by(ClosureDay.day)))
 
 
-def add_closure_day(actor: Actor, now: datetime, day: date, reason: str) -> ClosureDay:
+@dataclass
+class ClosureChange:
+    """A closure day added or removed, and the running clocks it moved."""
+
+    day: date
+    reason: str | None
+    created_at: datetime | None
+    added: bool
+    moved_clocks: list = field(default_factory=list)
+    note: str = ""
+
+
+def _describe(day: date, today: date, moved: list, working_before: bool, working_after: bool) -> str:
+    if day < today:
+        return f"{day:%-d %B %Y} is already past: no running clock moved"
+    if working_before == working_after:
+        return f"{day:%-d %B %Y} is a bank holiday anyway: no running clock moved"
+    if not moved:
+        return "No running clock counts across this day: none moved"
+    return f"{len(moved)} running clock{'s' if len(moved) != 1 else ''} moved"
+
+
+def _change_calendar(actor: Actor, now: datetime, day: date, before: WorkingDayCalendar, added: bool) -> tuple:
+    """The calendar table and the running clocks follow the closure-day change just flushed."""
+    from triage.services.clocks import rederive_running_clocks
+
+    after = _fresh_calendar()
+    ensure_working_days(before)
+    if before.is_working_day(day) != after.is_working_day(day):
+        shift_working_days(day, added)
+    why = f"closure day {day.isoformat()} {'added' if added else 'removed'}"
+    moved = rederive_running_clocks(actor, now, day, before, after, why)
+    note = _describe(day, local_date(now), moved, before.is_working_day(day), after.is_working_day(day))
+    return moved, note
+
+
+def add_closure_day(actor: Actor, now: datetime, day: date, reason: str) -> ClosureChange:
+    """Add the day, re-derive the calendar table and move the running clocks that count across
+    it, all in one transaction."""
     if not actor.has_role(Role.ADMIN):
         raise Forbidden("Only administrators can change closure days")
     reason = (reason or "").strip()
@@ -74,19 +125,84 @@ def add_closure_day(actor: Actor, now: datetime, day: date, reason: str) -> Clos
         raise Invalid("Weekends are never working days", {"day": ["Choose a weekday"]})
     if db.session.scalar(select(ClosureDay).where(ClosureDay.day == day)):
         raise Conflict(f"{day.isoformat()} is already a closure day")
+    before = _fresh_calendar()
     closure = ClosureDay(day=day, reason=reason, created_at=now, created_by_id=actor.user_id)
     db.session.add(closure)
+    db.session.flush()
+    moved, note = _change_calendar(actor, now, day, before, added=True)
     db.session.commit()
     forget_cached_calendar()
-    return closure
+    return ClosureChange(day, reason, now, True, moved, note)
 
 
-def remove_closure_day(actor: Actor, day: date) -> None:
+def remove_closure_day(actor: Actor, now: datetime, day: date) -> ClosureChange:
+    """Remove the day; the calendar table and the running clocks follow, in one transaction."""
     if not actor.has_role(Role.ADMIN):
         raise Forbidden("Only administrators can change closure days")
     closure = db.session.scalar(select(ClosureDay).where(ClosureDay.day == day))
     if closure is None:
         raise NotFound(f"{day.isoformat()} is not a closure day")
+    before = _fresh_calendar()
+    reason = closure.reason
     db.session.delete(closure)
+    db.session.flush()
+    moved, note = _change_calendar(actor, now, day, before, added=False)
     db.session.commit()
     forget_cached_calendar()
+    return ClosureChange(day, reason, None, False, moved, note)
+
+
+# ---------------------------------------------------------------- the calendar table
+
+def calendar_rows(calendar: WorkingDayCalendar, first: date = TABLE_FIRST, last: date = TABLE_LAST) -> list[dict]:
+    return [{"day": d, "is_working_day": w, "number": n} for d, w, n in calendar.day_numbers(first, last)]
+
+
+def _expected_shape(calendar: WorkingDayCalendar) -> tuple:
+    days = (TABLE_LAST - TABLE_FIRST).days + 1
+    working = calendar.working_days_between(TABLE_FIRST, TABLE_LAST) + calendar.is_working_day(TABLE_FIRST)
+    return days, TABLE_FIRST, TABLE_LAST, working, working
+
+
+def _table_shape() -> tuple:
+    row = db.session.execute(select(
+        func.count(), func.min(WorkingDay.day), func.max(WorkingDay.day), func.max(WorkingDay.number),
+        func.sum(case((WorkingDay.is_working_day.is_(True), 1), else_=0)))).one()
+    return tuple(int(v) if isinstance(v, int) else v for v in row)
+
+
+def ensure_working_days(calendar: WorkingDayCalendar | None = None) -> bool:
+    """Make the calendar table cover TABLE_FIRST..TABLE_LAST and agree with the pure calendar
+    in its range and counts; rewrite it when not (a new holidays release, a gap, a closure day
+    written around the service). Three aggregates when it is right. Joins the caller's
+    transaction; True when it rewrote the table."""
+    calendar = calendar or working_day_calendar()
+    if _table_shape() == _expected_shape(calendar):
+        return False
+    db.session.execute(delete(WorkingDay))
+    db.session.execute(insert(WorkingDay), calendar_rows(calendar))
+    return True
+
+
+def day_numbers(days) -> dict[date, int]:
+    """The calendar table's running working-day number of each day given, in one query."""
+    wanted = sorted(set(days))
+    if not wanted:
+        return {}
+    found = dict(db.session.execute(select(WorkingDay.day, WorkingDay.number).where(WorkingDay.day.in_(wanted))).all())
+    if len(found) < len(wanted):
+        # A day outside the table's years (or a table not yet filled): the pure calendar gives
+        # the same numbers, counted from the day before TABLE_FIRST.
+        calendar = working_day_calendar()
+        for day in wanted:
+            if day not in found:
+                found[day] = calendar.working_days_between(TABLE_FIRST - timedelta(days=1), day)
+    return found
+
+
+def shift_working_days(day: date, closed: bool) -> None:
+    """One day stops (or starts) being a working day: two set-based updates."""
+    db.session.execute(update(WorkingDay).where(WorkingDay.day == day).values(is_working_day=not closed))
+    step = -1 if closed else 1
+    db.session.execute(update(WorkingDay).where(WorkingDay.day >= day)
+                       .values(number=WorkingDay.number + step))

@@ -1,14 +1,17 @@
 """Starting and stopping clocks. Each clock's due and warning times are stored when it starts."""
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import and_, select
 
-from triage.domain.clocks import ClockKind, ClockState, end_of_day
+from triage.clock import local_date
 from triage.domain.calendar import WorkingDayCalendar
+from triage.domain.clocks import (ClockKind, ClockState, end_of_day, rederived_due_date,
+                                  rederived_warn_date)
 from triage.extensions import db
-from triage.models import Clock, ClockEvent
+from triage.models import Assessment, CaseDiscussion, Clock, ClockEvent, Contact, Referral, StrategyDiscussion
 
 
 def start_clock(kind: ClockKind, subject: str, subject_id: int, started_at: datetime,
@@ -82,3 +85,98 @@ def live_state(clock: Clock, now: datetime) -> ClockState:
     if now >= clock.warn_at:
         return ClockState.DUE_SOON
     return ClockState.RUNNING
+
+
+# ---------------------------------------------------------------- calendar changes
+
+@dataclass(frozen=True)
+class MovedClock:
+    clock_id: int
+    kind: str
+    subject: str
+    subject_id: int
+    child_id: int | None
+    contact_id: int | None
+    due_before: date
+    due_after: date
+
+
+# Working-day clocks and the date each one counts from. Elapsed-hour clocks (a 24-hour
+# decision, partner information by RAG) count real hours, so a closure day never moves them.
+def _anchored_clocks(since: datetime):
+    running = and_(Clock.stopped_at.is_(None), Clock.due_at >= since)
+    yield from db.session.execute(
+        select(Clock, Referral.referral_date, Assessment)
+        .join(Assessment, and_(Clock.subject == "assessment", Assessment.id == Clock.subject_id))
+        .join(Referral, Referral.id == Assessment.referral_id)
+        .where(running, Clock.kind == ClockKind.ASSESSMENT.value).order_by(Clock.id))
+    yield from db.session.execute(
+        select(Clock, Referral.referral_date, CaseDiscussion)
+        .join(CaseDiscussion, and_(Clock.subject == "case_discussion", CaseDiscussion.id == Clock.subject_id))
+        .join(Assessment, Assessment.id == CaseDiscussion.assessment_id)
+        .join(Referral, Referral.id == Assessment.referral_id)
+        .where(running, Clock.kind == ClockKind.CASE_DISCUSSION.value).order_by(Clock.id))
+    yield from db.session.execute(
+        select(Clock, StrategyDiscussion.held_on, StrategyDiscussion)
+        .join(StrategyDiscussion, and_(Clock.subject == "strategy_discussion",
+                                       StrategyDiscussion.id == Clock.subject_id))
+        .where(running, Clock.kind == ClockKind.ICPC.value).order_by(Clock.id))
+    # Acknowledgement (end of the next working day) and, under that policy, the decision.
+    for clock, contact in db.session.execute(
+            select(Clock, Contact).join(Contact, and_(Clock.subject == "contact", Contact.id == Clock.subject_id))
+            .where(running, Clock.kind.in_((ClockKind.ACKNOWLEDGEMENT.value, ClockKind.DECISION.value)))
+            .order_by(Clock.id)):
+        yield clock, local_date(contact.received_at), contact
+
+
+def rederive_running_clocks(actor, now: datetime, day: date, before: WorkingDayCalendar,
+                            after: WorkingDayCalendar, why: str) -> list[MovedClock]:
+    """Move every running working-day clock whose span the calendar change touched, with its
+    subject's own date (assessment due date, planned case discussion, ICPC due date, decision
+    due time), each move audited. Joins the caller's transaction.
+
+    A change on a day already past moves nothing: those working days have been worked.
+    """
+    from triage.services import audit
+
+    if day < local_date(now):
+        return []
+    moved: list[MovedClock] = []
+    for clock, anchor, subject in _anchored_clocks(end_of_day(day - timedelta(days=1))):
+        if clock.due_date is not None:
+            old_due = clock.due_date
+        else:
+            old_due = local_date(clock.due_at)
+            # Only clocks due at the end of the next working day count working days; a
+            # 24-hour decision clock keeps its hours.
+            if clock.due_at != end_of_day(before.next_working_day(anchor)):
+                continue
+        new_due = rederived_due_date(anchor, old_due, before, after)
+        if new_due == old_due:
+            continue
+        if clock.due_date is not None:
+            warn_day = local_date(clock.warn_at)
+            new_warn = rederived_warn_date(warn_day, old_due, new_due, before, after)
+            clock.warn_at = min(end_of_day(new_warn - timedelta(days=1)) + timedelta(seconds=1),
+                                end_of_day(new_due))
+            clock.due_date = new_due
+        else:
+            clock.warn_at = end_of_day(new_due) - (clock.due_at - clock.warn_at)
+        clock.due_at = end_of_day(new_due)
+        if clock.state == ClockState.DUE_SOON.value and clock.warn_at > now:
+            clock.state = ClockState.RUNNING.value
+        if isinstance(subject, Assessment):
+            subject.due_date = new_due
+        elif isinstance(subject, CaseDiscussion):
+            subject.planned_on = new_due
+        elif isinstance(subject, StrategyDiscussion):
+            subject.icpc_due_date = new_due
+        elif isinstance(subject, Contact) and clock.kind == ClockKind.DECISION.value:
+            subject.decision_due_at = clock.due_at
+        moved.append(MovedClock(clock.id, clock.kind, clock.subject, clock.subject_id, clock.child_id,
+                                clock.contact_id, old_due, new_due))
+        audit.record(actor, now, "update", "clock", clock.id, child_id=clock.child_id,
+                     detail=f"{clock.kind} {clock.subject} {clock.subject_id} due {old_due.isoformat()} "
+                            f"-> {new_due.isoformat()}: {why}")
+    db.session.flush()
+    return moved

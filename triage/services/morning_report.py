@@ -20,11 +20,12 @@ from triage.domain.codes import AssessmentOutcome, DecisionOutcome, ReferralSour
 from triage.domain.contact_states import ContactState
 from triage.domain.roles import Role
 from triage.extensions import db
-from triage.models import (Agency, Assessment, CaseDiscussion, Child, Clock, ClockEvent, Contact,
+from triage.models import (Agency, Assessment, Child, Clock, ClockEvent, Contact,
                            ContactChild, InformationRequest, Locality, MorningReport, Referral,
                            StrategyDiscussion, Team, User)
 from triage.services.actor import Actor
-from triage.services.calendar import working_day_calendar
+from triage.services import report_sql
+from triage.services.calendar import ensure_working_days, working_day_calendar
 from triage.services.errors import Forbidden, Invalid, NotFound
 from triage.settings import clock_settings
 
@@ -87,11 +88,11 @@ def build_on_demand(actor: Actor, now: datetime) -> MorningReport:
 
 def _store(now: datetime, trigger: str, built_by: str) -> MorningReport:
     today = local_date(now)
-    content = build_content(now)
+    body = build_text(now)  # stored as built: the database wrote the case list's JSON itself
     version = (db.session.scalar(select(func.max(MorningReport.version))
                                  .where(MorningReport.report_date == today)) or 0) + 1
     report = MorningReport(report_date=today, version=version, built_at=now, trigger=trigger,
-                           built_by=built_by, content=content)
+                           built_by=built_by, body=body)
     db.session.add(report)
     db.session.commit()
     return report
@@ -169,14 +170,37 @@ def filtered(content: dict, team_id: int | None = None, locality_id: int | None 
     return narrowed
 
 
+def cases_by_team(cases: list[dict]) -> list[dict]:
+    """Open cases per team with how many are overdue or due soon, for the page's summary."""
+    teams: dict = {}
+    for row in cases:
+        entry = teams.setdefault(row["team_id"], {"team_id": row["team_id"], "team": row["team"] or "Unallocated",
+                                                  "cases": 0, "overdue": 0, "due_soon": 0})
+        entry["cases"] += 1
+        entry["overdue"] += row["status"] == "Overdue"
+        entry["due_soon"] += row["status"] == "Due soon"
+    return sorted(teams.values(), key=lambda t: (t["team_id"] is None, t["team"]))
+
+
 # ---------------------------------------------------------------- the content
 
 def build_content(now: datetime) -> dict:
+    """The report as a dict (what the stored text parses to)."""
+    return json.loads(build_text(now))
+
+
+def build_text(now: datetime) -> str:
+    """The report as the JSON text it is stored and served as.
+
+    The case list, the largest part by far (every open case), arrives from the database as
+    JSON text and is spliced in unparsed; the other sections are small and dumped here.
+    """
+    ensure_working_days()  # the case list counts working days in the calendar table
     calendar = working_day_calendar()
     today = local_date(now)
     settings = clock_settings()
     names = _names()
-    content = {
+    parts = {
         "report_date": today.isoformat(),
         "built_at": now.isoformat(),
         "conventions": {
@@ -187,17 +211,20 @@ def build_content(now: datetime) -> dict:
         },
         "needs_action": _needs_action(now, today, names),
         "awaiting_decision": _awaiting_decision(now, names),
-        "allocated_cases": _allocated_cases(today, calendar, settings, names),
+        "allocated_cases": None,
         "strategy": _strategy(today, calendar, names),
         "yesterday": _yesterday(today, calendar),
         "measures": _measures(now, today),
         "caseload": _caseload(),
         "since_last_report": _since_last_report(now, today),
-        "trend": _trend(now, today),
+        "trend": report_sql.trend(now, today),
         "teams": [{"id": i, "name": n} for i, n in sorted(names["team"].items(), key=lambda kv: kv[1])],
         "localities": [{"id": i, "name": n} for i, n in sorted(names["locality"].items(), key=lambda kv: kv[1])],
     }
-    return content
+    cases = report_sql.allocated_cases_json(today, settings.assessment_warn_working_days)
+    dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+    return "{" + ",".join(f"{dumps(key)}:{cases if key == 'allocated_cases' else dumps(value)}"
+                          for key, value in parts.items()) + "}"
 
 
 def _names() -> dict:
@@ -294,63 +321,6 @@ def _awaiting_decision(now: datetime, names: dict) -> list[dict]:
         "requests_outstanding": dict(outstanding.get(c.id, {})),
         "team_id": c.team_id, "team": names["team"].get(c.team_id), "locality_id": c.locality_id,
     } for c in contacts]
-
-
-def _allocated_cases(today: date, calendar, settings, names: dict) -> list[dict]:
-    """The old spreadsheet, kept current: every open referral with its assessment."""
-    # Four statements, each reading only the open cases' rows by index (see _among).
-    referrals = db.session.execute(
-        select(Referral.id, Referral.referral_date, Referral.team_id, Referral.worker_id, Referral.is_re_referral,
-               Referral.source_code, Referral.child_id)
-        .where(Referral.closed_at.is_(None))).all()
-    found = {a.referral_id: a for a in db.session.execute(
-        select(Assessment.referral_id, Assessment.id, Assessment.started_on, Assessment.due_date,
-               Assessment.authorised_on, Assessment.outcome, Assessment.late_reason, Assessment.child_seen_on)
-        .where(_among(Assessment.referral_id, [r.id for r in referrals])))}
-    kids = _children_by_id({r.child_id for r in referrals if r.id in found})
-    discussions: dict[int, list[dict]] = defaultdict(list)
-    for d in db.session.execute(select(CaseDiscussion.assessment_id, CaseDiscussion.sequence,
-                                       CaseDiscussion.planned_on, CaseDiscussion.held_on)
-                                .where(_among(CaseDiscussion.assessment_id, [a.id for a in found.values()]))
-                                .order_by(CaseDiscussion.assessment_id, CaseDiscussion.sequence)):
-        discussions[d.assessment_id].append({"sequence": d.sequence, "planned_on": _iso(d.planned_on),
-                                             "held_on": _iso(d.held_on)})
-    rows = sorted(((r, found[r.id], kids[r.child_id]) for r in referrals if r.id in found),
-                  key=lambda t: (t[1].due_date, t[0].id))
-    # Working-day arithmetic depends only on the dates, which thousands of cases share: work
-    # each combination out once per build, not once per case.
-    progress_for: dict[tuple, dict] = {}
-    status_for: dict[tuple, str] = {}
-    sources = {s.value: s.label for s in ReferralSource}
-    outcomes = {o.value: o.label for o in AssessmentOutcome}
-    warn_days = settings.assessment_warn_working_days
-    result = []
-    team_names, worker_names, locality_names = names["team"], names["user"], names["locality"]
-    for r, a, kid in rows:
-        key = (r.referral_date, a.due_date, a.authorised_on)
-        progress = progress_for.get(key)
-        if progress is None:
-            progress = progress_for[key] = shape.assessment_progress(r.referral_date, a.due_date, today, calendar,
-                                                                     a.authorised_on)
-        status_key = (a.authorised_on, a.due_date, a.started_on is None)
-        status = status_for.get(status_key)
-        if status is None:
-            status = status_for[status_key] = shape.assessment_status(a.authorised_on, a.due_date, today,
-                                                                      a.started_on, warn_days, calendar)
-        result.append({
-            "referral_id": r.id, "assessment_id": a.id, "child_id": kid.id,
-            "child": f"{kid.first_name} {kid.last_name}",
-            "council_child_id": kid.council_child_id, "worker": worker_names.get(r.worker_id),
-            "worker_id": r.worker_id, "team_id": r.team_id, "team": team_names.get(r.team_id),
-            "locality_id": kid.locality_id, "locality": locality_names.get(kid.locality_id),
-            "referral_date": r.referral_date.isoformat(), "re_referral": r.is_re_referral,
-            "source": sources[r.source_code] if r.source_code else None,
-            "case_discussions": discussions.get(a.id, []), "assessment_start": _iso(a.started_on),
-            "child_seen_on": _iso(a.child_seen_on), "due_date": a.due_date.isoformat(), **progress,
-            "status": status,
-            "outcome": outcomes[a.outcome] if a.outcome else None, "late_reason": a.late_reason,
-        })
-    return result
 
 
 _StrategyRow = namedtuple("_StrategyRow", "id referral_id held_on s47_started_on s47_outcome icpc_due_date "
@@ -537,29 +507,6 @@ def _since_last_report(now: datetime, today: date) -> dict:
         "newly_allocated": [{"referral_id": a[0], "child_id": a[1], "team_id": a[2]} for a in allocated],
         "closed": [{"referral_id": c[0], "child_id": c[1], "closure_reason": c[2]} for c in closed],
     }
-
-
-def _trend(now: datetime, today: date) -> list[dict]:
-    """Contacts received and decisions within the clock per day, for the last 30 days.
-
-    Instants are bucketed into London days in Python: 30 days of timestamps is small, and it
-    keeps one correct rule for both databases (SQLite has no time zones).
-    """
-    first = today - timedelta(days=29)
-    start = shape.start_of_day(first)
-    received = db.session.scalars(select(Contact.received_at).where(Contact.received_at >= start,
-                                                                     Contact.received_at <= now))
-    decided = db.session.execute(select(Contact.decided_at, Contact.decided_at <= Contact.decision_due_at)
-                                 .where(Contact.decided_at >= start, Contact.decided_at <= now))
-    days = {first + timedelta(days=i): {"contacts": 0, "decided": 0, "within": 0} for i in range(30)}
-    for moment in received:
-        days[local_date(moment)]["contacts"] += 1
-    for moment, within in decided:
-        bucket = days[local_date(moment)]
-        bucket["decided"] += 1
-        bucket["within"] += 1 if within else 0
-    return [{"date": d.isoformat(), "contacts": v["contacts"], "decided": v["decided"],
-             "within_clock_pct": shape.rate(v["within"], v["decided"])} for d, v in sorted(days.items())]
 
 
 def validate_report_date(value: str | None, today: date) -> date:

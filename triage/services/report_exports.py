@@ -2,14 +2,16 @@
 from __future__ import annotations
 
 import io
+import tempfile
 from datetime import date, datetime
 
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from triage.clock import LONDON
-from triage.exports.safe_cells import append_row, write_csv
+from triage.exports.safe_cells import SafeCsvWriter, text_cells
 
 RAG_FILLS = {"Red": "F4B6B6", "Amber": "FFE3A3", "Green": "BFE3C6"}  # text says it too
 
@@ -75,19 +77,45 @@ def section_rows(content: dict, section: str) -> tuple[list[str], list[list]]:
 
 
 def to_csv(content: dict, section: str) -> str:
+    return "".join(iter_csv(content, section))
+
+
+def iter_csv(content: dict, section: str, chunk_rows: int = 500):
+    """The CSV in chunks of rows, so a download of thousands of cases streams as it is written."""
     headers, rows = section_rows(content, section)
-    return write_csv(headers, rows)  # formula-like text is written as text
+    out = io.StringIO()
+    writer = SafeCsvWriter(out)  # formula-like text is written as text
+    writer.writerow(headers)
+    for start in range(0, len(rows), chunk_rows):
+        writer.writerows(rows[start:start + chunk_rows])
+        yield out.getvalue()
+        out.seek(0)
+        out.truncate()
+    if out.tell():
+        yield out.getvalue()
 
 
 def to_workbook(content: dict) -> bytes:
-    book = Workbook()
-    book.remove(book.active)
-    summary = book.create_sheet("Summary")
+    return b"".join(iter_workbook(content))
+
+
+def iter_workbook(content: dict, chunk: int = 256 * 1024):
+    """The workbook, written row by row to a temporary file (openpyxl's write-only mode keeps
+    no sheet in memory) and sent in chunks: a region's 54,000 cases stay off the heap."""
+    book = Workbook(write_only=True)
+    bold = Font(bold=True)
+
+    def styled(value, **style):
+        cell = WriteOnlyCell(sheet, value=value)
+        for name, setting in style.items():
+            setattr(cell, name, setting)
+        return cell
+
+    sheet = summary = book.create_sheet("Summary")
     summary.append(["Front Door morning report", content["report_date"]])
-    summary.append(["Built at", _when(content["built_at"])])
-    summary["B2"].number_format = "dd/mm/yyyy hh:mm"
+    summary.append(["Built at", styled(_when(content["built_at"]), number_format="dd/mm/yyyy hh:mm")])
     summary.append([])
-    summary.append(["Measure", "Last 7 days", "Last 30 days", "Last 365 days"])
+    summary.append([styled(v, font=bold) for v in ("Measure", "Last 7 days", "Last 30 days", "Last 365 days")])
     windows = content["measures"]["windows"]
     for label, pick in (("Contacts to referrals %", lambda w: w["conversion"]["pct"]),
                         ("Decisions within the clock %", lambda w: w["decisions"]["pct"]),
@@ -96,30 +124,27 @@ def to_workbook(content: dict) -> bytes:
                         ("Re-referrals within 12 months %", lambda w: w["referrals"]["pct_re_referrals"])):
         summary.append([label] + [pick(windows[w]) for w in ("7", "30", "365")])
     summary.append(["Children awaiting assessment per 10,000", content["measures"]["awaiting_per_10k"]])
-    for cell in summary[4]:
-        cell.font = Font(bold=True)
     for section, (title, columns) in SECTIONS.items():
         sheet = book.create_sheet(title)
-        sheet.append([header for header, _, _ in columns])
-        for cell in sheet[1]:
-            cell.font = Font(bold=True)
         sheet.freeze_panes = "A2"
+        for index, (header, _, _) in enumerate(columns, start=1):
+            sheet.column_dimensions[get_column_letter(index)].width = max(12, len(header) + 2)
+        sheet.append([styled(header, font=bold) for header, _, _ in columns])
         for row in content.get(section, []):
             values = []
             for _, get, kind in columns:
                 value = get(row)
-                values.append(_when(value) if kind in ("date", "datetime") else value)
-            append_row(sheet, values)  # a child named "=HYPERLINK(...)" stays text
-            for index, (_, _, kind) in enumerate(columns, start=1):
-                cell = sheet.cell(row=sheet.max_row, column=index)
-                if kind == "date" and cell.value is not None:
-                    cell.number_format = "dd/mm/yyyy"
-                elif kind == "datetime" and cell.value is not None:
-                    cell.number_format = "dd/mm/yyyy hh:mm"
-                elif kind == "rag" and cell.value in RAG_FILLS:
-                    cell.fill = PatternFill("solid", fgColor=RAG_FILLS[cell.value])
-        for index, (header, _, _) in enumerate(columns, start=1):
-            sheet.column_dimensions[get_column_letter(index)].width = max(12, len(header) + 2)
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+                if kind in ("date", "datetime"):
+                    value = _when(value)
+                    values.append(value if value is None else styled(
+                        value, number_format="dd/mm/yyyy" if kind == "date" else "dd/mm/yyyy hh:mm"))
+                elif kind == "rag" and value in RAG_FILLS:
+                    values.append(styled(value, fill=PatternFill("solid", fgColor=RAG_FILLS[value])))
+                else:
+                    values.append(value)
+            sheet.append(text_cells(sheet, values))  # a child named "=HYPERLINK(...)" stays text
+    with tempfile.TemporaryFile() as out:
+        book.save(out)
+        out.seek(0)
+        while block := out.read(chunk):
+            yield block

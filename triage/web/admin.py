@@ -103,9 +103,13 @@ class TokenForm(FlaskForm):
 
 # Closure days ---------------------------------------------------------------------------------
 
-def _closure_page(form: ClosureDayForm, status: int = 200, problems=()):
+def _closure_page(form: ClosureDayForm, status: int = 200, problems=(), change=None):
     return render_template("admin/closure_days.html", form=form, days=calendar.list_closure_days(),
-                           problems=list(problems)), status
+                           problems=list(problems), change=change, clock_kinds=CLOCK_KINDS), status
+
+
+CLOCK_KINDS = {"assessment": "Assessment", "case_discussion": "Case discussion", "icpc": "Initial conference",
+               "acknowledgement": "Acknowledgement", "decision": "Decision"}
 
 
 @bp.route("/closure-days", methods=["GET", "POST"])
@@ -117,21 +121,20 @@ def closure_days():
     if not form.validate():
         return _closure_page(form, 400)
     try:
-        closure = calendar.add_closure_day(current_actor(), utcnow(), form.day.data, form.reason.data)
+        change = calendar.add_closure_day(current_actor(), utcnow(), form.day.data, form.reason.data)
     except (Invalid, Conflict) as exc:
         db.session.rollback()
         problems = attach_service_errors(form, exc, default_field="day")
         return _closure_page(form, 409 if isinstance(exc, Conflict) else 400, problems)
-    flash(f"{closure.day.strftime('%-d %B %Y')} added as a closure day")
-    return redirect(url_for("web.admin.closure_days"))
+    # Shown at once rather than after a redirect: the clocks it moved are the answer.
+    return _closure_page(ClosureDayForm(formdata=None), change=change)
 
 
 @bp.post("/closure-days/<isodate:day>/remove")
 @roles_required(Role.ADMIN)
 def remove_closure_day(day: date):
-    calendar.remove_closure_day(current_actor(), day)  # NotFound -> the 404 page
-    flash(f"{day.strftime('%-d %B %Y')} is no longer a closure day")
-    return redirect(url_for("web.admin.closure_days"))
+    change = calendar.remove_closure_day(current_actor(), utcnow(), day)  # NotFound -> the 404 page
+    return _closure_page(ClosureDayForm(formdata=None), change=change)
 
 
 # Users and tokens -----------------------------------------------------------------------------

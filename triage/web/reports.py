@@ -1,7 +1,7 @@
 """The morning report as a page (print-friendly), CSV and an Excel workbook."""
 from __future__ import annotations
 
-from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, stream_with_context, url_for
 from markupsafe import Markup
 
 from triage.auth import current_actor, roles_required
@@ -9,6 +9,7 @@ from triage.clock import local_date, utcnow
 from triage.domain.trend_chart import trend_svg
 from triage.services import morning_report, report_audit, report_exports, report_privacy
 from triage.services.errors import Invalid, NotFound
+from triage.services.paging import Page
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
 
@@ -23,7 +24,7 @@ def _selection():
     except Invalid as exc:
         errors.update(exc.errors)
     numbers = {}
-    for field in ("version", "team_id", "locality_id"):
+    for field in ("version", "team_id", "locality_id", "page", "action_page"):
         raw = request.args.get(field) or None
         if raw is not None and not raw.isdigit():
             errors[field] = ["Must be a whole number"]
@@ -33,14 +34,16 @@ def _selection():
     return now, report_date, numbers
 
 
-def _load(served_as: str, sections=report_audit.CHILD_SECTIONS):
-    """The report as this reader may see it; each child in `sections` goes on the audit trail."""
+def _load(served_as: str | None, sections=report_audit.CHILD_SECTIONS):
+    """The report as this reader may see it; each child in `sections` goes on the audit trail
+    (served_as None: the caller audits what it shows)."""
     now, report_date, numbers = _selection()
     actor = current_actor()
     report = morning_report.get_report(actor, now, report_date, numbers["version"])
     content = report_privacy.for_reader(
         actor, morning_report.filtered(report.content, numbers["team_id"], numbers["locality_id"]))
-    report_audit.record_shown(actor, now, report, content, served_as, sections)
+    if served_as is not None:
+        report_audit.record_shown(actor, now, report, content, served_as, sections)
     return report, content, numbers
 
 
@@ -48,15 +51,39 @@ def _load(served_as: str, sections=report_audit.CHILD_SECTIONS):
 @roles_required(*morning_report.READERS)
 def morning():
     try:
-        report, content, numbers = _load("page")
+        report, content, numbers = _load(None)
     except NotFound as exc:
         _, report_date, _ = _selection()
         return render_template("reports/missing.html", message=exc.message, report_date=report_date,
                                history=morning_report.list_reports(current_actor())), 404
+    # A council has thousands of open cases: the page shows them a page at a time, with counts
+    # per team (each a link to that team's view); the downloads carry every row.
+    cases = _page_of(content["allocated_cases"], numbers["page"])
+    actions = _page_of(content["needs_action"], numbers["action_page"])
+    # The trail records the children on this page of the report, not every page of it.
+    report_audit.record_shown(current_actor(), utcnow(), report,
+                              {**content, "allocated_cases": cases.items, "needs_action": actions.items}, "page")
+    selection = {"date": report.report_date.isoformat(), "version": report.version,
+                 "team_id": numbers["team_id"] or "", "locality_id": numbers["locality_id"] or ""}
+
+    def page_url(n):
+        return url_for("web.reports.morning", **selection, page=n, action_page=actions.page) + "#allocated-cases"
+
+    def action_page_url(n):
+        return url_for("web.reports.morning", **selection, page=cases.page, action_page=n) + "#needs-action"
+
     return render_template("reports/morning.html", report=report, content=content, filters=numbers,
                            chart=Markup(trend_svg(content["trend"])),
                            history=morning_report.list_reports(current_actor()),
-                           sections=report_exports.SECTIONS)
+                           sections=report_exports.SECTIONS, cases=cases, actions=actions, page_url=page_url,
+                           action_page_url=action_page_url,
+                           by_team=morning_report.cases_by_team(content["allocated_cases"]), selection=selection)
+
+
+def _page_of(rows: list, page: int | None) -> Page:
+    size = int(current_app.config.get("REPORT_PAGE_SIZE", 100))
+    page = min(max(1, page or 1), max(1, -(-len(rows) // size)))
+    return Page(items=rows[(page - 1) * size:page * size], total=len(rows), page=page, per_page=size)
 
 
 @bp.post("/morning/build")
@@ -75,7 +102,7 @@ def morning_csv():
         raise Invalid("Unknown section", {"section": [f"Choose one of: {', '.join(report_exports.SECTIONS)}"]})
     report, content, _ = _load("csv", (section,))
     name = f"front-door-{section.replace('_', '-')}-{report.report_date.isoformat()}-v{report.version}.csv"
-    return Response(report_exports.to_csv(content, section), mimetype="text/csv",
+    return Response(stream_with_context(report_exports.iter_csv(content, section)), mimetype="text/csv",
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
 
@@ -84,6 +111,6 @@ def morning_csv():
 def morning_xlsx():
     report, content, _ = _load("xlsx")
     name = f"front-door-morning-report-{report.report_date.isoformat()}-v{report.version}.xlsx"
-    return Response(report_exports.to_workbook(content),
+    return Response(stream_with_context(report_exports.iter_workbook(content)),
                     mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})
