@@ -176,7 +176,7 @@ def test_a_practitioner_cannot_post_an_allocation_or_an_authorisation(client, lo
     url = f"/cases/{made.id}"
     assert post_form(client, f"{url}/allocate", url, {"allocate-team_id": str(staff["team"].id)}).status_code == 403
     response = post_form(client, f"{url}/assessment/{assessment.id}/authorise", url, {
-        "authorise-outcome": "no_further_action", "authorise-factors": "21",
+        "authorise-outcome": "no_further_action", "authorise-primary_need": "N1", "authorise-factors": "21",
         "authorise-version": str(assessment.version)})
     assert response.status_code == 403
     assert assessment_of(made).authorised_at is None
@@ -242,7 +242,7 @@ def test_a_manager_authorises_late_with_a_reason(client, login, staff, referral)
     url = f"/cases/{made.id}"
     action = f"{url}/assessment/{assessment.id}/authorise"
     data = {"authorise-version": str(assessment.version), "authorise-outcome": "child_in_need_plan",
-            "authorise-factors": ["3B", "21"], "authorise-closure_reason": "",
+            "authorise-primary_need": "N1", "authorise-factors": ["3B", "21"], "authorise-closure_reason": "",
             "authorise-late_reason": "Waiting for the paediatric report"}
 
     refused = post_form(client, action, url, data)

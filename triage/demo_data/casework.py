@@ -149,4 +149,4 @@ def _casework_after(ctx, rng, contact, decided, teams):
                 rng.choice(["3A", "3C", "4B", "16A", "17A", "2B", "1B"])]
             late = finish.astimezone(LONDON).date() > assessment.due_date
             assessments.authorise(ctx.actor("manager"), finish, assessment.id, outcome, factors,
-                                  late_reason="Complex family; extension agreed" if late else None)
+                                  late_reason="Complex family; extension agreed" if late else None, primary_need="N1")

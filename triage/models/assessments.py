@@ -30,6 +30,8 @@ class Assessment(db.Model):
     outcome: Mapped[str | None] = mapped_column(String(30))  # domain.codes.AssessmentOutcome
     factors: Mapped[str | None] = mapped_column(String(300))  # census factor codes, comma separated
     closure_reason: Mapped[str | None] = mapped_column(String(4))
+    # Was the child assessed as needing children's social care support? (Annex A list 4, 0012)
+    needs_support: Mapped[bool | None]
     late_reason: Mapped[str | None] = mapped_column(Text)
     notes: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
@@ -90,6 +92,11 @@ class StrategyDiscussion(db.Model):
     icpc_due_date: Mapped[date | None]  # 15 working days after the discussion, once an s47 starts
     icpc_held_on: Mapped[date | None]
     icpc_not_needed_reason: Mapped[str | None] = mapped_column(Text)
+    # What the conference decided (census ChildProtectionPlans; the service runs no plans, 0012)
+    resulted_in_plan: Mapped[bool | None]
+    plan_start_date: Mapped[date | None]
+    plan_category: Mapped[str | None] = mapped_column(String(3))  # domain.codes.CategoryOfAbuse
+    plan_end_date: Mapped[date | None]
     version: Mapped[int] = mapped_column(default=1)
 
     referral: Mapped[Referral] = relationship()
