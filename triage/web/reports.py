@@ -7,7 +7,7 @@ from markupsafe import Markup
 from triage.auth import current_actor, roles_required
 from triage.clock import local_date, utcnow
 from triage.domain.trend_chart import trend_svg
-from triage.services import morning_report, report_exports, report_privacy
+from triage.services import morning_report, national_measures, report_exports, report_privacy
 from triage.services.errors import Invalid, NotFound
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
@@ -54,7 +54,9 @@ def morning():
     return render_template("reports/morning.html", report=report, content=content, filters=numbers,
                            chart=Markup(trend_svg(content["trend"])),
                            history=morning_report.list_reports(current_actor()),
-                           sections=report_exports.SECTIONS)
+                           sections=report_exports.SECTIONS,
+                           measures=national_measures.council_measures(utcnow()),
+                           counting_note=national_measures.DFE_COUNTING_NOTE)
 
 
 @bp.post("/morning/build")
