@@ -59,11 +59,10 @@ def upgrade():
         batch_op.add_column(sa.Column('date_of_death', sa.Date(), nullable=True))
     with op.batch_alter_table('referral', schema=None) as batch_op:
         batch_op.add_column(sa.Column('primary_need', sa.String(length=2), nullable=True))
-        batch_op.add_column(sa.Column('nfa', sa.Boolean(), server_default=sa.false(), nullable=False))
+        batch_op.add_column(sa.Column('nfa', sa.Boolean(), server_default='0', nullable=False))
         batch_op.add_column(sa.Column('closed_on', sa.Date(), nullable=True))
         batch_op.add_column(sa.Column('closed_by_id', sa.Integer(), nullable=True))
         batch_op.add_column(sa.Column('closure_note', sa.Text(), nullable=True))
-        batch_op.create_foreign_key(batch_op.f('fk_referral_closed_by_id_user'), 'user', ['closed_by_id'], ['id'])
     with op.batch_alter_table('assessment', schema=None) as batch_op:
         batch_op.add_column(sa.Column('needs_support', sa.Boolean(), nullable=True))
     with op.batch_alter_table('strategy_discussion', schema=None) as batch_op:
@@ -122,7 +121,6 @@ def downgrade():
     with op.batch_alter_table('assessment', schema=None) as batch_op:
         batch_op.drop_column('needs_support')
     with op.batch_alter_table('referral', schema=None) as batch_op:
-        batch_op.drop_constraint(batch_op.f('fk_referral_closed_by_id_user'), type_='foreignkey')
         for column in ('closure_note', 'closed_by_id', 'closed_on', 'nfa', 'primary_need'):
             batch_op.drop_column(column)
     with op.batch_alter_table('child', schema=None) as batch_op:
