@@ -230,3 +230,20 @@ def test_the_census_is_written_as_it_is_read_not_built_whole(app):
     # Many small writes, none anywhere near the size of the file.
     assert len(out.sizes) > index.children
     assert max(out.sizes) < 1000 < len(out.getvalue())
+
+
+def test_the_commands_write_the_census_and_annex_a_files(app, tmp_path):
+    generate("tiny", 1.0, now=GENERATED_AT, seed=2, workers=1)
+    runner = app.test_cli_runner()
+    census_file, annex_file = tmp_path / "cin.xml", tmp_path / "annex.xlsx"
+
+    census = runner.invoke(args=["triage", "returns", "cin-census", "--year", "2026", "--output", str(census_file)])
+    annex = runner.invoke(args=["triage", "returns", "annex-a", "--as-of", "2026-11-26", "--output", str(annex_file)])
+
+    assert census.exit_code == 0, census.output
+    assert "CIN census 2026:" in census.output
+    assert ET.parse(census_file).getroot().findtext("Header/CollectionDetails/Year") == "2026"
+    assert annex.exit_code == 0, annex.output
+    assert annex_file.stat().st_size > 1000
+    actors = set(db.session.scalars(select(AuditEvent.actor).where(AuditEvent.entity == "return")))
+    assert actors == {"cli:returns"}
