@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, time
 from typing import BinaryIO
 from xml.sax.saxutils import XMLGenerator
 
@@ -61,10 +61,13 @@ class CensusIndex:
 
 
 def in_scope(year: census.CensusYear):
-    """Referrals in the year, and those from before it still open on 1 April."""
+    """Referrals in the year, and those from before it still open on 1 April. (A closure with
+    no closure date, from before migration 0012's fill or another path, counts by its time.)"""
+    start_at = datetime.combine(year.start, time(0), tzinfo=LONDON)
     return and_(Referral.referral_date <= year.end,
-                or_(Referral.referral_date >= year.start, Referral.closed_on.is_(None),
-                    Referral.closed_on >= year.start))
+                or_(Referral.referral_date >= year.start, Referral.closed_on >= year.start,
+                    and_(Referral.closed_on.is_(None),
+                         or_(Referral.closed_at.is_(None), Referral.closed_at >= start_at))))
 
 
 def children_in_scope(year: census.CensusYear) -> list[int]:
@@ -97,14 +100,15 @@ def write_census(actor: Actor, now: datetime, year_ending: int, out: BinaryIO, c
 
 
 def _audit_children(actor: Actor, now: datetime, year: census.CensusYear, what: str) -> None:
-    """One audit row per child in the return, in one statement."""
-    rows = select(literal(now, AuditEvent.at.type), literal(actor.user_id), literal(actor.token_id),
-                  literal(actor.label), literal(str(actor.role)), literal(actor.agency_id), literal("export"),
-                  literal("child"), Referral.child_id, Referral.child_id, literal(actor.channel),
-                  literal(actor.remote_addr), literal(what)).where(in_scope(year)).distinct()
-    db.session.execute(AuditEvent.__table__.insert().from_select(
-        ["at", "user_id", "token_id", "actor", "role", "agency_id", "action", "entity", "entity_id",
-         "child_id", "channel", "remote_addr", "detail"], rows))
+    """One audit row per child in the return, in one INSERT ... SELECT."""
+    columns = AuditEvent.__table__.c
+    fixed = {"at": now, "user_id": actor.user_id, "token_id": actor.token_id, "actor": actor.label,
+             "role": str(actor.role), "agency_id": actor.agency_id, "action": "export", "entity": "child",
+             "channel": actor.channel, "remote_addr": actor.remote_addr, "detail": what}
+    values = [literal(value, columns[name].type).label(name) for name, value in fixed.items()]
+    rows = select(*values, Referral.child_id.label("entity_id"), Referral.child_id.label("child_id")) \
+        .where(in_scope(year)).distinct()
+    db.session.execute(AuditEvent.__table__.insert().from_select(list(fixed) + ["entity_id", "child_id"], rows))
 
 
 class _Writer:
@@ -158,12 +162,14 @@ def _write_chunk(xml: XMLGenerator, ids: list[int], year: census.CensusYear, ind
     by_id: dict[int, census.Referral] = {}
     for row in db.session.execute(
             select(Referral.id, Referral.child_id, Referral.referral_date, Referral.source_code,
-                   Referral.primary_need, Referral.nfa, Referral.closed_on, Referral.closure_reason,
+                   Referral.primary_need, Referral.nfa, Referral.closed_on, Referral.closed_at,
+                   Referral.closure_reason,
                    Assessment.started_on, Assessment.authorised_on, Assessment.factors)
             .outerjoin(Assessment, Assessment.referral_id == Referral.id)
             .where(Referral.child_id.in_(ids), Referral.referral_date <= year.end)):
+        closed_on = row.closed_on or (row.closed_at.astimezone(LONDON).date() if row.closed_at else None)
         referral = census.Referral(row.id, row.referral_date, row.source_code, row.primary_need, row.nfa,
-                                   row.closed_on, row.closure_reason)
+                                   closed_on, row.closure_reason)
         if row.started_on is not None:
             referral.assessment = census.Assessment(row.started_on, row.authorised_on, split_codes(row.factors))
         referrals[row.child_id].append(referral)
