@@ -462,3 +462,24 @@ def test_every_form_on_a_managers_case_page_has_its_own_ids(client, login, staff
     assert len(ids) == len(set(ids)), sorted({i for i in ids if ids.count(i) > 1})
     for anchor in re.findall(r'href="#([^"]+)"', page):
         assert anchor in ids, anchor
+
+
+def test_a_manager_closes_a_case_from_its_page_and_its_clocks_stop(client, login, staff, referral):
+    made = referral(days_ago=10)
+    login(staff["manager"])
+    url = f"/cases/{made.id}"
+    today = local_date(utcnow())
+    page = text_of(client.get(url))
+    assert 'id="close-title"' in page
+
+    refused = post_form(client, f"{url}/close", url, {"close-version": str(made.version), "close-reason": "",
+                                                     **date_fields("close-closed_on", today)})
+    assert refused.status_code == 400 and 'href="#close-reason"' in text_of(refused)
+
+    done = post_form(client, f"{url}/close", url, {"close-version": str(made.version), "close-reason": "RC5",
+                                                  **date_fields("close-closed_on", today)})
+    assert done.status_code == 302
+    db.session.expire_all()
+    closed = db.session.get(Referral, made.id)
+    assert (closed.closure_reason, closed.closed_on) == ("RC5", today)
+    assert 'id="close-title"' not in text_of(client.get(url))
