@@ -483,3 +483,28 @@ def test_a_manager_closes_a_case_from_its_page_and_its_clocks_stop(client, login
     closed = db.session.get(Referral, made.id)
     assert (closed.closure_reason, closed.closed_on) == ("RC5", today)
     assert 'id="close-title"' not in text_of(client.get(url))
+
+
+def test_a_conference_and_the_plan_it_made_are_recorded_from_the_case_page(client, login, staff, referral):
+    made = referral(days_ago=20)
+    worker = staff["as"](staff["worker"])
+    held = local_date(utcnow()) - timedelta(days=15)
+    discussion = assessments.record_strategy_discussion(worker, utcnow(), made.id, held, ["police"], True)
+    icpc_day = held + timedelta(days=7)
+    while icpc_day.weekday() >= 5:
+        icpc_day += timedelta(days=1)
+    assessments.record_icpc(worker, utcnow(), discussion.id, held_on=icpc_day)
+    db.session.expire_all()
+    version = discussion.version
+    login(staff["worker"])
+    url = f"/cases/{made.id}"
+    key = f"plan-{discussion.id}"
+
+    refused = post_form(client, f"{url}/strategy-discussions/{discussion.id}/plan", url, {
+        f"{key}-version": str(version), f"{key}-plan": "yes", f"{key}-plan_category": ""})
+    assert refused.status_code == 400 and f'href="#{key}-plan_category"' in text_of(refused)
+
+    done = post_form(client, f"{url}/strategy-discussions/{discussion.id}/plan", url, {
+        f"{key}-version": str(version), f"{key}-plan": "yes", f"{key}-plan_category": "EMO"})
+    assert done.status_code == 302, text_of(done)
+    assert f"Yes, EMO, from {icpc_day.day}" in text_of(client.get(url))

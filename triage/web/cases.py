@@ -227,6 +227,18 @@ class IcpcForm(StepForm):
         return valid and not any(f.errors for f in self)
 
 
+class PlanForm(StepForm):
+    plan = RadioField("Did the conference make a child protection plan?",
+                      choices=choices([("yes", "Yes"), ("no", "No")]), invalid_choice_message="Answer yes or no")
+    plan_category = SelectField("Category of abuse", choices=choices([("", "Choose a category")] + [
+        (c.value, f"{c.value}: {c.label}") for c in CategoryOfAbuse]), validators=[Optional()],
+        invalid_choice_message="Choose a category")
+    plan_end_date = DateInputField("Date the plan ended (if it has)")
+
+    def __init__(self, *args, discussion_id: int, **kwargs):
+        super().__init__(*args, prefix=f"plan-{discussion_id}", **kwargs)
+
+
 # ---------------------------------------------------------------- the case page
 
 def _forms(case, bound: dict | None = None) -> dict:
@@ -260,6 +272,9 @@ def _forms(case, bound: dict | None = None) -> dict:
     for discussion in case.strategy_discussions:
         fresh(f"s47-{discussion.id}", S47OutcomeForm, discussion.version, discussion_id=discussion.id)
         fresh(f"icpc-{discussion.id}", IcpcForm, discussion.version, discussion_id=discussion.id)
+        fresh(f"plan-{discussion.id}", PlanForm, discussion.version, discussion_id=discussion.id,
+              data={"plan": {True: "yes", False: "no"}.get(discussion.resulted_in_plan),
+                    "plan_category": discussion.plan_category, "plan_end_date": discussion.plan_end_date})
     return forms
 
 
@@ -281,6 +296,7 @@ def _what_can_be_done(case, actor) -> dict:
         can[f"icpc-{discussion.id}"] = (s47 and discussion.icpc_held_on is None
                                         and discussion.icpc_not_needed_reason is None
                                         and discussion.s47_outcome in (None, S47Outcome.SUBSTANTIATED_ICPC))
+        can[f"plan-{discussion.id}"] = discussion.icpc_held_on is not None and discussion.plan_end_date is None
     return can
 
 
@@ -292,7 +308,7 @@ def _current_version(case, name: str) -> int | None:
     if name in ("start", "seen", "discussion", "authorise") and case.assessment:
         return case.assessment.assessment.version
     for discussion in case.strategy_discussions:
-        if name in (f"s47-{discussion.id}", f"icpc-{discussion.id}"):
+        if name in (f"s47-{discussion.id}", f"icpc-{discussion.id}", f"plan-{discussion.id}"):
             return discussion.version
     return None
 
@@ -448,6 +464,17 @@ def close(referral_id: int):
     return _submit(referral_id, "close", CloseForm(), lambda actor, now, f: assessments.close_case(
         actor, now, referral_id, f.closed_on.data, f.reason.data, none_if_blank(f.open_work_reason.data),
         bool(f.nfa.data), int(f.version.data)), "Case closed")
+
+
+@bp.post("/<int:referral_id>/strategy-discussions/<int:discussion_id>/plan")
+@roles_required(*CASE_WORKERS)
+def plan(referral_id: int, discussion_id: int):
+    assessments.discussion_on_case(discussion_id, referral_id)  # another case's discussion: 404
+    return _submit(referral_id, f"plan-{discussion_id}", PlanForm(discussion_id=discussion_id),
+                   lambda actor, now, f: assessments.record_plan(
+                       actor, now, discussion_id, f.plan.data == "yes", none_if_blank(f.plan_category.data),
+                       None, f.plan_end_date.data, int(f.version.data), referral_id=referral_id),
+                   "Child protection plan recorded")
 
 
 # ---------------------------------------------------------------- the cases list
