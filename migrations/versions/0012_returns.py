@@ -4,7 +4,8 @@ child            upn_unknown_reason (UN1-UN7), former_upn, disabilities (codes o
                  ethnicity now holds the DfE code
 referral         primary_need (N0-N9), nfa, closed_on, closed_by_id, closure_note
 assessment       needs_support
-strategy_discussion  resulted_in_plan, plan_start_date, plan_category (NEG/PHY/SAB/EMO/MUL), plan_end_date
+strategy_discussion  resulted_in_plan, plan_start_date, plan_category (NEG/PHY/SAB/EMO/MUL), plan_end_date;
+                 an index on (child_id, s47_started_on) for Annex A's counts in the 12 months before each
 
 What it fills for rows that already exist, and what it cannot know (printed as it runs):
 - child.ethnicity: a DfE label ("White: British") becomes its code (WBRI); text that is neither a
@@ -70,6 +71,8 @@ def upgrade():
         batch_op.add_column(sa.Column('plan_start_date', sa.Date(), nullable=True))
         batch_op.add_column(sa.Column('plan_category', sa.String(length=3), nullable=True))
         batch_op.add_column(sa.Column('plan_end_date', sa.Date(), nullable=True))
+    # Annex A counts each child's enquiries and conferences in the 12 months before each one.
+    op.create_index('ix_strategy_discussion_child', 'strategy_discussion', ['child_id', 's47_started_on'])
     _fill()
 
 
@@ -115,6 +118,7 @@ def _fill():
 
 
 def downgrade():
+    op.drop_index('ix_strategy_discussion_child', table_name='strategy_discussion')
     with op.batch_alter_table('strategy_discussion', schema=None) as batch_op:
         for column in ('plan_end_date', 'plan_category', 'plan_start_date', 'resulted_in_plan'):
             batch_op.drop_column(column)

@@ -104,6 +104,8 @@ class StrategyDiscussion(db.Model):
 
     __mapper_args__ = {"version_id_col": version}
     __table_args__ = (Index("ix_strategy_discussion_referral", "referral_id"),
+                      # A child's enquiries and conferences in the 12 months before each one (Annex A, 0012).
+                      Index("ix_strategy_discussion_child", "child_id", "s47_started_on"),
                       # Only what is still open, so the report's read grows with open s47s (0005).
                       Index("ix_strategy_discussion_open", "icpc_due_date", postgresql_where=OPEN_S47,
                             sqlite_where=OPEN_S47))
