@@ -87,3 +87,18 @@ def test_annex_a_downloads_as_a_workbook_with_the_windows_asked_for(client, logi
     dates = [row[5] for row in book["List 1 Contacts"].iter_rows(min_row=2, values_only=True)]
     assert dates and min(dates).date().isoformat() >= "2026-10-26"
     assert bad.status_code in (400, 422)
+
+
+def test_the_morning_report_shows_the_councils_measures_beside_englands(client, login, make_user, actor_for, demo,
+                                                                         now):
+    from triage.services import morning_report
+
+    manager = make_user("manager")
+    with freeze_time(now):
+        morning_report.build_on_demand(actor_for(manager), now)
+        login(manager)
+        page = text_of(client.get("/reports/morning"))
+
+    assert 'id="national-measures"' in page
+    assert "Assessments authorised within 45 working days" in page and "85.7%" in page
+    assert "counts the start day as day 1" in page
