@@ -50,3 +50,19 @@ def test_a_manager_closes_a_case_through_the_api_and_a_bad_reason_is_a_422(api_a
     assert practitioner.status_code == 403
     assert closed.status_code == 200, closed.json
     assert (closed.json["closed_on"], closed.json["closure_reason"], closed.json["nfa"]) == ("2026-11-20", "RC7", True)
+
+
+def test_the_primary_need_is_recorded_through_the_api_against_the_n0_to_n9_list(api_as, make_user, actor_for):
+    ensure_team("Front Door assessment North")
+    staff = {"manager": actor_for(make_user("manager")), "era": actor_for(make_user("era"))}
+    db.session.commit()
+    referral = referral_on(staff, date(2026, 11, 2))
+    worker = api_as("practitioner")
+
+    bad = worker.post(f"/api/v1/referrals/{referral.id}/details", json={"primary_need": "N10",
+                                                                        "version": referral.version})
+    done = worker.post(f"/api/v1/referrals/{referral.id}/details", json={"primary_need": "N4",
+                                                                         "version": referral.version})
+
+    assert bad.status_code == 422 and "primary_need" in error_fields(bad)
+    assert done.status_code == 200 and done.json["primary_need"] == "N4"
