@@ -247,3 +247,19 @@ def test_the_commands_write_the_census_and_annex_a_files(app, tmp_path):
     assert annex_file.stat().st_size > 1000
     actors = set(db.session.scalars(select(AuditEvent.actor).where(AuditEvent.entity == "return")))
     assert actors == {"cli:returns"}
+
+
+def test_checked_before_31_march_an_unborn_child_due_before_then_is_not_queried_yet(app):
+    generate("tiny", 1.0, now=GENERATED_AT, seed=2, workers=1)
+    child_id, = _first(select(Referral.child_id).where(Referral.referral_date >= date(2026, 4, 1))
+                       .order_by(Referral.id))
+    db.session.execute(update(Child).where(Child.id == child_id).values(
+        date_of_birth=None, expected_date_of_birth=date(2027, 1, 15)))
+    db.session.commit()
+    xml, index = build(GENERATED_AT, 2027)
+
+    on_31_march = [f for f in findings_for(xml, 2027, index) if f.rule == "8530Q"]
+    today = [f for f in findings_for(xml, 2027, index, GENERATED_AT.date()) if f.rule == "8530Q"]
+
+    assert child_id in {f.child_id for f in on_31_march}
+    assert child_id not in {f.child_id for f in today}
