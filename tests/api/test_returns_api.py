@@ -66,3 +66,12 @@ def test_the_primary_need_is_recorded_through_the_api_against_the_n0_to_n9_list(
 
     assert bad.status_code == 422 and "primary_need" in error_fields(bad)
     assert done.status_code == 200 and done.json["primary_need"] == "N4"
+
+
+def test_a_partner_feed_may_send_the_ethnicity_label_and_it_is_stored_as_the_code(api_as):
+    made = api_as("practitioner").post("/api/v1/children", json={
+        "first_name": "Ola", "last_name": "Adeyemi", "sex": "M", "date_of_birth": "2014-05-05",
+        "ethnicity": "Black or Black British: African", "confirmed_new": True})
+
+    assert made.status_code == 201, made.json
+    assert made.json["ethnicity"] == "BAFR"

@@ -1,12 +1,17 @@
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, ValidationError, fields, validate
 
-from triage.domain.codes import CensusSex, Disability, Ethnicity, UpnUnknown, split_codes
+from triage.domain.codes import CensusSex, Disability, Ethnicity, UpnUnknown, ethnicity_code, split_codes
 from triage.schemas.common import AwareDateTime
 from triage.services.children import SEXES
 
 # The record's words, or the census codes M / F / U (stored as male / female / unknown).
 SEX_VALUES = tuple(SEXES) + tuple(s.value for s in CensusSex)
 ETHNICITY_VALUES = [e.value for e in Ethnicity]
+
+
+def _ethnicity_known(value) -> None:
+    if value is not None and ethnicity_code(value) is None:
+        raise ValidationError(f"Must be one of the DfE ethnicity codes: {', '.join(ETHNICITY_VALUES)}")
 
 
 class DisabilityCodes(fields.List):
@@ -27,8 +32,8 @@ class ChildFieldsSchema(Schema):
     expected_date_of_birth = fields.Date(allow_none=True)
     sex = fields.String(validate=validate.OneOf(SEX_VALUES), metadata={
         "description": "female, male, unknown or not_stated; or the census codes F, M, U"})
-    ethnicity = fields.String(allow_none=True, validate=validate.OneOf(ETHNICITY_VALUES),
-                              metadata={"description": "A DfE ethnicity code"})
+    ethnicity = fields.String(allow_none=True, validate=_ethnicity_known, metadata={
+        "description": "A DfE ethnicity code (WBRI, WIRI, ... REFU, NOBT), or its label; stored as the code"})
     disabilities = DisabilityCodes(allow_none=True, metadata={
         "description": "DfE disability codes, or [\"NONE\"]; null when not yet known"})
     upn_unknown_reason = fields.String(allow_none=True, validate=validate.OneOf([u.value for u in UpnUnknown]))
