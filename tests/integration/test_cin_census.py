@@ -263,3 +263,26 @@ def test_checked_before_31_march_an_unborn_child_due_before_then_is_not_queried_
 
     assert child_id in {f.child_id for f in on_31_march}
     assert child_id not in {f.child_id for f in today}
+
+
+def test_reading_the_census_a_slice_of_children_at_a_time_gives_the_validators_own_tables(app):
+    import warnings
+
+    import pandas as pd
+    from cin_validator.cin_validator import convert_data
+
+    from triage.services.census_check import read_census
+
+    generate("tiny", 1.0, now=GENERATED_AT, seed=2, workers=1)
+    xml, index = build(GENERATED_AT, 2027)
+    root = ET.fromstring(xml)
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        whole, sliced = convert_data(root), read_census(root, chunk=7)
+
+    assert index.children > 7 * 3
+    assert set(whole) == set(sliced)
+    for name in whole:
+        pd.testing.assert_frame_equal(whole[name].reset_index(drop=True), sliced[name].reset_index(drop=True),
+                                      check_dtype=False)

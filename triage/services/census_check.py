@@ -73,10 +73,9 @@ def check_census(source: BinaryIO | str, year: int, index: CensusIndex | None = 
         # pandas 1.5 and the validator raise deprecation and chained-assignment warnings of
         # their own; the suite turns warnings into errors, and these are not ours to fix.
         warnings.simplefilter("ignore")
-        from cin_validator.cin_validator import CinValidator, convert_data, process_data
+        from cin_validator.cin_validator import CinValidator, process_data
 
-        root = ET.parse(source).getroot()
-        data = process_data(convert_data(root))
+        data = process_data(read_census(ET.parse(source).getroot()))
         result = CinValidator(data, _ruleset(year))
         report = result.user_report
         multichild = result.multichild_issues
@@ -104,6 +103,42 @@ def check_census(source: BinaryIO | str, year: int, index: CensusIndex | None = 
         rule = str(row["rule_code"])
         findings.append(Finding(rule=rule, description=str(row["rule_description"]), is_query=rule.endswith("Q")))
     return sorted(findings, key=lambda f: (f.is_query, f.rule, f.la_child_id or "", f.table or ""))
+
+
+CHUNK = 250  # children converted at a time
+
+
+def read_census(root: ET.Element, chunk: int = CHUNK) -> dict:
+    """The validator's tables for a census file, read a few hundred children at a time.
+
+    The validator's reader (convert_data) grows each table with a pandas concat per child, so
+    a whole council's file takes minutes (time grows with the square of the children). Every
+    table row belongs to one child and the reader's ids (CINdetailsID, AssessmentID, CPPID)
+    start again for each child, so reading slices of children and joining the tables in order
+    gives the same tables in seconds (tests/integration/test_cin_census.py checks they are equal).
+    """
+    import pandas as pd
+    from cin_validator.cin_validator import convert_data
+
+    header, children = root.find("Header"), root.find("Children")
+    kids = list(children) if children is not None else []
+    parts: dict[str, list] = {}
+    for start in range(0, max(len(kids), 1), chunk):
+        piece = ET.Element("Message")
+        if header is not None:
+            piece.append(header)
+        holder = ET.SubElement(piece, "Children")
+        holder.extend(kids[start:start + chunk])
+        for name, table in convert_data(piece).items():
+            parts.setdefault(name, []).append(table)
+    tables = {}
+    for name, frames in parts.items():
+        if name == "Header":
+            tables[name] = frames[0]
+            continue
+        filled = [f for f in frames if len(f)]
+        tables[name] = pd.concat(filled, ignore_index=True) if filled else frames[0]
+    return tables
 
 
 def _not_late_yet(records: list[dict], year: int, as_of: date | None) -> set[tuple]:
