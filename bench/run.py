@@ -2,7 +2,7 @@
 
     make bench                          # everything (about 20 minutes on two cores)
     .venv/bin/python bench/run.py --quick         # a smaller run in a few minutes
-    .venv/bin/python bench/run.py --only sweep    # report | sweep | intake | reads | audit (comma separated)
+    .venv/bin/python bench/run.py --only sweep    # report | sweep | intake | reads | audit | returns (comma separated)
 
 PostgreSQL is a throwaway cluster started as tests/support/postgres.py starts it; SQLite is a
 file in a temporary folder. Figures are printed and written to bench/results/latest.json
@@ -672,8 +672,14 @@ def bench_audit(dbs: Databases, quick: bool) -> dict:
     return audit(dbs, quick)
 
 
+def bench_returns(dbs: Databases, quick: bool) -> dict:
+    from bench.returns import bench_returns as run_returns  # issue 11: census and Annex A
+
+    return run_returns(dbs, quick)
+
+
 BENCHES = {"report": bench_report, "sweep": bench_sweep, "intake": bench_intake, "reads": bench_reads,
-           "audit": bench_audit}
+           "audit": bench_audit, "returns": bench_returns}
 
 
 def main(argv=None) -> int:

@@ -221,6 +221,63 @@ def closure_day_remove(day):
     _echo_change(change)
 
 
+returns_cli = AppGroup("returns", help="Statutory returns: the CIN census and Ofsted's Annex A.")
+triage_cli.add_command(returns_cli)
+RETURNS_ACTOR_LABEL = "cli:returns"
+
+
+def _returns_actor():
+    from triage.services.actor import Actor
+
+    return Actor(role=Role.PERFORMANCE, label=RETURNS_ACTOR_LABEL, channel="cli")
+
+
+@returns_cli.command("cin-census")
+@click.option("--year", type=click.IntRange(2000, 2100), required=True,
+              help="The year the collection ends on 31 March (2027 for April 2026 to March 2027).")
+@click.option("--output", type=click.Path(dir_okay=False, writable=True), required=True)
+@click.option("--check/--no-check", default=False, help="Run the DfE's validation rules on the file too.")
+def cin_census_command(year, output, check):
+    """Write the Children in Need census XML, streamed from the records."""
+    from triage.clock import local_date
+    from triage.services import census_check, cin_census
+
+    now = utcnow()
+    try:
+        with open(output, "wb") as handle:
+            index = cin_census.write_census(_returns_actor(), now, year, handle)
+    except ServiceError as exc:
+        _fail(exc)
+    click.echo(f"CIN census {year}: {index.children} children, {index.episodes} episodes -> {output}")
+    if check:
+        if not census_check.validator_available():
+            raise click.ClickException(f"The DfE rules are not installed: {census_check.INSTALL_HINT}")
+        findings = census_check.errors_that_matter(census_check.check_census(output, year, index, local_date(now)))
+        for f in findings:
+            click.echo(f"{f.rule:<6} {'query' if f.is_query else 'error'}  {f.la_child_id or '-':<20} "
+                       f"{f.table or ''}.{f.field or ''}  {f.description[:100]}")
+        click.echo(f"{len(findings)} findings (2887Q/2888Q aside)")
+
+
+@returns_cli.command("annex-a")
+@click.option("--as-of", "as_of", type=click.DateTime(formats=["%Y-%m-%d"]), required=True,
+              help="The inspection date: the lists cover the months before it.")
+@click.option("--output", type=click.Path(dir_okay=False, writable=True), required=True)
+@click.option("--contact-months", type=click.IntRange(1, 36), help="Months of contacts (default 6).")
+@click.option("--months", type=click.IntRange(1, 36), help="Months for the other lists (default 12).")
+def annex_a_command(as_of, output, contact_months, months):
+    """Write Ofsted's Annex A lists 1, 3, 4 and 5 as an XLSX workbook."""
+    from triage.services import annex_a
+
+    try:
+        with open(output, "wb") as handle:
+            summary = annex_a.write_annex_a(_returns_actor(), utcnow(), handle, as_of.date(), contact_months,
+                                            months)
+    except ServiceError as exc:
+        _fail(exc)
+    click.echo("Annex A: " + ", ".join(f"{name}: {n}" for name, n in summary.rows.items()) + f" -> {output}")
+
+
 def register(app: Flask) -> None:
     from triage import demo  # noqa: F401  (adds seed-demo)
     from triage.generate import command  # noqa: F401  (adds generate)

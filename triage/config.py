@@ -91,6 +91,16 @@ class Defaults:
     ICPC_WORKING_DAYS = 15
     CHILD_POPULATION = 63000
 
+    # Statutory returns (issue 11). The census header: the council's 3-digit LA code, the
+    # software's code and release, and the serial number of this council's return.
+    CENSUS_LEA = "001"
+    CENSUS_SOFTWARE_CODE = "TRIAGE"
+    CENSUS_RELEASE = "1.0"
+    CENSUS_SERIAL_NO = "001"
+    # Ofsted Annex A: months before the inspection date each list covers.
+    ANNEX_A_CONTACT_MONTHS = 6
+    ANNEX_A_MONTHS = 12
+
     # Scheduler
     SWEEP_INTERVAL_SECONDS = 60
     # The active scheduler renews its lease every heartbeat; a lease three beats old is taken

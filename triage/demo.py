@@ -337,8 +337,12 @@ _UPN_SHARE = 0.7
 _SIBLING_SHARE = 0.3
 _FLAT_SHARE = 0.15
 _MIDDLE_NAME_SHARE = 0.3
-# UPNs: a made-up local authority number and made-up schools (primary 2xxx, secondary 4xxx).
-_UPN_LA = "999"
+# UPNs: a pseudo local authority number (001, which the census accepts and no council's pupils
+# carry) and made-up schools (primary 2xxx, secondary 4xxx).
+_UPN_LA = "001"
+# Disabilities in the census: most children none; a few with one or two (codes from the DfE list).
+_DISABILITIES = (("NONE", 86), ("LD", 3), ("COMM", 2), ("BEH", 2), ("AUT", 3), ("MOB", 1), ("HEAR", 1),
+                 ("VIS", 1), ("PC", 0.5), ("HAND", 0.5), ("CON", 0.5), ("INC", 0.5), ("DDA", 1))
 _UPN_SCHOOLS = tuple(f"{n:04d}" for n in (*range(2001, 2031), *range(4001, 4011)))
 
 
@@ -376,7 +380,7 @@ def plan_children(rng: random.Random, count: int, now: datetime,
             "council_child_id": f"{DEMO_ID_PREFIX}{i:05d}",
             "created_at": created_at,
             "last_name": home["surname"],
-            "ethnicity": group.label,
+            "ethnicity": group.code,
             "address_line_1": home["line1"],
             "address_line_2": home["line2"],
             "town": places.TOWN,
@@ -387,7 +391,7 @@ def plan_children(rng: random.Random, count: int, now: datetime,
             # How front doors record a baby not yet born: "Unborn" and the mother's surname.
             plan.update(first_name="Unborn", sex="unknown", date_of_birth=None,
                         expected_date_of_birth=today + timedelta(days=rng.randint(14, 160)),
-                        ethnicity=None)
+                        ethnicity=None, upn_unknown_reason="UN1")
         else:
             sex = rng.choice(("female", "male"))
             pool = group.female if sex == "female" else group.male
@@ -406,8 +410,23 @@ def plan_children(rng: random.Random, count: int, now: datetime,
             age = _age(dob, today)
             if 4 <= age <= 16 and rng.random() < _UPN_SHARE:
                 plan["upn"] = _unique(seen_upn, lambda: demo_upn(rng, dob))
+            else:
+                # Too young for school, or a school-age child whose UPN the council does not hold.
+                plan["upn_unknown_reason"] = "UN1" if age < 5 else rng.choice(("UN2", "UN3", "UN4", "UN5"))
+            plan["disabilities"] = _pick_disabilities(rng)
         plans.append(plan)
     return plans
+
+
+def _pick_disabilities(rng: random.Random) -> str:
+    codes = [c for c, _ in _DISABILITIES]
+    weights = [w for _, w in _DISABILITIES]
+    first = rng.choices(codes, weights=weights)[0]
+    if first != "NONE" and rng.random() < 0.25:
+        second = rng.choices(codes[1:], weights=weights[1:])[0]
+        if second != first:
+            return f"{first},{second}"
+    return first
 
 
 def _new_household(rng: random.Random, groups, group_weights, locality_weights) -> dict:
@@ -453,7 +472,7 @@ test_nhs_number.__test__ = False  # not a pytest test, whatever its name
 def demo_upn(rng: random.Random, dob: date) -> str:
     """A UPN shaped like a real one (LA, school, year allocated, serial) with a valid check letter.
 
-    The LA number 999 belongs to no council, so no real pupil's UPN is produced.
+    The pseudo LA number 001 is no council's, so no real pupil's UPN is produced.
     """
     # Allocated when the child started reception: the September after they turned four.
     start_year = dob.year + (5 if (dob.month, dob.day) >= (9, 1) else 4)

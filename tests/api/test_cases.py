@@ -184,7 +184,7 @@ def test_a_worker_starts_sees_the_child_holds_a_discussion_and_a_manager_authori
         assert (first["held_on"], first["held_by"], first["note"]) == (
             "2026-11-16", staff["manager_user"].display_name, "Plan agreed")
         authorised = manager.post(f"{url}/authorise", json={
-            "outcome": "child_in_need_plan", "factors": ["3B", "4B"], "version": held.json["version"]})
+            "outcome": "child_in_need_plan", "primary_need": "N1", "factors": ["3B", "4B"], "version": held.json["version"]})
     assert authorised.status_code == 200, authorised.json
     assert authorised.json["outcome"] == "child_in_need_plan"
     assert authorised.json["factors"] == ["3B", "4B"]
@@ -197,7 +197,7 @@ def test_a_practitioner_cannot_authorise(api_as, referral_on):
     referral = referral_on(date(2026, 11, 2))
     assessment = assessment_of(referral)
     response = api_as("practitioner").post(f"/api/v1/assessments/{assessment.id}/authorise", json={
-        "outcome": "no_further_action", "factors": ["21"], "version": assessment.version})
+        "outcome": "no_further_action", "primary_need": "N1", "factors": ["21"], "version": assessment.version})
     assert response.status_code == 403
     assert db.session.get(Assessment, assessment.id).authorised_at is None
 
@@ -219,14 +219,14 @@ def started(staff, referral_on):
     ("case-discussions/1", {"held_on": "2026-12-01"}, "held_on"),
     ("case-discussions/7", {"held_on": "2026-11-20"}, "sequence"),
     ("case-discussions/1", {"held_on": "2026-11-20", "held_by_id": 4242}, "held_by_id"),
-    ("authorise", {"outcome": "child_in_need_plan", "factors": ["99Z"], "late_reason": "x"}, "factors"),
-    ("authorise", {"outcome": "child_in_need_plan", "factors": ["21"], "late_reason": "x"}, "factors"),
-    ("authorise", {"outcome": "no_further_action", "factors": ["21", "3B"], "late_reason": "x"}, "factors"),
-    ("authorise", {"outcome": "no_further_action", "factors": [], "late_reason": "x"}, "factors"),
-    ("authorise", {"outcome": "child_in_need_plan", "factors": ["3B"]}, "late_reason"),
-    ("authorise", {"outcome": "child_in_need_plan", "factors": ["3B"], "late_reason": "  "}, "late_reason"),
-    ("authorise", {"outcome": "adopted", "factors": ["3B"], "late_reason": "x"}, "outcome"),
-    ("authorise", {"outcome": "child_in_need_plan", "factors": ["3B"], "late_reason": "x",
+    ("authorise", {"outcome": "child_in_need_plan", "primary_need": "N1", "factors": ["99Z"], "late_reason": "x"}, "factors"),
+    ("authorise", {"outcome": "child_in_need_plan", "primary_need": "N1", "factors": ["21"], "late_reason": "x"}, "factors"),
+    ("authorise", {"outcome": "no_further_action", "primary_need": "N1", "factors": ["21", "3B"], "late_reason": "x"}, "factors"),
+    ("authorise", {"outcome": "no_further_action", "primary_need": "N1", "factors": [], "late_reason": "x"}, "factors"),
+    ("authorise", {"outcome": "child_in_need_plan", "primary_need": "N1", "factors": ["3B"]}, "late_reason"),
+    ("authorise", {"outcome": "child_in_need_plan", "primary_need": "N1", "factors": ["3B"], "late_reason": "  "}, "late_reason"),
+    ("authorise", {"outcome": "adopted", "primary_need": "N1", "factors": ["3B"], "late_reason": "x"}, "outcome"),
+    ("authorise", {"outcome": "child_in_need_plan", "primary_need": "N1", "factors": ["3B"], "late_reason": "x",
                    "closure_reason": "RC99"}, "closure_reason"),
 ])
 def test_bad_assessment_steps_are_422s_naming_the_field(api_as, started, path, body, field):
@@ -242,7 +242,7 @@ def test_bad_assessment_steps_are_422s_naming_the_field(api_as, started, path, b
 def test_a_late_authorisation_with_a_reason_is_recorded_as_late(api_as, started):
     with freeze_time(NOW):
         response = api_as("manager").post(f"/api/v1/assessments/{started.id}/authorise", json={
-            "outcome": "no_further_action", "factors": ["21"], "late_reason": "Waiting for the school",
+            "outcome": "no_further_action", "primary_need": "N1", "factors": ["21"], "late_reason": "Waiting for the school",
             "version": started.version})
     assert response.status_code == 200, response.json
     assert (response.json["late"], response.json["clock_state"]) == (True, "breached")
@@ -259,7 +259,7 @@ def test_a_stale_assessment_version_is_a_conflict(api_as, started):
         assert manager.post(f"{url}/child-seen", json={"child_seen_on": "2026-09-03", "version": stale}).status_code == 200
         again = manager.post(f"{url}/start", json={"started_on": "2026-09-04", "version": stale})
         authorised = manager.post(f"{url}/authorise", json={
-            "outcome": "no_further_action", "factors": ["21"], "late_reason": "x", "version": stale})
+            "outcome": "no_further_action", "primary_need": "N1", "factors": ["21"], "late_reason": "x", "version": stale})
     assert again.status_code == 409 and "reload" in again.json["message"]
     assert authorised.status_code == 409
     assert db.session.get(Assessment, started.id).started_on == date(2026, 9, 2)
@@ -267,7 +267,7 @@ def test_a_stale_assessment_version_is_a_conflict(api_as, started):
 
 def test_an_authorised_assessment_cannot_be_authorised_again(api_as, started):
     manager = api_as("manager")
-    body = {"outcome": "no_further_action", "factors": ["21"], "late_reason": "x"}
+    body = {"outcome": "no_further_action", "primary_need": "N1", "factors": ["21"], "late_reason": "x"}
     with freeze_time(NOW):
         first = manager.post(f"/api/v1/assessments/{started.id}/authorise", json={**body, "version": started.version})
         second = manager.post(f"/api/v1/assessments/{started.id}/authorise",

@@ -76,10 +76,10 @@ def test_a_late_authorisation_needs_a_reason_and_is_recorded_as_breached(app, st
     assessments.start_assessment(staff["worker"], at(date(2026, 9, 2)), assessment.id, date(2026, 9, 2))
     late = at(date(2026, 11, 27))
     with pytest.raises(Invalid) as refused:
-        assessments.authorise(staff["manager"], late, assessment.id, "child_in_need_plan", ["3C"])
+        assessments.authorise(staff["manager"], late, assessment.id, "child_in_need_plan", ["3C"], primary_need="N1")
     assert "late_reason" in refused.value.errors
     assessments.authorise(staff["manager"], late, assessment.id, "child_in_need_plan", ["3C", "4B"],
-                          late_reason="Waiting for the paediatric report")
+                          late_reason="Waiting for the paediatric report", primary_need="N1")
     clock = db.session.query(Clock).filter_by(kind="assessment", subject_id=assessment.id).one()
     assert (clock.state, clock.breached_at) == ("breached", clock.due_at)
 
@@ -89,12 +89,12 @@ def test_factor_21_is_refused_unless_alone_with_no_further_action(app, staff):
     assessment = db.session.query(Assessment).filter_by(referral_id=referral.id).one()
     assessments.start_assessment(staff["worker"], at(date(2026, 11, 3)), assessment.id, date(2026, 11, 3))
     with pytest.raises(Invalid) as refused:
-        assessments.authorise(staff["manager"], at(date(2026, 11, 20)), assessment.id, "child_in_need_plan", ["21"])
+        assessments.authorise(staff["manager"], at(date(2026, 11, 20)), assessment.id, "child_in_need_plan", ["21"], primary_need="N1")
     assert "factors" in refused.value.errors
-    done = assessments.authorise(staff["manager"], at(date(2026, 11, 20)), assessment.id, "no_further_action", ["21"])
+    done = assessments.authorise(staff["manager"], at(date(2026, 11, 20)), assessment.id, "no_further_action", ["21"], primary_need="N1")
     assert done.referral.closure_reason == "RC8" and done.referral.closed_at is not None
     with pytest.raises(Conflict):
-        assessments.authorise(staff["manager"], at(date(2026, 11, 20)), assessment.id, "no_further_action", ["21"])
+        assessments.authorise(staff["manager"], at(date(2026, 11, 20)), assessment.id, "no_further_action", ["21"], primary_need="N1")
 
 
 def test_a_case_discussion_held_stops_its_clock_and_cannot_be_held_twice(app, staff):

@@ -48,7 +48,7 @@ def council(app, make_user, actor_for):
     contacts.acknowledge(people["era"], utc(2026, 1, 2, 9), e.id)
     e_assessment = db.session.query(Assessment).join(Referral).filter(Referral.contact_id == e.id).one()
     assessments.start_assessment(people["worker"], utc(2026, 1, 5, 9), e_assessment.id, date(2026, 1, 5))
-    assessments.authorise(people["manager"], utc(2026, 2, 20, 9), e_assessment.id, "no_further_action", ["21"])
+    assessments.authorise(people["manager"], utc(2026, 2, 20, 9), e_assessment.id, "no_further_action", ["21"], primary_need="N1")
 
     d = contact("Dara", "3A", utc(2026, 11, 10, 9))
     contacts.acknowledge(people["era"], utc(2026, 11, 10, 10), d.id)

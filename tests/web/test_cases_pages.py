@@ -177,7 +177,7 @@ def test_a_practitioner_cannot_post_an_allocation_or_an_authorisation(client, lo
     url = f"/cases/{made.id}"
     assert post_form(client, f"{url}/allocate", url, {"allocate-team_id": str(staff["team"].id)}).status_code == 403
     response = post_form(client, f"{url}/assessment/{assessment.id}/authorise", url, {
-        "authorise-outcome": "no_further_action", "authorise-factors": "21",
+        "authorise-outcome": "no_further_action", "authorise-primary_need": "N1", "authorise-factors": "21",
         "authorise-version": str(assessment.version)})
     assert response.status_code == 403
     assert assessment_of(made).authorised_at is None
@@ -243,7 +243,7 @@ def test_a_manager_authorises_late_with_a_reason(client, login, staff, referral)
     url = f"/cases/{made.id}"
     action = f"{url}/assessment/{assessment.id}/authorise"
     data = {"authorise-version": str(assessment.version), "authorise-outcome": "child_in_need_plan",
-            "authorise-factors": ["3B", "21"], "authorise-closure_reason": "",
+            "authorise-primary_need": "N1", "authorise-factors": ["3B", "21"], "authorise-closure_reason": "",
             "authorise-late_reason": "Waiting for the paediatric report"}
 
     refused = post_form(client, action, url, data)
@@ -463,3 +463,49 @@ def test_every_form_on_a_managers_case_page_has_its_own_ids(client, login, staff
     assert len(ids) == len(set(ids)), sorted({i for i in ids if ids.count(i) > 1})
     for anchor in re.findall(r'href="#([^"]+)"', page):
         assert anchor in ids, anchor
+
+
+def test_a_manager_closes_a_case_from_its_page_and_its_clocks_stop(client, login, staff, referral):
+    made = referral(days_ago=10)
+    login(staff["manager"])
+    url = f"/cases/{made.id}"
+    today = local_date(utcnow())
+    page = text_of(client.get(url))
+    assert 'id="close-title"' in page
+
+    refused = post_form(client, f"{url}/close", url, {"close-version": str(made.version), "close-reason": "",
+                                                     **date_fields("close-closed_on", today)})
+    assert refused.status_code == 400 and 'href="#close-reason"' in text_of(refused)
+
+    done = post_form(client, f"{url}/close", url, {"close-version": str(made.version), "close-reason": "RC5",
+                                                  **date_fields("close-closed_on", today)})
+    assert done.status_code == 302
+    db.session.expire_all()
+    closed = db.session.get(Referral, made.id)
+    assert (closed.closure_reason, closed.closed_on) == ("RC5", today)
+    assert 'id="close-title"' not in text_of(client.get(url))
+
+
+def test_a_conference_and_the_plan_it_made_are_recorded_from_the_case_page(client, login, staff, referral):
+    made = referral(days_ago=20)
+    worker = staff["as"](staff["worker"])
+    held = local_date(utcnow()) - timedelta(days=15)
+    discussion = assessments.record_strategy_discussion(worker, utcnow(), made.id, held, ["police"], True)
+    icpc_day = held + timedelta(days=7)
+    while icpc_day.weekday() >= 5:
+        icpc_day += timedelta(days=1)
+    assessments.record_icpc(worker, utcnow(), discussion.id, held_on=icpc_day)
+    db.session.expire_all()
+    version = discussion.version
+    login(staff["worker"])
+    url = f"/cases/{made.id}"
+    key = f"plan-{discussion.id}"
+
+    refused = post_form(client, f"{url}/strategy-discussions/{discussion.id}/plan", url, {
+        f"{key}-version": str(version), f"{key}-plan": "yes", f"{key}-plan_category": ""})
+    assert refused.status_code == 400 and f'href="#{key}-plan_category"' in text_of(refused)
+
+    done = post_form(client, f"{url}/strategy-discussions/{discussion.id}/plan", url, {
+        f"{key}-version": str(version), f"{key}-plan": "yes", f"{key}-plan_category": "EMO"})
+    assert done.status_code == 302, text_of(done)
+    assert f"Yes, EMO, from {icpc_day.day}" in text_of(client.get(url))

@@ -69,6 +69,31 @@ class Allocate(MethodView):
                                     data["version"])
 
 
+@referrals_blp.route("/<int:referral_id>/details")
+class ReferralDetails(MethodView):
+    decorators = [roles_required(*CASE_WORKERS)]
+
+    @referrals_blp.arguments(s.ReferralDetailsSchema)
+    @referrals_blp.response(200, s.ReferralSummarySchema)
+    def post(self, data, referral_id):
+        """Record the referral's primary need (census N0-N9), before or at authorisation"""
+        return assessments.record_referral_details(current_actor(), utcnow(), referral_id, data["primary_need"],
+                                                   data["version"])
+
+
+@referrals_blp.route("/<int:referral_id>/close")
+class CloseCase(MethodView):
+    decorators = [roles_required(*MANAGERS)]
+
+    @referrals_blp.arguments(s.CloseCaseSchema)
+    @referrals_blp.response(200, s.ReferralSummarySchema)
+    def post(self, data, referral_id):
+        """Close the case (managers) with its date and reason RC1-RC9; every clock still running stops.
+        With an assessment still open, say why; a new referral afterwards is a new episode"""
+        return assessments.close_case(current_actor(), utcnow(), referral_id, data["closed_on"], data["reason"],
+                                      data.get("open_work_reason"), data["nfa"], data["version"])
+
+
 @referrals_blp.route("/<int:referral_id>/clocks")
 class ReferralClocks(MethodView):
     decorators = [roles_required(*CASE_WORKERS)]
@@ -145,7 +170,7 @@ _step(assessments_blp, "/<int:assessment_id>/case-discussions/<int:sequence>", "
 _step(assessments_blp, "/<int:assessment_id>/authorise", "authorise", s.AuthoriseSchema, MANAGERS,
       lambda a, n, d, assessment_id: _view(assessments.authorise(
           a, n, assessment_id, d["outcome"], d["factors"], d.get("closure_reason"), d.get("late_reason"),
-          d["version"]), n),
+          d["version"], d.get("primary_need"), d.get("needs_support")), n),
       "Authorise (Front Door managers) with the outcome and factor codes; after the due date, say why",
       s.AssessmentSchema)
 
@@ -159,8 +184,17 @@ _step(strategy_blp, "/<int:discussion_id>/s47-outcome", "s47_outcome", s.S47Outc
       s.StrategyDiscussionSchema)
 _step(strategy_blp, "/<int:discussion_id>/icpc", "icpc", s.IcpcSchema, CASE_WORKERS,
       lambda a, n, d, discussion_id: assessments.record_icpc(
-          a, n, discussion_id, d.get("held_on"), d.get("not_needed_reason"), d["version"]),
-      "Record the initial child protection conference's date, or why none is needed",
+          a, n, discussion_id, d.get("held_on"), d.get("not_needed_reason"), d["version"],
+          resulted_in_plan=d.get("resulted_in_plan"), plan_category=d.get("plan_category"),
+          plan_start_date=d.get("plan_start_date")),
+      "Record the initial child protection conference's date (never a weekend), or why none is needed; "
+      "and whether it made a child protection plan",
+      s.StrategyDiscussionSchema)
+_step(strategy_blp, "/<int:discussion_id>/plan", "plan", s.PlanSchema, CASE_WORKERS,
+      lambda a, n, d, discussion_id: assessments.record_plan(
+          a, n, discussion_id, d["resulted_in_plan"], d.get("plan_category"), d.get("plan_start_date"),
+          d.get("plan_end_date"), d["version"]),
+      "Whether the conference made a child protection plan, its start, category of abuse and end date",
       s.StrategyDiscussionSchema)
 
 

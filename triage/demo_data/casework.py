@@ -133,9 +133,16 @@ def _casework_after(ctx, rng, contact, decided, teams):
             if held <= ctx.now:
                 discussion = assessments.record_strategy_discussion(
                     worker_actor, held, referral.id, held.astimezone(LONDON).date(), ["police", "health"], True)
-                icpc = held + timedelta(days=rng.randint(10, 24))
-                if icpc <= ctx.now and rng.random() < 0.8:
-                    assessments.record_icpc(worker_actor, icpc, discussion.id, held_on=icpc.astimezone(LONDON).date())
+                # Within the 15 working days the DfE's rules allow (8675Q), on a weekday.
+                icpc = held + timedelta(days=rng.randint(8, 18))
+                while icpc.weekday() >= 5:
+                    icpc += timedelta(days=1)
+                if icpc <= ctx.now:
+                    plan = rng.random() < 0.7
+                    assessments.record_icpc(worker_actor, icpc, discussion.id, held_on=icpc.astimezone(LONDON).date(),
+                                            resulted_in_plan=plan,
+                                            plan_category=rng.choice(["NEG", "EMO", "PHY", "SAB", "MUL"]) if plan
+                                            else None)
         for discussion in assessment.case_discussions:
             held_on = discussion.planned_on + timedelta(days=rng.choice([0, 0, 1, 3]))
             when = _at(held_on, 14)
@@ -149,4 +156,5 @@ def _casework_after(ctx, rng, contact, decided, teams):
                 rng.choice(["3A", "3C", "4B", "16A", "17A", "2B", "1B"])]
             late = finish.astimezone(LONDON).date() > assessment.due_date
             assessments.authorise(ctx.actor("manager"), finish, assessment.id, outcome, factors,
-                                  late_reason="Complex family; extension agreed" if late else None)
+                                  late_reason="Complex family; extension agreed" if late else None,
+                                  primary_need=rng.choice(["N1", "N1", "N4", "N5", "N2", "N3", "N6", "N8"]))

@@ -118,6 +118,10 @@ class AssessmentFactor(LabelledEnum):
     CHILD_CRIMINAL_EXPLOITATION = "24A", "Child criminal exploitation"
 
 
+# Retired by the DfE (rules 8945Q, 8950Q): split into child-on-child (B) and adult-on-child (C).
+RETIRED_ASSESSMENT_FACTORS = frozenset({"18A", "19A"})
+
+
 def assessment_factors_problem(codes: Iterable[str], outcome_is_nfa: bool) -> str | None:
     """Why this set of factors cannot be authorised, or None if it can.
 
@@ -126,6 +130,10 @@ def assessment_factors_problem(codes: Iterable[str], outcome_is_nfa: bool) -> st
     """
     given = [str(c).strip().upper() for c in codes]
     known = {f.value for f in AssessmentFactor}
+    retired = [c for c in given if c in RETIRED_ASSESSMENT_FACTORS]
+    if retired:
+        return (f"{', '.join(retired)} is no longer used: record 18B/18C (physical abuse) or 19B/19C "
+                "(sexual abuse), child on child or adult on child")
     unknown = [c for c in given if c not in known]
     if unknown:
         return f"Unknown assessment factor code: {', '.join(unknown)}"
@@ -230,3 +238,120 @@ class S47Outcome(LabelledEnum):
     NOT_SUBSTANTIATED = "not_substantiated", "Concerns not substantiated"
     SUBSTANTIATED_ICPC = "substantiated_icpc", "Concerns substantiated: initial child protection conference"
     SUBSTANTIATED_NO_ICPC = "substantiated_no_icpc", "Concerns substantiated: no conference needed"
+
+
+# ---------------------------------------------------------------- the child's census details
+
+class Ethnicity(LabelledEnum):
+    """The 20 DfE ethnicity codes."""
+
+    WBRI = "WBRI", "White: British"
+    WIRI = "WIRI", "White: Irish"
+    WOTH = "WOTH", "White: any other White background"
+    WIRT = "WIRT", "White: Traveller of Irish heritage"
+    WROM = "WROM", "White: Gypsy/Roma"
+    MWBC = "MWBC", "Mixed: White and Black Caribbean"
+    MWBA = "MWBA", "Mixed: White and Black African"
+    MWAS = "MWAS", "Mixed: White and Asian"
+    MOTH = "MOTH", "Mixed: any other mixed background"
+    AIND = "AIND", "Asian or Asian British: Indian"
+    APKN = "APKN", "Asian or Asian British: Pakistani"
+    ABAN = "ABAN", "Asian or Asian British: Bangladeshi"
+    AOTH = "AOTH", "Asian or Asian British: any other Asian background"
+    BCRB = "BCRB", "Black or Black British: Caribbean"
+    BAFR = "BAFR", "Black or Black British: African"
+    BOTH = "BOTH", "Black or Black British: any other Black background"
+    CHNE = "CHNE", "Chinese"
+    OOTH = "OOTH", "Any other ethnic group"
+    REFU = "REFU", "Refused"
+    NOBT = "NOBT", "Information not yet obtained"
+
+
+def ethnicity_code(value: str | None) -> str | None:
+    """The DfE code for a code or its label as people type it (any case); None if neither."""
+    if value is None:
+        return None
+    text = " ".join(str(value).split()).upper()
+    for member in Ethnicity:
+        if text in (member.value, member.label.upper()):
+            return member.value
+    return None
+
+
+class Disability(LabelledEnum):
+    NONE = "NONE", "No disability"
+    MOB = "MOB", "Mobility"
+    HAND = "HAND", "Hand function"
+    PC = "PC", "Personal care"
+    INC = "INC", "Incontinence"
+    COMM = "COMM", "Communication"
+    LD = "LD", "Learning"
+    HEAR = "HEAR", "Hearing"
+    VIS = "VIS", "Vision"
+    BEH = "BEH", "Behaviour"
+    CON = "CON", "Consciousness"
+    AUT = "AUT", "Autism or Asperger syndrome"
+    DDA = "DDA", "Other disability (as defined by the Equality Act)"
+
+
+def disabilities_problem(codes: Iterable[str]) -> str | None:
+    """Census rules 8540, 8790, 8794: known codes, each once, NONE only on its own."""
+    given = [str(c).strip().upper() for c in codes]
+    unknown = [c for c in given if c not in Disability._value2member_map_]
+    if unknown:
+        return f"Unknown disability code: {', '.join(unknown)}"
+    if len(set(given)) != len(given):
+        return "Each disability can be recorded only once"
+    if Disability.NONE in given and len(given) > 1:
+        return "NONE (no disability) cannot be recorded with a disability"
+    return None
+
+
+class UpnUnknown(LabelledEnum):
+    """Why a child has no Unique Pupil Number (census UPNunknown)."""
+
+    UN1 = "UN1", "Child is not of school age and has not yet acquired a UPN"
+    UN2 = "UN2", "Child has never attended school in England"
+    UN3 = "UN3", "Child is educated at home"
+    UN4 = "UN4", "Child has newly arrived from abroad (including unaccompanied asylum seekers)"
+    UN5 = "UN5", "Sources collating UPNs reflect a discrepancy"
+    UN6 = "UN6", "UPN not yet obtained for another reason"
+    UN7 = "UN7", "Referral with no further action"
+
+
+class CensusSex(LabelledEnum):
+    MALE = "M", "Male"
+    FEMALE = "F", "Female"
+    UNKNOWN = "U", "Unknown (or unborn)"
+
+
+# The child record keeps words (female / male / unknown / not_stated); the census has three codes.
+SEX_TO_CENSUS = {"male": "M", "female": "F", "unknown": "U", "not_stated": "U"}
+CENSUS_TO_SEX = {"M": "male", "F": "female", "U": "unknown"}
+
+
+def census_sex(sex: str | None, unborn: bool) -> str:
+    """Rule 8750: an unborn child is U whatever was expected."""
+    return "U" if unborn else SEX_TO_CENSUS.get(sex or "", "U")
+
+
+def council_child_id_problem(value: str) -> str | None:
+    """Rules 1570/1580: at most 20 letters and digits."""
+    if len(value) > 20:
+        return "The child id can be at most 20 characters"
+    if not (value.isascii() and value.isalnum()):
+        return "The child id can use only letters and digits"
+    return None
+
+
+class CategoryOfAbuse(LabelledEnum):
+    NEGLECT = "NEG", "Neglect"
+    PHYSICAL = "PHY", "Physical abuse"
+    SEXUAL = "SAB", "Sexual abuse"
+    EMOTIONAL = "EMO", "Emotional abuse"
+    MULTIPLE = "MUL", "Multiple"
+
+
+def split_codes(value: str | None) -> list[str]:
+    """A comma-separated code column as a list."""
+    return [code for code in (value or "").split(",") if code]

@@ -25,12 +25,14 @@ from zoneinfo import ZoneInfo
 
 from triage.demo_data import names as name_data
 from triage.domain import clocks as rules
+from triage.domain.census import census_year_for
 from triage.domain.clocks import ClockKind, DecisionPolicy
 from triage.domain.identifiers import nhs_check_digit, upn_check_letter
 from triage.generate.presets import Preset
 from triage.generate.world import LOCALITY_WEIGHTS, Council
 
 UTC = timezone.utc
+OPEN = date.max  # work still going on at as_of
 LONDON = ZoneInfo("Europe/London")
 DAY = timedelta(days=1)
 HOUR = timedelta(hours=1)
@@ -39,7 +41,7 @@ MINUTE = timedelta(minutes=1)
 COLUMNS: dict[str, tuple[str, ...]] = {
     "child": ("id", "council_child_id", "first_name", "last_name", "date_of_birth", "expected_date_of_birth",
               "sex", "ethnicity", "address_line_1", "town", "postcode", "locality_id", "nhs_number", "upn",
-              "created_at", "updated_at", "version"),
+              "upn_unknown_reason", "disabilities", "created_at", "updated_at", "version"),
     "contact": ("id", "received_at", "recorded_at", "recorded_by_id", "recorded_by_token_id", "channel",
                 "source_code", "referrer_role", "referrer_agency", "concern", "consent", "consent_by",
                 "consent_at", "consent_not_sought_reason", "police_incident_reference", "dash_risk",
@@ -55,15 +57,16 @@ COLUMNS: dict[str, tuple[str, ...]] = {
                             "answering_agency_id", "version"),
     "referral": ("id", "child_id", "contact_id", "contact_child_id", "referral_date", "source_code", "outcome",
                  "is_re_referral", "created_at", "team_id", "worker_id", "allocated_at", "closed_at",
-                 "closure_reason", "version"),
+                 "closure_reason", "primary_need", "nfa", "closed_on", "closed_by_id", "version"),
     "assessment": ("id", "referral_id", "child_id", "team_id", "worker_id", "started_on", "due_date",
                    "child_seen_on", "authorised_at", "authorised_on", "authorised_by_id", "outcome", "factors",
-                   "closure_reason", "late_reason", "created_at", "version"),
+                   "closure_reason", "needs_support", "late_reason", "created_at", "version"),
     "case_discussion": ("id", "assessment_id", "sequence", "planned_on", "held_on", "held_by_id", "note",
                         "recorded_at"),
     "strategy_discussion": ("id", "referral_id", "child_id", "held_on", "agencies_present", "recorded_by_id",
                             "recorded_at", "s47_started_on", "s47_outcome", "s47_outcome_on", "icpc_due_date",
-                            "icpc_held_on", "icpc_not_needed_reason", "version"),
+                            "icpc_held_on", "icpc_not_needed_reason", "resulted_in_plan", "plan_start_date",
+                            "plan_category", "plan_end_date", "version"),
     "clock": ("id", "kind", "subject", "subject_id", "contact_id", "child_id", "started_at", "due_at", "due_date",
               "warn_at", "stopped_at", "state", "breached_at", "owner_id", "team_id"),
     "clock_event": ("id", "clock_id", "kind", "at", "recorded_at"),
@@ -199,7 +202,15 @@ CONTRIBUTIONS = {
     "early_help": "Early help: family previously supported; case closed last year",
 }
 ATTENDING = ("childrens_social_care", "police", "health", "education", "early_help")
-SEXES = Weighted([("female", 49), ("male", 49), ("unknown", 1), ("not_stated", 1)])
+# Sex not known is rare (the census queries more than 2%: 2886Q).
+SEXES = Weighted([("female", 49.5), ("male", 49.5), ("unknown", 0.5), ("not_stated", 0.5)])
+# Census disability codes: most children none, some one, a few two (shares roughly England's).
+DISABILITIES = Weighted([("NONE", 86), ("LD", 3), ("COMM", 2), ("BEH", 2), ("AUT", 3), ("MOB", 1), ("HEAR", 0.7),
+                         ("VIS", 0.7), ("PC", 0.4), ("HAND", 0.3), ("CON", 0.3), ("INC", 0.3), ("DDA", 1),
+                         ("AUT,COMM", 0.8), ("LD,BEH", 0.6), ("MOB,PC", 0.3)])
+PRIMARY_NEEDS = Weighted([("N1", 55), ("N2", 4), ("N3", 4), ("N4", 9), ("N5", 16), ("N6", 2), ("N7", 0.5),
+                          ("N8", 3), ("N9", 6), ("N0", 0.5)])
+CATEGORIES = Weighted([("NEG", 50), ("EMO", 37), ("PHY", 7), ("SAB", 4), ("MUL", 2)])
 GROUPS = Weighted([(g, g.weight) for g in name_data.ETHNIC_GROUPS])
 _WEEKDAYS = (1.15, 1.10, 1.10, 1.05, 1.10, 0.55, 0.45)  # Monday first
 WEEKDAY_FACTOR = tuple(7 * f / sum(_WEEKDAYS) for f in _WEEKDAYS)  # averaging exactly 1
@@ -320,6 +331,9 @@ class Simulation:
         self.child_dob = array("i", bytes(4 * total))
         self.child_locality = array("b", bytes(total))
         self.last_referral = array("i", bytes(4 * total))
+        # The day each child's current case (census episode) closes: a contact while it is still
+        # open joins that case instead of making a second referral (census rules 8815, 8820).
+        self.episode_until = array("i", bytes(4 * total))
         middle = self.start + (self.end - self.start) / 2
         middle_day = middle.astimezone(LONDON).date()
         latest_dob = min(self.as_of_date, self.end.astimezone(LONDON).date())
@@ -348,15 +362,23 @@ class Simulation:
                         nhs = nine + str(check)
                 upn = None
                 age_years = age_days / 365.25
+                upn_unknown = None
                 if 5 <= age_years < 17 and rng.random() < 0.7:
-                    body = f"999{_below(rng, 1000, 9999)}{(born.year + 5) % 100:02d}{_below(rng, 1000):03d}"
+                    # A pseudo LA number the census accepts (001) and a serial unique to the child.
+                    body = f"001{ident % 10_000_000:07d}{(born.year + 5) % 100:02d}"
                     upn = upn_check_letter(body) + body
+                else:
+                    # UN1 ("not of school age") only while the child is under six (8770Q).
+                    young = unborn or (self.as_of_date - born).days < 5 * 365  # still under 6 next 31 March
+                    upn_unknown = "UN1" if young else _choice(rng, ("UN2", "UN3", "UN4", "UN5"))
+                disabilities = DISABILITIES.pick(rng)
                 street = _choice(rng, council.streets[loc])
                 postcode = f"{council.districts[loc]} {_below(rng, 1, 10)}{_choice(rng, 'ABDEFGHJLNPQRSTUWXYZ')}" \
                            f"{_choice(rng, 'ABDEFGHJLNPQRSTUWXYZ')}"
                 batch.append((ident, f"G{ident:09d}", _choice(rng, pool), _choice(rng, group.surnames), dob,
-                              born if unborn else None, sex, group.label, f"{_below(rng, 1, 180)} {street}",
-                              council.name, postcode, council.locality_ids[loc], nhs, upn, created_at, created_at, 1))
+                              born if unborn else None, sex, group.code, f"{_below(rng, 1, 180)} {street}",
+                              council.name, postcode, council.locality_ids[loc], nhs, upn, upn_unknown,
+                              disabilities, created_at, created_at, 1))
                 if len(batch) >= 50_000:
                     self.emit("child", batch)
                     batch = []
@@ -379,7 +401,12 @@ class Simulation:
             while self.recent_referral_start < len(recent) and recent[self.recent_referral_start][0] < day_ordinal - 365:
                 self.recent_referral_start += 1
             if self.recent_referral_start < len(recent) and rng.random() < RE_REFERRAL_PICK:
-                first = recent[_below(rng, self.recent_referral_start, len(recent))][1]
+                # A child referred in the last year whose case has closed since (an open case
+                # would take the contact into itself rather than make a new referral).
+                for _ in range(8):
+                    first = recent[_below(rng, self.recent_referral_start, len(recent))][1]
+                    if self.episode_until[first] <= day_ordinal:
+                        break
             else:
                 council = _below(rng, len(self.councils))
                 for _ in range(8):
@@ -652,8 +679,11 @@ class Simulation:
     def referral(self, council: Council, child: int, child_id: int, contact_id: int, link: int, day: date,
                  source: str, outcome: str, decided: datetime) -> None:
         rng, as_of, settings = self.rng, self.as_of, self.settings
-        ident = self.next_id("referral")
         day_ordinal = day.toordinal()
+        if self.episode_until[child] > day_ordinal or self.child_dob[child] > day_ordinal + 270:
+            # Already an open case (the contact joins it), or a pregnancy too early to refer (8606).
+            return
+        ident = self.next_id("referral")
         previous = self.last_referral[child]
         re_referral = bool(previous) and day_ordinal - 365 <= previous <= day_ordinal
         self.last_referral[child] = max(previous, day_ordinal)
@@ -667,7 +697,9 @@ class Simulation:
         # The assessment, on the clock from the referral date (day 0), 45 working days.
         assessment_id = self.next_id("assessment")
         due = self.assessment_due(day)
-        started_on = self.workday(day, _below(rng, 0, 6))
+        s47_route = outcome in ("strategy_s47", "immediate_protection")
+        # An s47 starts its assessment with it (2991Q); otherwise within a week.
+        started_on = day if s47_route else self.workday(day, _below(rng, 0, 6))
         seen_on = self.workday(started_on, _below(rng, 0, 5))
         if rng.random() < 0.9:
             k = min(settings.assessment_working_days, max(8, round(rng.triangular(8, 46, 36))))
@@ -680,14 +712,29 @@ class Simulation:
             assessment_outcome = ASSESSMENT_OUTCOMES_AFTER_S47.pick(rng)
         else:
             assessment_outcome = ASSESSMENT_OUTCOMES.pick(rng)
+        # Strategy discussions: straight away for s47 and protection decisions; after an
+        # assessment that recommends an s47. Drawn first: the case cannot close before the
+        # enquiry (and any plan it makes) has ended.
+        work_until = None  # the last day of s47 or plan work; OPEN while it continues
+        if s47_route:
+            work_until = self.strategy(ident, child_id, self.workday(day, _below(rng, 0, 2))
+                                       if outcome == "strategy_s47" else day, worker, team)
+        elif authorised and assessment_outcome == "s47":
+            held = self.workday(authorised_on, _below(rng, 0, 3))
+            if census_year_for(held) != census_year_for(authorised_on):
+                held = authorised_on  # in the same census year as the assessment it follows (2991Q)
+            work_until = self.strategy(ident, child_id, held, worker, team)
         closure = closed_at = None
         if assessment_outcome == "no_further_action":
-            factors = "21" if rng.random() < 0.4 else None
+            # "No factors" goes with a case closed straight after its assessment (8873Q).
+            factors = "21" if rng.random() < 0.4 and not s47_route else None
             closure = "RC8"
         else:
             factors = None
             if assessment_outcome == "early_help":
                 closure = "RC9"
+        if s47_route and closure:
+            closure = "RC7"  # RC8/RC9 are for cases closed straight after an assessment (2990)
         if factors is None:
             picked = []
             for _ in range(1 + (rng.random() < 0.55) + (rng.random() < 0.25)):
@@ -701,11 +748,22 @@ class Simulation:
             later = authorised_at + timedelta(days=30 + 150 * rng.random())
             if later <= as_of:
                 closed_at, closure = later, LATER_CLOSURES.pick(rng)
+        if work_until is OPEN:
+            closed_at = closure = None
+        elif work_until is not None and closed_at is not None and self.london_date(closed_at) < work_until:
+            closed_at = self.at_local(work_until, 16 + rng.random())
+            if closure in ("RC8", "RC9"):
+                closure = "RC7"
+            if closed_at > as_of:
+                closed_at = closure = None
         late = authorised_on > due
+        closed_now = authorised and closed_at is not None and closed_at <= as_of
+        self.episode_until[child] = self.london_date(closed_at).toordinal() if closed_now else OPEN.toordinal()
         self.rows["referral"].append((
             ident, child_id, contact_id, link, day, source, outcome, re_referral, decided, team, worker,
-            allocated if worker else None, closed_at if authorised and closed_at and closed_at <= as_of else None,
-            closure if authorised and closed_at and closed_at <= as_of else None, 1))
+            allocated if worker else None, closed_at if closed_now else None, closure if closed_now else None,
+            PRIMARY_NEEDS.pick(rng) if authorised else None, False,
+            self.london_date(closed_at) if closed_now else None, head if closed_now else None, 1))
         today = self.as_of_date
         self.rows["assessment"].append((
             assessment_id, ident, child_id, team, worker,
@@ -714,6 +772,7 @@ class Simulation:
             authorised_at if authorised else None, authorised_on if authorised else None,
             head if authorised else None, assessment_outcome if authorised else None,
             factors if authorised else None, closure if authorised and closure in ("RC8", "RC9") else None,
+            (assessment_outcome in ("child_in_need_plan", "s47")) if authorised else None,
             _choice(rng, LATE_REASONS) if authorised and late else None, decided, 1))
         due_at, warn_at = self.date_clock_times(due, settings.assessment_warn_working_days)
         self.clock(ClockKind.ASSESSMENT.value, "assessment", assessment_id, started=decided, due_at=due_at,
@@ -740,23 +799,20 @@ class Simulation:
             self.clock(ClockKind.CASE_DISCUSSION.value, "case_discussion", discussion_id, started=decided,
                        due_at=cd_due, warn_at=cd_warn, stopped=stopped, due_date=planned, child_id=child_id,
                        owner_id=worker, team_id=team)
-        # Strategy discussions: straight away for s47 and protection decisions; after an
-        # assessment that recommends an s47.
-        if outcome in ("strategy_s47", "immediate_protection"):
-            self.strategy(ident, child_id, self.workday(day, _below(rng, 0, 2)) if outcome == "strategy_s47"
-                          else day, worker, team)
-        elif authorised and assessment_outcome == "s47":
-            self.strategy(ident, child_id, self.workday(authorised_on, _below(rng, 0, 3)), worker, team)
 
-    def strategy(self, referral_id: int, child_id: int, held_on: date, worker: int | None, team: int) -> None:
+    def strategy(self, referral_id: int, child_id: int, held_on: date, worker: int | None, team: int):
+        """The discussion, its s47 and conference, and any plan: returns the last day of that work
+        (OPEN while it continues at `as_of`)."""
         rng, as_of = self.rng, self.as_of
         recorded = self.at_local(held_on, 15 + 3 * rng.random())
         if recorded > as_of:
-            return
+            return OPEN
         ident = self.next_id("strategy_discussion")
         today = self.as_of_date
         s47 = rng.random() < 0.9
         row_s47 = outcome = outcome_on = icpc_due = icpc_held = not_needed = None
+        plan = plan_start = plan_category = plan_end = None
+        work_until = held_on
         if s47:
             row_s47 = held_on
             icpc_due = self.icpc_due(held_on)
@@ -782,9 +838,24 @@ class Simulation:
             self.clock(ClockKind.ICPC.value, "strategy_discussion", ident, started=recorded, due_at=due_at,
                        warn_at=warn_at, stopped=stopped, due_date=icpc_due, child_id=child_id, owner_id=worker,
                        team_id=team)
+            if icpc_held is not None:
+                plan = rng.random() < 0.85
+                if plan:
+                    plan_start, plan_category = icpc_held, CATEGORIES.pick(rng)
+                    ends = self.workday(icpc_held, _below(rng, 60, 280))
+                    plan_end = ends if ends <= today and self.at_local(ends, 12) <= as_of else None
+                work_until = plan_end if plan else icpc_held
+                if plan and plan_end is None:
+                    work_until = OPEN
+            elif not_needed:
+                work_until = outcome_on
+            else:
+                work_until = OPEN
         self.rows["strategy_discussion"].append((
             ident, referral_id, child_id, held_on, "police,health,education,childrens_social_care", worker,
-            recorded, row_s47, outcome, outcome_on, icpc_due, icpc_held, not_needed, 1))
+            recorded, row_s47, outcome, outcome_on, icpc_due, icpc_held, not_needed, plan, plan_start,
+            plan_category, plan_end, 1))
+        return work_until
 
     # -------------------------------------------------------------- the daily triage meeting
 

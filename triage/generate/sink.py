@@ -85,6 +85,15 @@ class PostgresSink(Sink):
             self.rollback()
         self.commit()
 
+    def close(self) -> None:
+        # The connection goes back to the pool: triggers (the audit trail's append-only ones
+        # among them) must fire again for whoever uses it next.
+        if self.triggers_off:
+            self.rollback()
+            self.execute("RESET session_replication_role")
+            self.commit()
+        super().close()
+
     def validate_foreign_keys(self, tables, since: dict[str, int]) -> list[str]:
         """Rows added since `since[table]` whose foreign keys point nowhere."""
         problems = []

@@ -30,6 +30,8 @@ class Assessment(db.Model):
     outcome: Mapped[str | None] = mapped_column(String(30))  # domain.codes.AssessmentOutcome
     factors: Mapped[str | None] = mapped_column(String(300))  # census factor codes, comma separated
     closure_reason: Mapped[str | None] = mapped_column(String(4))
+    # Was the child assessed as needing children's social care support? (Annex A list 4, 0012)
+    needs_support: Mapped[bool | None]
     late_reason: Mapped[str | None] = mapped_column(Text)
     notes: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
@@ -90,6 +92,11 @@ class StrategyDiscussion(db.Model):
     icpc_due_date: Mapped[date | None]  # 15 working days after the discussion, once an s47 starts
     icpc_held_on: Mapped[date | None]
     icpc_not_needed_reason: Mapped[str | None] = mapped_column(Text)
+    # What the conference decided (census ChildProtectionPlans; the service runs no plans, 0012)
+    resulted_in_plan: Mapped[bool | None]
+    plan_start_date: Mapped[date | None]
+    plan_category: Mapped[str | None] = mapped_column(String(3))  # domain.codes.CategoryOfAbuse
+    plan_end_date: Mapped[date | None]
     version: Mapped[int] = mapped_column(default=1)
 
     referral: Mapped[Referral] = relationship()
@@ -97,6 +104,8 @@ class StrategyDiscussion(db.Model):
 
     __mapper_args__ = {"version_id_col": version}
     __table_args__ = (Index("ix_strategy_discussion_referral", "referral_id"),
+                      # A child's enquiries and conferences in the 12 months before each one (Annex A, 0012).
+                      Index("ix_strategy_discussion_child", "child_id", "s47_started_on"),
                       # Only what is still open, so the report's read grows with open s47s (0005).
                       Index("ix_strategy_discussion_open", "icpc_due_date", postgresql_where=OPEN_S47,
                             sqlite_where=OPEN_S47))

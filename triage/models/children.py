@@ -20,7 +20,7 @@ class Child(db.Model):
     date_of_birth: Mapped[date | None]
     expected_date_of_birth: Mapped[date | None]  # an unborn child
     sex: Mapped[str] = mapped_column(String(12))  # female / male / unknown / not_stated
-    ethnicity: Mapped[str | None] = mapped_column(String(80))
+    ethnicity: Mapped[str | None] = mapped_column(String(80))  # a DfE code (domain.codes.Ethnicity)
     address_line_1: Mapped[str | None] = mapped_column(String(200))
     address_line_2: Mapped[str | None] = mapped_column(String(200))
     town: Mapped[str | None] = mapped_column(String(100))
@@ -28,6 +28,11 @@ class Child(db.Model):
     locality_id: Mapped[int | None] = mapped_column(ForeignKey("locality.id"))
     nhs_number: Mapped[str | None] = mapped_column(String(10), unique=True)
     upn: Mapped[str | None] = mapped_column(String(13))
+    # CIN census details (migration 0012): codes from triage.domain.codes.
+    upn_unknown_reason: Mapped[str | None] = mapped_column(String(3))  # UN1-UN7 when there is no UPN
+    former_upn: Mapped[str | None] = mapped_column(String(13))
+    disabilities: Mapped[str | None] = mapped_column(String(60))  # comma separated, or NONE; empty: not known
+    date_of_death: Mapped[date | None]
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
     version: Mapped[int] = mapped_column(default=1)

@@ -166,6 +166,13 @@ class Referral(db.Model):
     allocated_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     closure_reason: Mapped[str | None] = mapped_column(String(4))
+    # CIN census details (migration 0012)
+    primary_need: Mapped[str | None] = mapped_column(String(2))  # N0-N9, by authorisation
+    nfa: Mapped[bool] = mapped_column(default=False, server_default="0")  # referral, no further action
+    closed_on: Mapped[date | None]  # the census closure date (London), set with closed_at
+    # Who closed it: an id, not a foreign key, so adding it never rebuilds a large table on SQLite.
+    closed_by_id: Mapped[int | None]
+    closure_note: Mapped[str | None] = mapped_column(Text)  # why it closed with work still open
     import_key: Mapped[str | None] = mapped_column(String(80), unique=True)
     version: Mapped[int] = mapped_column(default=1)
 

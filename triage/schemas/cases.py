@@ -1,7 +1,7 @@
 """Referrals, allocation, assessments, case discussions, strategy discussions, clocks, notifications."""
 from marshmallow import Schema, fields, validate
 
-from triage.domain.codes import AssessmentOutcome, ClosureReason, S47Outcome
+from triage.domain.codes import AssessmentOutcome, CategoryOfAbuse, ClosureReason, PrimaryNeed, S47Outcome
 from triage.schemas.common import AwareDateTime
 
 
@@ -52,6 +52,32 @@ class AuthoriseSchema(StepSchema):
         "description": "Defaults to RC8 for no further action and RC9 for early help"})
     late_reason = fields.String(allow_none=True, validate=validate.Length(max=20000), metadata={
         "description": "Required when authorised after the due date"})
+    primary_need = fields.String(allow_none=True, validate=one_of(PrimaryNeed), metadata={
+        "description": "Census primary need N0-N9; required unless already recorded on the referral"})
+    needs_support = fields.Boolean(allow_none=True, metadata={
+        "description": "Was the child assessed as needing children's social care support? Defaults from "
+                       "the outcome (yes for a child in need plan or s47)"})
+
+
+class ReferralDetailsSchema(StepSchema):
+    primary_need = fields.String(required=True, validate=one_of(PrimaryNeed))
+
+
+class CloseCaseSchema(StepSchema):
+    closed_on = fields.Date(required=True)
+    reason = fields.String(required=True, validate=one_of(ClosureReason),
+                           metadata={"description": "Census reason for closure RC1-RC9"})
+    open_work_reason = fields.String(allow_none=True, validate=validate.Length(max=5000), metadata={
+        "description": "Required when an assessment is still open: why the case closes anyway"})
+    nfa = fields.Boolean(load_default=False, metadata={
+        "description": "A referral with no further action: no assessment started, no strategy discussion"})
+
+
+class PlanSchema(StepSchema):
+    resulted_in_plan = fields.Boolean(required=True)
+    plan_category = fields.String(allow_none=True, validate=one_of(CategoryOfAbuse))
+    plan_start_date = fields.Date(allow_none=True, metadata={"description": "Defaults to the conference date"})
+    plan_end_date = fields.Date(allow_none=True)
 
 
 class StrategyDiscussionCreateSchema(Schema):
@@ -67,8 +93,12 @@ class S47OutcomeSchema(StepSchema):
 
 
 class IcpcSchema(StepSchema):
-    held_on = fields.Date(allow_none=True)
+    held_on = fields.Date(allow_none=True, metadata={"description": "Never a Saturday or Sunday"})
     not_needed_reason = fields.String(allow_none=True, validate=validate.Length(max=5000))
+    resulted_in_plan = fields.Boolean(allow_none=True, metadata={
+        "description": "Did the conference make a child protection plan? May also be given later"})
+    plan_category = fields.String(allow_none=True, validate=one_of(CategoryOfAbuse))
+    plan_start_date = fields.Date(allow_none=True, metadata={"description": "Defaults to the conference date"})
 
 
 class CaseloadArgs(Schema):
@@ -124,6 +154,9 @@ class ReferralSummarySchema(Schema):
     allocated_at = AwareDateTime(allow_none=True)
     closed_at = AwareDateTime(allow_none=True)
     closure_reason = fields.String(allow_none=True)
+    closed_on = fields.Date(allow_none=True)
+    primary_need = fields.String(allow_none=True)
+    nfa = fields.Boolean()
 
 
 class CaseDiscussionSchema(Schema):
@@ -160,6 +193,7 @@ class AssessmentSchema(Schema):
     outcome = fields.String(attribute="assessment.outcome", allow_none=True)
     factors = fields.List(fields.String(), attribute="assessment.factor_codes")
     closure_reason = fields.String(attribute="assessment.closure_reason", allow_none=True)
+    needs_support = fields.Boolean(attribute="assessment.needs_support", allow_none=True)
     late_reason = fields.String(attribute="assessment.late_reason", allow_none=True)
 
 
@@ -176,6 +210,10 @@ class StrategyDiscussionSchema(Schema):
     icpc_due_date = fields.Date(allow_none=True)
     icpc_held_on = fields.Date(allow_none=True)
     icpc_not_needed_reason = fields.String(allow_none=True)
+    resulted_in_plan = fields.Boolean(allow_none=True)
+    plan_start_date = fields.Date(allow_none=True)
+    plan_category = fields.String(allow_none=True)
+    plan_end_date = fields.Date(allow_none=True)
 
 
 class CaseClockSchema(Schema):
@@ -226,6 +264,10 @@ class ReferralDetailSchema(Schema):
     allocated_at = AwareDateTime(attribute="referral.allocated_at", allow_none=True)
     closed_at = AwareDateTime(attribute="referral.closed_at", allow_none=True)
     closure_reason = fields.String(attribute="referral.closure_reason", allow_none=True)
+    closed_on = fields.Date(attribute="referral.closed_on", allow_none=True)
+    closure_note = fields.String(attribute="referral.closure_note", allow_none=True)
+    primary_need = fields.String(attribute="referral.primary_need", allow_none=True)
+    nfa = fields.Boolean(attribute="referral.nfa")
     status = fields.String()
     status_label = fields.String()
     assessment = fields.Nested(AssessmentSchema, allow_none=True)

@@ -1,7 +1,27 @@
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, ValidationError, fields, validate
 
+from triage.domain.codes import CensusSex, Disability, Ethnicity, UpnUnknown, ethnicity_code, split_codes
 from triage.schemas.common import AwareDateTime
 from triage.services.children import SEXES
+
+# The record's words, or the census codes M / F / U (stored as male / female / unknown).
+SEX_VALUES = tuple(SEXES) + tuple(s.value for s in CensusSex)
+ETHNICITY_VALUES = [e.value for e in Ethnicity]
+
+
+def _ethnicity_known(value) -> None:
+    if value is not None and ethnicity_code(value) is None:
+        raise ValidationError(f"Must be one of the DfE ethnicity codes: {', '.join(ETHNICITY_VALUES)}")
+
+
+class DisabilityCodes(fields.List):
+    """A list of DfE disability codes (or ["NONE"]); stored comma separated."""
+
+    def __init__(self, **kwargs):
+        super().__init__(fields.String(validate=validate.OneOf([d.value for d in Disability])), **kwargs)
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        return split_codes(value) if isinstance(value, str) else super()._serialize(value, attr, obj, **kwargs)
 
 
 class ChildFieldsSchema(Schema):
@@ -10,8 +30,15 @@ class ChildFieldsSchema(Schema):
     other_names = fields.String(allow_none=True, validate=validate.Length(max=200))
     date_of_birth = fields.Date(allow_none=True)
     expected_date_of_birth = fields.Date(allow_none=True)
-    sex = fields.String(validate=validate.OneOf(SEXES))
-    ethnicity = fields.String(allow_none=True, validate=validate.Length(max=80))
+    sex = fields.String(validate=validate.OneOf(SEX_VALUES), metadata={
+        "description": "female, male, unknown or not_stated; or the census codes F, M, U"})
+    ethnicity = fields.String(allow_none=True, validate=_ethnicity_known, metadata={
+        "description": "A DfE ethnicity code (WBRI, WIRI, ... REFU, NOBT), or its label; stored as the code"})
+    disabilities = DisabilityCodes(allow_none=True, metadata={
+        "description": "DfE disability codes, or [\"NONE\"]; null when not yet known"})
+    upn_unknown_reason = fields.String(allow_none=True, validate=validate.OneOf([u.value for u in UpnUnknown]))
+    former_upn = fields.String(allow_none=True, validate=validate.Length(max=15))
+    date_of_death = fields.Date(allow_none=True)
     address_line_1 = fields.String(allow_none=True, validate=validate.Length(max=200))
     address_line_2 = fields.String(allow_none=True, validate=validate.Length(max=200))
     town = fields.String(allow_none=True, validate=validate.Length(max=100))
@@ -19,13 +46,14 @@ class ChildFieldsSchema(Schema):
     locality_id = fields.Integer(allow_none=True)
     nhs_number = fields.String(allow_none=True, validate=validate.Length(max=14))
     upn = fields.String(allow_none=True, validate=validate.Length(max=15))
-    council_child_id = fields.String(allow_none=True, validate=validate.Length(max=20))
+    council_child_id = fields.String(allow_none=True, validate=[
+        validate.Length(max=20), validate.Regexp(r"^[A-Za-z0-9]*$", error="Letters and digits only")])
 
 
 class ChildCreateSchema(ChildFieldsSchema):
     first_name = fields.String(required=True, validate=validate.Length(min=1, max=100))
     last_name = fields.String(required=True, validate=validate.Length(min=1, max=100))
-    sex = fields.String(required=True, validate=validate.OneOf(SEXES))
+    sex = fields.String(required=True, validate=validate.OneOf(SEX_VALUES))
     confirmed_new = fields.Boolean(load_default=False, metadata={
         "description": "Set true to create the record although a possible match was found"})
 

@@ -10,7 +10,8 @@ from sqlalchemy.orm import selectinload
 from triage.clock import local_date
 from triage.domain import clocks as clock_rules
 from triage.domain.clocks import ClockKind
-from triage.domain.codes import AssessmentOutcome, ClosureReason, assessment_factors_problem
+from triage.domain.codes import (AssessmentOutcome, CategoryOfAbuse, ClosureReason, PrimaryNeed,
+                                 assessment_factors_problem)
 from triage.domain.roles import Role
 from triage.extensions import db
 from triage.models import (Assessment, CaseDiscussion, Child, Clock, ClockEvent, ContactChild, Notification,
@@ -182,10 +183,26 @@ def record_case_discussion(actor: Actor, now: datetime, assessment_id: int, sequ
     return discussion
 
 
+NEEDS_SUPPORT = {AssessmentOutcome.CHILD_IN_NEED_PLAN: True, AssessmentOutcome.S47: True,
+                 AssessmentOutcome.NO_FURTHER_ACTION: False, AssessmentOutcome.EARLY_HELP: False}
+AFTER_ASSESSMENT = {ClosureReason.NFA_AFTER_ASSESSMENT, ClosureReason.EARLY_HELP_AFTER_ASSESSMENT}
+
+
+def _has_s47(referral_id: int) -> bool:
+    return db.session.scalar(select(func.count(StrategyDiscussion.id)).where(
+        StrategyDiscussion.referral_id == referral_id, StrategyDiscussion.s47_started_on.is_not(None))) > 0
+
+
 def authorise(actor: Actor, now: datetime, assessment_id: int, outcome: str, factors: list[str],
               closure_reason: str | None = None, late_reason: str | None = None,
-              version: int | None = None) -> Assessment:
-    """A manager authorises the assessment with its outcome and factor codes. Late: say why."""
+              version: int | None = None, primary_need: str | None = None,
+              needs_support: bool | None = None) -> Assessment:
+    """A manager authorises the assessment with its outcome, factor codes and the referral's
+    primary need (census: recorded by authorisation). Late: say why.
+
+    An episode that had a section 47 enquiry does not close as RC8/RC9 ("after assessment"):
+    the census counts that as activity on a case closed after assessment (rule 2990), so it
+    closes as RC7 unless the manager gives another reason."""
     require(actor, (Role.MANAGER,), "authorise assessments: only a manager can")
     assessment = _load(Assessment, assessment_id, "assessment")
     _check_version(assessment, version, "assessment")
@@ -200,6 +217,13 @@ def authorise(actor: Actor, now: datetime, assessment_id: int, outcome: str, fac
             errors["factors"] = [problem]
     if closure_reason and closure_reason not in ClosureReason._value2member_map_:
         errors["closure_reason"] = [f"Choose one of: {', '.join(c.value for c in ClosureReason)}"]
+    had_s47 = _has_s47(assessment.referral_id)
+    if closure_reason in AFTER_ASSESSMENT and had_s47:
+        errors["closure_reason"] = ["This case had a section 47 enquiry: RC8 and RC9 are only for cases "
+                                    "closed straight after an assessment (use RC7)"]
+    need = primary_need or assessment.referral.primary_need
+    if need not in PrimaryNeed._value2member_map_:
+        errors["primary_need"] = ["Record the child's primary need (N0 to N9)"]
     today = local_date(now)
     late = today > assessment.due_date
     if late and not (late_reason or "").strip():
@@ -212,10 +236,15 @@ def authorise(actor: Actor, now: datetime, assessment_id: int, outcome: str, fac
     assessment.factors = ",".join(code.strip().upper() for code in factors)
     assessment.authorised_at, assessment.authorised_on, assessment.authorised_by_id = now, today, actor.user_id
     assessment.late_reason = late_reason.strip() if late else None
+    assessment.referral.primary_need = need
+    assessment.needs_support = (NEEDS_SUPPORT[AssessmentOutcome(outcome)] if needs_support is None
+                                else bool(needs_support))
     closes = closure_reason or (CLOSING_OUTCOMES.get(AssessmentOutcome(outcome)) or None)
+    if closes and had_s47 and closes in AFTER_ASSESSMENT:
+        closes = ClosureReason.SERVICES_CEASED
     if closes:
         assessment.closure_reason = str(closes)
-        assessment.referral.closed_at, assessment.referral.closure_reason = now, str(closes)
+        _close(assessment.referral, actor, now, today, str(closes))
     clocks.stop_clock(ClockKind.ASSESSMENT, "assessment", assessment.id, now)
     for discussion in assessment.case_discussions:  # oversight points not yet held are moot now
         if discussion.held_on is None:
@@ -224,6 +253,84 @@ def authorise(actor: Actor, now: datetime, assessment_id: int, outcome: str, fac
                  detail=f"{outcome}{' (late)' if late else ''}")
     commit()
     return assessment
+
+
+def _close(referral: Referral, actor: Actor, now: datetime, on: date, reason: str, note: str | None = None) -> None:
+    referral.closed_at, referral.closed_on, referral.closure_reason = now, on, reason
+    referral.closed_by_id, referral.closure_note = actor.user_id, note
+
+
+# ---------------------------------------------------------------- the case: its census details and closure
+
+def record_referral_details(actor: Actor, now: datetime, referral_id: int, primary_need: str | None = None,
+                            version: int | None = None) -> Referral:
+    """The referral's primary need (N0-N9), which may be known before authorisation."""
+    require(actor, CASE_WORKERS, "record a referral's primary need")
+    referral = _load(Referral, referral_id, "referral")
+    _check_version(referral, version, "referral")
+    if primary_need not in PrimaryNeed._value2member_map_:
+        raise Invalid("The primary need needs correcting", {"primary_need": ["Choose a primary need, N0 to N9"]})
+    referral.primary_need = primary_need
+    audit.record(actor, now, "update", "referral", referral.id, child_id=referral.child_id,
+                 detail=f"primary need {primary_need}")
+    commit()
+    return referral
+
+
+def close_case(actor: Actor, now: datetime, referral_id: int, closed_on: date, reason: str,
+               open_work_reason: str | None = None, nfa: bool = False, version: int | None = None) -> Referral:
+    """A manager closes the case (the census episode): every clock still running on it stops.
+
+    An assessment still open needs the manager to say why it is closing anyway; an s47 must
+    first have its conference date or "not required". `nfa` marks a referral on which nothing
+    further was done (census ReferralNFA): no assessment started and no strategy discussion.
+    A new referral for the child after this is a new episode."""
+    require(actor, (Role.MANAGER,), "close cases: only a manager can")
+    referral = _load(Referral, referral_id, "referral")
+    _check_version(referral, version, "referral")
+    if referral.closed_at is not None:
+        raise Conflict(f"This case is already closed ({referral.closure_reason}, "
+                       f"{referral.closed_on or local_date(referral.closed_at):%-d %B %Y})")
+    errors: dict[str, list[str]] = {}
+    if reason not in ClosureReason._value2member_map_:
+        errors["reason"] = [f"Choose one of: {', '.join(c.value for c in ClosureReason)}"]
+    if closed_on is None or closed_on > local_date(now):
+        errors["closed_on"] = ["Enter the closure date: today or earlier"]
+    elif closed_on < referral.referral_date:
+        errors["closed_on"] = [f"The case cannot close before its referral on {referral.referral_date:%-d %B %Y}"]
+    assessment = db.session.scalar(select(Assessment).where(Assessment.referral_id == referral.id))
+    discussions = list(db.session.scalars(select(StrategyDiscussion).where(
+        StrategyDiscussion.referral_id == referral.id)))
+    open_s47 = [d for d in discussions if d.s47_started_on and d.icpc_held_on is None
+                and d.icpc_not_needed_reason is None]
+    if open_s47:
+        errors["reason"] = errors.get("reason", []) + [
+            "A section 47 enquiry is still open: record its conference date, or that none is needed, first"]
+    started = assessment is not None and assessment.started_on is not None
+    open_assessment_ = assessment is not None and assessment.authorised_at is None and started
+    note = (open_work_reason or "").strip() or None
+    if open_assessment_ and not note:
+        errors["open_work_reason"] = ["The assessment is still open: say why the case is closing without it"]
+    if nfa and (started or discussions or (assessment is not None and assessment.authorised_at)):
+        errors["nfa"] = ["Work has started on this referral, so it is not a referral with no further action"]
+    if reason in AFTER_ASSESSMENT and not (assessment is not None and assessment.authorised_at):
+        errors["reason"] = errors.get("reason", []) + ["RC8 and RC9 are for cases closed after an authorised assessment"]
+    if errors:
+        raise Invalid("The closure needs correcting", errors)
+    _close(referral, actor, now, closed_on, reason, note)
+    referral.nfa = bool(nfa)
+    # Closing stops what still runs on the case; a clock already past due stays breached.
+    stopped = min(now, clock_rules.end_of_day(closed_on))
+    running = [(ClockKind.ICPC, "strategy_discussion", d.id) for d in discussions]
+    if assessment is not None:
+        running.append((ClockKind.ASSESSMENT, "assessment", assessment.id))
+        running += [(ClockKind.CASE_DISCUSSION, "case_discussion", d.id) for d in assessment.case_discussions]
+    for kind, subject, subject_id in running:
+        clocks.stop_clock(kind, subject, subject_id, stopped)
+    audit.record(actor, now, "close", "referral", referral.id, child_id=referral.child_id,
+                 detail=f"{reason}{' NFA' if nfa else ''}{' with open work' if note else ''}")
+    commit()
+    return referral
 
 
 # ---------------------------------------------------------------- strategy discussion, s47, ICPC
@@ -284,8 +391,13 @@ def record_s47_outcome(actor: Actor, now: datetime, discussion_id: int, outcome:
 
 def record_icpc(actor: Actor, now: datetime, discussion_id: int, held_on: date | None = None,
                 not_needed_reason: str | None = None, version: int | None = None,
-                referral_id: int | None = None) -> StrategyDiscussion:
-    """The conference was held on a date, or is not needed (with the reason): its clock stops."""
+                referral_id: int | None = None, resulted_in_plan: bool | None = None,
+                plan_category: str | None = None, plan_start_date: date | None = None) -> StrategyDiscussion:
+    """The conference was held on a date, or is not needed (with the reason): its clock stops.
+
+    A conference is never on a weekend (census rule 8875). Whether it made a child protection
+    plan may be said now or later (record_plan); a plan starts on the conference day unless
+    another date is given, with its category of abuse."""
     require(actor, CASE_WORKERS, "record conferences")
     discussion = discussion_on_case(discussion_id, referral_id)
     _check_version(discussion, version, "strategy discussion")
@@ -296,14 +408,61 @@ def record_icpc(actor: Actor, now: datetime, discussion_id: int, held_on: date |
                       {"held_on": ["Enter the date the conference was held, or a reason none is needed"]})
     if held_on is not None:
         _past_or_today(held_on, "held_on", now, not_before=discussion.held_on)
+        if held_on.weekday() >= 5:
+            raise Invalid("A conference is not held at a weekend", {"held_on": [
+                "The conference date is a Saturday or Sunday: check the date"]})
         discussion.icpc_held_on = held_on
+        if resulted_in_plan is not None:
+            _set_plan(discussion, resulted_in_plan, plan_category, plan_start_date or held_on, now)
         stopped = min(now, clock_rules.end_of_day(held_on))
     else:
         discussion.icpc_not_needed_reason = not_needed_reason.strip()
+        discussion.resulted_in_plan = False
         stopped = now
     clocks.stop_clock(ClockKind.ICPC, "strategy_discussion", discussion.id, stopped)
     audit.record(actor, now, "update", "strategy_discussion", discussion.id, child_id=discussion.child_id,
                  detail="conference held" if held_on else "conference not needed")
+    commit()
+    return discussion
+
+
+def _set_plan(discussion: StrategyDiscussion, resulted: bool, category: str | None, start: date | None,
+              now: datetime, end: date | None = None) -> None:
+    errors: dict[str, list[str]] = {}
+    if resulted:
+        if category not in CategoryOfAbuse._value2member_map_:
+            errors["plan_category"] = ["Choose the category of abuse: NEG, PHY, SAB, EMO or MUL"]
+        if start is None or start > local_date(now):
+            errors["plan_start_date"] = ["Enter the date the plan started: today or earlier"]
+        elif discussion.icpc_held_on and start < discussion.icpc_held_on:
+            errors["plan_start_date"] = ["A plan cannot start before the conference that made it"]
+        if end is not None and start is not None and end <= start:
+            errors["plan_end_date"] = ["A plan ends after the day it started"]
+        if end is not None and end > local_date(now):
+            errors["plan_end_date"] = ["The end date cannot be in the future"]
+    if errors:
+        raise Invalid("The child protection plan needs correcting", errors)
+    discussion.resulted_in_plan = bool(resulted)
+    discussion.plan_category = category if resulted else None
+    discussion.plan_start_date = start if resulted else None
+    discussion.plan_end_date = end if resulted else None
+
+
+def record_plan(actor: Actor, now: datetime, discussion_id: int, resulted_in_plan: bool,
+                plan_category: str | None = None, plan_start_date: date | None = None,
+                plan_end_date: date | None = None, version: int | None = None,
+                referral_id: int | None = None) -> StrategyDiscussion:
+    """Whether the conference made a child protection plan, its start and category, and its end
+    date when known. The service runs no plans beyond that."""
+    require(actor, CASE_WORKERS, "record child protection plans")
+    discussion = discussion_on_case(discussion_id, referral_id)
+    _check_version(discussion, version, "strategy discussion")
+    if discussion.icpc_held_on is None:
+        raise Conflict("No conference has been recorded as held, so no plan can come from it")
+    _set_plan(discussion, resulted_in_plan, plan_category, plan_start_date or discussion.icpc_held_on, now,
+              plan_end_date)
+    audit.record(actor, now, "update", "strategy_discussion", discussion.id, child_id=discussion.child_id,
+                 detail="plan" if resulted_in_plan else "no plan")
     commit()
     return discussion
 

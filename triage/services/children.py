@@ -10,6 +10,8 @@ from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
 from triage.clock import local_date
+from triage.domain.codes import (CENSUS_TO_SEX, UpnUnknown, council_child_id_problem, disabilities_problem,
+                                 ethnicity_code)
 from triage.domain.identifiers import normalise_nhs_number, normalise_upn, nhs_number_problem, upn_problem
 from triage.domain.roles import Role
 from triage.extensions import db
@@ -25,7 +27,8 @@ CHILD_RECORD_ROLES = (Role.ERA, Role.PRACTITIONER, Role.MANAGER)
 SEXES = ("female", "male", "unknown", "not_stated")
 EDITABLE = ("first_name", "last_name", "other_names", "date_of_birth", "expected_date_of_birth",
             "sex", "ethnicity", "address_line_1", "address_line_2", "town", "postcode",
-            "locality_id", "nhs_number", "upn", "council_child_id")
+            "locality_id", "nhs_number", "upn", "council_child_id", "upn_unknown_reason", "former_upn",
+            "disabilities", "date_of_death")
 
 
 class PossibleDuplicate(Conflict):
@@ -48,13 +51,19 @@ def _clean(fields: dict, today: date) -> dict:
     """Normalise and check a child's fields; raise Invalid naming every field at fault."""
     errors: dict[str, list[str]] = {}
     data = {k: (v.strip() if isinstance(v, str) else v) for k, v in fields.items() if k in EDITABLE}
+    if isinstance(data.get("disabilities"), (list, tuple)):
+        data["disabilities"] = ",".join(str(c).strip() for c in data["disabilities"] if str(c).strip())
     for key in ("other_names", "ethnicity", "address_line_1", "address_line_2", "town",
-                "postcode", "nhs_number", "upn", "council_child_id"):
+                "postcode", "nhs_number", "upn", "council_child_id", "upn_unknown_reason", "former_upn",
+                "disabilities"):
         if key in data and data[key] == "":
             data[key] = None
+    _clean_census_fields(data, today, errors)
     for key in ("first_name", "last_name"):
         if key in data and not data[key]:
             errors[key] = ["Enter the child's " + key.replace("_", " ")]
+    if "sex" in data and isinstance(data["sex"], str) and data["sex"].upper() in CENSUS_TO_SEX:
+        data["sex"] = CENSUS_TO_SEX[data["sex"].upper()]  # the census codes M / F / U
     if "sex" in data and data["sex"] not in SEXES:
         errors["sex"] = [f"Sex must be one of: {', '.join(SEXES)}"]
     if data.get("date_of_birth") and data["date_of_birth"] > today:
@@ -79,6 +88,48 @@ def _clean(fields: dict, today: date) -> dict:
     if errors:
         raise Invalid("The child's details need correcting", errors)
     return data
+
+
+def _clean_census_fields(data: dict, today: date, errors: dict[str, list[str]]) -> None:
+    """The census details: each against its DfE code list, naming the field at fault."""
+    if data.get("ethnicity"):
+        code = ethnicity_code(data["ethnicity"])
+        if code is None:
+            errors["ethnicity"] = ["Choose one of the DfE ethnicity codes (WBRI ... NOBT)"]
+        else:
+            data["ethnicity"] = code
+    if data.get("disabilities"):
+        codes = [c.strip().upper() for c in str(data["disabilities"]).split(",") if c.strip()]
+        problem = disabilities_problem(codes)
+        if problem:
+            errors["disabilities"] = [problem]
+        else:
+            data["disabilities"] = ",".join(codes)
+    if data.get("upn_unknown_reason"):
+        reason = str(data["upn_unknown_reason"]).upper()
+        if reason not in UpnUnknown._value2member_map_:
+            errors["upn_unknown_reason"] = ["Choose one of UN1 to UN7"]
+        elif data.get("upn"):
+            errors["upn_unknown_reason"] = ["Give a UPN or a reason it is not known, not both"]
+        else:
+            data["upn_unknown_reason"] = reason
+    if data.get("former_upn"):
+        problem = upn_problem(data["former_upn"])
+        if problem:
+            errors["former_upn"] = ["Former " + problem]
+        else:
+            data["former_upn"] = normalise_upn(data["former_upn"])
+    if data.get("council_child_id"):
+        data["council_child_id"] = data["council_child_id"].upper()
+        problem = council_child_id_problem(data["council_child_id"])
+        if problem:
+            errors["council_child_id"] = [problem]
+    death = data.get("date_of_death")
+    if death:
+        if death > today:
+            errors["date_of_death"] = ["Date of death cannot be in the future"]
+        elif data.get("date_of_birth") and death < data["date_of_birth"]:
+            errors["date_of_death"] = ["Date of death cannot be before the date of birth"]
 
 
 def possible_duplicates(nhs_number: str | None, first_name: str, last_name: str,

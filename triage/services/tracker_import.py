@@ -545,6 +545,7 @@ def _write_row(actor, now, row: tracker.TrackerRow, targets: _Targets, words: _W
         assessment.closure_reason = row.closure_reason.value
         referral.closure_reason = row.closure_reason.value
         referral.closed_at = _noon(row.assessment_completed) if row.assessment_completed else now
+        referral.closed_on = row.assessment_completed or local_date(now)  # the census closure date
     if row.assessment_target_end and row.assessment_target_end != assessment.due_date:
         result.messages.append(f"The tracker's target end {row.assessment_target_end:%d/%m/%Y} differs from "
                                f"the 45th working day, {assessment.due_date:%d/%m/%Y}, which the service uses")

@@ -3,12 +3,12 @@ from flask import Blueprint, Flask
 
 from triage.converters import IsoDateConverter
 from triage.web import (admin, assets, auth, cases, children, contacts, home, imports, meetings,
-                        notifications, reports, requests)
+                        notifications, reports, requests, returns)
 
 bp = Blueprint("web", __name__, template_folder="templates")
 # One area per module; add a new one to this tuple.
 for area in (assets, auth, home, children, admin, contacts, requests, meetings, cases, notifications,
-             reports, imports):
+             reports, imports, returns):
     bp.register_blueprint(area.bp)
 
 

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, RadioField, SelectField, SelectMultipleField, TextAreaField
+from wtforms import BooleanField, HiddenField, RadioField, SelectField, SelectMultipleField, TextAreaField
 from wtforms.validators import Optional, ValidationError
 
 from triage.auth import current_actor, roles_required
 from triage.clock import utcnow
-from triage.domain.codes import AssessmentFactor, AssessmentOutcome, ClosureReason, S47Outcome
+from triage.domain.codes import (AssessmentFactor, AssessmentOutcome, CategoryOfAbuse, ClosureReason, PrimaryNeed,
+                                 S47Outcome)
 from triage.domain.roles import Role
 from triage.extensions import db
 from triage.services import assessments, people, reference
@@ -142,6 +143,12 @@ class AuthoriseForm(StepForm):
                                  choices=choices([("", "Set by the outcome")] + ClosureReason.choices()),
                                  invalid_choice_message="Choose a reason for closure from the list")
     late_reason = TextAreaField("Why is the assessment late?", validators=[max_length(20000, "The reason")])
+    primary_need = SelectField("Primary need", choices=choices([("", "Choose the primary need")] + [
+        (n.value, f"{n.value}: {n.label}") for n in PrimaryNeed]), validators=[Optional()],
+        invalid_choice_message="Choose a primary need")
+    needs_support = RadioField("Was the child assessed as needing children's social care support?",
+                               choices=choices([("", "As the outcome says"), ("yes", "Yes"), ("no", "No")]),
+                               validators=[Optional()], invalid_choice_message="Answer yes or no")
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, prefix="authorise", **kwargs)
@@ -149,6 +156,18 @@ class AuthoriseForm(StepForm):
     def validate_factors(self, field):
         if not field.data:
             raise ValidationError("Choose at least one assessment factor, or 21 'No factors identified'")
+
+
+class CloseForm(StepForm):
+    closed_on = DateInputField("Closure date", required="Enter the date the case closed")
+    reason = SelectField("Reason for closure", choices=choices([("", "Choose a reason")] + [
+        (c.value, f"{c.value}: {c.label}") for c in ClosureReason]), invalid_choice_message="Choose a reason")
+    open_work_reason = TextAreaField("If the assessment is still open, why is the case closing?",
+                                     validators=[max_length(5000, "The reason")])
+    nfa = BooleanField("Referral with no further action (no assessment started, no strategy discussion)")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, prefix="close", **kwargs)
 
 
 class StrategyDiscussionForm(FlaskForm):
@@ -183,6 +202,12 @@ class IcpcForm(StepForm):
                       invalid_choice_message="Say whether the conference was held or is not needed")
     held_on = DateInputField("Date of the conference")
     not_needed_reason = TextAreaField("Why is no conference needed?", validators=[max_length(5000, "The reason")])
+    plan = RadioField("Did the conference make a child protection plan?",
+                      choices=choices([("", "Not known yet"), ("yes", "Yes"), ("no", "No")]),
+                      validators=[Optional()], invalid_choice_message="Answer yes or no")
+    plan_category = SelectField("Category of abuse", choices=choices([("", "Choose a category")] + [
+        (c.value, f"{c.value}: {c.label}") for c in CategoryOfAbuse]), validators=[Optional()],
+        invalid_choice_message="Choose a category")
 
     def __init__(self, *args, discussion_id: int, **kwargs):
         super().__init__(*args, prefix=f"icpc-{discussion_id}", **kwargs)
@@ -200,6 +225,18 @@ class IcpcForm(StepForm):
                 self.not_needed_reason.errors = ["Say why no conference is needed"]
         self._errors = None
         return valid and not any(f.errors for f in self)
+
+
+class PlanForm(StepForm):
+    plan = RadioField("Did the conference make a child protection plan?",
+                      choices=choices([("yes", "Yes"), ("no", "No")]), invalid_choice_message="Answer yes or no")
+    plan_category = SelectField("Category of abuse", choices=choices([("", "Choose a category")] + [
+        (c.value, f"{c.value}: {c.label}") for c in CategoryOfAbuse]), validators=[Optional()],
+        invalid_choice_message="Choose a category")
+    plan_end_date = DateInputField("Date the plan ended (if it has)")
+
+    def __init__(self, *args, discussion_id: int, **kwargs):
+        super().__init__(*args, prefix=f"plan-{discussion_id}", **kwargs)
 
 
 # ---------------------------------------------------------------- the case page
@@ -221,6 +258,7 @@ def _forms(case, bound: dict | None = None) -> dict:
 
     fresh("allocate", AllocateForm, referral.version, data={"team_id": referral.team_id,
                                                            "worker_id": referral.worker_id})
+    fresh("close", CloseForm, referral.version)
     if view is not None:
         assessment = view.assessment
         unheld = [d for d in assessment.case_discussions if d.held_on is None]
@@ -234,6 +272,9 @@ def _forms(case, bound: dict | None = None) -> dict:
     for discussion in case.strategy_discussions:
         fresh(f"s47-{discussion.id}", S47OutcomeForm, discussion.version, discussion_id=discussion.id)
         fresh(f"icpc-{discussion.id}", IcpcForm, discussion.version, discussion_id=discussion.id)
+        fresh(f"plan-{discussion.id}", PlanForm, discussion.version, discussion_id=discussion.id,
+              data={"plan": {True: "yes", False: "no"}.get(discussion.resulted_in_plan),
+                    "plan_category": discussion.plan_category, "plan_end_date": discussion.plan_end_date})
     return forms
 
 
@@ -248,23 +289,26 @@ def _what_can_be_done(case, actor) -> dict:
            "seen": in_progress and assessment.child_seen_on is None,
            "discussion": in_progress and any(d.held_on is None for d in assessment.case_discussions),
            "authorise": manager and in_progress,
-           "strategy": open_}
+           "strategy": open_, "close": manager and open_}
     for discussion in case.strategy_discussions:
         s47 = discussion.s47_started_on is not None
         can[f"s47-{discussion.id}"] = s47 and discussion.s47_outcome is None
         can[f"icpc-{discussion.id}"] = (s47 and discussion.icpc_held_on is None
                                         and discussion.icpc_not_needed_reason is None
                                         and discussion.s47_outcome in (None, S47Outcome.SUBSTANTIATED_ICPC))
+        can[f"plan-{discussion.id}"] = discussion.icpc_held_on is not None and discussion.plan_end_date is None
     return can
 
 
 def _current_version(case, name: str) -> int | None:
     if name == "allocate":
         return case.referral.version
+    if name == "close":
+        return case.referral.version
     if name in ("start", "seen", "discussion", "authorise") and case.assessment:
         return case.assessment.assessment.version
     for discussion in case.strategy_discussions:
-        if name in (f"s47-{discussion.id}", f"icpc-{discussion.id}"):
+        if name in (f"s47-{discussion.id}", f"icpc-{discussion.id}", f"plan-{discussion.id}"):
             return discussion.version
     return None
 
@@ -369,9 +413,10 @@ def authorise(referral_id: int, assessment_id: int):
     form = AuthoriseForm()
 
     def call(actor, now, f):
+        support = {"yes": True, "no": False}.get(f.needs_support.data or "")
         return assessments.authorise(actor, now, assessment_id, f.outcome.data, f.factors.data,
                                      none_if_blank(f.closure_reason.data), none_if_blank(f.late_reason.data),
-                                     int(f.version.data))
+                                     int(f.version.data), none_if_blank(f.primary_need.data), support)
 
     return _submit(referral_id, "authorise", form, call, "Assessment authorised")
 
@@ -403,12 +448,33 @@ def icpc(referral_id: int, discussion_id: int):
 
     def call(actor, now, f):
         held = f.held.data == "held"
+        plan = {"yes": True, "no": False}.get(f.plan.data or "") if held else None
         return assessments.record_icpc(actor, now, discussion_id, f.held_on.data if held else None,
                                        None if held else f.not_needed_reason.data, int(f.version.data),
-                                       referral_id=referral_id)
+                                       referral_id=referral_id, resulted_in_plan=plan,
+                                       plan_category=none_if_blank(f.plan_category.data))
 
     return _submit(referral_id, f"icpc-{discussion_id}", IcpcForm(discussion_id=discussion_id), call,
                    "Initial child protection conference recorded")
+
+
+@bp.post("/<int:referral_id>/close")
+@roles_required(Role.MANAGER)
+def close(referral_id: int):
+    return _submit(referral_id, "close", CloseForm(), lambda actor, now, f: assessments.close_case(
+        actor, now, referral_id, f.closed_on.data, f.reason.data, none_if_blank(f.open_work_reason.data),
+        bool(f.nfa.data), int(f.version.data)), "Case closed")
+
+
+@bp.post("/<int:referral_id>/strategy-discussions/<int:discussion_id>/plan")
+@roles_required(*CASE_WORKERS)
+def plan(referral_id: int, discussion_id: int):
+    assessments.discussion_on_case(discussion_id, referral_id)  # another case's discussion: 404
+    return _submit(referral_id, f"plan-{discussion_id}", PlanForm(discussion_id=discussion_id),
+                   lambda actor, now, f: assessments.record_plan(
+                       actor, now, discussion_id, f.plan.data == "yes", none_if_blank(f.plan_category.data),
+                       None, f.plan_end_date.data, int(f.version.data), referral_id=referral_id),
+                   "Child protection plan recorded")
 
 
 # ---------------------------------------------------------------- the cases list

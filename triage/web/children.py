@@ -6,11 +6,12 @@ from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, HiddenField, RadioField, SelectField, StringField
+from wtforms import BooleanField, HiddenField, RadioField, SelectField, SelectMultipleField, StringField
 from wtforms.validators import DataRequired, Optional, ValidationError
 
 from triage.auth import current_actor, roles_required
 from triage.clock import utcnow
+from triage.domain.codes import Disability, Ethnicity, UpnUnknown, split_codes
 from triage.domain.identifiers import nhs_number_problem, normalise_nhs_number
 from triage.extensions import db
 from triage.services import audit, children, reference
@@ -27,7 +28,11 @@ SEX_CHOICES = [("female", "Female"), ("male", "Male"), ("unknown", "Unknown"), (
 SEX_LABELS = dict(SEX_CHOICES)
 NO_LOCALITY = [("", "Not known")]
 OPTIONAL_TEXT = ("other_names", "ethnicity", "address_line_1", "address_line_2", "town", "postcode",
-                 "nhs_number", "upn", "council_child_id")
+                 "nhs_number", "upn", "council_child_id", "upn_unknown_reason", "former_upn")
+ETHNICITY_CHOICES = [("", "Not yet recorded")] + [(e.value, f"{e.label} ({e.value})") for e in Ethnicity]
+UPN_UNKNOWN_CHOICES = [("", "The child has a UPN, or it is not yet known why not")] + [
+    (u.value, f"{u.value}: {u.label}") for u in UpnUnknown]
+DISABILITY_CHOICES = [(d.value, d.label) for d in Disability]
 
 
 class ChildSearchForm(FlaskForm):
@@ -65,7 +70,11 @@ class ChildForm(FlaskForm):
     date_of_birth = DateInputField("Date of birth")
     expected_date_of_birth = DateInputField("Expected date of birth")
     sex = RadioField("Sex", choices=choices(SEX_CHOICES), invalid_choice_message="Select the child's sex")
-    ethnicity = _text("Ethnicity (optional)", 80)
+    ethnicity = SelectField("Ethnicity", choices=choices(ETHNICITY_CHOICES), validators=[Optional()],
+                            invalid_choice_message="Choose an ethnicity from the list")
+    disabilities = SelectMultipleField("Disability", choices=choices(DISABILITY_CHOICES), validators=[Optional()],
+                                       invalid_choice_message="Choose disabilities from the list")
+    date_of_death = DateInputField("Date of death (if the child has died)")
     address_line_1 = _text("Address line 1 (optional)", 200)
     address_line_2 = _text("Address line 2 (optional)", 200)
     town = _text("Town or city (optional)", 100)
@@ -74,6 +83,10 @@ class ChildForm(FlaskForm):
                               invalid_choice_message="Choose a locality from the list")
     nhs_number = _text("NHS number (optional)", 14)
     upn = _text("Unique Pupil Number (UPN) (optional)", 15)
+    upn_unknown_reason = SelectField("Why there is no UPN", choices=choices(UPN_UNKNOWN_CHOICES),
+                                     validators=[Optional()],
+                                     invalid_choice_message="Choose a reason from the list")
+    former_upn = _text("Former UPN (optional)", 15)
     council_child_id = _text("Council child id (optional)", 20)
     confirmed_new = BooleanField("This is a different child")
 
@@ -104,7 +117,9 @@ class ChildForm(FlaskForm):
         """The fields as services.children takes them."""
         fields = {name: none_if_blank(getattr(self, name).data) for name in OPTIONAL_TEXT}
         fields.update(first_name=self.first_name.data.strip(), last_name=self.last_name.data.strip(),
-                      sex=self.sex.data, locality_id=self.locality_id.data)
+                      sex=self.sex.data, locality_id=self.locality_id.data,
+                      disabilities=",".join(self.disabilities.data or []) or None,
+                      date_of_death=self.date_of_death.data)
         if self.born.data == "yes":
             # An earlier expected date is kept: it is part of the child's history.
             fields["date_of_birth"] = self.date_of_birth.data
@@ -154,6 +169,8 @@ def show(child_id: int):
     actor = current_actor()
     child = children.get_child(actor, utcnow(), child_id)
     return render_template("children/show.html", child=child, sex_labels=SEX_LABELS,
+                           ethnicity_labels={e.value: e.label for e in Ethnicity},
+                           disability_labels={d.value: d.label for d in Disability},
                            can_read_trail=actor.has_role(*audit.TRAIL_READERS))
 
 
@@ -195,6 +212,7 @@ def edit(child_id: int):
     if request.method == "GET":
         child = children.get_child(actor, now, child_id)
         form = EditChildForm(obj=child)
+        form.disabilities.data = split_codes(child.disabilities)
         form.born.data = "no" if child.is_unborn else "yes"
         form.version.data = str(child.version)
         return _render_form(form, 200, mode="edit", child_id=child_id)

@@ -26,6 +26,7 @@ MENU = [
     Entry("Cases", "web.cases.index", (R.PRACTITIONER, R.MANAGER)),
     Entry("Due and breached", "web.cases.oversight", (R.MANAGER,)),
     Entry("Morning report", "web.reports.morning", (R.MANAGER, R.PERFORMANCE)),
+    Entry("Statutory returns", "web.returns.index", (R.PERFORMANCE, R.MANAGER, R.ADMIN)),
     Entry("Import the tracker", "web.imports.tracker", (R.MANAGER, R.ADMIN)),
     Entry("Notifications", "web.notifications.index", (R.PRACTITIONER, R.MANAGER)),
     Entry("Find a child", "web.children.search", (R.ERA, R.PRACTITIONER, R.MANAGER)),

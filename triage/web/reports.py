@@ -7,7 +7,7 @@ from markupsafe import Markup
 from triage.auth import current_actor, roles_required
 from triage.clock import local_date, utcnow
 from triage.domain.trend_chart import trend_svg
-from triage.services import morning_report, report_audit, report_exports, report_privacy
+from triage.services import morning_report, national_measures, report_audit, report_exports, report_privacy
 from triage.services.errors import Invalid, NotFound
 from triage.services.paging import Page
 
@@ -77,7 +77,9 @@ def morning():
                            history=morning_report.list_reports(current_actor()),
                            sections=report_exports.SECTIONS, cases=cases, actions=actions, page_url=page_url,
                            action_page_url=action_page_url,
-                           by_team=morning_report.cases_by_team(content["allocated_cases"]), selection=selection)
+                           by_team=morning_report.cases_by_team(content["allocated_cases"]), selection=selection,
+                           measures=national_measures.council_measures(utcnow()),
+                           counting_note=national_measures.DFE_COUNTING_NOTE)
 
 
 def _page_of(rows: list, page: int | None) -> Page:

@@ -1,0 +1,279 @@
+"""The Children in Need census: the XML return, straight from the records, streamed.
+
+Children are read a chunk at a time (their referrals, assessments, s47s and plans in three
+set-based queries per chunk) and written as they are read with the standard library's
+XMLGenerator, so memory stays flat as the council grows. Which child, episode and module goes
+in, and how, is decided by triage.domain.census.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime, time
+from typing import BinaryIO
+from xml.sax.saxutils import XMLGenerator
+
+from flask import current_app
+from sqlalchemy import and_, distinct, literal, or_, select
+
+from triage.clock import LONDON
+from triage.domain import census
+from triage.domain.codes import Ethnicity, census_sex, split_codes
+from triage.domain.roles import Role
+from triage.extensions import db
+from triage.models import Assessment, AuditEvent, Child, Referral, StrategyDiscussion
+from triage.services import audit
+from triage.services.actor import Actor
+from triage.services.contacts import require
+
+RETURN_ROLES = (Role.PERFORMANCE, Role.MANAGER, Role.ADMIN)
+CHUNK = 1000
+
+
+@dataclass(frozen=True)
+class CensusSettings:
+    lea: str
+    software_code: str
+    release: str
+    serial_no: str
+
+
+def census_settings() -> CensusSettings:
+    c = current_app.config
+    return CensusSettings(lea=str(c["CENSUS_LEA"]), software_code=str(c["CENSUS_SOFTWARE_CODE"]),
+                          release=str(c["CENSUS_RELEASE"]), serial_no=str(c["CENSUS_SERIAL_NO"]))
+
+
+@dataclass
+class CensusIndex:
+    """Which record each row of each census table came from, in the order written: the
+    validator reports rows by position, and the page links each finding to its record."""
+
+    children: int = 0
+    episodes: int = 0
+    child_ids: list[int] = field(default_factory=list)  # ChildIdentifiers / ChildCharacteristics rows
+    la_child_ids: dict[str, int] = field(default_factory=dict)  # LAchildID -> child id
+    disability_child_ids: list[int] = field(default_factory=list)
+    cin_referral_ids: list[int] = field(default_factory=list)  # CINdetails rows
+    assessment_referral_ids: list[int] = field(default_factory=list)
+    s47_referral_ids: list[int] = field(default_factory=list)
+    plan_referral_ids: list[int] = field(default_factory=list)
+
+
+def in_scope(year: census.CensusYear):
+    """Referrals in the year, and those from before it still open on 1 April. (A closure with
+    no closure date, from before migration 0012's fill or another path, counts by its time.)"""
+    start_at = datetime.combine(year.start, time(0), tzinfo=LONDON)
+    return and_(Referral.referral_date <= year.end,
+                or_(Referral.referral_date >= year.start, Referral.closed_on >= year.start,
+                    and_(Referral.closed_on.is_(None),
+                         or_(Referral.closed_at.is_(None), Referral.closed_at >= start_at))))
+
+
+def children_in_scope(year: census.CensusYear) -> list[int]:
+    return list(db.session.scalars(select(distinct(Referral.child_id)).where(in_scope(year))
+                                   .order_by(Referral.child_id)))
+
+
+def write_census(actor: Actor, now: datetime, year_ending: int, out: BinaryIO, chunk: int = CHUNK) -> CensusIndex:
+    """Write the census for the year ending 31 March `year_ending` to `out`; audited per child."""
+    require(actor, RETURN_ROLES, "produce statutory returns")
+    year = census.CensusYear(year_ending)
+    settings = census_settings()
+    index = CensusIndex()
+    child_ids = children_in_scope(year)
+    xml = XMLGenerator(out, encoding="utf-8", short_empty_elements=True)
+    xml.startDocument()
+    xml.startElement("Message", {})
+    _header(xml, year, settings, now)
+    xml.startElement("Children", {})
+    for ids in census.chunks(child_ids, chunk):
+        _write_chunk(xml, ids, year, index)
+    xml.endElement("Children")
+    xml.endElement("Message")
+    xml.endDocument()
+    _audit_children(actor, now, year, f"CIN census {year.year}")
+    audit.record(actor, now, "export", "return", None,
+                 detail=f"CIN census {year.year}: {index.children} children, {index.episodes} episodes")
+    db.session.commit()
+    return index
+
+
+def _audit_children(actor: Actor, now: datetime, year: census.CensusYear, what: str) -> None:
+    """One audit row per child in the return, in one INSERT ... SELECT."""
+    columns = AuditEvent.__table__.c
+    fixed = {"at": now, "user_id": actor.user_id, "token_id": actor.token_id, "actor": actor.label,
+             "role": str(actor.role), "agency_id": actor.agency_id, "action": "export", "entity": "child",
+             "channel": actor.channel, "remote_addr": actor.remote_addr, "detail": what}
+    values = [literal(value, columns[name].type).label(name) for name, value in fixed.items()]
+    rows = select(*values, Referral.child_id.label("entity_id"), Referral.child_id.label("child_id")) \
+        .where(in_scope(year)).distinct()
+    db.session.execute(AuditEvent.__table__.insert().from_select(list(fixed) + ["entity_id", "child_id"], rows))
+
+
+class _Writer:
+    def __init__(self, xml: XMLGenerator):
+        self.xml = xml
+
+    def el(self, name: str, value) -> None:
+        if value is None or value == "":
+            return
+        if hasattr(value, "isoformat"):
+            value = value.isoformat()
+        elif isinstance(value, bool):
+            value = "true" if value else "false"
+        self.xml.startElement(name, {})
+        self.xml.characters(str(value))
+        self.xml.endElement(name)
+
+    def start(self, name: str) -> None:
+        self.xml.startElement(name, {})
+
+    def end(self, name: str) -> None:
+        self.xml.endElement(name)
+
+
+def _header(xml: XMLGenerator, year: census.CensusYear, settings: CensusSettings, now: datetime) -> None:
+    w = _Writer(xml)
+    w.start("Header")
+    w.start("CollectionDetails")
+    w.el("Collection", "CIN")
+    w.el("Year", year.year)
+    w.el("ReferenceDate", year.end)
+    w.end("CollectionDetails")
+    w.start("Source")
+    w.el("SourceLevel", "L")
+    w.el("LEA", settings.lea)
+    w.el("SoftwareCode", settings.software_code)
+    w.el("Release", settings.release)
+    w.el("SerialNo", settings.serial_no)
+    w.el("DateTime", now.astimezone(LONDON).replace(tzinfo=None, microsecond=0).isoformat())
+    w.end("Source")
+    w.end("Header")
+
+
+CHILD_COLUMNS = (Child.id, Child.council_child_id, Child.upn, Child.former_upn, Child.upn_unknown_reason,
+                 Child.date_of_birth, Child.expected_date_of_birth, Child.sex, Child.date_of_death,
+                 Child.ethnicity, Child.disabilities)
+
+
+def _write_chunk(xml: XMLGenerator, ids: list[int], year: census.CensusYear, index: CensusIndex) -> None:
+    referrals: dict[int, list[census.Referral]] = defaultdict(list)
+    by_id: dict[int, census.Referral] = {}
+    for row in db.session.execute(
+            select(Referral.id, Referral.child_id, Referral.referral_date, Referral.source_code,
+                   Referral.primary_need, Referral.nfa, Referral.closed_on, Referral.closed_at,
+                   Referral.closure_reason,
+                   Assessment.started_on, Assessment.authorised_on, Assessment.factors)
+            .outerjoin(Assessment, Assessment.referral_id == Referral.id)
+            .where(Referral.child_id.in_(ids), Referral.referral_date <= year.end)):
+        closed_on = row.closed_on or (row.closed_at.astimezone(LONDON).date() if row.closed_at else None)
+        referral = census.Referral(row.id, row.referral_date, row.source_code, row.primary_need, row.nfa,
+                                   closed_on, row.closure_reason)
+        if row.started_on is not None:
+            referral.assessment = census.Assessment(row.started_on, row.authorised_on, split_codes(row.factors))
+        referrals[row.child_id].append(referral)
+        by_id[row.id] = referral
+    plan_starts: dict[int, list] = defaultdict(list)
+    for row in db.session.execute(
+            select(StrategyDiscussion.referral_id, StrategyDiscussion.child_id, StrategyDiscussion.s47_started_on,
+                   StrategyDiscussion.icpc_due_date, StrategyDiscussion.icpc_held_on,
+                   StrategyDiscussion.icpc_not_needed_reason, StrategyDiscussion.s47_outcome_on,
+                   StrategyDiscussion.resulted_in_plan, StrategyDiscussion.plan_start_date,
+                   StrategyDiscussion.plan_end_date, StrategyDiscussion.plan_category)
+            .where(StrategyDiscussion.child_id.in_(ids), StrategyDiscussion.s47_started_on.is_not(None))
+            .order_by(StrategyDiscussion.child_id, StrategyDiscussion.s47_started_on, StrategyDiscussion.id)):
+        referral = by_id.get(row.referral_id)
+        if row.resulted_in_plan and row.plan_start_date is not None:
+            previous = sum(1 for start in plan_starts[row.child_id] if start < row.plan_start_date)
+            plan_starts[row.child_id].append(row.plan_start_date)
+            if referral is not None:
+                referral.plans.append(census.Plan(row.plan_start_date, row.plan_end_date, row.plan_category or "",
+                                                  previous))
+        if referral is not None:
+            not_required = (row.s47_outcome_on or row.s47_started_on) if (
+                row.icpc_not_needed_reason and row.icpc_held_on is None) else None
+            referral.section47s.append(census.Section47(row.s47_started_on, row.icpc_due_date, row.icpc_held_on,
+                                                        not_required))
+    w = _Writer(xml)
+    for child in db.session.execute(select(*CHILD_COLUMNS).where(Child.id.in_(ids)).order_by(Child.id)):
+        found = census.episodes(referrals.get(child.id, []), year)
+        if not found:
+            continue
+        _write_child(w, child, found, year, index)
+
+
+def _write_child(w: _Writer, child, found: list[census.Episode], year: census.CensusYear,
+                 index: CensusIndex) -> None:
+    la_id = child.council_child_id or f"T{child.id:07d}"
+    unborn = child.date_of_birth is None and child.expected_date_of_birth is not None
+    index.children += 1
+    index.child_ids.append(child.id)
+    index.la_child_ids[la_id] = child.id
+    w.start("Child")
+    w.start("ChildIdentifiers")
+    w.el("LAchildID", la_id)
+    w.el("UPN", child.upn)
+    w.el("FormerUPN", child.former_upn)
+    w.el("UPNunknown", None if child.upn else child.upn_unknown_reason)
+    w.el("PersonBirthDate", child.date_of_birth)
+    w.el("ExpectedPersonBirthDate", child.expected_date_of_birth if unborn else None)
+    w.el("Sex", census_sex(child.sex, unborn))
+    w.el("PersonDeathDate", year.by_end(child.date_of_death))
+    w.end("ChildIdentifiers")
+    w.start("ChildCharacteristics")
+    w.el("Ethnicity", child.ethnicity if child.ethnicity in Ethnicity._value2member_map_ else "NOBT")
+    disabilities = split_codes(child.disabilities)
+    if disabilities:
+        w.start("Disabilities")
+        for code in disabilities:
+            w.el("Disability", code)
+            index.disability_child_ids.append(child.id)
+        w.end("Disabilities")
+    w.end("ChildCharacteristics")
+    for episode in found:
+        _write_episode(w, episode, year, index)
+    w.end("Child")
+
+
+def _write_episode(w: _Writer, e: census.Episode, year: census.CensusYear, index: CensusIndex) -> None:
+    index.episodes += 1
+    index.cin_referral_ids.append(e.referral_id)
+    w.start("CINdetails")
+    w.el("CINreferralDate", e.referral_date)
+    w.el("ReferralSource", e.source)
+    # A referral that went on to further action needs a primary need (8610): N0 says none was stated.
+    w.el("PrimaryNeedCode", e.primary_need or (None if e.nfa else "N0"))
+    w.el("CINclosureDate", e.closed_on)
+    w.el("ReasonForClosure", e.closure_reason)
+    for a in e.assessments:
+        index.assessment_referral_ids.append(e.referral_id)
+        w.start("Assessments")
+        w.el("AssessmentActualStartDate", a.started_on)
+        w.el("AssessmentAuthorisationDate", a.authorised_on)
+        if a.factors:
+            w.start("FactorsIdentifiedAtAssessment")
+            for code in a.factors:
+                w.el("AssessmentFactors", code)
+            w.end("FactorsIdentifiedAtAssessment")
+        w.end("Assessments")
+    for s in e.section47s:
+        s = census.s47_as_at(s, year)
+        index.s47_referral_ids.append(e.referral_id)
+        w.start("Section47")
+        w.el("S47ActualStartDate", s.started_on)
+        w.el("InitialCPCtarget", s.icpc_target)
+        w.el("DateOfInitialCPC", s.icpc_on)
+        w.el("ICPCnotRequired", s.not_required_on is not None)
+        w.end("Section47")
+    w.el("ReferralNFA", e.nfa)
+    for p in e.plans:
+        index.plan_referral_ids.append(e.referral_id)
+        w.start("ChildProtectionPlans")
+        w.el("CPPstartDate", p.start)
+        w.el("CPPendDate", year.by_end(p.end))
+        w.el("InitialCategoryOfAbuse", p.category)
+        w.el("LatestCategoryOfAbuse", p.category)
+        w.el("NumberOfPreviousCPP", p.previous)
+        w.end("ChildProtectionPlans")
+    w.end("CINdetails")
