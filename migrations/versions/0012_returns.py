@@ -21,7 +21,7 @@ What it fills for rows that already exist, and what it cannot know (printed as i
   validator will list those children, each linked to the record to complete).
 
 Revision ID: 0012
-Revises: 0007
+Revises: 0011
 """
 from zoneinfo import ZoneInfo
 
@@ -30,7 +30,7 @@ import sqlalchemy as sa
 
 
 revision = '0012'
-down_revision = '0007'
+down_revision = '0011'
 branch_labels = None
 depends_on = None
 

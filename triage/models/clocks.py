@@ -32,7 +32,7 @@ class Clock(db.Model):
     owner_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     team_id: Mapped[int | None] = mapped_column(ForeignKey("team.id"))
     # Set on clocks brought in from the old tracker: they start at the referral date, and a
-    # breach before this moment is history, recorded by the import and never notified (0006).
+    # breach before this moment is history, recorded by the import and never notified (migration 0008).
     imported_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     __table_args__ = (

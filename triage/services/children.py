@@ -231,7 +231,7 @@ def _insert_child(actor: Actor, now: datetime, fields: dict, confirmed_new: bool
     db.session.add(child)
     db.session.flush()
     if not child.council_child_id:
-        # The database gave it one (T and the record id: migration 0009); read it when needed.
+        # The database gave it one (T and the record id: migration 0010); read it when needed.
         db.session.expire(child, ["council_child_id"])
     audit.record(actor, now, "create", "child", child.id, child_id=child.id)
     return child

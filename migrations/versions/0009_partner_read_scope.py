@@ -4,15 +4,15 @@ A partner agency reads a contact while its request is open and for a set time af
 (answered_at) or the withdrawal (this column), then no longer. Requests withdrawn before this
 revision take the time from the audit row that recorded the withdrawal.
 
-Revision ID: 0008
-Revises: 0006
+Revision ID: 0009
+Revises: 0008
 """
 from alembic import op
 import sqlalchemy as sa
 
 
-revision = '0008'
-down_revision = '0006'
+revision = '0009'
+down_revision = '0008'
 branch_labels = None
 depends_on = None
 

@@ -6,8 +6,8 @@ queries count working days by subtraction in SQL on both databases. Filled here 
 calendar (bank holidays for England and the closure days already recorded); the service keeps
 it in step when a closure day changes (services/calendar.py).
 
-Revision ID: 0007
-Revises: 0009
+Revision ID: 0011
+Revises: 0010
 """
 from datetime import date
 
@@ -15,8 +15,8 @@ from alembic import op
 import sqlalchemy as sa
 
 
-revision = '0007'
-down_revision = '0009'
+revision = '0011'
+down_revision = '0010'
 branch_labels = None
 depends_on = None
 

@@ -6,14 +6,14 @@ database sets it as the row goes in: on PostgreSQL a BEFORE INSERT trigger (the 
 been applied by then, so the INSERT's RETURNING already carries the value); on SQLite, which
 cannot change NEW in a BEFORE trigger, an AFTER INSERT trigger in the same statement.
 
-Revision ID: 0009
-Revises: 0008
+Revision ID: 0010
+Revises: 0009
 """
 from alembic import op
 
 
-revision = '0009'
-down_revision = '0008'
+revision = '0010'
+down_revision = '0009'
 branch_labels = None
 depends_on = None
 

@@ -5,15 +5,15 @@ attempt is counted, and a failure records its error class and SMTP code (never a
 when to try again. The scheduler lock row is now a lease on every database; previous_holder
 names the scheduler a new holder took over from, so its unfinished claims can be released.
 
-Revision ID: 0011
-Revises: 0010
+Revision ID: 0007
+Revises: 0006
 """
 from alembic import op
 import sqlalchemy as sa
 
 
-revision = '0011'
-down_revision = '0010'
+revision = '0007'
+down_revision = '0006'
 branch_labels = None
 depends_on = None
 

@@ -4,15 +4,15 @@ tracker_review_item  one per imported referral the import had doubts about, for 
 tracker_name_map     saved answers to "what is this team / worker name from the tracker here?"
 clock.imported_at    clocks brought in by the import: a breach before it is history
 
-Revision ID: 0006
-Revises: 0011
+Revision ID: 0008
+Revises: 0007
 """
 from alembic import op
 import sqlalchemy as sa
 
 
-revision = '0006'
-down_revision = '0011'
+revision = '0008'
+down_revision = '0007'
 branch_labels = None
 depends_on = None
 

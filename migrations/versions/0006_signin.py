@@ -11,7 +11,7 @@
   practitioner, manager, performance) wait for approval like new ones: one may be exactly the
   kind of token this change is about. Other existing tokens count as approved when created.
 
-Revision ID: 0010
+Revision ID: 0006
 Revises: 0005
 """
 from datetime import timedelta
@@ -19,7 +19,7 @@ from datetime import timedelta
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0010'
+revision = '0006'
 down_revision = '0005'
 branch_labels = None
 depends_on = None
