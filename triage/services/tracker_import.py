@@ -446,6 +446,38 @@ def _check_child(row: tracker.TrackerRow, result: RowResult) -> Child | None:
     return child
 
 
+_CENSUS_DETAILS = (("sex", "sex"), ("ethnicity", "ethnicity"), ("disabilities", "disability"), ("upn", "UPN"),
+                   ("upn_unknown_reason", "UPN unknown reason"))
+
+
+def _fill_census_details(actor, now, row: tracker.TrackerRow, child: Child, words: _Words,
+                         result: RowResult) -> None:
+    """A known child: the tracker fills census details the record lacks and never overwrites one.
+    Where it disagrees, the record is kept and the row says so (not the recorded value: an
+    importer may not be allowed to read child records)."""
+    filled, differs = [], []
+    for name, label in _CENSUS_DETAILS:
+        given, recorded = getattr(row, name), getattr(child, name)
+        if given is None or given == recorded:
+            continue
+        if recorded is None or (name == "sex" and recorded == "unknown"):
+            if name == "upn_unknown_reason" and child.upn:
+                continue  # a UPN already recorded needs no reason for lacking one
+            setattr(child, name, given)
+            filled.append(label)
+        else:
+            differs.append(label)
+    if filled:
+        child.updated_at = now
+        audit.record(actor, now, "update", "child", child.id, child_id=child.id,
+                     detail="tracker import: " + ", ".join(filled))
+        result.messages.append(words.did("Added to the child record: ", "Would add to the child record: ")
+                               + ", ".join(filled))
+    if differs:
+        result.messages.append("The tracker's " + " and ".join(differs) + " differ from the child record: the "
+                               "record kept")
+
+
 def _new_child(actor, now, row: tracker.TrackerRow, locality_id, words: _Words, result: RowResult) -> Child:
     first, last = row.first_name or "", row.last_name or ""
     if not (first and last):
@@ -457,7 +489,9 @@ def _new_child(actor, now, row: tracker.TrackerRow, locality_id, words: _Words, 
         result.review = tuple(k for k in tracker.REVIEW_KINDS if k in {*result.review, "child_details"} - {"other"})
     child = Child(council_child_id=row.child_id, first_name=first, last_name=last,
                   date_of_birth=row.date_of_birth, expected_date_of_birth=row.expected_date_of_birth,
-                  locality_id=locality_id, sex="unknown", created_at=now, updated_at=now)
+                  locality_id=locality_id, sex=row.sex or "unknown", ethnicity=row.ethnicity,
+                  disabilities=row.disabilities, upn=row.upn, upn_unknown_reason=row.upn_unknown_reason,
+                  created_at=now, updated_at=now)
     db.session.add(child)
     db.session.flush()
     audit.record(actor, now, "create", "child", child.id, child_id=child.id, detail="tracker import")
@@ -501,6 +535,8 @@ def _write_row(actor, now, row: tracker.TrackerRow, targets: _Targets, words: _W
     child = existing or _new_child(actor, now, row, locality_id, words, result)
     if existing is not None and locality_id and existing.locality_id is None:
         existing.locality_id = locality_id
+    if existing is not None:
+        _fill_census_details(actor, now, row, existing, words, result)
     worker_id = targets.worker(row.worker_key)
     if row.worker_key and worker_id is None:
         result.messages.append(f"No account for worker '{row.worker}': "
@@ -511,7 +547,7 @@ def _write_row(actor, now, row: tracker.TrackerRow, targets: _Targets, words: _W
                         created_at=now, team_id=team_id, worker_id=worker_id,
                         # Allocated in the tracker already, not news: dated when the work began.
                         allocated_at=_noon(row.assessment_start or row.referral_date) if worker_id else None,
-                        import_key=row.import_key)
+                        import_key=row.import_key, primary_need=row.primary_need)
     db.session.add(referral)
     db.session.flush()
     assessment = open_assessment(now, referral, started_on=row.assessment_start,
@@ -541,6 +577,13 @@ def _write_row(actor, now, row: tracker.TrackerRow, targets: _Targets, words: _W
         for discussion in assessment.case_discussions:
             if discussion.held_on is None:
                 clocks.stop_clock(ClockKind.CASE_DISCUSSION, "case_discussion", discussion.id, completed)
+    if row.census_closure_reason and not row.closure_reason and row.assessment_completed and not row.needs_outcome:
+        # The tracker's closure reason column: closed on the completion date, as the outcome would.
+        referral.closure_reason = assessment.closure_reason = row.census_closure_reason
+        referral.closed_at, referral.closed_on = _noon(row.assessment_completed), row.assessment_completed
+    elif row.census_closure_reason and row.closure_reason and row.census_closure_reason != row.closure_reason.value:
+        result.messages.append(f"Closure reason {row.census_closure_reason} differs from the outcome's "
+                               f"{row.closure_reason.value}: the outcome's used")
     if row.closure_reason:
         assessment.closure_reason = row.closure_reason.value
         referral.closure_reason = row.closure_reason.value

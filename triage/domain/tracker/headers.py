@@ -23,6 +23,8 @@ FIELDS = (
     "child_id", "child_name", "first_name", "last_name", "date_of_birth", "referral_date",
     "source", "worker", "team", "case_discussion_date", "assessment_start",
     "assessment_target_end", "assessment_completed", "outcome", "notes",
+    # The census details an old tracker may keep (domain/tracker/census.py reads them).
+    "sex", "ethnicity", "disabilities", "upn", "primary_need", "census_closure_reason",
 )
 REQUIRED_FIELDS = ("child_id", "referral_date")
 HEADER_SEARCH_ROWS = 50
@@ -76,6 +78,14 @@ _ALIASES: dict[str, tuple[str, ...]] = {
     ),
     "outcome": ("outcome", "assessment outcome", "outcome of assessment", "result"),
     "notes": ("notes", "note", "comments", "comment", "notes comments", "remarks"),
+    "sex": ("sex", "gender", "child sex", "child gender", "childs gender", "legal sex", "gender current"),
+    "ethnicity": ("ethnicity", "ethnic origin", "ethnic group", "ethnicity code", "child ethnicity"),
+    "disabilities": ("disability", "disabilities", "disability code", "disability codes", "disabled"),
+    "upn": ("upn", "unique pupil number", "pupil number", "upn or reason", "upn unknown"),
+    "primary_need": ("primary need", "primary need code", "category of need", "need code", "cin category",
+                     "main need"),
+    "census_closure_reason": ("closure reason", "reason for closure", "case closure reason", "closure code",
+                              "reason closed"),
 }
 _HEADING_TO_FIELD: Mapping[str, str] = MappingProxyType({
     _heading_key(alias): name for name, aliases in _ALIASES.items() for alias in aliases

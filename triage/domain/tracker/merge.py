@@ -24,6 +24,13 @@ _COMPARED: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("assessment_target_end", ("assessment_target_end",)),
     ("assessment_completed", ("assessment_completed",)),
     ("outcome_reading", ("outcome", "closure_reason", "outcome_text")),
+    ("sex", ("sex",)),
+    ("ethnicity", ("ethnicity",)),
+    ("disabilities", ("disabilities",)),
+    ("upn", ("upn",)),
+    ("upn_unknown_reason", ("upn_unknown_reason",)),
+    ("primary_need", ("primary_need",)),
+    ("census_closure_reason", ("census_closure_reason",)),
 )
 
 
@@ -60,6 +67,9 @@ _COMPARED_LABEL = {
     "worker_key": "worker", "team_key": "team", "case_discussion_date": "case discussion date",
     "assessment_start": "assessment start", "assessment_target_end": "assessment target end",
     "assessment_completed": "assessment completed", "outcome_reading": "outcome",
+    "sex": "sex", "ethnicity": "ethnicity", "disabilities": "disability", "upn": "UPN",
+    "upn_unknown_reason": "UPN unknown reason", "primary_need": "primary need",
+    "census_closure_reason": "closure reason",
 }
 
 

@@ -2,11 +2,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from types import MappingProxyType
 
 from triage.domain.codes import AssessmentOutcome, ClosureReason, ReferralSource
+from triage.domain.tracker.census import read_census
 from triage.domain.tracker.cells import (Birth, PersonName, UnreadableDate, _shown, _value_text, clean_text, name_key,
                                          format_date, import_key, parse_birth, parse_child_id,
                                          parse_child_name, parse_date, parse_outcome, parse_source,
@@ -44,6 +45,14 @@ class TrackerRow:
     closure_reason: ClosureReason | None = None
     outcome_text: str | None = None
     notes: str | None = None
+    # Census details, each on its DfE code list (domain/tracker/census.py); None when not given.
+    sex: str | None = None  # male / female / unknown / not_stated, as the child record keeps it
+    ethnicity: str | None = None
+    disabilities: str | None = None
+    upn: str | None = None
+    upn_unknown_reason: str | None = None
+    primary_need: str | None = None
+    census_closure_reason: str | None = None  # RC1-RC9 from a closure reason column
     merged_rows: tuple[int, ...] = ()  # later rows folded into this one
     warnings: tuple[str, ...] = ()
     # A completion date that cannot stand (in the future, or before the referral): the case is
@@ -161,6 +170,8 @@ _FIELD_NAMES = {
     "assessment_target_end": "assessment target end",
     "assessment_completed": "assessment completed", "outcome": "outcome",
     "closure_reason": "outcome", "outcome_text": "outcome", "notes": "notes",
+    "sex": "sex", "ethnicity": "ethnicity", "disabilities": "disability", "upn": "UPN",
+    "upn_unknown_reason": "UPN", "primary_need": "primary need", "census_closure_reason": "closure reason",
 }
 
 
@@ -276,6 +287,13 @@ class _RowParser:
                             + ": not authorised; on the review list for a manager to record the outcome")
             review.append("outcome_needed")
 
+        census, census_warnings = read_census(lambda name: self.cell(row, name))
+        warnings.extend(census_warnings)
+        if census.census_closure_reason and completed is None:
+            warnings.append(f"Closure reason {census.census_closure_reason} with no completion date: the case "
+                            "is imported open; a manager closes it")
+            census = replace(census, census_closure_reason=None)
+
         if child_id is None and not id_problem:
             if name is None or not (name.first and name.last) or not (
                     birth.date_of_birth or birth.expected_date_of_birth):
@@ -321,6 +339,9 @@ class _RowParser:
             closure_reason=reading.closure_reason,
             outcome_text=_value_text(self.cell(row, "outcome")),
             notes=clean_text(self.cell(row, "notes")),
+            sex=census.sex, ethnicity=census.ethnicity, disabilities=census.disabilities, upn=census.upn,
+            upn_unknown_reason=census.upn_unknown_reason, primary_need=census.primary_need,
+            census_closure_reason=census.census_closure_reason,
             warnings=tuple(warnings),
             noted_completion=noted_completion,
             review=_review_kinds(review, warnings),
