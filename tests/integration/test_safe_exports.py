@@ -77,3 +77,36 @@ def test_the_minutes_document_shows_a_formula_named_child_as_plain_text_with_no_
     with zipfile.ZipFile(io.BytesIO(body)) as archive:
         xml = archive.read("word/document.xml").decode()
     assert "fldSimple" not in xml and "instrText" not in xml and "fldChar" not in xml
+
+
+def test_the_statutory_returns_write_formula_like_names_as_text(app, client, login, make_user, council):
+    """Annex A carries team and worker names (the child's name is in neither return): a team named
+    like a formula is a text cell with Excel's quote prefix; the census names no one and its XML
+    escapes whatever text it holds."""
+    import xml.etree.ElementTree as ET
+
+    import cin_validator.cin_validator  # noqa: F401  (pandas must load before freezegun patches datetime)
+    from triage.models import Team, User
+
+    _name_the_child("Ava", HOSTILE)
+    db.session.execute(update(Team).where(Team.id == council["team"].id).values(name=HOSTILE))
+    db.session.execute(update(User).where(User.username == "sw.north1").values(display_name="+Worker"))
+    db.session.commit()
+    with freeze_time(NOW):
+        login(make_user("performance"))
+        annex = client.get("/returns/annex-a.xlsx?as_of=2026-11-27")
+        census = client.get("/returns/cin-census.xml?year=2027")
+
+    assert annex.status_code == 200
+    book = load_workbook(io.BytesIO(annex.data))
+    cells = [c for sheet in book for row in sheet.iter_rows() for c in row if c.value is not None]
+    assert not [c.coordinate for c in cells if c.data_type == "f"]
+    hostile = [c for c in cells if isinstance(c.value, str) and c.value.startswith(FORMULA_STARTS)]
+    assert {c.value for c in hostile} == {HOSTILE, "+Worker"}
+    assert all(c.data_type == "s" and c.quotePrefix for c in hostile)
+    with zipfile.ZipFile(io.BytesIO(annex.data)) as archive:
+        assert not any("<f>" in archive.read(name).decode() for name in archive.namelist() if name.endswith(".xml"))
+
+    assert census.status_code == 200
+    root = ET.fromstring(census.data)  # well formed
+    assert root.find("Children/Child") is not None and b"HYPERLINK" not in census.data

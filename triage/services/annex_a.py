@@ -18,6 +18,7 @@ from sqlalchemy.orm import aliased
 
 from triage.clock import LONDON
 from triage.domain import annex_a as A
+from triage.exports.safe_cells import FORMULA_STARTS
 from triage.extensions import db
 from triage.models import Assessment, AuditEvent, Child, Contact, ContactChild, Referral, StrategyDiscussion, Team, User
 from triage.services import audit
@@ -69,7 +70,7 @@ class _Sheet:
         for column, header in enumerate(headers):
             if "Date" in header or header == "Continuous Assessment Start Date":
                 self.ws.set_column(column, column, 14, formats["date"])
-        self.date = formats["date"]
+        self.date, self.quoted = formats["date"], formats["quoted"]
         self.count = 0
         self._string, self._number = self.ws.write_string, self.ws.write_number
 
@@ -80,7 +81,10 @@ class _Sheet:
             if v is None:
                 continue
             if v.__class__ is str:
-                self._string(r, c, v)
+                if v.startswith(FORMULA_STARTS):  # text, and still text when someone edits the cell
+                    self._string(r, c, v, self.quoted)
+                else:
+                    self._string(r, c, v)
             elif isinstance(v, date):
                 self.ws.write_datetime(r, c, v, self.date)
             elif isinstance(v, bool):
@@ -107,7 +111,8 @@ def write_annex_a(actor: Actor, now: datetime, out: BinaryIO, as_of: date, conta
     w = windows(as_of, contact_months, months)
     book = xlsxwriter.Workbook(out, {"constant_memory": True, "strings_to_formulas": False,
                                      "strings_to_numbers": False, "strings_to_urls": False})
-    formats = {"header": book.add_format({"bold": True}), "date": book.add_format({"num_format": DATE_FORMAT})}
+    formats = {"header": book.add_format({"bold": True}), "date": book.add_format({"num_format": DATE_FORMAT}),
+               "quoted": book.add_format({"quote_prefix": True})}
     seen: set[int] = set()
     counts: dict[str, int] = {}
     end = _start_of(date.fromordinal(as_of.toordinal() + 1))
