@@ -5,6 +5,7 @@ import io
 from collections import Counter
 from datetime import date, datetime, timezone
 
+import pytest
 from openpyxl import load_workbook
 from sqlalchemy import select, update
 
@@ -102,6 +103,16 @@ def test_annex_a_is_audited_per_child_and_as_a_return(app):
     audited = db.session.scalars(select(AuditEvent.child_id).where(AuditEvent.action == "export",
                                                                    AuditEvent.entity == "child")).all()
     assert sorted(audited) == sorted(summary.children)
-    assert db.session.scalar(select(AuditEvent.detail).where(AuditEvent.entity == "return")).startswith(
-        "Annex A as of 2026-11-26")
+    produced = db.session.scalars(select(AuditEvent).where(AuditEvent.entity == "return")).all()
+    assert len(produced) == 1 and produced[0].detail.startswith("Annex A as of 2026-11-26")
+    assert (produced[0].actor, produced[0].action, produced[0].at) == ("perf", "export", NOW)  # who, when
+
+
+def test_only_performance_officers_managers_and_administrators_produce_annex_a(app):
+    from triage.services.errors import Forbidden
+
+    for role in (Role.ERA, Role.PRACTITIONER, Role.PARTNER):
+        with pytest.raises(Forbidden):
+            annex_a.write_annex_a(Actor(role=role, label="someone"), NOW, io.BytesIO(), AS_OF)
+    assert db.session.scalar(select(AuditEvent.id).where(AuditEvent.entity == "return")) is None
 

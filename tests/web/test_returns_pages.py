@@ -53,6 +53,39 @@ def test_the_demo_councils_census_shows_no_findings_and_downloads_with_its_heade
     assert len(exports) == 2 and {e.user_id for e in exports} == {officer.id}
 
 
+def test_done_when_an_officer_on_the_make_run_demo_gets_both_returns_from_the_page_and_no_findings(
+        app, client, login, make_user, now):
+    """Issue 11's Done-when, as a user would do it: the demo council `make run` seeds (its default
+    size), the page's own links and forms with their defaults (the current year, today's date)."""
+    import re
+    from html import unescape
+
+    from triage.demo import DEFAULT_CHILDREN
+
+    seed_demo(now, children=DEFAULT_CHILDREN, echo=lambda *_: None)
+    with freeze_time(now):
+        login(make_user("performance"))
+        page = text_of(client.get("/returns"))
+        census_link = unescape(re.search(r'href="([^"]+)" id="download-census"', page).group(1))
+        year = re.search(r'id="year" name="year" [^>]*value="(\d+)"', page).group(1)
+        checked = text_of(client.get(f"/returns?year={year}&check=1"))
+        census = client.get(census_link)
+        as_of = re.search(r'id="as_of" name="as_of" type="text" value="([^"]+)"', page).group(1)
+        annex = client.get(f"/returns/annex-a.xlsx?as_of={as_of}&contact_months=6&months=12")
+
+    assert year == "2027" and census_link == "/returns/cin-census.xml?year=2027"  # 27 Nov 2026: the 2026-27 year
+    assert 'id="census-clean"' in checked and "<strong>0 errors</strong>" in checked
+    assert census.status_code == 200 and ET.fromstring(census.data).findtext("Header/CollectionDetails/Year") == year
+    # The file downloaded is the file checked: the DfE's rules find nothing in it either.
+    found = census_check.errors_that_matter(census_check.check_census(io.BytesIO(census.data), 2027, None,
+                                                                      now.date()))
+    assert found == [], [(f.rule, f.la_child_id, f.field) for f in found]
+    assert annex.status_code == 200
+    book = load_workbook(io.BytesIO(annex.data))
+    rows = {sheet.title: sheet.max_row - 1 for sheet in book}
+    assert len(rows) == 4 and all(n > 0 for n in rows.values()), rows
+
+
 def test_a_finding_links_to_the_record_to_fix(client, login, make_user, demo, now):
     child_id, la_id = db.session.execute(select(Child.id, Child.council_child_id)
                                          .join(Referral, Referral.child_id == Child.id)
@@ -87,6 +120,17 @@ def test_annex_a_downloads_as_a_workbook_with_the_windows_asked_for(client, logi
     dates = [row[5] for row in book["List 1 Contacts"].iter_rows(min_row=2, values_only=True)]
     assert dates and min(dates).date().isoformat() >= "2026-10-26"
     assert bad.status_code in (400, 422)
+
+
+def test_a_workbook_from_the_page_is_audited_with_who_produced_it_and_when(client, login, make_user, demo, now):
+    manager = make_user("manager")
+    with freeze_time(now):
+        login(manager)
+        assert client.get("/returns/annex-a.xlsx?as_of=2026-11-26").status_code == 200
+
+    (produced,) = db.session.scalars(select(AuditEvent).where(AuditEvent.entity == "return")).all()
+    assert (produced.user_id, produced.role, produced.channel) == (manager.id, "manager", "page")
+    assert produced.at == now and produced.detail.startswith("Annex A as of 2026-11-26")
 
 
 def test_the_morning_report_shows_the_councils_measures_beside_englands(client, login, make_user, actor_for, demo,
