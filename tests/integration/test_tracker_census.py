@@ -43,7 +43,8 @@ def test_the_census_columns_of_an_old_tracker_are_recognised(heading, field):
     (read_sex, "Not stated", "not_stated"), (read_ethnicity, "wbri", "WBRI"),
     (read_ethnicity, "White: British", "WBRI"), (read_ethnicity, "BAFR - Black African", "BAFR"),
     (read_disabilities, "No", "NONE"), (read_disabilities, "MOB, hand", "MOB,HAND"),
-    (read_disabilities, "AUT/LD", "AUT,LD"), (read_primary_need, "N1 - Abuse or neglect", "N1"),
+    (read_disabilities, "AUT/LD", "AUT,LD"), (read_disabilities, "Hand function; vis", "HAND,VIS"),
+    (read_disabilities, "MOB HAND", "MOB,HAND"), (read_primary_need, "N1 - Abuse or neglect", "N1"),
     (read_primary_need, "family in acute stress", "N4"),
 ])
 def test_codes_and_their_labels_are_read_in_any_case(reader, cell, expected):

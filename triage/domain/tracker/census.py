@@ -86,7 +86,9 @@ def read_disabilities(value: object) -> tuple[str | None, str | None]:
         return None, None
     if text.casefold() in _NO_DISABILITY:
         return Disability.NONE.value, None
-    parts = [p for p in re.split(r"[,;/+]|\s+and\s+|\s+", text) if p]
+    parts = [p.strip() for p in re.split(r"[,;/+]|\s+and\s+", text) if p.strip()]
+    if not all(_labelled(Disability, p) for p in parts):  # "MOB HAND": codes between spaces
+        parts = [p for p in re.split(r"[,;/+]|\s+and\s+|\s+", text) if p]
     codes = [_labelled(Disability, p) or p.upper() for p in parts]
     problem = disabilities_problem(codes)
     if problem:
