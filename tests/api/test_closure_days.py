@@ -102,7 +102,8 @@ def test_stopped_clocks_keep_their_dates_and_a_past_closure_day_moves_nothing(ap
     authorised = referral_on(staff, date(2026, 11, 2), "Ivy")
     assessment = db.session.query(Assessment).filter_by(referral_id=authorised.id).one()
     assessments.start_assessment(staff["worker"], at(date(2026, 11, 3)), assessment.id, date(2026, 11, 3))
-    assessments.authorise(staff["manager"], at(date(2026, 11, 20)), assessment.id, "no_further_action", ["21"])
+    assessments.authorise(staff["manager"], at(date(2026, 11, 20)), assessment.id, "no_further_action", ["21"],
+                          primary_need="N1")
     with freeze_time(NOW):
         answer = api_as("admin").post("/api/v1/reference/closure-days",
                                       json={"day": CLOSED.isoformat(), "reason": "Office move"}).json

@@ -49,10 +49,10 @@ def cases(make_user, actor_for):
             assessments.start_assessment(worker, at.replace(hour=12), assessment.id, day)
         if n == 0:  # authorised late (due in October)
             assessments.authorise(manager, datetime(2026, 11, 2, 9, tzinfo=timezone.utc), assessment.id,
-                                  "child_in_need_plan", ["1A"], late_reason="Sickness")
+                                  "child_in_need_plan", ["1A"], late_reason="Sickness", primary_need="N1")
         if n == 3:
             assessments.authorise(manager, datetime(2026, 11, 16, 9, tzinfo=timezone.utc), assessment.id,
-                                  "child_in_need_plan", ["1A"])
+                                  "child_in_need_plan", ["1A"], primary_need="N1")
         made.append(assessment.id)
     return made
 

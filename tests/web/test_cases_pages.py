@@ -411,6 +411,7 @@ def test_a_manager_allocates_the_worker_records_a_case_discussion_and_the_manage
         authorise = manager.locator("#authorise")
         expect(authorise.get_by_text("You must say why it is late")).to_be_visible()
         authorise.get_by_label("Child in need plan").check()
+        authorise.get_by_label("Primary need").select_option("N1")
         authorise.get_by_label("Domestic abuse: Concerns about the parent or carer").check()
         authorise.get_by_label("Mental health: Concerns about the parent or carer").check()
         authorise.get_by_role("button", name="Authorise the assessment").click()
@@ -423,6 +424,7 @@ def test_a_manager_allocates_the_worker_records_a_case_discussion_and_the_manage
         expect(late_reason).to_have_value("")
         expect(manager.locator("#authorise-late_reason-error")).to_contain_text(late_error)
         expect(manager.get_by_label("Child in need plan")).to_be_checked()  # nothing chosen was lost
+        expect(manager.get_by_label("Primary need")).to_have_value("N1")
         expect(manager.get_by_label("Domestic abuse: Concerns about the parent or carer")).to_be_checked()
         manager.screenshot(path=LATE_SCREENSHOT)  # the top of the page: the error summary
         authorise.screenshot(path=FORM_SCREENSHOT)
