@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from functools import wraps
 
-from flask import abort, jsonify, redirect, request, url_for
+from flask import abort, g, jsonify, redirect, request, url_for
 from flask_login import current_user
 
 from triage.clock import utcnow
@@ -68,6 +68,20 @@ def _load_from_bearer(req):
     if token.last_used_at is None or now - token.last_used_at > TOKEN_TOUCH_INTERVAL:
         people.touch_token(secret, token, now)
     return TokenPrincipal(token)
+
+
+def use_bearer_token_if_sent() -> None:
+    """A request that sends a bearer token is that token's, whatever cookie came with it.
+
+    Flask-Login looks at the session cookie first, and its "strong" protection treats any
+    session it did not make on this address and browser (a partner's HTTP client that kept the
+    login page's anonymous cookie, say) as stolen: it signs the request out before ever reading
+    the Authorization header, a 401 for a valid token. A token that was sent is also never
+    replaced by the cookie's user: a wrong token is a 401, not a quiet fall-back to a session.
+    """
+    if not request.headers.get("Authorization", "").lower().startswith("bearer "):
+        return
+    g._login_user = _load_from_bearer(request) or login_manager.anonymous_user()
 
 
 HUMAN_API_PAGES = ("/api/v1/docs",)  # the interactive docs are a page for people

@@ -9,7 +9,7 @@ from flask_login import current_user
 from flask_talisman import Talisman
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from triage.auth import is_api_request, signed_in_via_token
+from triage.auth import is_api_request, signed_in_via_token, use_bearer_token_if_sent
 from triage.extensions import csrf, login_manager
 
 PUBLIC_ENDPOINTS = {"web.auth.login", "health.healthz", "static", "web.assets.govuk"}
@@ -71,6 +71,7 @@ def register(app: Flask) -> None:
     def require_sign_in():
         if request.endpoint in PUBLIC_ENDPOINTS or request.endpoint is None:
             return None
+        use_bearer_token_if_sent()
         if not current_user.is_authenticated:
             return login_manager.unauthorized()
         if not signed_in_via_token():

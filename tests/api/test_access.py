@@ -191,3 +191,25 @@ def test_every_route_but_the_public_ones_refuses_anyone_not_signed_in(app, clien
             assert response.status_code == expected, (method, path, response.status_code)
             checked += 1
     assert checked > 40
+
+
+def test_a_partner_system_that_keeps_cookies_is_still_known_by_its_bearer_token(app, api_as):
+    # A partner's HTTP client that keeps cookies holds the anonymous session the login page
+    # gave it (its CSRF token). Flask-Login's "strong" session protection used to see that
+    # session, find no matching identifier, and answer 401 before the bearer token was read.
+    partner = api_as("partner", "police")
+    partner.get("/login")  # an anonymous session cookie, as a browser-like client would keep
+    assert partner._client.get_cookie("session") is not None
+    assert partner.get("/api/v1/me").status_code == 200
+    assert partner.get("/api/v1/me", headers={"User-Agent": "another agent"}).status_code == 200
+
+
+def test_a_bearer_token_wins_over_a_staff_session_cookie_on_the_same_request(app, client, login, make_user):
+    from tests.conftest import working_token
+
+    login(make_user("manager"))
+    assert client.get("/api/v1/me").json["role"] == "manager"
+    partner = client.get("/api/v1/me", headers={"Authorization": f"Bearer {working_token('partner', 'police')}"})
+    assert partner.status_code == 200 and partner.json["role"] == "partner"
+    wrong = client.get("/api/v1/me", headers={"Authorization": "Bearer tri_not-a-real-token"})
+    assert wrong.status_code == 401  # a credential that was sent and refused is never replaced by the cookie

@@ -138,6 +138,8 @@ def test_a_meeting_runs_end_to_end_over_the_api_and_the_confirmed_outcome_stops_
     assert "Daily MASH triage" in text and "Two previous call-outs." in text and "OFFICIAL-SENSITIVE" in text
     exports = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "export")).all()
     assert len(exports) == 3  # one per child on the agenda
+    assert {e.detail for e in exports} == {f"minutes of meeting {friday} docx"}  # the format, like every download
+    assert all(e.child_id is not None for e in exports)
 
 
 def test_a_police_representative_not_at_the_meeting_gets_404_for_everything_in_it(app, world, api_as):

@@ -11,6 +11,7 @@ from triage.services import contacts, information_requests
 from tests.support.statements import recorded_statements
 
 NOW = datetime(2026, 11, 27, 9, 30, tzinfo=timezone.utc)
+LATER = datetime(2026, 11, 30, 12, 0, tzinfo=timezone.utc)  # the next working day: decision clocks have run out
 
 
 @pytest.fixture
@@ -196,3 +197,42 @@ def test_a_meeting_screen_audits_every_child_on_its_agenda_in_one_statement(api_
     rows = audit_rows(entity="meeting_item", action="read")
     assert len(children) == 3 and sorted(r.child_id for r in rows) == sorted(children)
     assert audit_inserts(statements) == 1
+
+
+def test_the_due_and_breached_list_audits_every_child_behind_each_clock_shown(api_as, contact_about):
+    twins = contact_about("Hal", "Hana")
+    with freeze_time(LATER), recorded_statements() as statements:  # their decision clock has run out
+        listed = api_as("manager").get("/api/v1/clocks/due?page_size=100")
+    assert listed.status_code == 200 and listed.json
+    rows = audit_rows(action="list", entity="clock")
+    assert {r.entity_id for r in rows} == {c["id"] for c in listed.json}
+    assert sorted({r.child_id for r in rows}) == sorted(children_of(twins))
+    assert audit_inserts(statements) == 1
+
+
+def test_a_childs_trail_answers_who_has_seen_the_child_and_in_what(api_as, client, login, make_user, report):
+    """Every kind of read above lands on the trail of the child it showed, naming who and in what."""
+    from triage.models import Child
+    [child_id] = [c.id for c in db.session.query(Child).filter_by(first_name="Gus")]
+    contact_id = db.session.query(AuditEvent.entity_id).filter_by(
+        entity="contact", action="create", child_id=child_id).scalar()
+    manager, practitioner = api_as("manager"), api_as("practitioner")
+    with freeze_time(NOW):
+        assert manager.get("/api/v1/children?name=Gus").status_code == 200
+        assert practitioner.get("/api/v1/queue").status_code == 200
+        assert practitioner.get(f"/api/v1/contacts/{contact_id}").status_code == 200
+        assert practitioner.get(f"/api/v1/children/{child_id}").status_code == 200
+        assert manager.get("/api/v1/reports/morning?date=2026-11-27").status_code == 200
+        login(make_user("performance", username="analyst"))
+        assert client.get("/reports/morning.xlsx?date=2026-11-27").status_code == 200
+    with freeze_time(LATER):
+        assert manager.get("/api/v1/clocks/due").json
+        trail = api_as("admin").get(f"/api/v1/audit/children/{child_id}").json
+    seen = {(e["actor"], e["action"], e["entity"]) for e in trail if e["action"] != "create"}
+    manager, practitioner = "token:manager system", "token:practitioner system"
+    assert seen == {(manager, "search", "child"), (practitioner, "list", "contact"),
+                    (practitioner, "read", "contact"), (practitioner, "read", "child"),
+                    (manager, "list", "clock"), (manager, "read", "morning_report"),
+                    ("analyst", "export", "morning_report")}  # (this read is on the next page of it)
+    [download] = [e for e in trail if e["action"] == "export"]
+    assert download["detail"].endswith("xlsx") and download["channel"] == "page"

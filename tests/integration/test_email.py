@@ -191,3 +191,45 @@ def test_a_notification_about_no_clock_is_emailed_under_its_own_subject_with_its
     assert b"Subject: Front Door: something needs your attention" in body
     assert b"clock needs attention" not in body
     assert f"{app.config['SERVICE_URL'].rstrip('/')}/import/review".encode() in body
+
+
+def test_the_morning_reports_email_goes_through_the_claimed_sender_once_to_each_active_manager(
+        app, mail_server, smtp_to):
+    """It used to be sent straight from the build, unclaimed: lost when the mail server was down
+    or the scheduler stopped after storing the report, and never retried."""
+    from triage.models import User
+    from triage.services import morning_report, people
+    from tests.support.report_council import NOW  # a working day after the report's time
+
+    managers = [people.create_user(NOW, f"head{i}", f"Head {i}", "correct horse battery", "manager",
+                                   email=f"head{i}@council.example") for i in range(2)]
+    gone = people.create_user(NOW, "leaver", "Leaver", "correct horse battery", "manager",
+                              email="leaver@council.example")
+    db.session.execute(update(User).where(User.id == gone.id).values(active=False))
+    people.create_user(NOW, "worker", "Worker", "correct horse battery", "practitioner",
+                       email="worker@council.example")
+    db.session.commit()
+    smtp_to(free_port())  # the mail server is down when the report is built
+
+    assert morning_report.build_scheduled_report(NOW) is not None
+    assert morning_report.build_scheduled_report(NOW) is None  # a second scheduler: no second notice
+    assert morning_report.build_on_demand(_actor(managers[0]), NOW) is not None  # a rebuild tells nobody
+
+    rows = _rows()
+    assert sorted(r.user_id for r in rows) == sorted(m.id for m in managers)
+    assert {r.link for r in rows} == {"/reports/morning?date=2026-11-27"}
+    assert send_pending_email(NOW).failed == 2  # still down: kept, and retried after the backoff
+    smtp_to(mail_server.port)
+    assert send_pending_email(NOW + timedelta(seconds=61)).sent == 2
+    assert send_pending_email(NOW + timedelta(minutes=5)).sent == 0
+    assert sorted(rcpt for _, rcpts in mail_server.messages for rcpt in rcpts) == [
+        "head0@council.example", "head1@council.example"]
+    assert all(b"/reports/morning?date=2026-11-27" in body for body in mail_server.bodies)
+
+
+def _actor(user):
+    from triage.domain.roles import Role
+    from triage.services.actor import Actor
+
+    return Actor(role=Role(user.role), label=user.username, user_id=user.id, agency_id=None, team_id=None,
+                 channel="page", remote_addr="127.0.0.1")

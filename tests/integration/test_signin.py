@@ -15,8 +15,10 @@ ELSEWHERE = "203.0.113.9"
 
 
 def audit_of(entity: str, entity_id: int) -> list[tuple[str, str]]:
+    """What was done to an account or token (its sign-ins aside: see the sign-in audit test)."""
     query = (select(AuditEvent.action, AuditEvent.actor).where(AuditEvent.entity == entity,
-                                                               AuditEvent.entity_id == entity_id)
+                                                               AuditEvent.entity_id == entity_id,
+                                                               AuditEvent.action.not_like("sign_in%"))
              .order_by(AuditEvent.id))
     return [tuple(row) for row in db.session.execute(query)]
 
@@ -61,6 +63,32 @@ def test_an_unknown_or_deactivated_username_gets_the_same_answers_and_waits_as_a
 
     assert answers("real.person") == answers("nobody.here") == answers("leaver")
     assert people.authenticate(now + timedelta(hours=1), "leaver", PASSWORD, OFFICE).user is None
+
+
+def test_every_sign_in_and_refusal_is_audited_with_who_when_and_where_but_never_the_password(app, make_user, now):
+    user = make_user("manager", username="head.of.service")
+    leaver = make_user("era", username="leaver")
+    leaver.active = False
+    db.session.commit()
+    people.authenticate(now, "head.of.service", "hunter2-guess", ELSEWHERE)
+    people.authenticate(now + timedelta(seconds=1), "head.of.service", PASSWORD, OFFICE)
+    people.authenticate(now + timedelta(seconds=2), "Correct Horse Battery", "x", ELSEWHERE)  # a password typed as a name
+    people.authenticate(now + timedelta(seconds=3), "leaver", PASSWORD, OFFICE)
+    for n in range(4):
+        people.authenticate(now + timedelta(seconds=4), "head.of.service", "guess", ELSEWHERE)
+
+    rows = db.session.execute(select(AuditEvent.at, AuditEvent.action, AuditEvent.actor, AuditEvent.user_id,
+                                     AuditEvent.remote_addr, AuditEvent.detail)
+                              .where(AuditEvent.action.like("sign_in%")).order_by(AuditEvent.id)).all()
+    assert [tuple(r) for r in rows[:4]] == [
+        (now, "sign_in_refused", "head.of.service", user.id, ELSEWHERE, "wrong password"),
+        (now + timedelta(seconds=1), "sign_in", "head.of.service", user.id, OFFICE, None),
+        (now + timedelta(seconds=2), "sign_in_refused", "(no such account)", None, ELSEWHERE, "no such account"),
+        (now + timedelta(seconds=3), "sign_in_refused", "leaver", leaver.id, OFFICE, "account deactivated")]
+    assert [r.detail for r in rows[4:]] == ["wrong password"] * 3 + ["asked to wait"]
+    everything = " ".join(str(v) for r in db.session.execute(select(AuditEvent)).scalars()
+                          for v in vars(r).values())
+    assert "hunter2" not in everything and PASSWORD not in everything and "horse" not in everything.lower()
 
 
 def test_wrong_passwords_are_forgotten_after_a_day(app, make_user, now):

@@ -21,7 +21,7 @@ from triage.domain.contact_states import ContactState
 from triage.domain.roles import Role
 from triage.extensions import db
 from triage.models import (Agency, Assessment, Child, Clock, ClockEvent, Contact,
-                           ContactChild, InformationRequest, Locality, MorningReport, Referral,
+                           ContactChild, InformationRequest, Locality, MorningReport, Notification, Referral,
                            StrategyDiscussion, Team, User)
 from triage.services.actor import Actor
 from triage.services import report_sql
@@ -71,11 +71,13 @@ def build_scheduled_report(now: datetime, trigger: str = "scheduled") -> Morning
         return None
     from sqlalchemy.exc import IntegrityError
     try:
-        report = _store(now, trigger, "scheduler")
+        # The managers' "report ready" notices go in with the report, in one transaction: a
+        # second scheduler that loses the race writes neither, and the sweep emails each notice
+        # through the claimed, retried sender (services/notify.py), exactly once.
+        report = _store(now, trigger, "scheduler", notify_managers=True)
     except IntegrityError:
         db.session.rollback()
         return None
-    _email_managers(report)
     return report
 
 
@@ -86,7 +88,7 @@ def build_on_demand(actor: Actor, now: datetime) -> MorningReport:
     return _store(now, "on_demand", actor.label)
 
 
-def _store(now: datetime, trigger: str, built_by: str) -> MorningReport:
+def _store(now: datetime, trigger: str, built_by: str, notify_managers: bool = False) -> MorningReport:
     today = local_date(now)
     body = build_text(now)  # stored as built: the database wrote the case list's JSON itself
     version = (db.session.scalar(select(func.max(MorningReport.version))
@@ -94,34 +96,23 @@ def _store(now: datetime, trigger: str, built_by: str) -> MorningReport:
     report = MorningReport(report_date=today, version=version, built_at=now, trigger=trigger,
                            built_by=built_by, body=body)
     db.session.add(report)
+    if notify_managers:
+        _notify_managers(now, today)
     db.session.commit()
     return report
 
 
-def _email_managers(report: MorningReport) -> None:
-    """A link, never the content, to managers with an email address, when SMTP is configured."""
-    if not current_app.config.get("SMTP_HOST"):
-        return
-    import logging
-    import smtplib
-    from email.message import EmailMessage
+REPORT_READY = "This morning's timescale report is ready"
 
-    addresses = list(db.session.scalars(select(User.email).where(
-        User.role == Role.MANAGER.value, User.active.is_(True), User.email.is_not(None))))
-    if not addresses:
-        return
-    try:
-        with smtplib.SMTP(current_app.config["SMTP_HOST"], current_app.config.get("SMTP_PORT", 25),
-                          timeout=10) as smtp:
-            for address in addresses:
-                message = EmailMessage()
-                message["From"], message["To"] = current_app.config["MAIL_FROM"], address
-                message["Subject"] = f"Front Door morning report for {report.report_date:%-d %B %Y}"
-                message.set_content("This morning's timescale report is ready. Sign in to read it: "
-                                    f"{current_app.config['SERVICE_URL'].rstrip('/')}/reports/morning?date={report.report_date.isoformat()}")
-                smtp.send_message(message)
-    except (OSError, smtplib.SMTPException) as exc:
-        logging.getLogger(__name__).warning("report email not sent: %s", type(exc).__name__)
+
+def _notify_managers(now: datetime, report_date: date) -> None:
+    """A notice, never the content, to every active manager: in the service, and by email (when
+    SMTP is configured) by the sweep's sender, which claims each one before sending it."""
+    managers = db.session.scalars(select(User.id).where(User.role == Role.MANAGER.value,
+                                                        User.active.is_(True))).all()
+    link = f"/reports/morning?date={report_date.isoformat()}"
+    db.session.add_all(Notification(user_id=m, clock_event_id=None, created_at=now, message=REPORT_READY,
+                                    link=link) for m in managers)
 
 
 # ---------------------------------------------------------------- reading

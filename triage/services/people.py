@@ -19,7 +19,7 @@ from triage.clock import LONDON, UTC
 from triage.domain.roles import Role
 from triage.domain.signin import DelayPolicy, TokenLifetime
 from triage.extensions import db
-from triage.models import Agency, ApiToken, KnownAddress, SignInDelay, Team, User
+from triage.models import Agency, ApiToken, AuditEvent, KnownAddress, SignInDelay, Team, User
 from triage.services import audit
 from triage.services.actor import Actor
 from triage.services.errors import Conflict, Forbidden, Invalid, NotFound
@@ -143,19 +143,21 @@ def authenticate(now: datetime, username: str, password: str, remote_addr: str |
                                                         SignInDelay.remote_addr == address))
     if delay is not None and not policy.still_counts(delay.last_failure_at, now):
         delay.failures, delay.wait_until = 0, None
+    user = db.session.scalar(select(User).where(User.username == name))
     if delay is not None and delay.wait_until and delay.wait_until > now:
         # Too soon: refused without looking at the password, so waiting is the only way on.
         wait = delay.wait_until - now
-        db.session.rollback()
+        _audit_sign_in(now, user, address, "sign_in_refused", "asked to wait")
+        db.session.commit()
         return SignIn(None, _wait_message(wait), wait)
-    user = db.session.scalar(select(User).where(User.username == name))
     if user is None or not user.active:
         check_password_hash(_DUMMY_HASH, password or "")  # the same time as a real check
         ok = False
     else:
         ok = check_password_hash(user.password_hash, password or "")
     if not ok:
-        wait = _record_failure(now, name, address, policy, user)
+        why = "no such account" if user is None else "account deactivated" if not user.active else "wrong password"
+        wait = _record_failure(now, name, address, policy, user, why)
         if wait:
             return SignIn(None, f"{SIGN_IN_REFUSED}. {_wait_message(wait)}", wait)
         return SignIn(None, SIGN_IN_REFUSED)
@@ -164,11 +166,24 @@ def authenticate(now: datetime, username: str, password: str, remote_addr: str |
     user.failed_logins = 0
     user.last_login_at = now
     _remember_address(user, address, now)
+    _audit_sign_in(now, user, address, "sign_in", None)
     db.session.commit()
     return SignIn(user, None)
 
 
-def _record_failure(now: datetime, name: str, address: str, policy: DelayPolicy, user: User | None) -> timedelta:
+def _audit_sign_in(now: datetime, user: User | None, address: str, action: str, detail: str | None) -> None:
+    """Who signed in or was refused, when and from where; never the password. A username that
+    names no account is not written down (people type their password there by mistake)."""
+    db.session.add(AuditEvent(
+        at=now, user_id=user.id if user else None, token_id=None,
+        actor=user.username if user else "(no such account)", role=user.role if user else "none",
+        agency_id=user.agency_id if user else None, action=action, entity="user",
+        entity_id=user.id if user else None, child_id=None, channel="page", remote_addr=address,
+        detail=detail))
+
+
+def _record_failure(now: datetime, name: str, address: str, policy: DelayPolicy, user: User | None,
+                    why: str) -> timedelta:
     # Records past forgetting are dropped as new failures arrive, so usernames sprayed from many
     # addresses cannot grow the table beyond a day's worth.
     db.session.execute(delete(SignInDelay).where(SignInDelay.last_failure_at < now - policy.forget_after))
@@ -186,6 +201,7 @@ def _record_failure(now: datetime, name: str, address: str, policy: DelayPolicy,
         delay.wait_until = now + wait if wait else None
         if user is not None:
             user.failed_logins += 1
+        _audit_sign_in(now, user, address, "sign_in_refused", why)
         try:
             db.session.commit()
             return wait

@@ -242,7 +242,9 @@ def minutes(actor: Actor, now: datetime, meeting_id: int, export: bool = False) 
     _with_items(meeting.id)
     items = agenda_order(meeting.items)
     removed = [i for i in meeting.items if i.state == ItemState.REMOVED.value]
-    audit_items(actor, now, items + removed, "export" if export else "read", f"minutes of meeting {meeting.id}")
+    # A download leaves the building: marked as an export, with its format (the Word document).
+    audit_items(actor, now, items + removed, "export" if export else "read",
+                f"minutes of meeting {meeting.id}" + (" docx" if export else ""))
     audit.commit_read()
     actions = [a for i in items for a in i.actions]
     return Minutes(meeting=meeting, kind=meeting_type(meeting.type_code), attendance=list(meeting.attendance),
