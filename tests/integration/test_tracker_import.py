@@ -188,6 +188,20 @@ def test_a_manager_records_the_missing_outcome_from_the_review_list(app, manager
     assert db.session.query(AuditEvent).filter_by(action="review", entity_id=assessment.referral_id).count() == 1
 
 
+def test_the_review_list_audits_each_child_shown_in_one_statement(app, manager):
+    from tests.support.statements import recorded_statements
+
+    tracker_import.import_tracker(manager, NOW, CSV.read_bytes(), CSV.name)
+    before = db.session.query(AuditEvent).filter_by(entity="tracker_review").count()
+    with recorded_statements() as statements:
+        page = tracker_import.review_list(manager, NOW, per_page=5)
+    assert len(page.items) == 5 and page.total > 5
+    inserts = [s for s in statements if s.lstrip().upper().startswith("INSERT INTO AUDIT_EVENT")]
+    assert len(inserts) == 1
+    shown = db.session.query(AuditEvent).filter_by(entity="tracker_review").all()[before:]
+    assert sorted((e.entity_id, e.child_id) for e in shown) == sorted((i.id, i.child_id) for i in page.items)
+
+
 def test_only_a_manager_sees_and_resolves_the_review_list(app, make_user, actor_for):
     with pytest.raises(Forbidden):
         tracker_import.review_list(actor_for(make_user("practitioner")), NOW)

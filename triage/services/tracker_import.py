@@ -628,8 +628,9 @@ def review_list(actor: Actor, now: datetime, resolved: bool = False, page: int =
     items = [ReviewView(i.id, i.referral_id, i.child_id, f"{first} {last}", council, referral_date, i.row_number,
                         tuple(i.kind_list), i.message, i.noted_completion, i.created_at, i.resolved_at, i.resolution)
              for i, first, last, council, referral_date in rows]
-    for child_id in sorted({i.child_id for i in items}):
-        audit.record(actor, now, "read", "tracker_review", None, child_id=child_id, detail="import review list")
+    # One audit row per child shown, in one statement, like every other list.
+    audit.record_shown(actor, now, "read", "tracker_review", ((i.id, i.child_id) for i in items),
+                       detail="import review list")
     db.session.commit()
     return Page(items=items, total=total, page=page, per_page=per_page)
 
