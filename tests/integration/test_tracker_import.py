@@ -3,6 +3,7 @@ real cases imported with warnings, names mapped, history kept as history."""
 import csv
 import io
 import random
+import re
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
@@ -11,6 +12,7 @@ from freezegun import freeze_time
 
 from triage.clock import LONDON
 from triage.extensions import db
+from triage.importing import held
 from triage.models import (Assessment, AuditEvent, Child, Clock, ClockEvent, Locality, Notification, Referral, Team,
                            TrackerNameMap, TrackerReviewItem)
 from triage.services import people, tracker_import
@@ -482,17 +484,50 @@ def test_the_upload_page_checks_shows_the_names_then_imports_with_the_chosen_map
     assert "North Locality" in text and 'name="map-team-north locality"' in text
     assert ">Imported<" not in text and "76 imported" not in text
     assert db.session.query(Referral).count() == 0
-    with open(CSV, "rb") as handle:
-        done = client.post("/import/tracker", data={"csrf_token": token, "file": (handle, "tracker.csv"),
-                                                    "map-team-north locality": "create-team", "save_mapping": "y"},
-                           content_type="multipart/form-data")
+    # The checked file is kept on the server: adjust the mapping and import without choosing it again.
+    kept = re.search(r'name="upload" value="([^"]+)"', text).group(1)
+    assert "no need to choose the file again" in text
+    assert (Path(app.instance_path) / held.FOLDER / f"{kept}.data").read_bytes() == CSV.read_bytes()
+    done = client.post("/import/tracker", data={"csrf_token": token, "upload": kept,
+                                                "map-team-north locality": "create-team", "save_mapping": "y"},
+                       content_type="multipart/form-data")
     text = done.get_data(as_text=True)
     assert done.status_code == 200 and "76 imported" in text, text[:3000]
+    assert "front_door_tracker" not in text and "tracker.csv" in text  # the name it was uploaded under
     assert db.session.query(Team).filter_by(name="North Locality").count() == 1
     assert db.session.query(TrackerNameMap).count() == 1
+    assert not list((Path(app.instance_path) / held.FOLDER).glob(f"{kept}.*"))  # imported: deleted
+    gone = client.post("/import/tracker", data={"csrf_token": token, "upload": kept},
+                       content_type="multipart/form-data")
+    assert gone.status_code == 400 and "no longer kept" in gone.get_data(as_text=True)
     bad = client.post("/import/tracker", data={"csrf_token": token, "file": (io.BytesIO(b"x,y\n1,2\n"), "x.csv")},
                       content_type="multipart/form-data")
     assert bad.status_code == 400 and "tracker" in bad.get_data(as_text=True)
+
+
+@freeze_time(NOW)
+def test_a_kept_upload_serves_only_its_uploader_and_only_for_a_few_hours(app, client, login, make_user):
+    from tests.conftest import csrf_token_from
+
+    login(make_user("manager"))
+    token = csrf_token_from(client.get("/import/tracker").get_data(as_text=True))
+    with open(CSV, "rb") as handle:
+        checked = client.post("/import/tracker", data={"csrf_token": token, "dry_run": "y",
+                                                       "file": (handle, "tracker.csv")},
+                              content_type="multipart/form-data")
+    kept = re.search(r'name="upload" value="([^"]+)"', checked.get_data(as_text=True)).group(1)
+    folder = Path(app.instance_path) / held.FOLDER
+    assert oct((folder / f"{kept}.data").stat().st_mode & 0o777) == "0o600"
+    client.post("/logout", data={"csrf_token": token})
+    login(make_user("manager"))
+    other = csrf_token_from(client.get("/import/tracker").get_data(as_text=True))
+    stolen = client.post("/import/tracker", data={"csrf_token": other, "upload": kept, "dry_run": "y"},
+                         content_type="multipart/form-data")
+    assert stolen.status_code == 400 and "no longer kept" in stolen.get_data(as_text=True)
+    assert (folder / f"{kept}.data").exists()  # still its uploader's
+    assert held.fetch(app.instance_path, NOW + held.KEEP - timedelta(minutes=1), 1, "x" * 43) is None
+    held.purge(app.instance_path, NOW + held.KEEP + timedelta(minutes=1))
+    assert not list(folder.glob(f"{kept}.*"))  # older than a few hours: deleted
 
 
 @freeze_time(NOW)
