@@ -154,6 +154,49 @@ def test_a_row_with_no_child_id_is_matched_to_the_one_child_with_its_name_and_da
     assert again.summary == {**SAMPLE, "imported": 0, "unchanged": 77, "rejected": 3}
 
 
+def test_a_row_matched_by_name_then_given_its_id_keeps_one_child_and_records_the_id(app, manager, make_user,
+                                                                                    actor_for):
+    from triage.services import children
+
+    jacob = children.create_child(actor_for(make_user("era")), NOW, {
+        "first_name": "Jacob", "last_name": "Anderson", "sex": "male", "date_of_birth": date(2021, 3, 24)})
+    temporary = db.session.get(Child, jacob.id).council_child_id
+    assert temporary.startswith("T")  # the service's own until the council's is known
+    tracker_import.import_tracker(manager, NOW, CSV.read_bytes(), CSV.name)
+    # The tracker gains Jacob's id (row 13 had "ICS ID to follow").
+    gained = CSV.read_bytes().replace(b"\n,Jacob Anderson,", b"\n555123,Jacob Anderson,")
+    assert gained != CSV.read_bytes()
+    checked = tracker_import.import_tracker(manager, NOW, gained, CSV.name, dry_run=True)
+    row = next(r for r in checked.rows if r.row_number == 13)
+    assert row.status == "updated" and row.messages[0].startswith("Would record child id 555123")
+    assert db.session.get(Child, jacob.id).council_child_id == temporary  # a check writes nothing
+    children_before = db.session.query(Child).count()
+    report = tracker_import.import_tracker(manager, NOW, gained, CSV.name)
+    row = next(r for r in report.rows if r.row_number == 13)
+    assert row.status == "updated" and row.messages[0].startswith("Child id 555123 recorded")
+    assert db.session.query(Child).count() == children_before  # no second Jacob
+    assert db.session.get(Child, jacob.id).council_child_id == "555123"
+    assert db.session.query(Referral).filter_by(child_id=jacob.id).count() == 1
+    assert db.session.query(AuditEvent).filter_by(entity="child", entity_id=jacob.id, action="update").count() == 1
+    again = tracker_import.import_tracker(manager, NOW, gained, CSV.name)
+    assert next(r for r in again.rows if r.row_number == 13).status == "unchanged"
+    assert again.summary == {**SAMPLE, "imported": 0, "unchanged": 77, "rejected": 3}
+
+
+def test_a_council_id_the_service_already_holds_is_never_replaced_by_the_trackers(app, manager, make_user,
+                                                                                  actor_for):
+    from triage.services import children
+
+    jacob = children.create_child(actor_for(make_user("era")), NOW, {
+        "first_name": "Jacob", "last_name": "Anderson", "sex": "male", "date_of_birth": date(2021, 3, 24),
+        "council_child_id": "999999"})
+    tracker_import.import_tracker(manager, NOW, CSV.read_bytes(), CSV.name)
+    gained = CSV.read_bytes().replace(b"\n,Jacob Anderson,", b"\n555123,Jacob Anderson,")
+    row = next(r for r in tracker_import.import_tracker(manager, NOW, gained, CSV.name).rows if r.row_number == 13)
+    assert not any("recorded" in m and "555123" in m for m in row.messages)
+    assert db.session.get(Child, jacob.id).council_child_id == "999999"
+
+
 def test_a_late_completion_is_recorded_with_the_tracker_as_its_reason(app, manager):
     tracker_import.import_tracker(manager, NOW, CSV.read_bytes(), CSV.name)
     late = db.session.query(Assessment).filter(Assessment.authorised_on > Assessment.due_date).all()
