@@ -530,6 +530,9 @@ def test_the_upload_page_checks_shows_the_names_then_imports_with_the_chosen_map
     # The checked file is kept on the server: adjust the mapping and import without choosing it again.
     kept = re.search(r'name="upload" value="([^"]+)"', text).group(1)
     assert "no need to choose the file again" in text
+    wrong = client.post("/import/tracker", data={"csrf_token": token, "upload": kept, "map-team-north locality": "x"},
+                        content_type="multipart/form-data")  # a choice to correct: the file is still offered
+    assert wrong.status_code == 400 and f'name="upload" value="{kept}"' in wrong.get_data(as_text=True)
     assert (Path(app.instance_path) / held.FOLDER / f"{kept}.data").read_bytes() == CSV.read_bytes()
     done = client.post("/import/tracker", data={"csrf_token": token, "upload": kept,
                                                 "map-team-north locality": "create-team", "save_mapping": "y"},
