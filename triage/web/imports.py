@@ -53,10 +53,11 @@ def _page(form, report=None, status=200, problems=()):
 @roles_required(*tracker_import.IMPORTERS)
 def tracker():
     form = TrackerForm()
-    if not form.validate_on_submit():
-        return _page(form, status=400 if form.errors else 200)
     actor, now, dry_run = current_actor(), utcnow(), bool(form.dry_run.data)
     folder, token = current_app.instance_path, form.upload.data or None
+    held.purge(folder, now)  # every visit drops kept files older than held.KEEP
+    if not form.validate_on_submit():
+        return _page(form, status=400 if form.errors else 200)
     upload = form.file.data
     if upload:  # a file chosen now replaces any kept before
         data, filename = upload.read(MAX_UPLOAD + 1), upload.filename
