@@ -3,6 +3,7 @@ real cases imported with warnings, names mapped, history kept as history."""
 import csv
 import io
 import random
+import re
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
@@ -11,6 +12,7 @@ from freezegun import freeze_time
 
 from triage.clock import LONDON
 from triage.extensions import db
+from triage.importing import held
 from triage.models import (Assessment, AuditEvent, Child, Clock, ClockEvent, Locality, Notification, Referral, Team,
                            TrackerNameMap, TrackerReviewItem)
 from triage.services import people, tracker_import
@@ -152,6 +154,49 @@ def test_a_row_with_no_child_id_is_matched_to_the_one_child_with_its_name_and_da
     assert again.summary == {**SAMPLE, "imported": 0, "unchanged": 77, "rejected": 3}
 
 
+def test_a_row_matched_by_name_then_given_its_id_keeps_one_child_and_records_the_id(app, manager, make_user,
+                                                                                    actor_for):
+    from triage.services import children
+
+    jacob = children.create_child(actor_for(make_user("era")), NOW, {
+        "first_name": "Jacob", "last_name": "Anderson", "sex": "male", "date_of_birth": date(2021, 3, 24)})
+    temporary = db.session.get(Child, jacob.id).council_child_id
+    assert temporary.startswith("T")  # the service's own until the council's is known
+    tracker_import.import_tracker(manager, NOW, CSV.read_bytes(), CSV.name)
+    # The tracker gains Jacob's id (row 13 had "ICS ID to follow").
+    gained = CSV.read_bytes().replace(b"\n,Jacob Anderson,", b"\n555123,Jacob Anderson,")
+    assert gained != CSV.read_bytes()
+    checked = tracker_import.import_tracker(manager, NOW, gained, CSV.name, dry_run=True)
+    row = next(r for r in checked.rows if r.row_number == 13)
+    assert row.status == "updated" and row.messages[0].startswith("Would record child id 555123")
+    assert db.session.get(Child, jacob.id).council_child_id == temporary  # a check writes nothing
+    children_before = db.session.query(Child).count()
+    report = tracker_import.import_tracker(manager, NOW, gained, CSV.name)
+    row = next(r for r in report.rows if r.row_number == 13)
+    assert row.status == "updated" and row.messages[0].startswith("Child id 555123 recorded")
+    assert db.session.query(Child).count() == children_before  # no second Jacob
+    assert db.session.get(Child, jacob.id).council_child_id == "555123"
+    assert db.session.query(Referral).filter_by(child_id=jacob.id).count() == 1
+    assert db.session.query(AuditEvent).filter_by(entity="child", entity_id=jacob.id, action="update").count() == 1
+    again = tracker_import.import_tracker(manager, NOW, gained, CSV.name)
+    assert next(r for r in again.rows if r.row_number == 13).status == "unchanged"
+    assert again.summary == {**SAMPLE, "imported": 0, "unchanged": 77, "rejected": 3}
+
+
+def test_a_council_id_the_service_already_holds_is_never_replaced_by_the_trackers(app, manager, make_user,
+                                                                                  actor_for):
+    from triage.services import children
+
+    jacob = children.create_child(actor_for(make_user("era")), NOW, {
+        "first_name": "Jacob", "last_name": "Anderson", "sex": "male", "date_of_birth": date(2021, 3, 24),
+        "council_child_id": "999999"})
+    tracker_import.import_tracker(manager, NOW, CSV.read_bytes(), CSV.name)
+    gained = CSV.read_bytes().replace(b"\n,Jacob Anderson,", b"\n555123,Jacob Anderson,")
+    row = next(r for r in tracker_import.import_tracker(manager, NOW, gained, CSV.name).rows if r.row_number == 13)
+    assert not any("recorded" in m and "555123" in m for m in row.messages)
+    assert db.session.get(Child, jacob.id).council_child_id == "999999"
+
+
 def test_a_late_completion_is_recorded_with_the_tracker_as_its_reason(app, manager):
     tracker_import.import_tracker(manager, NOW, CSV.read_bytes(), CSV.name)
     late = db.session.query(Assessment).filter(Assessment.authorised_on > Assessment.due_date).all()
@@ -186,6 +231,20 @@ def test_a_manager_records_the_missing_outcome_from_the_review_list(app, manager
     assert assessment.referral.closed_at is not None
     assert item.id not in [i.id for i in tracker_import.review_list(manager, NOW).items]
     assert db.session.query(AuditEvent).filter_by(action="review", entity_id=assessment.referral_id).count() == 1
+
+
+def test_the_review_list_audits_each_child_shown_in_one_statement(app, manager):
+    from tests.support.statements import recorded_statements
+
+    tracker_import.import_tracker(manager, NOW, CSV.read_bytes(), CSV.name)
+    before = db.session.query(AuditEvent).filter_by(entity="tracker_review").count()
+    with recorded_statements() as statements:
+        page = tracker_import.review_list(manager, NOW, per_page=5)
+    assert len(page.items) == 5 and page.total > 5
+    inserts = [s for s in statements if s.lstrip().upper().startswith("INSERT INTO AUDIT_EVENT")]
+    assert len(inserts) == 1
+    shown = db.session.query(AuditEvent).filter_by(entity="tracker_review").all()[before:]
+    assert sorted((e.entity_id, e.child_id) for e in shown) == sorted((i.id, i.child_id) for i in page.items)
 
 
 def test_only_a_manager_sees_and_resolves_the_review_list(app, make_user, actor_for):
@@ -468,17 +527,55 @@ def test_the_upload_page_checks_shows_the_names_then_imports_with_the_chosen_map
     assert "North Locality" in text and 'name="map-team-north locality"' in text
     assert ">Imported<" not in text and "76 imported" not in text
     assert db.session.query(Referral).count() == 0
-    with open(CSV, "rb") as handle:
-        done = client.post("/import/tracker", data={"csrf_token": token, "file": (handle, "tracker.csv"),
-                                                    "map-team-north locality": "create-team", "save_mapping": "y"},
-                           content_type="multipart/form-data")
+    # The checked file is kept on the server: adjust the mapping and import without choosing it again.
+    kept = re.search(r'name="upload" value="([^"]+)"', text).group(1)
+    assert "no need to choose the file again" in text
+    wrong = client.post("/import/tracker", data={"csrf_token": token, "upload": kept, "map-team-north locality": "x"},
+                        content_type="multipart/form-data")  # a choice to correct: the file is still offered
+    assert wrong.status_code == 400 and f'name="upload" value="{kept}"' in wrong.get_data(as_text=True)
+    assert (Path(app.instance_path) / held.FOLDER / f"{kept}.data").read_bytes() == CSV.read_bytes()
+    done = client.post("/import/tracker", data={"csrf_token": token, "upload": kept,
+                                                "map-team-north locality": "create-team", "save_mapping": "y"},
+                       content_type="multipart/form-data")
     text = done.get_data(as_text=True)
     assert done.status_code == 200 and "76 imported" in text, text[:3000]
+    assert "front_door_tracker" not in text and "tracker.csv" in text  # the name it was uploaded under
     assert db.session.query(Team).filter_by(name="North Locality").count() == 1
     assert db.session.query(TrackerNameMap).count() == 1
+    assert not list((Path(app.instance_path) / held.FOLDER).glob(f"{kept}.*"))  # imported: deleted
+    gone = client.post("/import/tracker", data={"csrf_token": token, "upload": kept},
+                       content_type="multipart/form-data")
+    assert gone.status_code == 400 and "no longer kept" in gone.get_data(as_text=True)
     bad = client.post("/import/tracker", data={"csrf_token": token, "file": (io.BytesIO(b"x,y\n1,2\n"), "x.csv")},
                       content_type="multipart/form-data")
     assert bad.status_code == 400 and "tracker" in bad.get_data(as_text=True)
+
+
+@freeze_time(NOW)
+def test_a_kept_upload_serves_only_its_uploader_and_only_for_a_few_hours(app, client, login, make_user):
+    from tests.conftest import csrf_token_from
+
+    login(make_user("manager"))
+    token = csrf_token_from(client.get("/import/tracker").get_data(as_text=True))
+    with open(CSV, "rb") as handle:
+        checked = client.post("/import/tracker", data={"csrf_token": token, "dry_run": "y",
+                                                       "file": (handle, "tracker.csv")},
+                              content_type="multipart/form-data")
+    kept = re.search(r'name="upload" value="([^"]+)"', checked.get_data(as_text=True)).group(1)
+    folder = Path(app.instance_path) / held.FOLDER
+    assert oct((folder / f"{kept}.data").stat().st_mode & 0o777) == "0o600"
+    client.post("/logout", data={"csrf_token": token})
+    login(make_user("manager"))
+    other = csrf_token_from(client.get("/import/tracker").get_data(as_text=True))
+    stolen = client.post("/import/tracker", data={"csrf_token": other, "upload": kept, "dry_run": "y"},
+                         content_type="multipart/form-data")
+    assert stolen.status_code == 400 and "no longer kept" in stolen.get_data(as_text=True)
+    assert (folder / f"{kept}.data").exists()  # still its uploader's
+    assert held.fetch(app.instance_path, NOW + held.KEEP - timedelta(minutes=1), 1, "x" * 43) is None
+    with freeze_time(NOW + held.KEEP + timedelta(minutes=1)):
+        login(make_user("admin"))  # the session has timed out by then
+        assert client.get("/import/tracker").status_code == 200  # any visit clears what is too old
+    assert not list(folder.glob(f"{kept}.*"))  # older than a few hours: deleted
 
 
 @freeze_time(NOW)

@@ -24,6 +24,7 @@ what a real import would do, in "would ..." words.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 
@@ -478,6 +479,31 @@ def _fill_census_details(actor, now, row: tracker.TrackerRow, child: Child, word
                                "record kept")
 
 
+def _matched_before(actor, now, row: tracker.TrackerRow, words: _Words, result: RowResult) -> Child | None:
+    """A row whose child id no child has, for the child an earlier import matched by name and
+    date of birth when the tracker had no id: that child (only the service's own temporary id,
+    imported cases, the same name and date of birth, the only one) gets the council's id,
+    audited, rather than a second record."""
+    if not (row.last_name and (row.date_of_birth or row.expected_date_of_birth)):
+        return None
+    child, problem = _match_child(row)
+    if problem or not _service_made_id(child.council_child_id) or not db.session.scalar(
+            select(Referral.id).where(Referral.child_id == child.id, Referral.import_key.is_not(None)).limit(1)):
+        return None
+    child.council_child_id, child.updated_at = row.child_id, now
+    audit.record(actor, now, "update", "child", child.id, child_id=child.id,
+                 detail="tracker import: council child id recorded in place of the service's temporary id")
+    result.messages.append(words.did(
+        f"Child id {row.child_id} recorded on the child an earlier import matched by name and date of birth",
+        f"Would record child id {row.child_id} on the child an earlier import matched by name and date of birth"))
+    return child
+
+
+def _service_made_id(council_child_id: str | None) -> bool:
+    """No council id yet: none, or the "T" and record number the database gives (migration 0010)."""
+    return council_child_id is None or re.fullmatch(r"T\d{7,}", council_child_id) is not None
+
+
 def _new_child(actor, now, row: tracker.TrackerRow, locality_id, words: _Words, result: RowResult) -> Child:
     first, last = row.first_name or "", row.last_name or ""
     if not (first and last):
@@ -524,12 +550,14 @@ def _write_row(actor, now, row: tracker.TrackerRow, targets: _Targets, words: _W
         result.messages = [m.replace("to be matched to", "matched to", 1) if m.startswith("No child id") else m
                            for m in result.messages]
     else:
-        existing = _check_child(row, result)
+        existing = _check_child(row, result) or _matched_before(actor, now, row, words, result)
     if existing is not None and db.session.scalar(select(Referral.id).where(
             Referral.child_id == existing.id, Referral.referral_date == row.referral_date,
             Referral.import_key.is_not(None))):
         # Imported before under another key (the tracker has gained the child's id since).
-        result.status, result.messages, result.review = "unchanged", ["Already imported for this child and date"], ()
+        gained = [m for m in result.messages if "an earlier import matched" in m]
+        result.status, result.review = ("updated" if gained else "unchanged"), ()
+        result.messages = [*gained, "Already imported for this child and date"]
         return
     team_id, locality_id = targets.team_and_locality(row.team_key, result.messages)
     child = existing or _new_child(actor, now, row, locality_id, words, result)
@@ -672,8 +700,9 @@ def review_list(actor: Actor, now: datetime, resolved: bool = False, page: int =
     items = [ReviewView(i.id, i.referral_id, i.child_id, f"{first} {last}", council, referral_date, i.row_number,
                         tuple(i.kind_list), i.message, i.noted_completion, i.created_at, i.resolved_at, i.resolution)
              for i, first, last, council, referral_date in rows]
-    for child_id in sorted({i.child_id for i in items}):
-        audit.record(actor, now, "read", "tracker_review", None, child_id=child_id, detail="import review list")
+    # One audit row per child shown, in one statement, like every other list.
+    audit.record_shown(actor, now, "read", "tracker_review", ((i.id, i.child_id) for i in items),
+                       detail="import review list")
     db.session.commit()
     return Page(items=items, total=total, page=page, per_page=per_page)
 
