@@ -8,6 +8,7 @@ is compared, so a shared machine's load falls on both sides alike.
 """
 from __future__ import annotations
 
+import os
 import statistics
 import time
 from datetime import date, timedelta
@@ -102,6 +103,7 @@ def bench_reads(dbs, quick: bool) -> dict:
                                                             kilobytes)
         report = "/reports/morning?date=2026-11-27"
         history = "/api/v1/reports/morning/history"
+        load_before = os.getloadavg()[0]
         entry = _interleaved({
             "queue_10": (one_api, "/api/v1/queue?page_size=10", one_engine),
             "queue_100": (one_api, "/api/v1/queue?page_size=100", one_engine),
@@ -110,12 +112,14 @@ def bench_reads(dbs, quick: bool) -> dict:
             "history_api_1": (one_api, history, one_engine),
             f"history_api_{mornings}": (many_api, history, many_engine),
         }, repeats)
+        entry["loadavg"] = [load_before, os.getloadavg()[0]]  # the 1-minute load, before and after
         entry["queue_ratio_100_to_10"] = entry["queue_100"]["median_ms"] / entry["queue_10"]["median_ms"]
         for name in ("report_page", "history_api"):
             entry[f"{name}_ratio"] = entry[f"{name}_{mornings}"]["median_ms"] / entry[f"{name}_1"]["median_ms"]
         say(f"  queue API: 10 contacts {entry['queue_10']['median_ms']:.1f} ms ({entry['queue_10']['statements']} "
             f"statements), 100 contacts {entry['queue_100']['median_ms']:.1f} ms "
-            f"({entry['queue_100']['statements']} statements)")
+            f"({entry['queue_100']['statements']} statements); load average "
+            f"{entry['loadavg'][0]:.1f}-{entry['loadavg'][1]:.1f}")
         for name in ("report_page", "history_api"):
             one, many = entry[f"{name}_1"], entry[f"{name}_{mornings}"]
             say(f"  {name.replace('_', ' ')}: 1 stored morning {one['median_ms']:.1f} ms, {mornings} stored "
