@@ -48,12 +48,14 @@ lint: install
 	$(VENV)/bin/ruff check .
 
 # The suite must not depend on today's date: run it on SQLite (browser tests aside) with the whole
-# process's wall clock moved ahead by libfaketime (Debian package `faketime`). Another date:
+# process's wall clock moved ahead by libfaketime (Debian package `faketime`; the monotonic clock
+# stays real, see tests/support/faketime/sitecustomize.py). Another date:
 # `make test-ahead AHEAD='2031-03-30 01:30:00'`.
 AHEAD ?= $(shell date -u -d '+400 days' '+%Y-%m-%d 10:00:00')
 test-ahead: install
 	@command -v faketime >/dev/null || { echo "test-ahead needs libfaketime: apt-get install faketime"; exit 1; }
-	faketime '$(AHEAD)' $(PY) -m pytest tests/unit tests/integration tests/api tests/web tests/scheduler \
+	FAKETIME_DONT_FAKE_MONOTONIC=1 PYTHONPATH=tests/support/faketime faketime '$(AHEAD)' \
+	  $(PY) -m pytest tests/unit tests/integration tests/api tests/web tests/scheduler \
 	  -q -p no:cacheprovider -k 'not postgresql' -m 'not browser'
 
 test-fast: install

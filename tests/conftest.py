@@ -137,13 +137,28 @@ class FreshContextClient(FlaskClient):
         return response
 
 
+def _reset_rate_limits() -> None:
+    """Rate-limit counts live in the process: each test starts with none.
+
+    The in-memory storage's expiry timer reads the very dicts that reset() empties, without a
+    lock (a KeyError in that thread, now and then, is limits' own race): stop it first. It
+    starts again by itself when the next count is kept.
+    """
+    from triage.extensions import limiter
+
+    timer = getattr(limiter.storage, "timer", None)
+    if timer is not None:
+        timer.cancel()
+        timer.join()
+    limiter.reset()
+
+
 @pytest.fixture
 def app(request, backend):
     app = request.getfixturevalue(f"_{backend}_app")
     app.test_client_class = FreshContextClient
     _reset(app, backend)
-    from triage.extensions import limiter
-    limiter.reset()  # rate-limit counts live in the process: each test starts with none
+    _reset_rate_limits()
     with app.app_context():
         from triage.services.calendar import ensure_working_days
         from triage.services.reference import ensure_agencies

@@ -14,6 +14,7 @@ import psycopg
 import pytest
 
 from tests.conftest import NOW, PASSWORD, _base_config, csrf_token_from
+from triage.clock import utcnow
 
 INCIDENT = re.compile(r"incident(?: |\":\")([0-9a-f]{12})")
 
@@ -39,7 +40,8 @@ class Outage:
             from triage.services.reference import ensure_agencies
             ensure_agencies()
             people.create_user(NOW, "manager1", "Manager One", PASSWORD, "manager", None, None)
-            _, self.token = people.create_token(NOW, "police system", "partner", "police")
+            # Tokens expire, and the requests below check them at the real time.
+            _, self.token = people.create_token(utcnow(), "police system", "partner", "police")
         self.browser = app.test_client()
         token = csrf_token_from(self.browser.get("/login").get_data(as_text=True))
         signed_in = self.browser.post("/login", data={"username": "manager1", "password": PASSWORD,
