@@ -17,15 +17,13 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
-import threading
-from contextlib import contextmanager
 from datetime import date
 
 import pytest
-from werkzeug.serving import WSGIRequestHandler, make_server
 
 from tests.conftest import working_token
 from tests.support.report_council import NOW
+from tests.support.served import served
 
 SEED = 20261127
 MAX_EXAMPLES = 5
@@ -42,24 +40,6 @@ values = [1, 2, 3, 4, 5]
 [parameters]
 {bindings}
 """
-
-
-class _Quiet(WSGIRequestHandler):
-    def log_request(self, *args, **kwargs):
-        pass
-
-
-@contextmanager
-def served(app):
-    server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=_Quiet)
-    thread = threading.Thread(target=server.serve_forever, name="fuzz-server", daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        thread.join(timeout=10)
-        server.server_close()
 
 
 def _failures_first(output: str, limit: int = 40_000) -> str:
@@ -99,7 +79,7 @@ def test_schemathesis_finds_no_server_error_and_no_answer_that_differs_from_the_
     bindings = "\n".join(f'"path.{name}" = {{ dictionary = "existing_ids", probability = 0.8 }}'
                          for name in PATH_IDS)
     config.write_text(CONFIG.format(bindings=bindings))
-    with served(app) as base:
+    with served(app, "fuzz-server") as base:
         run = subprocess.run(
             [sys.executable, "-c", "from schemathesis.cli import schemathesis; schemathesis()",
              "--config-file", str(config), "run", f"{base}/api/v1/openapi.json",

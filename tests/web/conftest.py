@@ -3,11 +3,11 @@ browser tests. (Each test request gets its own app context: see tests/conftest.p
 from __future__ import annotations
 
 import os
-import threading
 from datetime import date
 
 import pytest
-from werkzeug.serving import WSGIRequestHandler, make_server
+
+from tests.support.served import served
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -33,23 +33,11 @@ def make_child(app, make_user, actor_for, now):
     return make
 
 
-class _QuietHandler(WSGIRequestHandler):
-    def log_request(self, *args, **kwargs):  # keep the test output for failures
-        pass
-
-
 @pytest.fixture
 def live_server(app):
     """The app served over HTTP on a free port, in a thread; yields its base URL."""
-    server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=_QuietHandler)
-    thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        thread.join(timeout=10)
-        server.server_close()
+    with served(app) as url:
+        yield url
 
 
 @pytest.fixture
