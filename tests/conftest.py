@@ -138,11 +138,13 @@ class FreshContextClient(FlaskClient):
 
 
 def _reset_rate_limits() -> None:
-    """Rate-limit counts live in the process: each test starts with none.
+    """Rate-limit counts live in the process: each test starts with none, and with the limiter
+    off unless it asks for `rate_limits`.
 
-    The in-memory storage's expiry timer reads the very dicts that reset() empties, without a
-    lock (a KeyError in that thread, now and then, is limits' own race): stop it first. It
-    starts again by itself when the next count is kept.
+    Off, because the in-memory storage expires its counts from a timer thread that calls
+    time.time(): under freezegun that thread can meet a freezer stopping in the test and die
+    (an unhandled thread exception, which fails whichever test is running). The timer also
+    reads the very dicts that reset() empties, without a lock: stop it first.
     """
     from triage.extensions import limiter
 
@@ -151,6 +153,17 @@ def _reset_rate_limits() -> None:
         timer.cancel()
         timer.join()
     limiter.reset()
+    limiter.enabled = False
+
+
+@pytest.fixture
+def rate_limits(app):
+    """The sign-in rate limits switched on, as in production (tests of the limits themselves)."""
+    from triage.extensions import limiter
+
+    limiter.enabled = True
+    yield limiter
+    _reset_rate_limits()
 
 
 @pytest.fixture

@@ -503,7 +503,7 @@ def test_the_real_password_works_once_the_wait_is_over(app, make_user):
 # The rate-limit tests run on the real clock: Flask-Limiter's in-process storage expires its
 # counts from a thread, which freezegun leaves on real time. Nothing in them depends on the date.
 
-def test_one_address_is_limited_in_how_often_it_may_try_to_sign_in(app, make_user, monkeypatch):
+def test_one_address_is_limited_in_how_often_it_may_try_to_sign_in(app, make_user, monkeypatch, rate_limits):
     monkeypatch.setitem(app.config, "LOGIN_LIMIT_PER_ADDRESS", "3 per 10 minutes")
     make_user("era", username="real.person")
     client = app.test_client()
@@ -519,7 +519,7 @@ def test_one_address_is_limited_in_how_often_it_may_try_to_sign_in(app, make_use
 
 
 def test_failed_sign_ins_to_one_account_from_many_places_are_limited_but_not_from_its_usual_place(
-        app, make_user, monkeypatch):
+        app, make_user, monkeypatch, rate_limits):
     monkeypatch.setitem(app.config, "LOGIN_LIMIT_PER_ACCOUNT", "5 per hour")
     make_user("manager", username="manager")
     assert sign_in_from(app.test_client(), OFFICE, "manager").status_code == 302
