@@ -7,22 +7,12 @@ from triage.extensions import db
 from triage.models import Assessment, Clock, Referral
 from triage.services import assessments, contacts
 from triage.services.errors import Conflict, Invalid
-from triage.services.reference import ensure_team
 
 
 def at(d: date, hour=10):
     return datetime(d.year, d.month, d.day, hour, 0, tzinfo=timezone.utc)
 
 
-@pytest.fixture
-def staff(make_user, actor_for):
-    team = ensure_team("Front Door assessment North")
-    manager = make_user("manager")
-    worker = make_user("practitioner")
-    worker.manager_id, worker.team_id = manager.id, team.id
-    db.session.commit()
-    return {"manager": actor_for(manager), "worker": actor_for(worker), "era": actor_for(make_user("era")),
-            "team": team, "worker_user": worker}
 
 
 def referral_on(staff, day: date) -> Referral:
