@@ -161,18 +161,12 @@ def _find(model, column, name: str | None):
 
 def _entry_choice(entry: tracker.MappingEntry) -> tuple[str, int | None, str | None]:
     """(action, target id, target name) for a mapping entry; Invalid if its target is unknown."""
-    if entry.action == "team":
-        found = _find(Team, "name", entry.target)
+    if entry.action in ("team", "locality"):
+        found = _find(Team if entry.action == "team" else Locality, "name", entry.target)
         if found is None:
-            raise Invalid("The mapping names a team that does not exist",
-                          {"mapping": [f"No team '{entry.target}' (for '{entry.name}')"]})
-        return "team", found.id, found.name
-    if entry.action == "locality":
-        found = _find(Locality, "name", entry.target)
-        if found is None:
-            raise Invalid("The mapping names a locality that does not exist",
-                          {"mapping": [f"No locality '{entry.target}' (for '{entry.name}')"]})
-        return "locality", found.id, found.name
+            raise Invalid(f"The mapping names a {entry.action} that does not exist",
+                          {"mapping": [f"No {entry.action} '{entry.target}' (for '{entry.name}')"]})
+        return entry.action, found.id, found.name
     if entry.action == "account":
         user = db.session.scalar(select(User).where(func.lower(User.username) == (entry.target or "").lower()))
         if user is None or not user.active or user.role not in CASE_WORKER_ROLES:
