@@ -181,7 +181,7 @@ def bench_audit(dbs, quick: bool) -> dict:
             client = app.test_client()
             headers = {"Authorization": f"Bearer {secret}"}
 
-            def trail_ms() -> float:
+            def trail_ms(client=client, headers=headers) -> float:
                 client.get("/api/v1/audit/children/4321", headers=headers)
                 samples = []
                 for _ in range(21):

@@ -25,7 +25,7 @@ import tempfile
 import threading
 import time
 from contextlib import contextmanager
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -33,7 +33,7 @@ sys.path.insert(0, str(ROOT))
 
 from tests.support.postgres import create_database, throwaway_cluster  # noqa: E402
 
-NOW = datetime(2026, 11, 27, 9, 30, tzinfo=timezone.utc)  # a Friday morning, after the report time
+NOW = datetime(2026, 11, 27, 9, 30, tzinfo=UTC)  # a Friday morning, after the report time
 RESULTS = ROOT / "bench" / "results" / "latest.json"
 BACKENDS = ("sqlite", "postgresql")
 
@@ -207,7 +207,7 @@ def time_spreadsheet(app, repeats: int) -> dict:
         from datetime import date as _date
         serial = [(_date(1899, 12, 30) + timedelta(days=int(float(v)))).isoformat() if v else None
                   for v in figures.pop("due_dates")]
-        figures["due_dates_agree"] = sum(a == b for a, b in zip(serial, due))
+        figures["due_dates_agree"] = sum(a == b for a, b in zip(serial, due, strict=False))
     figures["loadavg"] = os.getloadavg()
     return figures
 
@@ -419,7 +419,7 @@ def row_by_row_baseline(app, sample: int, total: int) -> dict:
 def _aware(value):
     if isinstance(value, str):
         value = datetime.fromisoformat(value)
-    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 def bench_sweep(dbs: Databases, quick: bool) -> dict:
@@ -480,7 +480,7 @@ def gunicorn(target: str, url: str, workers: int, extra_path: str | None = None)
                     break
             except OSError:
                 if process.poll() is not None:
-                    raise RuntimeError("gunicorn stopped: " + process.stderr.read().decode()[-2000:])
+                    raise RuntimeError("gunicorn stopped: " + process.stderr.read().decode()[-2000:]) from None
                 time.sleep(0.2)
         yield port, process
     finally:
@@ -618,7 +618,7 @@ def bench_intake(dbs: Databases, quick: bool) -> dict:
         app = make_app(urls[backend])
         with app.app_context():
             from triage.extensions import db
-            _, secret = people.create_token(datetime.now(timezone.utc), "bench police feed", "partner", "police")
+            _, secret = people.create_token(datetime.now(UTC), "bench police feed", "partner", "police")
             serial = "INTEGER PRIMARY KEY AUTOINCREMENT" if backend == "sqlite" else "BIGSERIAL PRIMARY KEY"
             db.session.execute(text(f"CREATE TABLE bench_insert (id {serial}, body TEXT, "
                                     "created_at TIMESTAMP WITH TIME ZONE)"))
@@ -699,7 +699,7 @@ def main(argv=None) -> int:
     logging.getLogger().setLevel(logging.WARNING)
 
     started = time.perf_counter()
-    report = {"when": datetime.now(timezone.utc).isoformat(timespec="seconds"), "quick": args.quick,
+    report = {"when": datetime.now(UTC).isoformat(timespec="seconds"), "quick": args.quick,
               "knobs": {name: knob(name, args.quick) for name in KNOBS}, "machine": machine(),
               "commit": _git_commit(), "results": {}}
     with tempfile.TemporaryDirectory(prefix="triage-bench-") as folder, throwaway_cluster() as admin_url:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import os
 import shutil
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 from flask.testing import FlaskClient
@@ -18,7 +18,7 @@ from tests.support.postgres import PostgresUnavailable, create_database, throwaw
 pytest_plugins = ["tests.support.report_council", "tests.support.smtp"]
 
 BACKENDS = ("sqlite", "postgresql")
-NOW = datetime(2026, 11, 27, 9, 30, tzinfo=timezone.utc)  # a Friday morning
+NOW = datetime(2026, 11, 27, 9, 30, tzinfo=UTC)  # a Friday morning
 PASSWORD = "correct horse battery"
 
 

@@ -4,11 +4,11 @@ Services take `now` as an argument; only the edges (views, CLI, scheduler jobs) 
 """
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 LONDON = ZoneInfo("Europe/London")
-UTC = timezone.utc
+UTC = UTC
 
 
 def utcnow() -> datetime:

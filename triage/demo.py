@@ -207,7 +207,7 @@ def _print_logins(summary: SeedSummary, echo) -> None:
     echo("")
     echo("Demo logins:")
     for i, row in enumerate(rows):
-        echo("  " + "  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip())
+        echo("  " + "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=False)).rstrip())
         if i == 0:
             echo("  " + "  ".join("-" * width for width in widths))
     echo(f"Sign in at {SIGN_IN_URL}")

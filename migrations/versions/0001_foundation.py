@@ -5,11 +5,10 @@ Revises:
 Create Date: 2026-11-27 08:20:28.525887
 
 """
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
 from migrations.helpers import append_only_triggers, drop_append_only_triggers
-
 
 # revision identifiers, used by Alembic.
 revision = '0001'

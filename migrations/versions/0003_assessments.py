@@ -5,11 +5,10 @@ Revises: 0002
 Create Date: 2026-11-27 08:29:03.643596
 
 """
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
 from migrations.helpers import append_only_triggers, drop_append_only_triggers
-
 
 # revision identifiers, used by Alembic.
 revision = '0003'

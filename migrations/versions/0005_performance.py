@@ -17,9 +17,8 @@ parameter), so they need no new index: see services/morning_report.py, _among.
 Revision ID: 0005
 Revises: 0004
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 revision = '0005'
 down_revision = '0004'

@@ -8,9 +8,8 @@ names the scheduler a new holder took over from, so its unfinished claims can be
 Revision ID: 0007
 Revises: 0006
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 revision = '0007'
 down_revision = '0006'

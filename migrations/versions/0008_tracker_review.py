@@ -7,9 +7,8 @@ clock.imported_at    clocks brought in by the import: a breach before it is hist
 Revision ID: 0008
 Revises: 0007
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 revision = '0008'
 down_revision = '0007'

@@ -7,9 +7,8 @@ revision take the time from the audit row that recorded the withdrawal.
 Revision ID: 0009
 Revises: 0008
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 revision = '0009'
 down_revision = '0008'

@@ -1,4 +1,6 @@
 """Who may reach what: sign-in everywhere but login and /healthz, and each role checked."""
+from datetime import UTC
+
 import pytest
 
 from triage.models import AuditEvent
@@ -58,14 +60,14 @@ def test_a_token_that_reads_children_gets_401_until_a_manager_approves_it(app, m
 
 
 def test_an_expired_token_gets_401(app):
-    from datetime import datetime, timedelta, timezone
+    from datetime import datetime, timedelta
 
     from freezegun import freeze_time
 
     from tests.conftest import ApiClient
     from triage.services import people
 
-    start = datetime(2026, 11, 27, 9, 0, tzinfo=timezone.utc)
+    start = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)
     with freeze_time(start) as clock:
         _, secret = people.create_token(start, "Police feed", "partner", "police",
                                         expires_at=start + timedelta(days=1))
@@ -142,11 +144,11 @@ def test_the_openapi_description_is_served_to_signed_in_callers(api_as):
 
 
 def test_an_idle_session_expires_after_the_configured_time(app, client, login, make_user):
-    from datetime import datetime, timedelta, timezone
+    from datetime import datetime, timedelta
 
     from freezegun import freeze_time
 
-    start = datetime(2026, 11, 27, 9, 0, tzinfo=timezone.utc)
+    start = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)
     with freeze_time(start) as clock:
         login(make_user("era"))
         assert client.get("/").status_code == 200
@@ -158,11 +160,11 @@ def test_an_idle_session_expires_after_the_configured_time(app, client, login, m
 
 
 def test_an_api_session_call_after_the_idle_timeout_is_a_401(app, client, login, make_user):
-    from datetime import datetime, timedelta, timezone
+    from datetime import datetime, timedelta
 
     from freezegun import freeze_time
 
-    start = datetime(2026, 11, 27, 9, 0, tzinfo=timezone.utc)
+    start = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)
     with freeze_time(start) as clock:
         login(make_user("era"))
         clock.move_to(start + timedelta(hours=1))

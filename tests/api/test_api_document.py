@@ -7,7 +7,6 @@ from freezegun import freeze_time
 from tests.support.report_council import NOW
 
 
-
 @pytest.fixture
 def document(app):
     from triage.extensions import api

@@ -1,5 +1,5 @@
 """Referrals, allocation, assessments, strategy discussions and clocks, through the API."""
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import pytest
 from freezegun import freeze_time
@@ -13,7 +13,7 @@ from triage.services.reference import ensure_team
 
 
 def at(d: date, hour=10):
-    return datetime(d.year, d.month, d.day, hour, 0, tzinfo=timezone.utc)
+    return datetime(d.year, d.month, d.day, hour, 0, tzinfo=UTC)
 
 
 def error_fields(response) -> set[str]:

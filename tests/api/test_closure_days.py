@@ -1,5 +1,5 @@
 """A closure day moves the running working-day clocks that count across it (issue 10, item 5)."""
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import pytest
 from freezegun import freeze_time
@@ -15,7 +15,7 @@ CLOSED = date(2026, 12, 10)  # a Thursday inside the windows below, after NOW (F
 
 
 def at(d: date, hour=10):
-    return datetime(d.year, d.month, d.day, hour, 0, tzinfo=timezone.utc)
+    return datetime(d.year, d.month, d.day, hour, 0, tzinfo=UTC)
 
 
 @pytest.fixture
@@ -60,9 +60,9 @@ def test_a_closure_day_in_a_running_assessment_moves_it_a_working_day_and_the_ap
     db.session.expire_all()
     assert assessment.due_date == date(2027, 1, 8) and second.planned_on == date(2026, 12, 22)
     clock = clock_of("assessment", assessment.id)
-    assert (clock.due_date, clock.due_at) == (date(2027, 1, 8), datetime(2027, 1, 8, 23, 59, 59, tzinfo=timezone.utc))
+    assert (clock.due_date, clock.due_at) == (date(2027, 1, 8), datetime(2027, 1, 8, 23, 59, 59, tzinfo=UTC))
     # Warned from the 5th working day before: 7, 6, 5, 4 Jan, then Thu 31 Dec (1 Jan is a bank holiday).
-    assert clock.warn_at == datetime(2026, 12, 31, 0, 0, tzinfo=timezone.utc)
+    assert clock.warn_at == datetime(2026, 12, 31, 0, 0, tzinfo=UTC)
     assert clock_of("case_discussion", assessment.case_discussions[0].id).due_date == date(2026, 11, 16)
     audited = db.session.scalars(select(AuditEvent.detail).where(AuditEvent.entity == "clock")).all()
     assert sorted(audited) == [
@@ -127,7 +127,7 @@ def test_a_24_hour_decision_clock_keeps_its_hours_but_the_acknowledgement_moves(
     change = calendar.add_closure_day(actor_for(make_user("admin")), NOW, CLOSED, "Office move")
     assert [(m.kind, m.due_before, m.due_after) for m in change.moved_clocks] == [
         ("acknowledgement", date(2026, 12, 10), date(2026, 12, 11))]
-    assert clock_of("decision", made.id).due_at == datetime(2026, 12, 10, 15, tzinfo=timezone.utc)
+    assert clock_of("decision", made.id).due_at == datetime(2026, 12, 10, 15, tzinfo=UTC)
 
 
 def test_the_page_and_the_cli_say_which_clocks_moved(app, client, login, make_user, staff):

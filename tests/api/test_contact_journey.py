@@ -1,5 +1,5 @@
 """A police notification from intake to a manager's decision, through the API."""
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -27,7 +27,7 @@ NOTIFICATION = {
 def test_a_police_notification_goes_from_the_feed_to_a_decision_and_a_referral(api_as, app):
     police, practitioner, health, manager = (api_as("partner", "police"), api_as("practitioner"),
                                              api_as("partner", "health"), api_as("manager"))
-    received = datetime(2026, 11, 27, 8, 0, tzinfo=timezone.utc)
+    received = datetime(2026, 11, 27, 8, 0, tzinfo=UTC)
     with freeze_time(received):
         posted = police.post("/api/v1/contacts", json=NOTIFICATION, headers={"Idempotency-Key": "n-1"})
     assert posted.status_code == 201, posted.json

@@ -8,7 +8,7 @@ from sqlalchemy import event, insert, select, update
 
 from tests.conftest import NOW
 from triage.extensions import db
-from triage.models import ApiToken, AuditEvent, Child, ClosureDay, Clock, Contact, ContactChild
+from triage.models import ApiToken, AuditEvent, Child, Clock, ClosureDay, Contact, ContactChild
 
 KNOWN_NHS = "9434765919"
 NOTIFICATION = {

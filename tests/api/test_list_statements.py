@@ -1,15 +1,15 @@
 """A list costs the same number of SQL statements whatever its length (issue 13 item 4): the
 audit rows and the response come from the same rows, and nothing is loaded again after the
 commit."""
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from freezegun import freeze_time
 
-from triage.services import contacts, information_requests
 from tests.support.statements import recorded_statements, statements_for
+from triage.services import contacts, information_requests
 
-NOW = datetime(2026, 11, 27, 9, 30, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 27, 9, 30, tzinfo=UTC)
 
 
 @pytest.fixture

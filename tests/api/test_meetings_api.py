@@ -2,7 +2,7 @@
 plus the X-CSRFToken header, as the meeting screens call it) and partner systems (bearer tokens)."""
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from io import BytesIO
 
 import pytest
@@ -14,7 +14,7 @@ from triage.extensions import db
 from triage.models import AuditEvent, Clock, MeetingItem
 from triage.services import contacts, meetings
 
-UTC = timezone.utc
+UTC = UTC
 THURSDAY, FRIDAY = date(2026, 11, 26), date(2026, 11, 27)
 DURING = datetime(2026, 11, 27, 9, 40, tzinfo=UTC)  # Friday's meeting is under way
 

@@ -1,5 +1,5 @@
 """Notifications: the sweep tells the allocated worker when a clock on their case is breached."""
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 from tests.conftest import NOW, csrf_token_from
 from triage.extensions import db
@@ -10,7 +10,7 @@ from triage.services.sweep import sweep_clocks
 
 
 def at(d: date, hour=10):
-    return datetime(d.year, d.month, d.day, hour, 0, tzinfo=timezone.utc)
+    return datetime(d.year, d.month, d.day, hour, 0, tzinfo=UTC)
 
 
 def _allocated_referral(make_user, actor_for):

@@ -1,14 +1,14 @@
 """A partner agency reads a contact while its request is open and for PARTNER_READ_DAYS (7 by
 default) after the answer or withdrawal, then it is a 404; `?state=all` lists no more than that
 (issue 12 item 2)."""
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from freezegun import freeze_time
 
 from triage.services import contacts, information_requests
 
-ASKED = datetime(2026, 11, 2, 9, 0, tzinfo=timezone.utc)
+ASKED = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
 
 
 @pytest.fixture

@@ -1,17 +1,17 @@
 """Every read that shows a child's data leaves one audit row per child shown, written by one
 statement in the same transaction (issue 12 item 1; architecture rule 14)."""
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import pytest
 from freezegun import freeze_time
 
+from tests.support.statements import recorded_statements
 from triage.extensions import db
 from triage.models import AuditEvent, Referral
 from triage.services import contacts, information_requests
-from tests.support.statements import recorded_statements
 
-NOW = datetime(2026, 11, 27, 9, 30, tzinfo=timezone.utc)
-LATER = datetime(2026, 11, 30, 12, 0, tzinfo=timezone.utc)  # the next working day: decision clocks have run out
+NOW = datetime(2026, 11, 27, 9, 30, tzinfo=UTC)
+LATER = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)  # the next working day: decision clocks have run out
 
 
 @pytest.fixture
@@ -183,16 +183,16 @@ def test_a_meeting_screen_audits_every_child_on_its_agenda_in_one_statement(api_
     from triage.services import meetings
     thursday = date(2026, 11, 26)
     chair, police = actor_for(make_user("practitioner")), actor_for(make_user("partner", agency="police"))
-    meeting = meetings.plan_meeting(chair, datetime(2026, 11, 26, 8, tzinfo=timezone.utc), "mash_daily", thursday)
+    meeting = meetings.plan_meeting(chair, datetime(2026, 11, 26, 8, tzinfo=UTC), "mash_daily", thursday)
     for n in range(3):
-        contacts.record_contact(police, datetime(2026, 11, 26, 9, n, tzinfo=timezone.utc), {
+        contacts.record_contact(police, datetime(2026, 11, 26, 9, n, tzinfo=UTC), {
             "channel": "police_notification", "source_code": "6", "consent": "not_required",
             "concern": "Incident", "police_incident_reference": f"INC-{n}", "dash_risk": "medium",
             "children": [{"child": {"first_name": f"Jo{n}", "last_name": "Reed", "sex": "male",
                                     "date_of_birth": date(2016, 1, 1 + n)}, "confirmed_new": True}]})
-    meetings.start_meeting(chair, datetime(2026, 11, 26, 9, 30, tzinfo=timezone.utc), meeting.id)
+    meetings.start_meeting(chair, datetime(2026, 11, 26, 9, 30, tzinfo=UTC), meeting.id)
     with recorded_statements() as statements:
-        shown = meetings.get_meeting(chair, datetime(2026, 11, 26, 9, 31, tzinfo=timezone.utc), meeting.id)
+        shown = meetings.get_meeting(chair, datetime(2026, 11, 26, 9, 31, tzinfo=UTC), meeting.id)
     children = [link.child_id for item in shown.items for link in item.contact.children]
     rows = audit_rows(entity="meeting_item", action="read")
     assert len(children) == 3 and sorted(r.child_id for r in rows) == sorted(children)

@@ -1,15 +1,15 @@
 """The list of past reports never loads a report's content, so it costs the same however many
 mornings are kept (issue 13: each stored morning added about 90 ms to the page and history API)."""
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from freezegun import freeze_time
 
+from tests.support.report_council import NOW
+from tests.support.statements import recorded_statements, statements_for
 from triage.extensions import db
 from triage.models import MorningReport
 from triage.services.morning_report import LISTED
-from tests.support.report_council import NOW
-from tests.support.statements import recorded_statements, statements_for
 
 LISTED_NAMES = {column.key for column in LISTED}
 
@@ -18,7 +18,7 @@ def _store_mornings(count: int, start: int = 0) -> None:
     """Past mornings with a bulky content, as a council keeps one every working day."""
     bulky = {"allocated_cases": [{"child": "x" * 200, "n": i} for i in range(200)], "trend": []}
     for i in range(start, start + count):
-        built = datetime(2026, 11, 26, 7, tzinfo=timezone.utc) - timedelta(days=i)
+        built = datetime(2026, 11, 26, 7, tzinfo=UTC) - timedelta(days=i)
         db.session.add(MorningReport(report_date=built.date(), version=1, built_at=built,
                                      trigger="scheduled", built_by="scheduler", content=bulky))
     db.session.commit()

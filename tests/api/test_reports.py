@@ -7,9 +7,9 @@ import pytest
 from freezegun import freeze_time
 from openpyxl import load_workbook
 
+from tests.support.report_council import NOW
 from triage.extensions import db
 from triage.models import AuditEvent
-from tests.support.report_council import NOW
 
 
 @pytest.fixture
@@ -60,7 +60,7 @@ def test_the_workbook_opens_with_real_dates_frozen_headers_and_rag_in_text(app, 
     cases = book["Allocated cases"]
     assert cases.freeze_panes == "A2"
     header = [c.value for c in cases[1]]
-    row = {h: c.value for h, c in zip(header, cases[2])}
+    row = {h: c.value for h, c in zip(header, cases[2], strict=False)}
     assert row["Referral date"] == datetime(2026, 11, 26) and row["Due date"] == datetime(2027, 2, 2)
     assert cases.cell(row=2, column=header.index("Due date") + 1).number_format == "dd/mm/yyyy"
     awaiting = book["Awaiting decision"]

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import io
 from collections import Counter
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import pytest
 from openpyxl import load_workbook
@@ -18,7 +18,7 @@ from triage.models import AuditEvent, Child, Contact, ContactChild, Referral, Us
 from triage.services import annex_a
 from triage.services.actor import Actor
 
-NOW = datetime(2026, 11, 27, 9, 30, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 27, 9, 30, tzinfo=UTC)
 AS_OF = date(2026, 11, 26)
 PERFORMANCE = Actor(role=Role.PERFORMANCE, label="perf", channel="cli")
 
@@ -37,7 +37,7 @@ def test_each_list_is_a_sheet_with_the_template_headers_and_real_date_cells(app)
 
     assert book.sheetnames == ["List 1 Contacts", "List 3 Referrals", "List 4 Assessments",
                                "List 5 Section 47 and ICPCs"]
-    for (title, headers), name in zip((A.LIST_1, A.LIST_3, A.LIST_4, A.LIST_5), book.sheetnames):
+    for (title, headers), name in zip((A.LIST_1, A.LIST_3, A.LIST_4, A.LIST_5), book.sheetnames, strict=False):
         rows = list(book[name].iter_rows(values_only=True))
         assert rows[0] == headers
         assert len(rows) - 1 == summary.rows[title] > 0

@@ -1,5 +1,5 @@
 """Assessments, case discussions, strategy discussions and their clocks, at the service level."""
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import pytest
 
@@ -10,7 +10,7 @@ from triage.services.errors import Conflict, Invalid
 
 
 def at(d: date, hour=10):
-    return datetime(d.year, d.month, d.day, hour, 0, tzinfo=timezone.utc)
+    return datetime(d.year, d.month, d.day, hour, 0, tzinfo=UTC)
 
 
 
@@ -32,9 +32,9 @@ def test_the_assessment_is_due_45_working_days_after_the_referral_over_christmas
     assert assessment.due_date == date(2019, 2, 26)
     clock = db.session.query(Clock).filter_by(kind="assessment", subject_id=assessment.id).one()
     assert clock.due_date == date(2019, 2, 26)
-    assert clock.due_at == datetime(2019, 2, 26, 23, 59, 59, tzinfo=timezone.utc)  # GMT in February
+    assert clock.due_at == datetime(2019, 2, 26, 23, 59, 59, tzinfo=UTC)  # GMT in February
     # Warned from the start of the 5th working day before: Tue 19 Feb 2019.
-    assert clock.warn_at == datetime(2019, 2, 19, 0, 0, tzinfo=timezone.utc)
+    assert clock.warn_at == datetime(2019, 2, 19, 0, 0, tzinfo=UTC)
 
 
 def test_case_discussions_are_planned_at_working_days_10_and_35(app, staff):

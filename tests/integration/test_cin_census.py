@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import io
 import xml.etree.ElementTree as ET
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select, update
@@ -53,7 +53,7 @@ def test_the_demo_councils_census_passes_the_dfe_rules(app, now):
     assert problems == [], describe(problems)
 
 
-GENERATED_AT = datetime(2026, 11, 27, 9, 30, tzinfo=timezone.utc)
+GENERATED_AT = datetime(2026, 11, 27, 9, 30, tzinfo=UTC)
 
 
 def late_work(year: int) -> set[tuple[str, int]]:
@@ -183,7 +183,7 @@ def test_the_dfe_rules_catch_each_mistake_planted_in_the_records(app):
     xml, index = build(GENERATED_AT, census_scope)
     found = findings_for(xml, year, index, GENERATED_AT.date())
 
-    for rule, (table, child_id) in planted.items():
+    for rule, (_table, child_id) in planted.items():
         hits = [f for f in found if f.rule == rule]
         assert hits, f"rule {rule} did not fire"
         assert child_id in {f.child_id for f in hits}, f"rule {rule} did not name child {child_id}"

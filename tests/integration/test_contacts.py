@@ -1,5 +1,5 @@
 """Contacts at the service level: the decision clock, re-referrals, history and RAG changes."""
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -55,7 +55,7 @@ def test_a_closure_day_pushes_the_working_day_policy_on(app, people):
     from triage.services import calendar
 
     admin = Actor(role=Role.ADMIN, label="admin")
-    calendar.add_closure_day(admin, datetime(2026, 5, 1, tzinfo=timezone.utc), datetime(2026, 5, 26).date(),
+    calendar.add_closure_day(admin, datetime(2026, 5, 1, tzinfo=UTC), datetime(2026, 5, 26).date(),
                              "Council closure")
     app.config["DECISION_POLICY"] = "1wd"
     try:
@@ -66,37 +66,37 @@ def test_a_closure_day_pushes_the_working_day_policy_on(app, people):
 
 
 def test_the_decision_and_acknowledgement_clocks_start_with_the_contact(app, people):
-    contact = _contact(people, datetime(2026, 11, 27, 9, 0, tzinfo=timezone.utc))
+    contact = _contact(people, datetime(2026, 11, 27, 9, 0, tzinfo=UTC))
     kinds = {c.kind: c for c in db.session.query(Clock).filter_by(contact_id=contact.id)}
     assert set(kinds) == {"decision", "acknowledgement"}
     assert kinds["decision"].due_at == contact.decision_due_at
-    assert kinds["decision"].warn_at == datetime(2026, 11, 28, 5, 0, tzinfo=timezone.utc)
+    assert kinds["decision"].warn_at == datetime(2026, 11, 28, 5, 0, tzinfo=UTC)
     # Friday contact: acknowledged by the end of Monday, London time.
     assert kinds["acknowledgement"].due_at.astimezone(LONDON).date().isoformat() == "2026-11-30"
 
 
 def test_a_referral_within_twelve_months_of_another_is_a_re_referral(app, people):
-    first = _contact(people, datetime(2026, 1, 10, 9, 0, tzinfo=timezone.utc))
+    first = _contact(people, datetime(2026, 1, 10, 9, 0, tzinfo=UTC))
     child_id = first.children[0].child_id
     decide = lambda c, when: contacts.record_decision(  # noqa: E731
         people["manager"], when, c.id, [{"outcome": "assessment", "rationale": "Assess"}],
         delay_reason="late in the test")
-    decide(first, datetime(2026, 1, 10, 12, 0, tzinfo=timezone.utc))
-    second = _contact(people, datetime(2026, 11, 1, 9, 0, tzinfo=timezone.utc), child_id=child_id)
-    decide(second, datetime(2026, 11, 1, 10, 0, tzinfo=timezone.utc))
-    third = _contact(people, datetime(2028, 1, 1, 9, 0, tzinfo=timezone.utc), child_id=child_id)
-    decide(third, datetime(2028, 1, 1, 10, 0, tzinfo=timezone.utc))
+    decide(first, datetime(2026, 1, 10, 12, 0, tzinfo=UTC))
+    second = _contact(people, datetime(2026, 11, 1, 9, 0, tzinfo=UTC), child_id=child_id)
+    decide(second, datetime(2026, 11, 1, 10, 0, tzinfo=UTC))
+    third = _contact(people, datetime(2028, 1, 1, 9, 0, tzinfo=UTC), child_id=child_id)
+    decide(third, datetime(2028, 1, 1, 10, 0, tzinfo=UTC))
     flags = [r.is_re_referral for r in db.session.query(Referral).order_by(Referral.id)]
     assert flags == [False, True, False]
 
 
 def test_screening_surfaces_the_childs_history_without_a_search(app, people):
-    earlier = _contact(people, datetime(2026, 6, 1, 9, 0, tzinfo=timezone.utc))
+    earlier = _contact(people, datetime(2026, 6, 1, 9, 0, tzinfo=UTC))
     child_id = earlier.children[0].child_id
-    contacts.record_decision(people["manager"], datetime(2026, 6, 1, 10, 0, tzinfo=timezone.utc), earlier.id,
+    contacts.record_decision(people["manager"], datetime(2026, 6, 1, 10, 0, tzinfo=UTC), earlier.id,
                              [{"outcome": "assessment", "rationale": "Assess"}])
-    long_ago = _contact(people, datetime(2025, 1, 1, 9, 0, tzinfo=timezone.utc), child_id=child_id)
-    latest = _contact(people, datetime(2026, 11, 27, 9, 0, tzinfo=timezone.utc), child_id=child_id)
+    long_ago = _contact(people, datetime(2025, 1, 1, 9, 0, tzinfo=UTC), child_id=child_id)
+    latest = _contact(people, datetime(2026, 11, 27, 9, 0, tzinfo=UTC), child_id=child_id)
     [history] = contacts.history_for(latest)
     assert [c.id for c in history.contacts_last_12_months] == [earlier.id]
     assert long_ago.id not in [c.id for c in history.contacts_last_12_months]

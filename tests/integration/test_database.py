@@ -1,5 +1,5 @@
 """The schema: migrations build it from empty on both databases and agree with the models."""
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from alembic.autogenerate import compare_metadata
@@ -27,7 +27,7 @@ def test_times_come_back_aware_and_in_utc_whatever_zone_they_went_in_with(app, n
     db.session.expire_all()
     stored = db.session.scalar(db.select(ClosureDay)).created_at
     assert stored.tzinfo is not None and stored.utcoffset() == timedelta(0)
-    assert stored == datetime(2026, 7, 1, 9, 0, tzinfo=timezone.utc)
+    assert stored == datetime(2026, 7, 1, 9, 0, tzinfo=UTC)
 
 
 def test_a_naive_time_is_refused_rather_than_guessed(app):

@@ -1,10 +1,10 @@
 """The demo's casework: made through the services, so it obeys every rule, and safe to re-run."""
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from triage.extensions import db
 from triage.models import Assessment, AuditEvent, Clock, Contact, Referral
 
-NOW = datetime(2026, 11, 27, 11, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 27, 11, 0, tzinfo=UTC)
 
 
 def test_the_demo_has_contacts_decisions_referrals_and_running_clocks_and_a_rerun_adds_nothing(app):

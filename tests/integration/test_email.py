@@ -11,7 +11,9 @@ from datetime import timedelta
 
 from sqlalchemy import update
 
-from tests.support.smtp import free_port, notification_rows as _rows, sent_by_id as _ids
+from tests.support.smtp import free_port
+from tests.support.smtp import notification_rows as _rows
+from tests.support.smtp import sent_by_id as _ids
 from triage.extensions import db
 from triage.models import Notification
 from triage.services.notify import abandon_email_claims, describe_error, retry_delay, send_pending_email
@@ -197,9 +199,9 @@ def test_the_morning_reports_email_goes_through_the_claimed_sender_once_to_each_
         app, mail_server, smtp_to):
     """It used to be sent straight from the build, unclaimed: lost when the mail server was down
     or the scheduler stopped after storing the report, and never retried."""
+    from tests.support.report_council import NOW  # a working day after the report's time
     from triage.models import User
     from triage.services import morning_report, people
-    from tests.support.report_council import NOW  # a working day after the report's time
 
     managers = [people.create_user(NOW, f"head{i}", f"Head {i}", "correct horse battery", "manager",
                                    email=f"head{i}@council.example") for i in range(2)]

@@ -1,7 +1,7 @@
 """The synthetic data generator (issue 7): a tiny run is consistent with the domain rules."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -10,11 +10,20 @@ from triage.clock import local_date
 from triage.domain import clocks as rules
 from triage.extensions import db
 from triage.generate import GenerateRefused, generate, generated_runs
-from triage.models import (Assessment, CaseDiscussion, Clock, ClockEvent, Contact, ContactChild,
-                           InformationRequest, Referral, StrategyDiscussion)
+from triage.models import (
+    Assessment,
+    CaseDiscussion,
+    Clock,
+    ClockEvent,
+    Contact,
+    ContactChild,
+    InformationRequest,
+    Referral,
+    StrategyDiscussion,
+)
 from triage.services.calendar import working_day_calendar
 
-NOW = datetime(2026, 11, 27, 9, 30, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 27, 9, 30, tzinfo=UTC)
 
 
 @pytest.fixture

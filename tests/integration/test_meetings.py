@@ -1,7 +1,7 @@
 """The daily multi-agency triage meeting through its services, on SQLite and PostgreSQL."""
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -11,7 +11,7 @@ from triage.models import AuditEvent, Clock, Contact, ContactChild, MeetingItem,
 from triage.services import contacts, meetings
 from triage.services.errors import Conflict, Forbidden, Invalid, NotFound
 
-UTC = timezone.utc
+UTC = UTC
 THURSDAY = date(2026, 11, 26)
 FRIDAY = date(2026, 11, 27)
 

@@ -7,16 +7,16 @@ Contacts (all times UTC = London in winter):
   A  police, Thu 26 Nov 10:00 -> assessment at 15:00, allocated 16:00, not yet started
   B  school, Thu 26 Nov 11:00, RAG amber, health asked 12:00 (due Fri 12:00); not decided (due 11:00)
 """
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import pytest
 from sqlalchemy import event
 
+from tests.support.report_council import NOW, utc
 from triage.extensions import db
 from triage.models import MorningReport
 from triage.services import contacts, morning_report
 from triage.services.sweep import sweep_clocks
-from tests.support.report_council import NOW, utc
 
 
 @pytest.fixture
@@ -108,9 +108,9 @@ def test_a_rebuild_is_a_new_version_and_the_scheduled_build_happens_once(council
     again = morning_report.build_on_demand(council["manager"], NOW)
     assert again.version == 2
     assert db.session.query(MorningReport).count() == 2
-    saturday = datetime(2026, 11, 28, 9, 0, tzinfo=timezone.utc)
+    saturday = datetime(2026, 11, 28, 9, 0, tzinfo=UTC)
     assert morning_report.build_scheduled_report(saturday) is None
-    before_seven = datetime(2026, 11, 30, 6, 59, tzinfo=timezone.utc)
+    before_seven = datetime(2026, 11, 30, 6, 59, tzinfo=UTC)
     assert morning_report.build_scheduled_report(before_seven) is None
 
 

@@ -1,7 +1,7 @@
 """The council's measures beside England's (issue 11, item 6), counted in SQL."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from sqlalchemy import select
 
@@ -12,7 +12,7 @@ from triage.generate import generate
 from triage.models import Assessment, Contact, Referral, StrategyDiscussion
 from triage.services.national_measures import ENGLAND, council_measures
 
-NOW = datetime(2026, 11, 27, 9, 30, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 27, 9, 30, tzinfo=UTC)
 
 
 def test_each_measure_counts_the_last_twelve_months_and_sits_beside_englands_figure(app):

@@ -1,6 +1,6 @@
 """The report's SQL says what the domain's rules say (issue 13, item 3): the case list is built
 by the database, so these tests hold its CASE expressions to the pure functions."""
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import pytest
 from sqlalchemy import literal, select
@@ -14,7 +14,7 @@ from triage.services.calendar import working_day_calendar
 from triage.services.reference import ensure_team
 from triage.settings import clock_settings
 
-NOW = datetime(2026, 11, 27, 9, 30, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 27, 9, 30, tzinfo=UTC)
 
 
 def test_the_sql_words_for_working_days_left_are_the_domains(app):
@@ -33,7 +33,7 @@ def cases(make_user, actor_for):
     # authorised in time and authorised late; one over Christmas and one on a bank holiday.
     for n, day in enumerate([date(2026, 8, 3), date(2026, 9, 21), date(2026, 9, 28), date(2026, 10, 5),
                              date(2026, 10, 19), date(2026, 11, 2), date(2026, 11, 20), date(2026, 12, 25)]):
-        at = datetime(day.year, day.month, day.day, 10, tzinfo=timezone.utc)
+        at = datetime(day.year, day.month, day.day, 10, tzinfo=UTC)
         contact, _ = contacts.record_contact(era, min(at, NOW), {
             "channel": "phone", "source_code": "3A" if n % 2 else "1A", "concern": "Worried", "consent": "given",
             "consent_by": "Mother", "received_at": at, "children": [{"child": {
@@ -48,10 +48,10 @@ def cases(make_user, actor_for):
         if n in (0, 2, 3, 5):
             assessments.start_assessment(worker, at.replace(hour=12), assessment.id, day)
         if n == 0:  # authorised late (due in October)
-            assessments.authorise(manager, datetime(2026, 11, 2, 9, tzinfo=timezone.utc), assessment.id,
+            assessments.authorise(manager, datetime(2026, 11, 2, 9, tzinfo=UTC), assessment.id,
                                   "child_in_need_plan", ["1A"], late_reason="Sickness", primary_need="N1")
         if n == 3:
-            assessments.authorise(manager, datetime(2026, 11, 16, 9, tzinfo=timezone.utc), assessment.id,
+            assessments.authorise(manager, datetime(2026, 11, 16, 9, tzinfo=UTC), assessment.id,
                                   "child_in_need_plan", ["1A"], primary_need="N1")
         made.append(assessment.id)
     return made

@@ -14,8 +14,6 @@ from triage.services import assessments, children, contacts
 from triage.services.errors import Conflict, Forbidden, Invalid
 
 
-
-
 def child_fields(**extra):
     return {"first_name": "Noah", "last_name": "Lee", "sex": "M", "date_of_birth": date(2016, 3, 3), **extra}
 

@@ -2,17 +2,17 @@
 import csv
 import io
 import zipfile
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 from freezegun import freeze_time
 from openpyxl import load_workbook
 from sqlalchemy import update
 
+from tests.support.report_council import NOW
 from triage.exports.safe_cells import FORMULA_STARTS
 from triage.extensions import db
 from triage.models import Child
 from triage.services import contacts, meetings
-from tests.support.report_council import NOW
 
 HOSTILE = '=HYPERLINK("http://example.invalid","x")'
 
@@ -56,7 +56,7 @@ def test_the_minutes_document_shows_a_formula_named_child_as_plain_text_with_no_
         app, make_user, actor_for):
     from triage.services.meetings.document import minutes_document
 
-    utc = timezone.utc
+    utc = UTC
     chair = actor_for(make_user("practitioner"))
     police = actor_for(make_user("partner", agency="police"))
     meeting = meetings.plan_meeting(chair, datetime(2026, 11, 26, 8, tzinfo=utc), "mash_daily", date(2026, 11, 27))
@@ -86,6 +86,7 @@ def test_the_statutory_returns_write_formula_like_names_as_text(app, client, log
     import xml.etree.ElementTree as ET
 
     import cin_validator.cin_validator  # noqa: F401  (pandas must load before freezegun patches datetime)
+
     from triage.models import Team, User
 
     _name_the_child("Ava", HOSTILE)

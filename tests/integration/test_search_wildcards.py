@@ -1,11 +1,11 @@
 """Searches take % and _ as letters, not LIKE wildcards, wherever a person's term reaches a LIKE."""
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import pytest
 
 from triage.services import children, contacts, meetings
 
-UTC = timezone.utc
+UTC = UTC
 
 
 def _police_notification(police, first: str, last: str, when: datetime) -> None:

@@ -1,5 +1,5 @@
 """Sign-in, sessions, account administration and API tokens, through the services, on both databases."""
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -74,7 +74,7 @@ def test_every_sign_in_and_refusal_is_audited_with_who_when_and_where_but_never_
     people.authenticate(now + timedelta(seconds=1), "head.of.service", PASSWORD, OFFICE)
     people.authenticate(now + timedelta(seconds=2), "Correct Horse Battery", "x", ELSEWHERE)  # a password typed as a name
     people.authenticate(now + timedelta(seconds=3), "leaver", PASSWORD, OFFICE)
-    for n in range(4):
+    for _ in range(4):
         people.authenticate(now + timedelta(seconds=4), "head.of.service", "guess", ELSEWHERE)
 
     rows = db.session.execute(select(AuditEvent.at, AuditEvent.action, AuditEvent.actor, AuditEvent.user_id,
@@ -311,10 +311,10 @@ def test_every_token_expires_after_the_default_or_the_chosen_time(app, now):
                                                 expires_at=people.end_of_london_day(date(2026, 12, 24)))
 
     assert default.expires_at == now + timedelta(days=90)
-    assert chosen.expires_at == datetime(2026, 12, 25, 0, 0, tzinfo=timezone.utc)  # end of the day in London
+    assert chosen.expires_at == datetime(2026, 12, 25, 0, 0, tzinfo=UTC)  # end of the day in London
     assert people.token_for_secret(default_secret, now + timedelta(days=90) - timedelta(seconds=1)) is not None
     assert people.token_for_secret(default_secret, now + timedelta(days=90)) is None
-    assert people.token_for_secret(chosen_secret, datetime(2026, 12, 25, 0, 0, tzinfo=timezone.utc)) is None
+    assert people.token_for_secret(chosen_secret, datetime(2026, 12, 25, 0, 0, tzinfo=UTC)) is None
 
 
 def test_an_expiry_in_the_past_or_beyond_the_longest_is_refused_on_the_field(app, now):

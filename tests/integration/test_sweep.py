@@ -1,6 +1,6 @@
 """The clock sweep: set-based, each warning and breach recorded once, at its due time."""
 import threading
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -10,7 +10,7 @@ from triage.models import Clock, ClockEvent, Notification
 from triage.services import clocks
 from triage.services.sweep import sweep_clocks
 
-T0 = datetime(2026, 11, 23, 9, 0, tzinfo=timezone.utc)
+T0 = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 
 
 @pytest.fixture

@@ -3,18 +3,24 @@ disability, UPN, primary need and closure reason, each read against its DfE code
 code is a warning for the row, never a rejection: import what is real, question what is doubtful."""
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import pytest
 from sqlalchemy import select
 
 from triage.domain import tracker
-from triage.domain.tracker.census import read_disabilities, read_ethnicity, read_primary_need, read_sex, read_upn
+from triage.domain.tracker.census import (
+    read_disabilities,
+    read_ethnicity,
+    read_primary_need,
+    read_sex,
+    read_upn,
+)
 from triage.extensions import db
 from triage.models import AuditEvent, Child, Referral
 from triage.services import children, tracker_import
 
-NOW = datetime(2026, 11, 27, 9, 30, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 27, 9, 30, tzinfo=UTC)
 HEADER = ("ICS ID,Child Name,DOB,Referral Date,Gender,Ethnicity,Disability,UPN,Primary Need,Assessment Start,"
           "Assessment Completed,Outcome,Reason for closure\n")
 

@@ -4,7 +4,7 @@ import csv
 import io
 import random
 import re
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -13,15 +13,26 @@ from freezegun import freeze_time
 from triage.clock import LONDON
 from triage.extensions import db
 from triage.importing import held
-from triage.models import (Assessment, AuditEvent, Child, Clock, ClockEvent, Locality, Notification, Referral, Team,
-                           TrackerNameMap, TrackerReviewItem)
+from triage.models import (
+    Assessment,
+    AuditEvent,
+    Child,
+    Clock,
+    ClockEvent,
+    Locality,
+    Notification,
+    Referral,
+    Team,
+    TrackerNameMap,
+    TrackerReviewItem,
+)
 from triage.services import people, tracker_import
 from triage.services.errors import Forbidden, Invalid
 from triage.services.sweep import sweep_clocks
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 CSV, XLSX = FIXTURES / "front_door_tracker.csv", FIXTURES / "front_door_tracker.xlsx"
-NOW = datetime(2026, 11, 27, 9, 30, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 27, 9, 30, tzinfo=UTC)
 TODAY = date(2026, 11, 27)
 SAMPLE = {"imported": 76, "updated": 0, "unchanged": 0, "merged": 5, "rejected": 4}
 PASSWORD = "correct horse battery staple"

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import sys
 import types
-from datetime import datetime, time as civil_time, timedelta
+from datetime import datetime, timedelta
+from datetime import time as civil_time
 
 import pytest
 from flask import current_app

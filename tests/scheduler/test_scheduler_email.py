@@ -6,7 +6,8 @@ from datetime import timedelta
 
 from sqlalchemy import update
 
-from tests.support.smtp import notification_rows as _rows, sent_by_id as _ids
+from tests.support.smtp import notification_rows as _rows
+from tests.support.smtp import sent_by_id as _ids
 from triage.extensions import db
 from triage.models import Notification
 from triage.services.notify import INTERRUPTED, send_pending_email

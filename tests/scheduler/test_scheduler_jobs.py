@@ -4,7 +4,7 @@ from __future__ import annotations
 import ast
 import subprocess
 import sys
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -19,7 +19,7 @@ from triage.config import ConfigError, Defaults
 from triage.scheduler import SchedulerConfigError, build_scheduler, job_table
 from triage.scheduler.jobs import build_trigger
 
-UTC = timezone.utc
+UTC = UTC
 LONDON = ZoneInfo("Europe/London")
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import re
 import threading
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -12,7 +12,7 @@ from triage.extensions import db
 from triage.models import SchedulerLock
 from triage.scheduler.lock import LeaseLock, limit_idle_transactions
 
-T0 = datetime(2026, 11, 24, 9, 0, tzinfo=timezone.utc)
+T0 = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
 
 
 def _row():
@@ -147,5 +147,5 @@ def test_many_locks_trying_at_the_same_moment_give_exactly_one_holder(locks):
     for thread in threads:
         thread.join()
     assert results.count(True) == 1
-    [winner] = [c for c, won in zip(contenders, results) if won]
+    [winner] = [c for c, won in zip(contenders, results, strict=False) if won]
     assert _row().holder == winner.holder

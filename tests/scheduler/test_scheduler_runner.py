@@ -3,11 +3,11 @@ a standby that does nothing twice, losing the lock, and stopping on SIGTERM."""
 from __future__ import annotations
 
 import logging
-import re
 import os
+import re
 import signal
 import threading
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
@@ -15,7 +15,7 @@ from tests.scheduler.conftest import SchedulerDouble, fresh, make_clocks, take_o
 from triage.extensions import db
 from triage.models import ClockEvent, MorningReport, SchedulerLock
 
-UTC = timezone.utc
+UTC = UTC
 TUESDAY_8AM = datetime(2026, 11, 24, 8, 0, tzinfo=UTC)  # 08:00 London (GMT), a working day
 
 

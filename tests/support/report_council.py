@@ -7,7 +7,7 @@ Contacts (all times UTC = London in winter):
   A  police, Thu 26 Nov 10:00 -> assessment at 15:00, allocated 16:00
   B  school, Thu 26 Nov 11:00, RAG amber, health asked 12:00 (due Fri 12:00); not decided (due 11:00)
 """
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import pytest
 
@@ -16,11 +16,11 @@ from triage.models import Assessment, Referral
 from triage.services import assessments, contacts, information_requests
 from triage.services.reference import ensure_team
 
-NOW = datetime(2026, 11, 27, 9, 30, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 27, 9, 30, tzinfo=UTC)
 
 
 def utc(*args):
-    return datetime(*args, tzinfo=timezone.utc)
+    return datetime(*args, tzinfo=UTC)
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ import sys
 import time
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -65,7 +65,7 @@ def deployment(postgres_admin_url):
         from triage.services import people, reference
         upgrade()
         reference.ensure_agencies()
-        _, token = people.create_token(datetime.now(timezone.utc), "police feed", "partner", "police")
+        _, token = people.create_token(datetime.now(UTC), "police feed", "partner", "police")
     processes: list[subprocess.Popen] = []
 
     def start(*args):
@@ -103,7 +103,7 @@ def test_two_web_processes_and_two_schedulers_lose_nothing_double_nothing_and_re
         _wait_for(f"http://127.0.0.1:{port}/healthz", deadline)
 
     # Half the contacts arrived two days ago, so their decision clocks are already breached.
-    received_long_ago = (datetime.now(timezone.utc) - timedelta(days=2)).isoformat()
+    received_long_ago = (datetime.now(UTC) - timedelta(days=2)).isoformat()
     bodies = []
     for i in range(60):
         body = {"channel": "police_notification", "source_code": "6", "concern": "Incident",

@@ -10,7 +10,7 @@ import signal
 import subprocess
 import sys
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
@@ -56,7 +56,7 @@ def site(request, backend, tmp_path, mail_server):
         from triage.services import people
 
         upgrade()
-        now = datetime.now(timezone.utc)
+        now = datetime.now(UTC)
         users = [people.create_user(now, f"worker{i}", f"Worker {i}", "correct horse battery", "practitioner",
                                     email=f"worker{i}@council.example") for i in range(3)]
         made = [Notification(user_id=users[i % 3].id, created_at=now, message=f"clock breached on contact {i}")
@@ -66,7 +66,7 @@ def site(request, backend, tmp_path, mail_server):
         return [m.id for m in made]
 
     def start(*args, **overrides):
-        log = open(tmp_path / f"process-{len(processes)}.log", "wb")
+        log = open(tmp_path / f"process-{len(processes)}.log", "wb")  # noqa: SIM115 (the child process holds it)
         process = subprocess.Popen(args, cwd=ROOT, env={**env, **overrides}, stdout=log, stderr=subprocess.STDOUT)
         log.close()
         process.log_path = log.name

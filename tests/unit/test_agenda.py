@@ -1,15 +1,21 @@
 """The triage meeting's agenda rule and its state tables: pure, no app, no database."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from triage.domain.agenda import AgendaRule, Candidate, ItemSource, build_agenda, order_key, source_for
-from triage.domain.meetings import (InvalidMeetingStep, ItemState, MeetingState, check_item_move,
-                                    check_meeting_move, partner_may_see)
+from triage.domain.meetings import (
+    InvalidMeetingStep,
+    ItemState,
+    MeetingState,
+    check_item_move,
+    check_meeting_move,
+    partner_may_see,
+)
 
-UTC = timezone.utc
+UTC = UTC
 YESTERDAY_START = datetime(2026, 11, 26, 9, 30, tzinfo=UTC)
 TODAY_START = datetime(2026, 11, 27, 9, 30, tzinfo=UTC)
 DAILY = AgendaRule(channels=frozenset({"police_notification"}), takes_put_forward=True,

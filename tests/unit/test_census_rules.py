@@ -4,8 +4,14 @@ from __future__ import annotations
 from datetime import date
 
 from triage.domain import census
-from triage.domain.codes import (Ethnicity, assessment_factors_problem, census_sex, council_child_id_problem,
-                                 disabilities_problem, ethnicity_code)
+from triage.domain.codes import (
+    Ethnicity,
+    assessment_factors_problem,
+    census_sex,
+    council_child_id_problem,
+    disabilities_problem,
+    ethnicity_code,
+)
 
 
 def test_retired_factors_18a_and_19a_are_refused_with_the_codes_to_use_instead():

@@ -1,7 +1,7 @@
 """Clock policies, clock states and the plain-English time left."""
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import holidays
@@ -29,7 +29,7 @@ from triage.domain.clocks import (
     working_days_left,
 )
 
-UTC = timezone.utc
+UTC = UTC
 LONDON = ZoneInfo("Europe/London")
 CALENDAR = WorkingDayCalendar(holidays.UK(subdiv="ENG", years=range(2017, 2032)).keys())
 PROPERTY = settings(database=None, deadline=None, max_examples=300)

@@ -8,10 +8,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from triage.domain.identifiers import (
-    normalise_nhs_number,
-    normalise_upn,
     nhs_number_is_valid,
     nhs_number_problem,
+    normalise_nhs_number,
+    normalise_upn,
     upn_is_valid,
     upn_problem,
 )
@@ -23,7 +23,7 @@ digits = st.text(alphabet="0123456789", min_size=10, max_size=10)
 def reference_nhs_valid(number: str) -> bool:
     # Written differently from the code on purpose: weighting all ten digits 10..1, a valid
     # number's total is a multiple of 11 (the check digit is what makes it so).
-    return sum(int(d) * w for d, w in zip(number, range(10, 0, -1))) % 11 == 0
+    return sum(int(d) * w for d, w in zip(number, range(10, 0, -1), strict=False)) % 11 == 0
 
 
 # --- NHS number ----------------------------------------------------------------------------

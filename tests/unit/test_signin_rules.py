@@ -1,9 +1,9 @@
 """Sign-in waits and token lifetimes: pure rules, no app, no database."""
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from triage.domain.signin import DelayPolicy, TokenLifetime
 
-NOW = datetime(2026, 11, 27, 9, 30, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 27, 9, 30, tzinfo=UTC)
 
 
 def test_the_first_few_wrong_passwords_cost_nothing_then_the_wait_doubles_up_to_a_ceiling():

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from freezegun import freeze_time
@@ -257,7 +257,7 @@ def test_a_time_in_the_doubled_hour_takes_the_first_and_says_so(client, login, m
 
     assert response.status_code == 200
     contact = db.session.scalar(select(Contact))
-    assert contact.received_at == datetime(2026, 10, 25, 0, 30, tzinfo=timezone.utc)  # 01:30 BST
+    assert contact.received_at == datetime(2026, 10, 25, 0, 30, tzinfo=UTC)  # 01:30 BST
     assert "happened twice when the clocks went back: the first, 01:30 British Summer Time, was used" in \
         text_of(response)
 
@@ -277,8 +277,8 @@ def test_a_back_dated_police_notification_is_logged_with_its_clock_and_new_child
     assert response.status_code == 302, text_of(response)
     contact = db.session.scalar(select(Contact))
     assert response.headers["Location"] == f"/contacts/{contact.id}"
-    assert contact.received_at == datetime(2026, 11, 26, 23, 10, tzinfo=timezone.utc)
-    assert contact.decision_due_at == datetime(2026, 11, 27, 23, 10, tzinfo=timezone.utc)
+    assert contact.received_at == datetime(2026, 11, 26, 23, 10, tzinfo=UTC)
+    assert contact.decision_due_at == datetime(2026, 11, 27, 23, 10, tzinfo=UTC)
     assert (contact.police_incident_reference, contact.dash_risk, contact.operation_encompass_informed) == \
         ("INC-77", "high", True)
     assert contact.put_forward_to_meeting is True and contact.consent_by is None  # hidden reveal ignored
@@ -695,7 +695,7 @@ def test_a_contact_goes_from_the_form_to_a_decision_through_the_pages(client, lo
     assert logged.status_code == 302, text_of(logged)
     contact_id = int(logged.headers["Location"].rsplit("/", 1)[1])
     contact = current(contact_id)
-    assert contact.received_at == datetime(2026, 11, 27, 9, 15, tzinfo=timezone.utc)
+    assert contact.received_at == datetime(2026, 11, 27, 9, 15, tzinfo=UTC)
     assert contact.consent_by == "Grace Okafor, mother" and contact.consent_at == LATER
     ack = action(client, contact_id, "acknowledgement", "ack", contact.version)
     assert ack.status_code == 302 and current(contact_id).acknowledged_at == LATER

@@ -3,7 +3,7 @@ fragments the live page fetches, the minutes and the actions list."""
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import pytest
 from freezegun import freeze_time
@@ -14,7 +14,7 @@ from triage.extensions import db
 from triage.models import AuditEvent, Meeting, MeetingItem
 from triage.services import contacts, meetings
 
-UTC = timezone.utc
+UTC = UTC
 THURSDAY, FRIDAY = date(2026, 11, 26), date(2026, 11, 27)
 DURING = datetime(2026, 11, 27, 9, 40, tzinfo=UTC)
 

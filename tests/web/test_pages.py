@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from html.parser import HTMLParser
 
 import pytest
@@ -10,6 +10,7 @@ from freezegun import freeze_time
 from sqlalchemy import func, select
 
 from tests.conftest import PASSWORD, csrf_token_from
+from triage.clock import local_date, utcnow
 from triage.extensions import db
 from triage.models import ApiToken, AuditEvent, Child, ClosureDay, User
 
@@ -270,7 +271,7 @@ def test_creating_a_child_without_the_required_answers_names_each_field(client, 
 def test_a_date_of_birth_in_the_future_is_shown_on_the_date_field(client, login, make_user):
     login(make_user("era"))
     token = form_token(client, "/children/new")
-    next_year = str(date.today().year + 1)
+    next_year = str(local_date(utcnow()).year + 1)
 
     form = new_child_form(csrf_token=token, **{"date_of_birth-year": next_year})
     response = client.post("/children/new", data=form)
@@ -453,7 +454,7 @@ def sign_in_from(client, address: str, username: str, password: str = PASSWORD):
 def test_wrong_passwords_from_elsewhere_never_stop_the_real_person_signing_in_at_their_desk(
         app, make_user):
     user = make_user("manager", username="manager")  # the guessable username of the finding
-    start = datetime(2026, 11, 27, 9, 0, tzinfo=timezone.utc)
+    start = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)
     with freeze_time(start) as clock:
         assert sign_in_from(app.test_client(), OFFICE, "manager").status_code == 302
         attacker = app.test_client()
@@ -469,7 +470,7 @@ def test_wrong_passwords_from_elsewhere_never_stop_the_real_person_signing_in_at
 
 def test_wrong_passwords_make_that_place_wait_longer_each_time_and_say_so_for_any_username(app, make_user):
     make_user("era", username="real.person")
-    start = datetime(2026, 11, 27, 9, 0, tzinfo=timezone.utc)
+    start = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)
     answers = {}
     for username in ("real.person", "nobody.here"):  # an account that exists, and one that does not
         client = app.test_client()
@@ -490,7 +491,7 @@ def test_wrong_passwords_make_that_place_wait_longer_each_time_and_say_so_for_an
 
 def test_the_real_password_works_once_the_wait_is_over(app, make_user):
     make_user("era", username="real.person")
-    start = datetime(2026, 11, 27, 9, 0, tzinfo=timezone.utc)
+    start = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)
     client = app.test_client()
     with freeze_time(start) as clock:
         for _ in range(5):
@@ -878,7 +879,7 @@ def test_a_manager_token_made_by_an_admin_waits_until_a_manager_approves_it(app,
 ])
 def test_a_token_expiry_in_the_past_or_too_far_ahead_is_shown_on_the_expiry_field(
         client, login, make_user, day, month, year, message):
-    with freeze_time(datetime(2026, 11, 27, 9, 0, tzinfo=timezone.utc)):
+    with freeze_time(datetime(2026, 11, 27, 9, 0, tzinfo=UTC)):
         login(make_user("admin"))
         response = client.post("/admin/tokens", data={
             "token-csrf_token": form_token(client, "/admin/users"), "token-name": "Police feed",
@@ -891,14 +892,14 @@ def test_a_token_expiry_in_the_past_or_too_far_ahead_is_shown_on_the_expiry_fiel
 
 
 def test_a_token_made_on_the_page_works_until_the_end_of_its_chosen_day(client, login, make_user):
-    with freeze_time(datetime(2026, 11, 27, 9, 0, tzinfo=timezone.utc)):
+    with freeze_time(datetime(2026, 11, 27, 9, 0, tzinfo=UTC)):
         login(make_user("admin"))
         client.post("/admin/tokens", data={
             "token-csrf_token": form_token(client, "/admin/users"), "token-name": "Police feed",
             "token-role": "partner", "token-agency": "police",
             "token-expires-day": "31", "token-expires-month": "3", "token-expires-year": "2027"})
 
-    assert db.session.scalar(select(ApiToken.expires_at)) == datetime(2027, 3, 31, 23, 0, tzinfo=timezone.utc)
+    assert db.session.scalar(select(ApiToken.expires_at)) == datetime(2027, 3, 31, 23, 0, tzinfo=UTC)
 
 
 def test_a_partner_token_without_an_agency_is_shown_on_the_agency_field(client, login, make_user):

@@ -1,5 +1,5 @@
 """The report page shows the case list a page at a time, with counts per team (issue 13, item 3)."""
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import pytest
 from freezegun import freeze_time
@@ -14,7 +14,7 @@ def five_cases(app, make_user, actor_for):
     ensure_team("Front Door assessment North")
     era, manager = actor_for(make_user("era")), actor_for(make_user("manager"))
     for n in range(5):
-        at = datetime(2026, 11, 2 + n, 10, tzinfo=timezone.utc)
+        at = datetime(2026, 11, 2 + n, 10, tzinfo=UTC)
         made, _ = contacts.record_contact(era, at, {
             "channel": "phone", "source_code": "3A", "concern": "Worried", "consent": "given", "consent_by": "Mother",
             "received_at": at, "children": [{"child": {"first_name": f"Kid{n}", "last_name": "Paged", "sex": "male",

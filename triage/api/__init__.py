@@ -3,7 +3,6 @@ from flask import Flask
 
 from triage.extensions import api, csrf
 
-
 PAGINATION_HEADER = {
     "description": "Pagination, as a JSON object in the header's text: total, total_pages, first_page, "
                    "last_page, page, and previous_page / next_page where there is one",
@@ -13,8 +12,18 @@ PAGINATION_HEADER = {
 
 
 def register(app: Flask) -> None:
-    from triage.api import (audit, children, contacts, health, information_requests, me, meetings,
-                            queue, reference, reports)
+    from triage.api import (
+        audit,
+        children,
+        contacts,
+        health,
+        information_requests,
+        me,
+        meetings,
+        queue,
+        reference,
+        reports,
+    )
     from triage.converters import IsoDateConverter
 
     app.url_map.converters["isodate"] = IsoDateConverter
@@ -31,8 +40,11 @@ def register(app: Flask) -> None:
         csrf.exempt(module.blp)
         api.register_blueprint(module.blp)
 
-    from triage.api import cases, notifications  # referrals, assessments, oversight; notifications
-    from triage.api import tracker_review
+    from triage.api import (  # referrals, assessments, oversight; notifications
+        cases,
+        notifications,
+        tracker_review,
+    )
     for blueprint in (*cases.BLUEPRINTS, notifications.blp, tracker_review.blp):
         csrf.exempt(blueprint)
         api.register_blueprint(blueprint)

@@ -3,8 +3,7 @@ from flask_smorest import Blueprint
 
 from triage.auth import current_actor, roles_required
 from triage.clock import utcnow
-from triage.schemas.children import (ChildCreateSchema, ChildSchema, ChildSearchArgs,
-                                     ChildUpdateSchema)
+from triage.schemas.children import ChildCreateSchema, ChildSchema, ChildSearchArgs, ChildUpdateSchema
 from triage.services import children
 from triage.services.children import CHILD_RECORD_ROLES
 

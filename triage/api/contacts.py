@@ -6,7 +6,8 @@ from triage.auth import current_actor, roles_required
 from triage.clock import utcnow
 from triage.domain.roles import Role
 from triage.schemas import contacts as s
-from triage.services import contacts, information_requests as requests_service
+from triage.services import contacts
+from triage.services import information_requests as requests_service
 
 blp = Blueprint("contacts", __name__, url_prefix="/api/v1/contacts",
                 description="Contacts from intake to decision. Every read and write is audited.")

@@ -12,7 +12,8 @@ from triage.clock import utcnow
 from triage.schemas import meetings as s
 from triage.services import meetings
 from triage.services.meetings.common import load_item
-from triage.services.meetings.document import DOCX_TYPE as DOCX, minutes_document
+from triage.services.meetings.document import DOCX_TYPE as DOCX
+from triage.services.meetings.document import minutes_document
 
 blp = Blueprint("meetings", __name__, url_prefix="/api/v1/meetings",
                 description="Daily multi-agency triage meetings. Every read of an item is audited per child.")

@@ -8,8 +8,14 @@ from triage.domain.codes import ReferralSource
 from triage.domain.roles import Role
 from triage.extensions import db
 from triage.models import Agency, Locality, Team
-from triage.schemas.reference import (AgencySchema, ClosureChangeSchema, ClosureDaySchema, CodeSchema,
-                                      LocalitySchema, TeamSchema)
+from triage.schemas.reference import (
+    AgencySchema,
+    ClosureChangeSchema,
+    ClosureDaySchema,
+    CodeSchema,
+    LocalitySchema,
+    TeamSchema,
+)
 from triage.services import calendar
 
 blp = Blueprint("reference", __name__, url_prefix="/api/v1/reference",

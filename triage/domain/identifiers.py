@@ -21,7 +21,7 @@ def normalise_nhs_number(s: str) -> str:
 
 def nhs_check_digit(first_nine: str) -> int | None:
     """Modulus 11 with weights 10..2; None where the result is 10 (no valid number exists)."""
-    total = sum(int(ch) * weight for ch, weight in zip(first_nine, range(10, 1, -1)))
+    total = sum(int(ch) * weight for ch, weight in zip(first_nine, range(10, 1, -1), strict=False))
     check = 11 - total % 11
     if check == 11:
         return 0

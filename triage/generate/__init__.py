@@ -19,10 +19,10 @@ from sqlalchemy import inspect
 
 from triage.clock import require_aware
 from triage.extensions import db
+from triage.generate import world
 from triage.generate.presets import PRESETS, Preset
 from triage.generate.simulate import COLUMNS, MEETING_TABLES, ORDER, Simulation, children_per_council
 from triage.generate.sink import sink_for
-from triage.generate import world
 
 MARKER_ENTITY = "synthetic_data"
 ORG_TABLES = ("locality", "team", "user", "api_token")

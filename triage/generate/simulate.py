@@ -19,7 +19,7 @@ from array import array
 from bisect import bisect
 from collections import defaultdict
 from collections.abc import Callable, Sequence
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from itertools import accumulate
 from zoneinfo import ZoneInfo
 
@@ -31,7 +31,7 @@ from triage.domain.identifiers import nhs_check_digit, upn_check_letter
 from triage.generate.presets import Preset
 from triage.generate.world import LOCALITY_WEIGHTS, Council
 
-UTC = timezone.utc
+UTC = UTC
 OPEN = date.max  # work still going on at as_of
 LONDON = ZoneInfo("Europe/London")
 DAY = timedelta(days=1)

@@ -114,11 +114,10 @@ class PostgresSink(Sink):
         if not rows:
             return
         statement = f"COPY {_quote(table)} ({', '.join(_quote(c) for c in columns)}) FROM STDIN"
-        with self.connection.cursor() as cursor:
-            with cursor.copy(statement) as copy:
-                write_row = copy.write_row
-                for row in rows:
-                    write_row(row)
+        with self.connection.cursor() as cursor, cursor.copy(statement) as copy:
+            write_row = copy.write_row
+            for row in rows:
+                write_row(row)
         self.rows_written += len(rows)
 
     def execute(self, sql, params=()):

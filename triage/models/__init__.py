@@ -1,6 +1,11 @@
 """Persistence: typed models with small predicates; they never commit."""
-from triage.models.assessments import (Assessment, CaseDiscussion, Notification, SchedulerLock,
-                                       StrategyDiscussion)
+from triage.models.assessments import (
+                                       Assessment,
+                                       CaseDiscussion,
+                                       Notification,
+                                       SchedulerLock,
+                                       StrategyDiscussion,
+)
 from triage.models.audit import AuditEvent
 from triage.models.children import Child
 from triage.models.clocks import Clock, ClockEvent

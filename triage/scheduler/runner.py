@@ -29,8 +29,15 @@ from flask import Flask
 
 from triage.clock import UTC, utcnow
 from triage.extensions import db
-from triage.scheduler.jobs import (MORNING_REPORT, SWEEP, SchedulerConfigError, build_trigger,
-                                   job_table, morning_report_catch_up, report_time)
+from triage.scheduler.jobs import (
+    MORNING_REPORT,
+    SWEEP,
+    SchedulerConfigError,
+    build_trigger,
+    job_table,
+    morning_report_catch_up,
+    report_time,
+)
 from triage.scheduler.lock import LeaseLock, limit_idle_transactions, make_lock
 
 log = logging.getLogger("triage.scheduler")

@@ -1,7 +1,6 @@
-from marshmallow import Schema, fields, validate, validates_schema, ValidationError
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from triage.domain.codes import (Consent, ContactChannel, DashRisk, DecisionOutcome, Rag,
-                                 ReferralSource)
+from triage.domain.codes import Consent, ContactChannel, DashRisk, DecisionOutcome, Rag, ReferralSource
 from triage.domain.consent import NotSoughtReason
 from triage.schemas.children import ChildCreateSchema
 from triage.schemas.common import AwareDateTime

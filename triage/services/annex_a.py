@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 from typing import BinaryIO
 
-from flask import current_app
 import xlsxwriter
+from flask import current_app
 from sqlalchemy import func, literal, literal_column, select, union
 from sqlalchemy.orm import aliased
 
@@ -20,7 +20,17 @@ from triage.clock import LONDON
 from triage.domain import annex_a as A
 from triage.exports.safe_cells import FORMULA_STARTS
 from triage.extensions import db
-from triage.models import Assessment, AuditEvent, Child, Contact, ContactChild, Referral, StrategyDiscussion, Team, User
+from triage.models import (
+    Assessment,
+    AuditEvent,
+    Child,
+    Contact,
+    ContactChild,
+    Referral,
+    StrategyDiscussion,
+    Team,
+    User,
+)
 from triage.services import audit
 from triage.services.actor import Actor
 from triage.services.cin_census import RETURN_ROLES

@@ -10,17 +10,33 @@ from sqlalchemy.orm import selectinload
 from triage.clock import local_date
 from triage.domain import clocks as clock_rules
 from triage.domain.clocks import ClockKind
-from triage.domain.codes import (AssessmentOutcome, CategoryOfAbuse, ClosureReason, PrimaryNeed,
-                                 assessment_factors_problem)
+from triage.domain.codes import (
+    AssessmentOutcome,
+    CategoryOfAbuse,
+    ClosureReason,
+    PrimaryNeed,
+    assessment_factors_problem,
+)
 from triage.domain.roles import Role
 from triage.extensions import db
-from triage.models import (Assessment, CaseDiscussion, Child, Clock, ClockEvent, ContactChild, Notification,
-                           Referral, StrategyDiscussion, Team, User)
+from triage.models import (
+    Assessment,
+    CaseDiscussion,
+    Child,
+    Clock,
+    ClockEvent,
+    ContactChild,
+    Notification,
+    Referral,
+    StrategyDiscussion,
+    Team,
+    User,
+)
 from triage.services import audit, clocks
 from triage.services.actor import Actor
 from triage.services.calendar import day_numbers, working_day_calendar
-from triage.services.errors import Conflict, Invalid, NotFound
 from triage.services.contacts import commit, require
+from triage.services.errors import Conflict, Invalid, NotFound
 from triage.services.paging import Page
 from triage.settings import clock_settings
 

@@ -10,10 +10,10 @@ from sqlalchemy import case, delete, func, insert, select, update
 
 from triage.clock import local_date
 from triage.domain.calendar import WorkingDayCalendar
+from triage.domain.roles import Role
 from triage.extensions import db
 from triage.models import ClosureDay, WorkingDay
 from triage.services.actor import Actor
-from triage.domain.roles import Role
 from triage.services.errors import Conflict, Forbidden, Invalid, NotFound
 
 # Wide enough for historic imports and long-running clocks; the holidays package is cheap.

@@ -10,9 +10,14 @@ from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
 from triage.clock import local_date
-from triage.domain.codes import (CENSUS_TO_SEX, UpnUnknown, council_child_id_problem, disabilities_problem,
-                                 ethnicity_code)
-from triage.domain.identifiers import normalise_nhs_number, normalise_upn, nhs_number_problem, upn_problem
+from triage.domain.codes import (
+    CENSUS_TO_SEX,
+    UpnUnknown,
+    council_child_id_problem,
+    disabilities_problem,
+    ethnicity_code,
+)
+from triage.domain.identifiers import nhs_number_problem, normalise_nhs_number, normalise_upn, upn_problem
 from triage.domain.roles import Role
 from triage.extensions import db
 from triage.models import Child, Locality

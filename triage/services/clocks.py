@@ -8,8 +8,7 @@ from sqlalchemy import and_, select
 
 from triage.clock import local_date
 from triage.domain.calendar import WorkingDayCalendar
-from triage.domain.clocks import (ClockKind, ClockState, end_of_day, rederived_due_date,
-                                  rederived_warn_date)
+from triage.domain.clocks import ClockKind, ClockState, end_of_day, rederived_due_date, rederived_warn_date
 from triage.extensions import db
 from triage.models import Assessment, CaseDiscussion, Clock, ClockEvent, Contact, Referral, StrategyDiscussion
 

@@ -14,14 +14,22 @@ from sqlalchemy.orm.exc import StaleDataError
 from triage.clock import local_date
 from triage.domain import clocks as clock_rules
 from triage.domain.clocks import ClockKind
-from triage.domain.codes import (Consent, ContactChannel, DashRisk, DecisionOutcome, Rag,
-                                 ReferralSource, outcome_creates_referral)
+from triage.domain.codes import (
+    Consent,
+    ContactChannel,
+    DashRisk,
+    DecisionOutcome,
+    Rag,
+    ReferralSource,
+    outcome_creates_referral,
+)
 from triage.domain.consent import consent_problem
 from triage.domain.contact_states import ContactState, InvalidTransition, check_move
 from triage.domain.roles import Role
 from triage.extensions import db
 from triage.models import Child, Clock, Contact, ContactChild, RagChange, Referral, Team
-from triage.services import audit, children as children_service, clocks
+from triage.services import audit, clocks
+from triage.services import children as children_service
 from triage.services.actor import Actor
 from triage.services.calendar import working_day_calendar
 from triage.services.errors import Conflict, Forbidden, Invalid, NotFound

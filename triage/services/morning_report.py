@@ -20,11 +20,25 @@ from triage.domain.codes import AssessmentOutcome, DecisionOutcome, ReferralSour
 from triage.domain.contact_states import ContactState
 from triage.domain.roles import Role
 from triage.extensions import db
-from triage.models import (Agency, Assessment, Child, Clock, ClockEvent, Contact,
-                           ContactChild, InformationRequest, Locality, MorningReport, Notification, Referral,
-                           StrategyDiscussion, Team, User)
-from triage.services.actor import Actor
+from triage.models import (
+    Agency,
+    Assessment,
+    Child,
+    Clock,
+    ClockEvent,
+    Contact,
+    ContactChild,
+    InformationRequest,
+    Locality,
+    MorningReport,
+    Notification,
+    Referral,
+    StrategyDiscussion,
+    Team,
+    User,
+)
 from triage.services import report_sql
+from triage.services.actor import Actor
 from triage.services.calendar import ensure_working_days, working_day_calendar
 from triage.services.errors import Forbidden, Invalid, NotFound
 from triage.settings import clock_settings

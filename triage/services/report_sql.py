@@ -20,8 +20,17 @@ from sqlalchemy.orm import aliased
 from triage.domain import report as shape
 from triage.domain.codes import AssessmentOutcome, ReferralSource
 from triage.extensions import db
-from triage.models import (Assessment, CaseDiscussion, Child, Contact, Locality, Referral, Team, User,
-                           WorkingDay)
+from triage.models import (
+    Assessment,
+    CaseDiscussion,
+    Child,
+    Contact,
+    Locality,
+    Referral,
+    Team,
+    User,
+    WorkingDay,
+)
 
 
 def _postgresql() -> bool:

@@ -37,8 +37,21 @@ from triage.domain.codes import AssessmentOutcome
 from triage.domain.roles import Role
 from triage.extensions import db
 from triage.importing import TrackerFileError, read_rows
-from triage.models import (Assessment, AuditEvent, CaseDiscussion, Child, Clock, ClockEvent, Locality,
-                           Notification, Referral, Team, TrackerNameMap, TrackerReviewItem, User)
+from triage.models import (
+    Assessment,
+    AuditEvent,
+    CaseDiscussion,
+    Child,
+    Clock,
+    ClockEvent,
+    Locality,
+    Notification,
+    Referral,
+    Team,
+    TrackerNameMap,
+    TrackerReviewItem,
+    User,
+)
 from triage.services import audit, clocks
 from triage.services.actor import Actor
 from triage.services.assessments import CLOSING_OUTCOMES, open_assessment

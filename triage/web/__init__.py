@@ -2,8 +2,21 @@
 from flask import Blueprint, Flask
 
 from triage.converters import IsoDateConverter
-from triage.web import (admin, assets, auth, cases, children, contacts, home, imports, meetings,
-                        notifications, reports, requests, returns)
+from triage.web import (
+    admin,
+    assets,
+    auth,
+    cases,
+    children,
+    contacts,
+    home,
+    imports,
+    meetings,
+    notifications,
+    reports,
+    requests,
+    returns,
+)
 
 bp = Blueprint("web", __name__, template_folder="templates")
 # One area per module; add a new one to this tuple.

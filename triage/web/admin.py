@@ -19,8 +19,7 @@ from triage.domain.roles import Role
 from triage.extensions import db
 from triage.services import audit, calendar, people, reference
 from triage.services.errors import Conflict, Forbidden, Invalid
-from triage.web.forms import (DateInputField, attach_service_errors, choices, max_length,
-                              none_if_blank)
+from triage.web.forms import DateInputField, attach_service_errors, choices, max_length, none_if_blank
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 

@@ -14,15 +14,27 @@ from wtforms.validators import Optional, ValidationError
 
 from triage.auth import current_actor, roles_required
 from triage.clock import utcnow
-from triage.domain.codes import (AssessmentFactor, AssessmentOutcome, CategoryOfAbuse, ClosureReason, PrimaryNeed,
-                                 S47Outcome)
+from triage.domain.codes import (
+    AssessmentFactor,
+    AssessmentOutcome,
+    CategoryOfAbuse,
+    ClosureReason,
+    PrimaryNeed,
+    S47Outcome,
+)
 from triage.domain.roles import Role
 from triage.extensions import db
 from triage.services import assessments, people, reference
 from triage.services.assessments import CASE_WORKERS
 from triage.services.errors import Conflict, Invalid
-from triage.web.forms import (DateInputField, attach_service_errors, choices, max_length, none_if_blank,
-                              optional_int)
+from triage.web.forms import (
+    DateInputField,
+    attach_service_errors,
+    choices,
+    max_length,
+    none_if_blank,
+    optional_int,
+)
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")
 

@@ -17,8 +17,14 @@ from triage.extensions import db
 from triage.services import audit, children, reference
 from triage.services.children import CHILD_RECORD_ROLES, ChildSearch, PossibleDuplicate
 from triage.services.errors import Conflict, Invalid
-from triage.web.forms import (DateInputField, attach_service_errors, choices, max_length, none_if_blank,
-                              optional_int)
+from triage.web.forms import (
+    DateInputField,
+    attach_service_errors,
+    choices,
+    max_length,
+    none_if_blank,
+    optional_int,
+)
 
 bp = Blueprint("children", __name__, url_prefix="/children")
 

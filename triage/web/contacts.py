@@ -10,20 +10,35 @@ from __future__ import annotations
 import re
 import uuid
 from dataclasses import dataclass
-from datetime import date, datetime, time, timezone
+from datetime import UTC, date, datetime, time
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_wtf import FlaskForm
 from werkzeug.datastructures import MultiDict
-from wtforms import (BooleanField, Form, HiddenField, RadioField, SelectField, SelectMultipleField,
-                     StringField, TextAreaField)
+from wtforms import (
+    BooleanField,
+    Form,
+    HiddenField,
+    RadioField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import DataRequired, Optional, ValidationError
 
 from triage.auth import current_actor, roles_required
 from triage.clock import LONDON, local_date, to_london, utcnow
 from triage.domain.clocks import ClockState, clock_state, describe_time_left
-from triage.domain.codes import (AgencyKind, Consent, ContactChannel, DashRisk, DecisionOutcome, Rag,
-                                 ReferralSource)
+from triage.domain.codes import (
+    AgencyKind,
+    Consent,
+    ContactChannel,
+    DashRisk,
+    DecisionOutcome,
+    Rag,
+    ReferralSource,
+)
 from triage.domain.consent import NotSoughtReason, partner_request_refusal
 from triage.domain.contact_states import ContactState
 from triage.domain.identifiers import nhs_number_problem, normalise_nhs_number
@@ -36,11 +51,18 @@ from triage.services.errors import Conflict, Invalid, NotFound, ServiceError
 from triage.services.paging import Page
 from triage.services.referrals import referrals_for_contact
 from triage.settings import clock_settings
-from triage.web.forms import DateInputField, add_error, attach_service_errors, choices, max_length, optional_int
+from triage.web.forms import (
+    DateInputField,
+    add_error,
+    attach_service_errors,
+    choices,
+    max_length,
+    optional_int,
+)
 
 bp = Blueprint("contacts", __name__)
 
-UTC = timezone.utc
+UTC = UTC
 STAFF = contacts.STAFF
 SCREENERS = contacts.SCREENERS
 MAX_CHILDREN = 6

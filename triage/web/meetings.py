@@ -6,7 +6,18 @@ and the page polls /api/v1/meetings/<id>/state (ETag, 304 when unchanged) to sta
 """
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, current_app, flash, g, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, IntegerField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Optional
@@ -19,11 +30,19 @@ from triage.domain.codes import DecisionOutcome, Rag
 from triage.domain.meetings import ItemState, MeetingState
 from triage.domain.roles import Role
 from triage.extensions import db
-from triage.services import contacts as contacts_service, meetings, people, reference
+from triage.services import contacts as contacts_service
+from triage.services import meetings, people, reference
 from triage.services.errors import Conflict, Invalid, NotFound, ServiceError
 from triage.services.meetings.common import load_item
 from triage.services.meetings.document import DOCX_TYPE, minutes_document
-from triage.web.forms import DateInputField, attach_service_errors, choices, max_length, none_if_blank, optional_int
+from triage.web.forms import (
+    DateInputField,
+    attach_service_errors,
+    choices,
+    max_length,
+    none_if_blank,
+    optional_int,
+)
 
 bp = Blueprint("meetings", __name__, url_prefix="/meetings")
 

@@ -1,7 +1,17 @@
 """The morning report as a page (print-friendly), CSV and an Excel workbook."""
 from __future__ import annotations
 
-from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, stream_with_context, url_for
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    stream_with_context,
+    url_for,
+)
 from markupsafe import Markup
 
 from triage.auth import current_actor, roles_required

@@ -16,9 +16,10 @@ from triage.clock import utcnow
 from triage.domain.clocks import describe_time_left
 from triage.domain.roles import Role
 from triage.extensions import db
-from triage.services import information_requests as service, reference
+from triage.services import information_requests as service
+from triage.services import reference
 from triage.services.errors import Conflict, Invalid
-from triage.web.contacts import (NOT_ASKED_AGENCIES, SEX_CHOICES, contact_helpers, request_clock)
+from triage.web.contacts import NOT_ASKED_AGENCIES, SEX_CHOICES, contact_helpers, request_clock
 from triage.web.forms import attach_service_errors, choices, max_length
 
 bp = Blueprint("requests", __name__, url_prefix="/requests")

@@ -48,20 +48,20 @@ The rules, chosen once (see also each function's docstring):
   twice finds the same keys.
 """
 from triage.domain.tracker.cells import (
-    Birth,
     CHILD_ID_MAX_LENGTH,
     EMPTY_WORDS,
     EXCEL_EPOCH,
     EXCEL_SERIAL_RANGE,
-    HeaderNotFound,
-    OutcomeReading,
-    PersonName,
     SURNAME_PARTICLES,
     TWO_DIGIT_YEAR_LATEST_WITHOUT_TODAY,
     TWO_DIGIT_YEAR_LEAD,
+    YEAR_RANGE,
+    Birth,
+    HeaderNotFound,
+    OutcomeReading,
+    PersonName,
     TrackerError,
     UnreadableDate,
-    YEAR_RANGE,
     clean_text,
     format_date,
     from_excel_serial,
@@ -86,24 +86,24 @@ from triage.domain.tracker.headers import (
 )
 from triage.domain.tracker.mapping import (
     ACTIONS_FOR,
-    MAPPING_HEADER,
     MAP_ACTIONS,
     MAP_COLUMNS,
+    MAPPING_HEADER,
     MappingEntry,
     looks_like_locality,
     parse_mapping,
 )
+from triage.domain.tracker.parse import (
+    parse_tracker,
+)
 from triage.domain.tracker.rows import (
-    Merge,
     REVIEW_KINDS,
+    Merge,
     Rejection,
     RowStatus,
     RowWarning,
     TrackerParse,
     TrackerRow,
-)
-from triage.domain.tracker.parse import (
-    parse_tracker,
 )
 
 __all__ = [

@@ -14,7 +14,6 @@ from types import MappingProxyType
 
 from triage.domain.codes import AssessmentOutcome, ClosureReason, ReferralSource
 
-
 # --------------------------------------------------------------------------------------------
 # Errors
 

@@ -11,7 +11,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from triage.domain.codes import ClosureReason, Disability, PrimaryNeed, UpnUnknown, disabilities_problem, ethnicity_code
+from triage.domain.codes import (
+    ClosureReason,
+    Disability,
+    PrimaryNeed,
+    UpnUnknown,
+    disabilities_problem,
+    ethnicity_code,
+)
 from triage.domain.identifiers import normalise_upn, upn_problem
 from triage.domain.tracker.cells import _shown, _value_text, clean_text
 

@@ -7,7 +7,6 @@ from types import MappingProxyType
 
 from triage.domain.tracker.cells import TrackerError, clean_text, name_key
 
-
 # --------------------------------------------------------------------------------------------
 # Mapping the file's teams, localities and workers to the service's
 

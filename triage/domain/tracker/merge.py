@@ -9,7 +9,6 @@ from datetime import date
 from triage.domain.tracker.cells import _shown, format_date, name_key
 from triage.domain.tracker.rows import Merge, TrackerRow, _review_kinds
 
-
 # Fields compared when deciding whether two rows for one referral agree. For each, the value
 # compared (keys for free text) and the fields it carries over when filling a blank.
 _COMPARED: tuple[tuple[str, tuple[str, ...]], ...] = (

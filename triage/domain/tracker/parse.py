@@ -10,9 +10,15 @@ from types import MappingProxyType
 from triage.domain.tracker.cells import clean_text, is_empty, name_key, parse_child_id
 from triage.domain.tracker.headers import REQUIRED_FIELDS, _map_row, field_for_heading, find_header
 from triage.domain.tracker.merge import _fold, _preferred_spellings
-from triage.domain.tracker.rows import (Merge, Rejection, RowWarning, TrackerParse, TrackerRow, _review_kinds,
-                                        _RowParser)
-
+from triage.domain.tracker.rows import (
+    Merge,
+    Rejection,
+    RowWarning,
+    TrackerParse,
+    TrackerRow,
+    _review_kinds,
+    _RowParser,
+)
 
 # --------------------------------------------------------------------------------------------
 # Parsing the rows

@@ -7,12 +7,25 @@ from datetime import date
 from types import MappingProxyType
 
 from triage.domain.codes import AssessmentOutcome, ClosureReason, ReferralSource
+from triage.domain.tracker.cells import (
+    Birth,
+    PersonName,
+    UnreadableDate,
+    _shown,
+    _value_text,
+    clean_text,
+    format_date,
+    import_key,
+    name_key,
+    parse_birth,
+    parse_child_id,
+    parse_child_name,
+    parse_date,
+    parse_outcome,
+    parse_source,
+    unidentified_key,
+)
 from triage.domain.tracker.census import read_census
-from triage.domain.tracker.cells import (Birth, PersonName, UnreadableDate, _shown, _value_text, clean_text, name_key,
-                                         format_date, import_key, parse_birth, parse_child_id,
-                                         parse_child_name, parse_date, parse_outcome, parse_source,
-                                         unidentified_key)
-
 
 # --------------------------------------------------------------------------------------------
 # Results

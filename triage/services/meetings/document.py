@@ -30,7 +30,7 @@ def _when(moment) -> str:
 def _table(document, head: list[str], rows: list[list[str]]):
     table = document.add_table(rows=1, cols=len(head))
     table.style = "Table Grid"
-    for cell, text in zip(table.rows[0].cells, head):
+    for cell, text in zip(table.rows[0].cells, head, strict=False):
         cell.text = text
         for run in cell.paragraphs[0].runs:
             run.bold = True
@@ -43,7 +43,7 @@ def _table(document, head: list[str], rows: list[list[str]]):
     properties.append(header)
     for values in rows:
         cells = table.add_row().cells
-        for cell, text in zip(cells, values):
+        for cell, text in zip(cells, values, strict=False):
             cell.text = text
     return table
 

@@ -15,9 +15,24 @@ from triage.models import ItemContribution, Meeting, MeetingAction, MeetingItem,
 from triage.services import contacts as contacts_service
 from triage.services.actor import Actor
 from triage.services.errors import Conflict, Forbidden, Invalid, NotFound, ServiceError
-from triage.services.meetings.common import (CSC, READERS, RUNNERS, agency_by_code, audit_item, check_version,
-                                             commit, conflict_from, ensure_in_progress, ensure_open_for_changes, load_item,
-                                             load_meeting, move_item, require, require_chair, touch)
+from triage.services.meetings.common import (
+    CSC,
+    READERS,
+    RUNNERS,
+    agency_by_code,
+    audit_item,
+    check_version,
+    commit,
+    conflict_from,
+    ensure_in_progress,
+    ensure_open_for_changes,
+    load_item,
+    load_meeting,
+    move_item,
+    require,
+    require_chair,
+    touch,
+)
 from triage.services.meetings.settings import meeting_type
 
 # What each kind of agency is asked to bring (issue 5, "each item").

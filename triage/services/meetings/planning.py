@@ -14,13 +14,34 @@ from triage.domain.contact_states import ContactState
 from triage.domain.meetings import InvalidMeetingStep, ItemState, MeetingState, check_meeting_move
 from triage.domain.roles import Role
 from triage.extensions import db
-from triage.models import Agency, Contact, ContactChild, Locality, Meeting, MeetingAttendance, MeetingItem, User
+from triage.models import (
+    Agency,
+    Contact,
+    ContactChild,
+    Locality,
+    Meeting,
+    MeetingAttendance,
+    MeetingItem,
+    User,
+)
 from triage.services import audit
 from triage.services.actor import Actor
 from triage.services.errors import Conflict, Invalid, NotFound
-from triage.services.meetings.common import (RUNNERS, agency_by_code, audit_contact, audit_item, check_version,
-                                             commit, conflict_from, ensure_open_for_changes, load_meeting,
-                                             move_item, require, require_chair, touch)
+from triage.services.meetings.common import (
+    RUNNERS,
+    agency_by_code,
+    audit_contact,
+    audit_item,
+    check_version,
+    commit,
+    conflict_from,
+    ensure_open_for_changes,
+    load_meeting,
+    move_item,
+    require,
+    require_chair,
+    touch,
+)
 from triage.services.meetings.settings import MeetingType, ensure_meeting_agencies, meeting_type
 
 MODES = ("in_person", "virtual")

@@ -16,13 +16,29 @@ from triage.clock import local_date
 from triage.domain.meetings import ItemState, MeetingState
 from triage.domain.roles import Role
 from triage.extensions import db
-from triage.models import (Agency, Child, Contact, ContactChild, ItemContribution, Meeting, MeetingAction,
-                           MeetingAttendance, MeetingItem)
+from triage.models import (
+    Agency,
+    Child,
+    Contact,
+    ContactChild,
+    ItemContribution,
+    Meeting,
+    MeetingAction,
+    MeetingAttendance,
+    MeetingItem,
+)
 from triage.services import audit
 from triage.services.actor import Actor
 from triage.services.errors import Forbidden, Invalid
-from triage.services.meetings.common import (READERS, RUNNERS, audit_item, audit_items, load_item, load_meeting,
-                                             require)
+from triage.services.meetings.common import (
+    READERS,
+    RUNNERS,
+    audit_item,
+    audit_items,
+    load_item,
+    load_meeting,
+    require,
+)
 from triage.services.meetings.planning import absent_core_agencies, agenda_order
 from triage.services.meetings.settings import MeetingType, meeting_type, partner_access_hours
 from triage.services.paging import Page, paginate
