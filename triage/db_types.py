@@ -2,8 +2,9 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from enum import Enum as PyEnum
 
-from sqlalchemy import DateTime
+from sqlalchemy import DateTime, Enum
 from sqlalchemy.types import TypeDecorator
 
 
@@ -32,3 +33,13 @@ class UTCDateTime(TypeDecorator):
         if value.tzinfo is None:
             return value.replace(tzinfo=UTC)
         return value.astimezone(UTC)
+
+
+def text_enum(enum: type[PyEnum], length: int = 30) -> Enum:
+    """A state or code column: a Python enum in the code, its value as plain text in the database.
+
+    Stored as VARCHAR(length) with no database enum type and no CHECK constraint, so adding a
+    state is a code change, not a migration, and the column is what it always was.
+    """
+    return Enum(enum, native_enum=False, create_constraint=False, length=length,
+                values_callable=lambda members: [m.value for m in members], validate_strings=True)
