@@ -1,4 +1,4 @@
 """Entry point for gunicorn: `gunicorn wsgi:app`. The web process never starts a scheduler."""
-from triage import create_app
+from triage.app import create_app
 
 app = create_app()

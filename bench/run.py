@@ -72,7 +72,7 @@ def say(message: str) -> None:
 # ------------------------------------------------------------------ databases and apps
 
 def make_app(url: str, **config):
-    from triage import create_app
+    from triage.app import create_app
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "ENV_NAME": "development",
                       "SECRET_KEY": "bench-secret-key-that-is-long-enough-0123456789", **config})

@@ -64,7 +64,7 @@ def _upgrade(app) -> None:
 
 @pytest.fixture(scope="session")
 def _sqlite_app(tmp_path_factory):
-    from triage import create_app
+    from triage.app import create_app
 
     folder = tmp_path_factory.mktemp("sqlite")
     live = folder / "triage.sqlite"
@@ -81,7 +81,7 @@ def _sqlite_app(tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def _postgresql_app(request):
-    from triage import create_app
+    from triage.app import create_app
 
     admin_url = request.getfixturevalue("postgres_admin_url")
     url = create_database(admin_url, "triage_test")

@@ -50,13 +50,17 @@ class TokenPrincipal:
         return f"token:{self.token.id}"
 
 
-@login_manager.user_loader
+def register_loaders() -> None:
+    """Tell Flask-Login how to find who is asking: the session's user, or a bearer token."""
+    login_manager.user_loader(_load_user)
+    login_manager.request_loader(_load_from_bearer)
+
+
 def _load_user(session_id: str):
     # None for a session that was ended (sign-out, password change, deactivation) anywhere.
     return people.user_for_session(session_id)
 
 
-@login_manager.request_loader
 def _load_from_bearer(req):
     header = req.headers.get("Authorization", "")
     if not header.lower().startswith("bearer "):

@@ -1,17 +1,31 @@
 """`flask triage ...`: the same services the pages and API call, for people at a terminal."""
 from __future__ import annotations
 
+import os
 from datetime import date, timedelta
 
 import click
-from flask import Flask
+from flask import Flask, current_app
 from flask.cli import AppGroup
 
-from triage.clock import utcnow
+from triage.clock import local_date, utcnow
+from triage.config import ConfigError
+from triage.demo import seed_demo_command
 from triage.domain.roles import Role
-from triage.services import people
+from triage.generate.command import generate_command
+from triage.services import (
+    annex_a,
+    calendar,
+    census_check,
+    cin_census,
+    people,
+    reference,
+    tracker_import,
+)
 from triage.services.actor import Actor
 from triage.services.errors import ServiceError
+from triage.services.notify import send_pending_email
+from triage.services.sweep import sweep_clocks
 
 triage_cli = AppGroup("triage", help="Front Door triage commands.")
 
@@ -92,8 +106,6 @@ def revoke_token(token_id):
 @triage_cli.command("seed-reference")
 def seed_reference():
     """Create the standard agencies (police, health, education ...); safe to re-run."""
-    from triage.services import reference
-
     agencies = reference.ensure_agencies()
     click.echo(f"{len(agencies)} agencies present")
 
@@ -102,9 +114,6 @@ def seed_reference():
 def sweep():
     """Run one clock sweep now: record warnings and breaches that are due, and email what is
     due (safe to re-run, and alongside a running scheduler)."""
-    from triage.services.notify import send_pending_email
-    from triage.services.sweep import sweep_clocks
-
     now = utcnow()
     result = sweep_clocks(now)
     email = send_pending_email(now)
@@ -116,10 +125,9 @@ def sweep():
 @triage_cli.command("scheduler")
 def scheduler():
     """Run the scheduler process until SIGTERM or Ctrl-C (one active copy per deployment)."""
-    from flask import current_app
-
-    from triage.config import ConfigError
-    from triage.scheduler import run  # imported here: only this process loads APScheduler
+    # Imported here, not at the top: only the scheduler process may load APScheduler, and the
+    # web process imports this module to register its commands.
+    from triage.scheduler import run  # noqa: PLC0415
 
     try:
         run(current_app._get_current_object(), echo=click.echo)
@@ -140,12 +148,6 @@ def import_tracker_command(file, dry_run, mapping_file, save_mapping):
     --mapping CSV (column: team or worker; maps_to: team, locality, account, create-team,
     create-locality or none; target: the team or locality name or the username), else a
     saved mapping, else the same name here. Doubtful rows go on the review list."""
-    import os
-
-    from triage.domain.roles import Role
-    from triage.services import tracker_import
-    from triage.services.actor import Actor
-
     actor = Actor(role=Role.MANAGER, label="cli:import-tracker", channel="cli")
     now = utcnow()
     try:
@@ -193,9 +195,6 @@ def _echo_change(change) -> None:
 @click.option("--reason", required=True, help="Why the council is closed.")
 def closure_day_add(day, reason):
     """Add DAY (YYYY-MM-DD) as a closure day."""
-    from triage.services import calendar
-    from triage.services.actor import Actor
-
     actor = Actor(role=Role.ADMIN, label="cli:closure-day", channel="cli")
     try:
         change = calendar.add_closure_day(actor, utcnow(), day.date(), reason)
@@ -209,9 +208,6 @@ def closure_day_add(day, reason):
 @click.argument("day", type=click.DateTime(formats=["%Y-%m-%d"]))
 def closure_day_remove(day):
     """Remove DAY (YYYY-MM-DD) from the closure days."""
-    from triage.services import calendar
-    from triage.services.actor import Actor
-
     actor = Actor(role=Role.ADMIN, label="cli:closure-day", channel="cli")
     try:
         change = calendar.remove_closure_day(actor, utcnow(), day.date())
@@ -227,8 +223,6 @@ RETURNS_ACTOR_LABEL = "cli:returns"
 
 
 def _returns_actor():
-    from triage.services.actor import Actor
-
     return Actor(role=Role.PERFORMANCE, label=RETURNS_ACTOR_LABEL, channel="cli")
 
 
@@ -239,9 +233,6 @@ def _returns_actor():
 @click.option("--check/--no-check", default=False, help="Run the DfE's validation rules on the file too.")
 def cin_census_command(year, output, check):
     """Write the Children in Need census XML, streamed from the records."""
-    from triage.clock import local_date
-    from triage.services import census_check, cin_census
-
     now = utcnow()
     try:
         with open(output, "wb") as handle:
@@ -267,8 +258,6 @@ def cin_census_command(year, output, check):
 @click.option("--months", type=click.IntRange(1, 36), help="Months for the other lists (default 12).")
 def annex_a_command(as_of, output, contact_months, months):
     """Write Ofsted's Annex A lists 1, 3, 4 and 5 as an XLSX workbook."""
-    from triage.services import annex_a
-
     try:
         with open(output, "wb") as handle:
             summary = annex_a.write_annex_a(_returns_actor(), utcnow(), handle, as_of.date(), contact_months,
@@ -278,7 +267,9 @@ def annex_a_command(as_of, output, contact_months, months):
     click.echo("Annex A: " + ", ".join(f"{name}: {n}" for name, n in summary.rows.items()) + f" -> {output}")
 
 
+triage_cli.add_command(seed_demo_command)
+triage_cli.add_command(generate_command)
+
+
 def register(app: Flask) -> None:
-    from triage import demo  # noqa: F401  (adds seed-demo)
-    from triage.generate import command  # noqa: F401  (adds generate)
     app.cli.add_command(triage_cli)

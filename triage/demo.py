@@ -21,15 +21,14 @@ import click
 from flask import current_app
 from sqlalchemy import select
 
-from triage.cli import triage_cli
 from triage.clock import LONDON, UTC, local_date, require_aware, utcnow
-from triage.demo_data import names, places
+from triage.demo_data import casework, names, places
 from triage.domain.identifiers import UPN_LETTERS, nhs_check_digit, nhs_number_is_valid, upn_check_letter
 from triage.domain.roles import Role
 from triage.extensions import db
-from triage.models import Agency, Child, Locality, Team, User
+from triage.models import Agency, Child, Locality, Meeting, Team, User
 from triage.services import children as children_service
-from triage.services import people, reference
+from triage.services import meetings, people, reference
 from triage.services.actor import Actor
 from triage.services.calendar import working_day_calendar
 from triage.services.errors import ServiceError
@@ -178,7 +177,7 @@ def seed_demo(now: datetime, children: int = DEFAULT_CHILDREN, echo=click.echo, 
                           "published password. Use --force only if you really mean it.")
     ctx = SeedContext(now=now, children=children, echo=echo)
     results = []
-    for name, fn in STEPS:
+    for _name, fn in STEPS:
         result = fn(ctx)
         echo(result.describe())
         results.append(result)
@@ -291,9 +290,7 @@ def seed_casework(ctx: SeedContext) -> StepResult:
     """Eight weeks of contacts for about half the children, made through the services at the
     times they happened: screening, partner requests, decisions, referrals, allocation,
     assessments and their case discussions; then a sweep, so breaches and notifications are real."""
-    from triage.demo_data.casework import seed_casework as make
-
-    added, present = make(ctx, ctx.rng("Contacts and cases"))
+    added, present = casework.seed_casework(ctx, ctx.rng("Contacts and cases"))
     return StepResult("Contacts and cases", added=added, present=present)
 
 
@@ -302,9 +299,6 @@ def seed_meetings(ctx: SeedContext) -> StepResult:
     """The daily MASH meeting on the last two working days (held and closed, with who attended),
     and today's, planned for the practitioner to chair: its agenda builds itself from whatever
     police notifications and put-forward contacts the demo holds."""
-    from triage.models import Meeting
-    from triage.services import meetings
-
     present = len(db.session.scalars(select(Meeting.id)).all())
     if present:
         return StepResult("Triage meetings", added=0, present=present)
@@ -409,7 +403,7 @@ def plan_children(rng: random.Random, count: int, now: datetime,
                 plan["nhs_number"] = _unique(seen_nhs, lambda: test_nhs_number(rng))
             age = _age(dob, today)
             if 4 <= age <= 16 and rng.random() < _UPN_SHARE:
-                plan["upn"] = _unique(seen_upn, lambda: demo_upn(rng, dob))
+                plan["upn"] = _unique(seen_upn, lambda dob=dob: demo_upn(rng, dob))
             else:
                 # Too young for school, or a school-age child whose UPN the council does not hold.
                 plan["upn_unknown_reason"] = "UN1" if age < 5 else rng.choice(("UN2", "UN3", "UN4", "UN5"))
@@ -484,7 +478,7 @@ def demo_upn(rng: random.Random, dob: date) -> str:
 
 # --- the command -----------------------------------------------------------------------------
 
-@triage_cli.command("seed-demo")
+@click.command("seed-demo")
 @click.option("--children", type=click.IntRange(1, MAX_CHILDREN), default=DEFAULT_CHILDREN,
               show_default=True, help=f"How many children to create (1 to {MAX_CHILDREN}).")
 @click.option("--force", is_flag=True, help="Run even in production (the demo password is public).")

@@ -4,6 +4,7 @@ from __future__ import annotations
 import logging
 import traceback
 import uuid
+from http import HTTPStatus
 
 from flask import Flask, current_app, g, jsonify, make_response, render_template
 from sqlalchemy.exc import DataError, DisconnectionError, InterfaceError, OperationalError
@@ -12,7 +13,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
 from triage.auth import is_api_request
-from triage.extensions import api, db, login_manager
+from triage.extensions import api, login_manager
 from triage.services.errors import ServiceError
 
 log = logging.getLogger(__name__)
@@ -28,7 +29,6 @@ def _json(status: int, message: str, errors: dict | None = None, **extra):
 
 
 def _reason(status: int) -> str:
-    from http import HTTPStatus
     return HTTPStatus(status).phrase
 
 
@@ -67,12 +67,9 @@ def register(app: Flask) -> None:
     def database_unavailable(exc):
         # The database is down, unreachable, or out of connections: the service is unavailable,
         # not broken. Nothing below may touch the database again, or this answer fails too: the
-        # page is rendered for nobody in particular (Flask-Login would reload the user).
+        # page is rendered for nobody in particular (Flask-Login would reload the user). The
+        # session is discarded when the request ends.
         g._login_user = login_manager.anonymous_user()
-        try:
-            db.session.rollback()
-        except Exception:  # noqa: BLE001 - the connection is already gone; nothing to undo
-            pass
         incident = uuid.uuid4().hex[:12]
         cause = type(getattr(exc, "orig", None) or exc).__name__
         log.error("database unavailable: %s (incident %s)", cause, incident)
@@ -87,7 +84,8 @@ def register(app: Flask) -> None:
 
     @app.errorhandler(ServiceError)
     def service_error(exc: ServiceError):
-        db.session.rollback()
+        # Nothing to undo here: a use case's unit of work rolled back when it raised, and the
+        # request's session is discarded when the request ends.
         if is_api_request():
             return _json(exc.status, exc.message, exc.errors)
         return _page(exc.status, exc.message, exc.errors)
@@ -97,19 +95,16 @@ def register(app: Flask) -> None:
     def value_not_storable(exc):
         # A value the database or the date arithmetic cannot hold: a number too large, a NUL
         # byte in text, a year 1. Bad input, never a server fault.
-        db.session.rollback()
         message = "A value was not accepted: a number too large, a date out of range, or text with a NUL byte"
         return _json(400, message) if is_api_request() else _page(400, message)
 
     @app.errorhandler(StaleDataError)
     def stale(exc):
-        db.session.rollback()
         message = "Someone else changed this record at the same moment; reload it and try again"
         return _json(409, message) if is_api_request() else _page(409, message)
 
     @app.errorhandler(Exception)
     def unexpected(exc: Exception):
-        db.session.rollback()
         incident = uuid.uuid4().hex[:12]
         # The exception's message can quote personal data: log its type, the incident id and
         # where it happened (the frames), never the message or any values.

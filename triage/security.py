@@ -38,83 +38,89 @@ PERMISSIONS_POLICY = {feature: "()" for feature in (
 
 def register(app: Flask) -> None:
     _security_headers(app)
+    # In this order: a body too large or too deep is refused before anything reads it, sign-in
+    # before CSRF, and both before any text reaches a service.
+    for hook in (refuse_oversized_or_deeply_nested_bodies, require_sign_in,
+                 protect_api_calls_made_with_a_session_cookie, refuse_nul_characters):
+        app.before_request(hook)
+    app.after_request(common_headers)
 
-    @app.before_request
-    def refuse_oversized_or_deeply_nested_bodies():
-        # First of all, signed in or not: a body too large is refused before anything reads it,
-        # and JSON nested deeper than any request of ours is refused before anything parses it
-        # (Python's parser and every walk over the result recurse once per level).
-        limit = current_app.config.get("MAX_CONTENT_LENGTH")
-        if limit and request.content_length is not None and request.content_length > limit:
-            raise RequestEntityTooLarge(description=too_large_message(limit))
-        if not request.is_json:
-            return None
-        body = request.get_data(cache=True)  # werkzeug stops at MAX_CONTENT_LENGTH: 413
-        if not body.strip():
-            return None
-        depth = current_app.config["MAX_JSON_DEPTH"]
-        if json_nesting_exceeds(body, depth):
-            return _bad_body(f"The JSON body is nested more than {depth} levels deep (or its brackets do not match)")
-        try:
-            # Now safe to parse. Any failure is the caller's: not JSON, not UTF-8, or a number
-            # longer than Python reads (4,300 digits), which the parsers downstream would let out
-            # as a bare ValueError.
-            parsed = json.loads(body)
-        except ValueError:
-            return _bad_body("The body is not valid JSON")
-        if not is_api_request() and not isinstance(parsed, dict):
-            kind = JSON_KINDS.get(type(parsed), "value")
-            return _bad_body(f"A page takes its form's fields, or a JSON object, not a JSON {kind}")
+
+def refuse_oversized_or_deeply_nested_bodies():
+    # First of all, signed in or not: a body too large is refused before anything reads it,
+    # and JSON nested deeper than any request of ours is refused before anything parses it
+    # (Python's parser and every walk over the result recurse once per level).
+    limit = current_app.config.get("MAX_CONTENT_LENGTH")
+    if limit and request.content_length is not None and request.content_length > limit:
+        raise RequestEntityTooLarge(description=too_large_message(limit))
+    if not request.is_json:
         return None
-
-    @app.before_request
-    def require_sign_in():
-        if request.endpoint in PUBLIC_ENDPOINTS or request.endpoint is None:
-            return None
-        use_bearer_token_if_sent()
-        if not current_user.is_authenticated:
-            return login_manager.unauthorized()
-        if not signed_in_via_token():
-            session.permanent = True  # idle timeout: PERMANENT_SESSION_LIFETIME, refreshed per request
+    body = request.get_data(cache=True)  # werkzeug stops at MAX_CONTENT_LENGTH: 413
+    if not body.strip():
         return None
+    depth = current_app.config["MAX_JSON_DEPTH"]
+    if json_nesting_exceeds(body, depth):
+        return _bad_body(f"The JSON body is nested more than {depth} levels deep (or its brackets do not match)")
+    try:
+        # Now safe to parse. Any failure is the caller's: not JSON, not UTF-8, or a number
+        # longer than Python reads (4,300 digits), which the parsers downstream would let out
+        # as a bare ValueError.
+        parsed = json.loads(body)
+    except ValueError:
+        return _bad_body("The body is not valid JSON")
+    if not is_api_request() and not isinstance(parsed, dict):
+        kind = JSON_KINDS.get(type(parsed), "value")
+        return _bad_body(f"A page takes its form's fields, or a JSON object, not a JSON {kind}")
+    return None
 
-    @app.before_request
-    def protect_api_calls_made_with_a_session_cookie():
-        # Partner systems use bearer tokens, which a browser never sends on its own, so they
-        # need no CSRF token. Pages calling the API with the session cookie do.
-        if is_api_request() and request.method not in SAFE_METHODS and not signed_in_via_token():
-            csrf.protect()
 
-    @app.before_request
-    def refuse_nul_characters():
-        # PostgreSQL cannot store NUL in text and no person types one: refuse it the same way on
-        # both databases, naming the field, before any service sees it. The same for a lone
-        # surrogate (JSON's "\ud800"), which is not text at all and no database can store.
-        if request.method in SAFE_METHODS:
-            return None
-        fields = [k for k, v in request.form.items(multi=True) if _not_text(v)]
-        if request.is_json:
-            fields += _nul_paths(request.get_json(silent=True), "")
-        if not fields:
-            return None
-        message = "Text cannot contain NUL characters or unpaired surrogates"
-        errors = {field or "body": [message] for field in fields}
-        if is_api_request():
-            response = jsonify(code=422, status="Unprocessable Entity", message=message, errors=errors)
-            response.status_code = 422
-            return response
-        abort(400, description=f"{message}: " + ", ".join(errors))
+def require_sign_in():
+    if request.endpoint in PUBLIC_ENDPOINTS or request.endpoint is None:
+        return None
+    use_bearer_token_if_sent()
+    if not current_user.is_authenticated:
+        return login_manager.unauthorized()
+    if not signed_in_via_token():
+        session.permanent = True  # idle timeout: PERMANENT_SESSION_LIFETIME, refreshed per request
+    return None
 
-    @app.after_request
-    def headers(response):
-        # What flask-talisman does not set. COOP: no other site's window keeps a handle on ours.
-        response.headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
-        response.headers.setdefault("Cross-Origin-Resource-Policy", "same-origin")
-        # Personal data: never cached. Said on every answer that does not set its own (static
-        # files do), so this hook never needs to know who is signed in: asking would reload the
-        # user from the database, which fails during an outage.
-        response.headers.setdefault("Cache-Control", "no-store")
+
+def protect_api_calls_made_with_a_session_cookie():
+    # Partner systems use bearer tokens, which a browser never sends on its own, so they
+    # need no CSRF token. Pages calling the API with the session cookie do.
+    if is_api_request() and request.method not in SAFE_METHODS and not signed_in_via_token():
+        csrf.protect()
+
+
+def refuse_nul_characters():
+    # PostgreSQL cannot store NUL in text and no person types one: refuse it the same way on
+    # both databases, naming the field, before any service sees it. The same for a lone
+    # surrogate (JSON's "\ud800"), which is not text at all and no database can store.
+    if request.method in SAFE_METHODS:
+        return None
+    fields = [k for k, v in request.form.items(multi=True) if _not_text(v)]
+    if request.is_json:
+        fields += _nul_paths(request.get_json(silent=True), "")
+    if not fields:
+        return None
+    message = "Text cannot contain NUL characters or unpaired surrogates"
+    errors = {field or "body": [message] for field in fields}
+    if is_api_request():
+        response = jsonify(code=422, status="Unprocessable Entity", message=message, errors=errors)
+        response.status_code = 422
         return response
+    abort(400, description=f"{message}: " + ", ".join(errors))
+
+
+def common_headers(response):
+    # What flask-talisman does not set. COOP: no other site's window keeps a handle on ours.
+    response.headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+    response.headers.setdefault("Cross-Origin-Resource-Policy", "same-origin")
+    # Personal data: never cached. Said on every answer that does not set its own (static
+    # files do), so this hook never needs to know who is signed in: asking would reload the
+    # user from the database, which fails during an outage.
+    response.headers.setdefault("Cache-Control", "no-store")
+    return response
 
 
 JSON_KINDS = {list: "array", str: "string", int: "number", float: "number", bool: "true or false",

@@ -33,3 +33,33 @@ def clock_settings() -> ClockSettings:
         case_discussion_working_days=tuple(c["CASE_DISCUSSION_WORKING_DAYS"]),
         icpc_working_days=int(c["ICPC_WORKING_DAYS"]),
     )
+
+
+@dataclass(frozen=True)
+class MailSettings:
+    """Email: off unless an SMTP host is set; how senders claim, batch and retry."""
+
+    smtp_host: str | None
+    smtp_port: int
+    smtp_timeout_seconds: int
+    mail_from: str
+    service_url: str  # links in messages point here
+    batch_size: int
+    claim: timedelta
+    retry: timedelta  # after a first failed attempt; doubled after each further one...
+    retry_max: timedelta  # ...up to this
+
+
+def mail_settings() -> MailSettings:
+    c = current_app.config
+    return MailSettings(
+        smtp_host=c.get("SMTP_HOST") or None,
+        smtp_port=int(c.get("SMTP_PORT", 25)),
+        smtp_timeout_seconds=int(c["SMTP_TIMEOUT_SECONDS"]),
+        mail_from=c["MAIL_FROM"],
+        service_url=c["SERVICE_URL"],
+        batch_size=int(c["EMAIL_BATCH_SIZE"]),
+        claim=timedelta(seconds=int(c["EMAIL_CLAIM_SECONDS"])),
+        retry=timedelta(seconds=int(c["EMAIL_RETRY_SECONDS"])),
+        retry_max=timedelta(seconds=int(c["EMAIL_RETRY_MAX_SECONDS"])),
+    )

@@ -22,7 +22,7 @@ INCIDENT = re.compile(r"incident(?: |\":\")([0-9a-f]{12})")
 def _serve(url: str):
     from flask_migrate import upgrade
 
-    from triage import create_app
+    from triage.app import create_app
 
     app = create_app(_base_config(url))
     with app.app_context():
@@ -149,7 +149,7 @@ def test_healthz_says_the_same_with_or_without_a_token_and_recovers(outage):
 
 @pytest.mark.postgresql_only
 def test_a_database_at_a_closed_port_is_a_503_for_healthz_and_the_api(backend, monkeypatch):
-    from triage import create_app
+    from triage.app import create_app
 
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

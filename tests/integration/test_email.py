@@ -17,6 +17,7 @@ from tests.support.smtp import sent_by_id as _ids
 from triage.extensions import db
 from triage.models import Notification
 from triage.services.notify import abandon_email_claims, describe_error, retry_delay, send_pending_email
+from triage.settings import mail_settings
 
 
 def test_each_due_notification_is_emailed_once_under_its_own_message_id_and_a_second_run_sends_nothing(
@@ -83,7 +84,7 @@ def test_a_refused_recipient_is_retried_after_doubling_delays_and_its_error_name
 
 
 def test_the_delay_between_attempts_doubles_up_to_its_cap(app):
-    delays = [retry_delay(n, app.config).total_seconds() for n in (1, 2, 3, 6, 7, 50)]
+    delays = [retry_delay(n, mail_settings()).total_seconds() for n in (1, 2, 3, 6, 7, 50)]
     assert delays == [60, 120, 240, 1920, 3600, 3600]
 
 

@@ -9,7 +9,7 @@ from tests.conftest import _base_config
 def test_existing_records_get_codes_closure_dates_and_a_stated_need(tmp_path, capsys):
     from flask_migrate import upgrade
 
-    from triage import create_app
+    from triage.app import create_app
     from triage.extensions import db
 
     app = create_app(_base_config(f"sqlite:///{tmp_path / 'old.sqlite'}"))

@@ -27,7 +27,7 @@ REPORT_MODULE = "triage.services.morning_report"
 @pytest.fixture
 def bare_app(tmp_path):
     """An app for registration tests: configuration only, no migrated database needed."""
-    from triage import create_app
+    from triage.app import create_app
 
     return create_app({"TESTING": True, "ENV_NAME": "testing",
                        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'unused.sqlite'}"})

@@ -131,7 +131,7 @@ def test_only_the_scheduler_package_imports_apscheduler():
 
 
 def test_the_web_app_does_not_load_apscheduler():
-    code = ("import sys; from triage import create_app; "
+    code = ("import sys; from triage.app import create_app; "
             "create_app({'SQLALCHEMY_DATABASE_URI': 'sqlite://', 'ENV_NAME': 'testing'}); "
             "print('apscheduler' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)

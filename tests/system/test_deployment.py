@@ -51,7 +51,7 @@ def _post(url: str, token: str, body: dict, key: str) -> int:
 @pytest.fixture
 def deployment(postgres_admin_url):
     """A migrated database with a police feed token, and a way to start processes against it."""
-    from triage import create_app
+    from triage.app import create_app
     from triage.extensions import db
 
     url = create_database(postgres_admin_url, "triage_deployment")

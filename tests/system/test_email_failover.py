@@ -34,7 +34,7 @@ def _until(condition, seconds: float, what: str, step: float = 0.1):
 def site(request, backend, tmp_path, mail_server):
     """A migrated database (PostgreSQL or a SQLite file) holding n unsent notifications for
     people with email, the mail server's address, and a way to start processes against both."""
-    from triage import create_app
+    from triage.app import create_app
     from triage.extensions import db
 
     if backend == "postgresql":

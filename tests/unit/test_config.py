@@ -36,7 +36,7 @@ def test_production_refuses_cookies_over_plain_http():
 
 
 def test_create_app_refuses_production_with_the_development_secret(monkeypatch, tmp_path):
-    from triage import create_app
+    from triage.app import create_app
 
     monkeypatch.setenv("TRIAGE_ENV_NAME", "production")
     monkeypatch.delenv("TRIAGE_SECRET_KEY", raising=False)

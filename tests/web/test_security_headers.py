@@ -61,7 +61,7 @@ def test_the_api_docs_page_runs_swagger_ui_under_the_nonce(client, login, make_u
 
 @pytest.fixture
 def production_app(tmp_path):
-    from triage import create_app
+    from triage.app import create_app
 
     config = {**_base_config(f"sqlite:///{tmp_path / 'p.sqlite'}"), "ENV_NAME": "production",
               "SESSION_COOKIE_SECURE": True}

@@ -1,6 +1,22 @@
 """JSON API under /api/v1: load with a schema, call one service, dump."""
 from flask import Flask
 
+from triage.api import (
+    audit,
+    cases,
+    children,
+    contacts,
+    health,
+    information_requests,
+    me,
+    meetings,
+    notifications,
+    queue,
+    reference,
+    reports,
+    tracker_review,
+)
+from triage.converters import IsoDateConverter
 from triage.extensions import api, csrf
 
 PAGINATION_HEADER = {
@@ -12,20 +28,6 @@ PAGINATION_HEADER = {
 
 
 def register(app: Flask) -> None:
-    from triage.api import (
-        audit,
-        children,
-        contacts,
-        health,
-        information_requests,
-        me,
-        meetings,
-        queue,
-        reference,
-        reports,
-    )
-    from triage.converters import IsoDateConverter
-
     app.url_map.converters["isodate"] = IsoDateConverter
     api.register_converter(IsoDateConverter, lambda _: {"type": "string", "format": "date"})
 
@@ -39,12 +41,7 @@ def register(app: Flask) -> None:
         # CSRF is checked in triage.security for cookie-authenticated API calls only.
         csrf.exempt(module.blp)
         api.register_blueprint(module.blp)
-
-    from triage.api import (  # referrals, assessments, oversight; notifications
-        cases,
-        notifications,
-        tracker_review,
-    )
+    # Referrals, assessments and oversight; notifications; the tracker import's review list.
     for blueprint in (*cases.BLUEPRINTS, notifications.blp, tracker_review.blp):
         csrf.exempt(blueprint)
         api.register_blueprint(blueprint)

@@ -1,13 +1,11 @@
+"""Reference lists for forms and partner systems: agencies, teams, localities, codes, closure days."""
 from flask.views import MethodView
 from flask_smorest import Blueprint
-from sqlalchemy import select
 
 from triage.auth import current_actor, roles_required
 from triage.clock import utcnow
 from triage.domain.codes import ReferralSource
 from triage.domain.roles import Role
-from triage.extensions import db
-from triage.models import Agency, Locality, Team
 from triage.schemas.reference import (
     AgencySchema,
     ClosureChangeSchema,
@@ -16,7 +14,7 @@ from triage.schemas.reference import (
     LocalitySchema,
     TeamSchema,
 )
-from triage.services import calendar
+from triage.services import calendar, reference
 
 blp = Blueprint("reference", __name__, url_prefix="/api/v1/reference",
                 description="Agencies, teams, localities, codes and closure days")
@@ -28,7 +26,7 @@ class Agencies(MethodView):
 
     @blp.response(200, AgencySchema(many=True))
     def get(self):
-        return db.session.scalars(select(Agency).order_by(Agency.name)).all()
+        return reference.list_agencies()
 
 
 @blp.route("/localities")
@@ -37,7 +35,7 @@ class Localities(MethodView):
 
     @blp.response(200, LocalitySchema(many=True))
     def get(self):
-        return db.session.scalars(select(Locality).order_by(Locality.name)).all()
+        return reference.list_localities()
 
 
 @blp.route("/teams")
@@ -46,7 +44,7 @@ class Teams(MethodView):
 
     @blp.response(200, TeamSchema(many=True))
     def get(self):
-        return db.session.scalars(select(Team).order_by(Team.name)).all()
+        return reference.list_teams()
 
 
 @blp.route("/referral-sources")

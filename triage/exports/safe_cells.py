@@ -22,6 +22,8 @@ import csv
 import io
 from collections.abc import Iterable
 
+from openpyxl.cell import WriteOnlyCell
+
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -67,8 +69,6 @@ def protect(cell):
 
 def text_cells(sheet, values: Iterable) -> list:
     """Write-only workbooks: wrap each formula-like text in a protected WriteOnlyCell for `sheet.append`."""
-    from openpyxl.cell import WriteOnlyCell
-
     return [protect(WriteOnlyCell(sheet, value=value)) if looks_like_formula(value) else value
             for value in values]
 

@@ -1,4 +1,4 @@
-"""Synthetic Front Door data at council and regional scale, bulk-loaded (issue 7).
+"""Synthetic Front Door data at council and regional scale, bulk-loaded.
 
 `generate()` draws a period of contacts and everything that follows them (see simulate.py),
 with its own ids, and loads them with COPY on PostgreSQL or executemany on SQLite. Each run is
@@ -10,19 +10,27 @@ same while history grows.
 from __future__ import annotations
 
 import json
+import multiprocessing
+import os
+import time as wallclock
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import inspect
+from sqlalchemy import create_engine, inspect, select
 
 from triage.clock import require_aware
+from triage.database import configure_engine_events
 from triage.extensions import db
 from triage.generate import world
 from triage.generate.presets import PRESETS, Preset
 from triage.generate.simulate import COLUMNS, MEETING_TABLES, ORDER, Simulation, children_per_council
 from triage.generate.sink import sink_for
+from triage.models import AuditEvent
+from triage.services.calendar import working_day_calendar
+from triage.services.reference import ensure_agencies
+from triage.settings import clock_settings
 
 MARKER_ENTITY = "synthetic_data"
 ORG_TABLES = ("locality", "team", "user", "api_token")
@@ -57,10 +65,6 @@ class GenerateResult:
 
 
 def generated_runs() -> list[Run]:
-    from sqlalchemy import select
-
-    from triage.models import AuditEvent
-
     details = db.session.scalars(select(AuditEvent.detail).where(AuditEvent.entity == MARKER_ENTITY,
                                                                  AuditEvent.action == "generate")).all()
     runs = []
@@ -105,8 +109,6 @@ class _Strided:
 
 
 def default_workers(councils: int) -> int:
-    import os
-
     wanted = int(os.environ.get("TRIAGE_GENERATE_WORKERS", "0") or 0)
     return max(1, min(councils, wanted or (os.cpu_count() or 1)))
 
@@ -121,35 +123,10 @@ def generate(preset_name: str, years: float, *, now: datetime, seed: int = 1, ap
     URLs of further databases, in the same state, that get the very same rows (the benchmark
     loads SQLite and PostgreSQL from one generation).
     """
-    import time as wallclock
-
-    from triage.services.calendar import working_day_calendar
-    from triage.services.reference import ensure_agencies
-    from triage.settings import clock_settings
-
     began = wallclock.perf_counter()
-    if current_app.config.get("ENV_NAME") == "production":
-        raise GenerateRefused("Refusing to generate synthetic data in production")
-    if preset_name not in PRESETS:
-        raise GenerateRefused(f"Unknown preset {preset_name!r}; choose one of {', '.join(PRESETS)}")
-    if years <= 0:
-        raise GenerateRefused("Give a positive number of years")
-    preset = PRESETS[preset_name].scaled(contacts_per_year)
+    preset = _preset_to_run(preset_name, years, contacts_per_year)
     now = require_aware(now, "now")
-    runs = generated_runs()
-    if runs and not append:
-        raise GenerateRefused("This database already holds generated data "
-                              f"({len(runs)} run(s), from {min(r.start for r in runs):%Y-%m-%d}); "
-                              "use --append to add earlier history")
-    if runs:
-        if any(r.preset != preset.name or r.contacts_per_year != preset.contacts_per_year for r in runs):
-            raise GenerateRefused("--append must use the same preset and size as the data already there")
-        earliest = min(r.start for r in runs)
-        as_of = max(r.as_of for r in runs)
-        end = min(now, earliest)
-    else:
-        as_of = end = now
-    start = end - timedelta(days=round(365.25 * years))
+    start, end, as_of = _period(preset, years, now, append)
 
     ensure_agencies()
     settings, calendar = clock_settings(), working_day_calendar()
@@ -158,8 +135,6 @@ def generate(preset_name: str, years: float, *, now: datetime, seed: int = 1, ap
     db.session.close()  # the sinks write through their own connections; hold no locks here
 
     tables = [t for t in (*ORG_TABLES, *ORDER, "audit_event") if with_meetings or t not in MEETING_TABLES]
-    from sqlalchemy import create_engine
-
     mirror_engines = [create_engine(url) for url in mirrors]
     sink = sink_for(db.engine, db.metadata, mirror_engines)
     result = GenerateResult(preset=preset, start=start, end=end, as_of=as_of)
@@ -190,7 +165,6 @@ def generate(preset_name: str, years: float, *, now: datetime, seed: int = 1, ap
             "AND (council_child_id IS NULL OR council_child_id NOT LIKE 'G%')")}
         taken = set()
         if with_meetings:
-            from datetime import date
             taken = {(series, day if isinstance(day, date) else date.fromisoformat(day))
                      for series, day in sink.execute("SELECT series, meeting_date FROM meeting "
                                                      "WHERE series LIKE 'mash_daily:%'")}
@@ -223,6 +197,34 @@ def generate(preset_name: str, years: float, *, now: datetime, seed: int = 1, ap
             engine.dispose()
     result.seconds = wallclock.perf_counter() - began
     return result
+
+
+def _preset_to_run(preset_name: str, years: float, contacts_per_year: int | None) -> Preset:
+    if current_app.config.get("ENV_NAME") == "production":
+        raise GenerateRefused("Refusing to generate synthetic data in production")
+    if preset_name not in PRESETS:
+        raise GenerateRefused(f"Unknown preset {preset_name!r}; choose one of {', '.join(PRESETS)}")
+    if years <= 0:
+        raise GenerateRefused("Give a positive number of years")
+    return PRESETS[preset_name].scaled(contacts_per_year)
+
+
+def _period(preset: Preset, years: float, now: datetime, append: bool) -> tuple[datetime, datetime, datetime]:
+    """(start, end, as_of) of this run: up to now, or with append just before what is there."""
+    runs = generated_runs()
+    if runs and not append:
+        raise GenerateRefused("This database already holds generated data "
+                              f"({len(runs)} run(s), from {min(r.start for r in runs):%Y-%m-%d}); "
+                              "use --append to add earlier history")
+    if runs:
+        if any(r.preset != preset.name or r.contacts_per_year != preset.contacts_per_year for r in runs):
+            raise GenerateRefused("--append must use the same preset and size as the data already there")
+        earliest = min(r.start for r in runs)
+        as_of = max(r.as_of for r in runs)
+        end = min(now, earliest)
+    else:
+        as_of = end = now
+    return end - timedelta(days=round(365.25 * years)), end, as_of
 
 
 @dataclass
@@ -276,10 +278,6 @@ def _run_councils(plan: _Plan, indexes: list[int], sink, tick: Callable[[int], N
 
 def _worker(plan: _Plan, indexes: list[int], done, results) -> None:
     """A forked worker: its own engine and connection, its share of the councils."""
-    from sqlalchemy import create_engine
-
-    from triage.database import configure_engine_events
-
     configure_engine_events()
     engines = [create_engine(url) for url in plan_urls]
     sink = sink_for(engines[0], db.metadata, engines[1:])
@@ -303,9 +301,6 @@ plan_urls: list[str] = []  # set by the parent before it forks
 
 
 def _run_in_processes(plan: _Plan, count: int, tick: Callable[[int], None]) -> dict[str, int]:
-    import multiprocessing
-    import time as wallclock
-
     db.engine.dispose()  # no pooled connection may cross the fork
     context = multiprocessing.get_context("fork")
     done = context.Value("q", 0)

@@ -6,7 +6,6 @@ from datetime import datetime
 
 import click
 
-from triage.cli import triage_cli
 from triage.clock import UTC, utcnow
 from triage.generate import PRESETS, GenerateRefused, generate
 
@@ -20,7 +19,7 @@ def _instant(value: str | None) -> datetime:
     return moment.astimezone(UTC)
 
 
-@triage_cli.command("generate")
+@click.command("generate")
 @click.option("--preset", type=click.Choice(list(PRESETS)), default="council", show_default=True,
               help="council: ~60,000 contacts a year for ~63,000 children; region: ten councils; tiny: tests.")
 @click.option("--years", type=float, default=1.0, show_default=True, help="Years of history to generate.")

@@ -1,7 +1,7 @@
 """Sizes of synthetic Front Doors: one council, a region of ten, and a tiny one for tests.
 
-Shapes follow ../shared/domain.md sections 6 and 7: a council of about 63,000 children has
-about 60,000 contacts a year; a region is ten such councils on one service.
+Sized like an English council's Front Door: a council of about 63,000 children has about
+60,000 contacts a year; a region is ten such councils on one service.
 """
 from __future__ import annotations
 

@@ -34,6 +34,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
+from openpyxl import load_workbook
+
 from triage.domain.tracker import HEADER_SEARCH_ROWS, HeaderNotFound, TrackerError, find_header
 
 MAX_BYTES = 5 * 1024 * 1024
@@ -245,8 +247,6 @@ def _read_xlsx(data: bytes, name: str, max_rows: int, max_columns: int,
     except zipfile.BadZipFile:
         raise TrackerFileError(f"{name} is damaged: it starts like an Excel workbook but cannot "
                                "be opened. Save it again from Excel and try again.") from None
-
-    from openpyxl import load_workbook  # the web and CLI import this module; load lazily
 
     try:
         with warnings.catch_warnings():

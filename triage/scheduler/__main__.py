@@ -7,7 +7,7 @@ from triage.config import ConfigError
 
 
 def main() -> int:
-    from triage import create_app
+    from triage.app import create_app
     from triage.scheduler import run
 
     try:

@@ -29,11 +29,11 @@ import smtplib
 import socket
 import time
 from collections.abc import Callable
+from contextlib import suppress
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.message import EmailMessage
 
-from flask import current_app
 from sqlalchemy import or_, select, update
 
 from triage.clock import require_aware
@@ -42,6 +42,8 @@ from triage.models import Notification, User
 from triage.services.actor import Actor
 from triage.services.errors import NotFound
 from triage.services.paging import Page, paginate
+from triage.services.unit_of_work import unit_of_work
+from triage.settings import MailSettings, mail_settings
 
 log = logging.getLogger(__name__)
 
@@ -63,12 +65,12 @@ def notifications_for(actor: Actor, unread_only: bool = False, page: int = 1, pe
     return paginate(query.order_by(Notification.id.desc()), page, per_page)
 
 
+@unit_of_work("notification")
 def mark_read(actor: Actor, now: datetime, notification_id: int) -> Notification:
     notification = db.session.get(Notification, notification_id)
     if notification is None or notification.user_id != actor.user_id:
         raise NotFound(f"No notification {notification_id} for you")
     notification.read_at = notification.read_at or now
-    db.session.commit()
     return notification
 
 
@@ -86,10 +88,9 @@ def new_claimant(kind: str = "sender") -> str:
     return f"{kind} {socket.gethostname()}:{os.getpid()}#{secrets.token_hex(3)}"[:120]
 
 
-def retry_delay(attempts: int, config) -> timedelta:
+def retry_delay(attempts: int, settings: MailSettings) -> timedelta:
     """How long after the `attempts`-th failed attempt the next one is due: doubling, capped."""
-    base, cap = int(config["EMAIL_RETRY_SECONDS"]), int(config["EMAIL_RETRY_MAX_SECONDS"])
-    return timedelta(seconds=min(cap, base * 2 ** min(max(attempts - 1, 0), 20)))
+    return min(settings.retry_max, settings.retry * 2 ** min(max(attempts - 1, 0), 20))
 
 
 def describe_error(exc: BaseException) -> str:
@@ -106,9 +107,9 @@ def describe_error(exc: BaseException) -> str:
 def abandon_email_claims(claimant: str) -> int:
     """Release every unsent notification `claimant` holds: it has stopped (a scheduler that was
     taken over from). An attempt it had started keeps its count and its "interrupted" mark."""
-    result = db.session.execute(update(N).where(N.c.email_claimed_by == claimant, N.c.emailed_at.is_(None))
-                                .values(email_claimed_by=None, email_claimed_until=None))
-    db.session.commit()
+    with unit_of_work("notification"):
+        result = db.session.execute(update(N).where(N.c.email_claimed_by == claimant, N.c.emailed_at.is_(None))
+                                    .values(email_claimed_by=None, email_claimed_until=None))
     return result.rowcount
 
 
@@ -117,9 +118,10 @@ def send_pending_email(now: datetime, *, claimant: str | None = None,
     """Email every notification that is due (never emailed, not held by another sender, its
     retry time reached), each once. `keep_going` is asked before each batch and each message
     (a scheduler passes "I still hold the lease"); times advance from `now` by elapsed time."""
-    if not current_app.config.get("SMTP_HOST"):
+    settings = mail_settings()
+    if not settings.smtp_host:
         return EmailResult()
-    sender = _Sender(current_app.config, require_aware(now, "now"), claimant or new_claimant(),
+    sender = _Sender(settings, require_aware(now, "now"), claimant or new_claimant(),
                      keep_going or (lambda: True))
     try:
         sender.run()
@@ -129,13 +131,13 @@ def send_pending_email(now: datetime, *, claimant: str | None = None,
 
 
 class _Sender:
-    def __init__(self, config, now: datetime, claimant: str, keep_going: Callable[[], bool]):
-        self.config = config
+    def __init__(self, settings: MailSettings, now: datetime, claimant: str, keep_going: Callable[[], bool]):
+        self.settings = settings
         self.claimant = claimant
         self.keep_going = keep_going
         self._start, self._started = now, time.monotonic()
-        self.claim_for = timedelta(seconds=int(config["EMAIL_CLAIM_SECONDS"]))
-        self.mail_from = config["MAIL_FROM"]
+        self.claim_for = settings.claim
+        self.mail_from = settings.mail_from
         self.domain = self.mail_from.rpartition("@")[2] or "localhost"
         self.smtp: smtplib.SMTP | None = None
         self.held: list[int] = []  # claimed, not yet sent or failed
@@ -146,13 +148,8 @@ class _Sender:
 
     def _write(self, statement) -> int:
         """One statement in its own transaction: no transaction stays open while talking SMTP."""
-        try:
-            count = db.session.execute(statement).rowcount
-            db.session.commit()
-        except Exception:
-            db.session.rollback()
-            raise
-        return count
+        with unit_of_work("notification"):
+            return db.session.execute(statement).rowcount
 
     def _mine(self, notification_id: int):
         return (N.c.id == notification_id, N.c.email_claimed_by == self.claimant)
@@ -166,27 +163,22 @@ class _Sender:
                .where(N.c.emailed_at.is_(None), User.email.is_not(None), User.email != "",
                       or_(N.c.email_next_attempt_at.is_(None), N.c.email_next_attempt_at <= at),
                       or_(N.c.email_claimed_until.is_(None), N.c.email_claimed_until < at))
-               .order_by(N.c.id).limit(int(self.config["EMAIL_BATCH_SIZE"])))
+               .order_by(N.c.id).limit(self.settings.batch_size))
         if db.engine.dialect.name == "postgresql":
             due = due.with_for_update(of=N, skip_locked=True)
-        try:
+        with unit_of_work("notification"):
             claimed = db.session.execute(
                 update(N).where(N.c.id.in_(due.scalar_subquery()))
                 .values(email_claimed_by=self.claimant, email_claimed_until=at + self.claim_for)
                 .returning(N.c.id)).scalars().all()
-            db.session.commit()
-        except Exception:
-            db.session.rollback()
-            raise
         if not claimed:
             return []
         self.held = sorted(claimed)
-        rows = db.session.execute(
-            select(N.c.id, N.c.message, N.c.email_attempts, N.c.clock_event_id, N.c.link, User.email)
-            .join(User.__table__, User.id == N.c.user_id)
-            .where(N.c.id.in_(self.held)).order_by(N.c.id)).all()
-        db.session.commit()
-        return rows
+        with unit_of_work("notification"):  # ended at once: no transaction stays open while sending
+            return db.session.execute(
+                select(N.c.id, N.c.message, N.c.email_attempts, N.c.clock_event_id, N.c.link, User.email)
+                .join(User.__table__, User.id == N.c.user_id)
+                .where(N.c.id.in_(self.held)).order_by(N.c.id)).all()
 
     def _begin_attempt(self, notification_id: int) -> bool:
         """Renew the claim, count the attempt and mark it interrupted until its outcome is
@@ -214,7 +206,7 @@ class _Sender:
         self.failed += 1
         attempts = row.email_attempts + 1
         at = self.clock()
-        next_at = at + retry_delay(attempts, self.config)
+        next_at = at + retry_delay(attempts, self.settings)
         error = describe_error(exc)
         values = {"email_last_error": error, "email_next_attempt_at": next_at,
                   "email_claimed_by": None, "email_claimed_until": None}
@@ -242,8 +234,8 @@ class _Sender:
 
     def _connect(self) -> smtplib.SMTP:
         if self.smtp is None:
-            smtp = smtplib.SMTP(self.config["SMTP_HOST"], int(self.config.get("SMTP_PORT", 25)),
-                                timeout=int(self.config["SMTP_TIMEOUT_SECONDS"]))
+            smtp = smtplib.SMTP(self.settings.smtp_host, self.settings.smtp_port,
+                                timeout=self.settings.smtp_timeout_seconds)
             self.smtp = smtp
             smtp.ehlo_or_helo_if_needed()
         return self.smtp
@@ -255,7 +247,7 @@ class _Sender:
         message["Subject"] = SUBJECT if row.clock_event_id is not None else SUBJECT_OTHER
         # The notification's own id: a repeat after an unrecorded outcome can be told apart.
         message["Message-ID"] = f"<notification-{row.id}@{self.domain}>"
-        where = f"{self.config['SERVICE_URL'].rstrip('/')}{row.link}" if row.link else "the service"
+        where = f"{self.settings.service_url.rstrip('/')}{row.link}" if row.link else "the service"
         message.set_content(f"{row.message}\n\nSign in to see it: {where}")
         return message.as_bytes()
 
@@ -317,10 +309,8 @@ class _Sender:
     def _drop_connection(self) -> None:
         smtp, self.smtp = self.smtp, None
         if smtp is not None:
-            try:
+            with suppress(OSError):
                 smtp.close()
-            except OSError:
-                pass
 
     def close(self) -> None:
         try:

@@ -1,4 +1,5 @@
-"""Reference data every deployment needs: the agencies that share information at the Front Door."""
+"""Reference data every deployment needs: the agencies that share information at the Front Door,
+and the council's localities and teams; the lists forms and partner systems choose from."""
 from __future__ import annotations
 
 from sqlalchemy import select
@@ -6,8 +7,10 @@ from sqlalchemy import select
 from triage.domain.codes import AgencyKind
 from triage.extensions import db
 from triage.models import Agency, Locality, Team
+from triage.services.unit_of_work import unit_of_work
 
 
+@unit_of_work("agency")
 def ensure_agencies() -> list[Agency]:
     """One agency per kind, created if missing; safe to run any number of times."""
     existing = {a.code: a for a in db.session.scalars(select(Agency))}
@@ -16,25 +19,24 @@ def ensure_agencies() -> list[Agency]:
             agency = Agency(code=kind.value, name=kind.label, kind=kind.value)
             db.session.add(agency)
             existing[kind.value] = agency
-    db.session.commit()
     return list(existing.values())
 
 
+@unit_of_work("locality")
 def ensure_locality(name: str) -> Locality:
     locality = db.session.scalar(select(Locality).where(Locality.name == name))
     if locality is None:
         locality = Locality(name=name)
         db.session.add(locality)
-        db.session.commit()
     return locality
 
 
+@unit_of_work("team")
 def ensure_team(name: str, locality: Locality | None = None) -> Team:
     team = db.session.scalar(select(Team).where(Team.name == name))
     if team is None:
         team = Team(name=name, locality_id=locality.id if locality else None)
         db.session.add(team)
-        db.session.commit()
     return team
 
 

@@ -9,6 +9,7 @@ from triage.web import (
     cases,
     children,
     contacts,
+    filters,
     home,
     imports,
     meetings,
@@ -26,7 +27,6 @@ for area in (assets, auth, home, children, admin, contacts, requests, meetings, 
 
 
 def register(app: Flask) -> None:
-    from triage.web import filters
     filters.register(app)
     # Before the blueprint's rules are added: /admin/closure-days/2026-12-24/remove
     app.url_map.converters.setdefault("isodate", IsoDateConverter)
