@@ -10,6 +10,8 @@ from __future__ import annotations
 from io import BytesIO
 
 from docx import Document
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
 from docx.shared import Pt
 
 from triage.clock import to_london
@@ -35,8 +37,6 @@ def _table(document, head: list[str], rows: list[list[str]]):
         for run in cell.paragraphs[0].runs:
             run.bold = True
     # Mark the first row as a header row, repeated on each page and announced by screen readers.
-    from docx.oxml import OxmlElement
-    from docx.oxml.ns import qn
     properties = table.rows[0]._tr.get_or_add_trPr()
     header = OxmlElement("w:tblHeader")
     header.set(qn("w:val"), "true")

@@ -27,22 +27,22 @@ from triage.models import (
 from triage.services import audit
 from triage.services.actor import Actor
 from triage.services.errors import Conflict, Invalid, NotFound
+from triage.services.guards import check_version, require
+from triage.services.meetings.clocks import decision_clock, stamp_item, stamp_items, stamped
 from triage.services.meetings.common import (
     RUNNERS,
     agency_by_code,
     audit_contact,
     audit_item,
-    check_version,
-    commit,
     conflict_from,
     ensure_open_for_changes,
     load_meeting,
     move_item,
-    require,
     require_chair,
     touch,
 )
 from triage.services.meetings.settings import MeetingType, ensure_meeting_agencies, meeting_type
+from triage.services.unit_of_work import unit_of_work
 
 MODES = ("in_person", "virtual")
 MODE_LABELS = {"in_person": "In person", "virtual": "Virtual"}
@@ -68,6 +68,7 @@ def _reason(reason: str | None, field: str = "reason", what: str = "Give the rea
 
 # ---------------------------------------------------------------- planning
 
+@unit_of_work("meeting")
 def plan_meeting(actor: Actor, now: datetime, type_code: str, meeting_date: date,
                  locality_id: int | None = None, chair_id: int | None = None,
                  notes: str | None = None) -> Meeting:
@@ -103,18 +104,17 @@ def plan_meeting(actor: Actor, now: datetime, type_code: str, meeting_date: date
                       planned_start_at=kind.start_on(meeting_date), notes=(notes or "").strip() or None,
                       created_at=now, created_by_id=actor.user_id)
     db.session.add(meeting)
-    db.session.flush()
-    meeting.cut_off = previous_start(meeting)
-    audit.record(actor, now, "create", "meeting", meeting.id, detail=f"{type_code} {meeting_date.isoformat()}")
     try:
-        db.session.commit()
+        db.session.flush()  # a meeting planned at the same moment by someone else fails here
     except IntegrityError:
-        db.session.rollback()
         raise Conflict(f"There is already a {kind.name} on {meeting_date.isoformat()}",
                        {"meeting_date": ["A meeting of this type is already planned for this day"]}) from None
+    meeting.cut_off = previous_start(meeting)
+    audit.record(actor, now, "create", "meeting", meeting.id, detail=f"{type_code} {meeting_date.isoformat()}")
     return meeting
 
 
+@unit_of_work("meeting")
 def update_meeting(actor: Actor, now: datetime, meeting_id: int, version: int,
                    chair_id: int | None = None, notes: str | None = None) -> Meeting:
     """Change the chair or the notes (optimistic locking: a stale version is a 409)."""
@@ -133,7 +133,6 @@ def update_meeting(actor: Actor, now: datetime, meeting_id: int, version: int,
         meeting.notes = notes.strip() or None
     audit.record(actor, now, "update", "meeting", meeting.id, detail="details changed")
     touch(meeting.id)
-    commit()
     return meeting
 
 
@@ -153,6 +152,7 @@ class AgendaLine:
     contact: Contact
     source: ItemSource
     item: MeetingItem | None  # the chair's addition, when it was added by hand
+    time_left: str = ""  # on the decision clock, as of the preview
 
 
 @dataclass
@@ -212,6 +212,7 @@ def _build(meeting: Meeting, until: datetime, cut_off: datetime | None) -> tuple
     return build_agenda(candidates, rule, added=added, removed=removed), contacts
 
 
+@unit_of_work("meeting", keep_loaded=True)
 def agenda_preview(actor: Actor, now: datetime, meeting_id: int) -> AgendaPreview:
     """What the agenda would be if the meeting started now (for a planned meeting)."""
     meeting = load_meeting(actor, now, meeting_id)
@@ -223,14 +224,18 @@ def agenda_preview(actor: Actor, now: datetime, meeting_id: int) -> AgendaPrevie
     agenda, contacts = _build(meeting, now, cut_off)
     by_contact = {i.contact_id: i for i in meeting.items}
     lines = [AgendaLine(contact=contacts[e.candidate.contact_id], source=e.source,
-                        item=by_contact.get(e.candidate.contact_id)) for e in agenda.entries]
+                        item=by_contact.get(e.candidate.contact_id),
+                        time_left=decision_clock(contacts[e.candidate.contact_id], now).time_left)
+             for e in agenda.entries]
     removed = [i for i in meeting.items if i.state == ItemState.REMOVED.value]
+    stamp_items(removed, now)
     for line in lines:
         audit_contact(actor, now, line.contact, "read", f"agenda of meeting {meeting.id}")
-    db.session.commit()
     return AgendaPreview(meeting=meeting, lines=lines, removed=removed, cut_off=cut_off)
 
 
+@stamped(stamp_item)
+@unit_of_work("item")
 def add_item(actor: Actor, now: datetime, meeting_id: int, contact_id: int, reason: str) -> MeetingItem:
     """The chair adds a contact by hand, with a reason (kept). While the meeting is in progress
     the item goes straight after the one being discussed."""
@@ -262,7 +267,6 @@ def add_item(actor: Actor, now: datetime, meeting_id: int, contact_id: int, reas
     db.session.flush()
     audit_contact(actor, now, contact, "update", f"added to meeting {meeting.id}: {reason}")
     touch(meeting.id)
-    commit()
     return item
 
 
@@ -276,6 +280,8 @@ def _insert_after_current(meeting: Meeting, item: MeetingItem) -> None:
             i.position = n
 
 
+@stamped(stamp_item)
+@unit_of_work("item")
 def remove_item(actor: Actor, now: datetime, meeting_id: int, contact_id: int, reason: str) -> MeetingItem:
     """The chair takes a contact off the agenda, with a reason (kept, and shown in the minutes)."""
     meeting = load_meeting(actor, now, meeting_id)
@@ -301,12 +307,12 @@ def remove_item(actor: Actor, now: datetime, meeting_id: int, contact_id: int, r
     audit_contact(actor, now, item.contact or db.session.get(Contact, contact_id), "update",
                   f"removed from meeting {meeting.id}: {reason}")
     touch(meeting.id)
-    commit()
     return item
 
 
 # ---------------------------------------------------------------- attendance
 
+@unit_of_work("meeting")
 def record_attendance(actor: Actor, now: datetime, meeting_id: int, agency_code: str, mode: str,
                       user_id: int | None = None, name: str | None = None) -> MeetingAttendance:
     """Who is at the meeting for which agency, in the room or joining virtually.
@@ -344,10 +350,10 @@ def record_attendance(actor: Actor, now: datetime, meeting_id: int, agency_code:
     db.session.flush()
     audit.record(actor, now, "create", "meeting_attendance", row.id, detail=f"meeting {meeting.id} {agency.code}")
     touch(meeting.id)
-    commit()
     return row
 
 
+@unit_of_work("meeting")
 def remove_attendance(actor: Actor, now: datetime, meeting_id: int, attendance_id: int) -> None:
     """Take off someone recorded by mistake (before the meeting closes)."""
     meeting = load_meeting(actor, now, meeting_id)
@@ -359,7 +365,6 @@ def remove_attendance(actor: Actor, now: datetime, meeting_id: int, attendance_i
     audit.record(actor, now, "delete", "meeting_attendance", row.id, detail=f"meeting {meeting.id} {row.agency.code}")
     db.session.delete(row)
     touch(meeting.id)
-    commit()
 
 
 def absent_core_agencies(meeting: Meeting) -> list[Agency]:
@@ -372,6 +377,7 @@ def absent_core_agencies(meeting: Meeting) -> list[Agency]:
 
 # ---------------------------------------------------------------- start, close, cancel
 
+@unit_of_work("meeting")
 def start_meeting(actor: Actor, now: datetime, meeting_id: int, version: int | None = None) -> Meeting:
     """Open the meeting and freeze its agenda: what arrives from now goes to the next meeting."""
     meeting = load_meeting(actor, now, meeting_id)
@@ -404,10 +410,10 @@ def start_meeting(actor: Actor, now: datetime, meeting_id: int, version: int | N
     for item in live:
         audit_item(actor, now, item, "create", "agenda frozen")
     touch(meeting.id)
-    commit()
     return meeting
 
 
+@unit_of_work("meeting")
 def close_meeting(actor: Actor, now: datetime, meeting_id: int, version: int | None = None) -> Meeting:
     """Close the meeting; items not reached carry over to the next meeting of the series."""
     meeting = load_meeting(actor, now, meeting_id)
@@ -422,10 +428,10 @@ def close_meeting(actor: Actor, now: datetime, meeting_id: int, version: int | N
             audit_item(actor, now, item, "update", "not reached: carried over")
     audit.record(actor, now, "update", "meeting", meeting.id, detail="closed")
     touch(meeting.id)
-    commit()
     return meeting
 
 
+@unit_of_work("meeting")
 def cancel_meeting(actor: Actor, now: datetime, meeting_id: int, reason: str,
                    version: int | None = None) -> Meeting:
     meeting = load_meeting(actor, now, meeting_id)
@@ -437,7 +443,6 @@ def cancel_meeting(actor: Actor, now: datetime, meeting_id: int, reason: str,
     meeting.notes = f"Cancelled: {reason}" + (f"\n{meeting.notes}" if meeting.notes else "")
     audit.record(actor, now, "update", "meeting", meeting.id, detail="cancelled")
     touch(meeting.id)
-    commit()
     return meeting
 
 
