@@ -235,9 +235,9 @@ def actions():
 def show(meeting_id: int):
     actor, now = current_actor(), utcnow()
     meeting = meetings.load_meeting(actor, now, meeting_id)
-    if meeting.state == MeetingState.PLANNED.value and actor.has_role(*RUNNERS):
+    if meeting.state == MeetingState.PLANNED and actor.has_role(*RUNNERS):
         return _planned_page(meeting_id)
-    if meeting.state in (MeetingState.OPEN.value, MeetingState.CLOSED.value):
+    if meeting.state in (MeetingState.OPEN, MeetingState.CLOSED):
         return redirect(url_for("web.meetings.live", meeting_id=meeting_id))
     return render_template("meetings/cancelled.html", meeting=meeting, kind=meetings.meeting_type(meeting.type_code))
 
@@ -300,7 +300,7 @@ def _after_agenda_error(meeting_id, exc, **forms):
     meeting = meetings.load_meeting(current_actor(), utcnow(), meeting_id)
     status = 409 if isinstance(exc, Conflict) else 400
     forms.pop("cancel_form", None)
-    if meeting.state == MeetingState.PLANNED.value:
+    if meeting.state == MeetingState.PLANNED:
         return _planned_page(meeting_id, status, problems=problems, **forms)
     forms.pop("remove_forms", None)
     return _live_page(meeting_id, status, problems=problems, **forms)
@@ -312,7 +312,7 @@ def _first_errors(form) -> list[str]:
 
 def _back(meeting_id: int, item_id: int | None = None):
     meeting = meetings.load_meeting(current_actor(), utcnow(), meeting_id)
-    if meeting.state == MeetingState.PLANNED.value:
+    if meeting.state == MeetingState.PLANNED:
         return redirect(url_for("web.meetings.show", meeting_id=meeting_id))
     anchor = f"#item-{item_id}" if item_id else ""
     return redirect(url_for("web.meetings.live", meeting_id=meeting_id, item=item_id) + anchor)
@@ -379,7 +379,7 @@ def _live_page(meeting_id: int, status: int = 200, panel_forms: dict | None = No
     """The chair's and partners' page: the agenda, one item at a time, kept current by polling."""
     actor, now = current_actor(), utcnow()
     meeting = meetings.get_meeting(actor, now, meeting_id)
-    if meeting.state == MeetingState.PLANNED.value:
+    if meeting.state == MeetingState.PLANNED:
         return redirect(url_for("web.meetings.show", meeting_id=meeting_id))
     items = meetings.agenda_order(meeting.items)
     wanted = request.args.get("item", type=int)
@@ -394,7 +394,7 @@ def _live_page(meeting_id: int, status: int = 200, panel_forms: dict | None = No
                            absent=meetings.absent_core_agencies(meeting), is_chair=_is_chair(actor, meeting),
                            is_staff=actor.has_role(*RUNNERS), is_manager=actor.has_role(Role.MANAGER),
                            attendance_form=attendance_form or AttendanceForm(prefix="att"),
-                           removed=[i for i in meeting.items if i.state == ItemState.REMOVED.value],
+                           removed=[i for i in meeting.items if i.state == ItemState.REMOVED],
                            add_form=add_form or AgendaChangeForm(prefix="add"), problems=list(problems),
                            now=now), status
 
@@ -432,7 +432,7 @@ def _panel_context(actor, now, meeting, item, forms: dict | None = None, problem
             "action": action, "problems": list(problems), "history": history, "late": late,
             "time_left": "Decided" if clock.decided else clock.time_left, "clock": clock.state.value,
             "my_entry": mine, "status_message": status_message, "digest": meetings.item_digest(item),
-            "open": meeting.state == MeetingState.OPEN.value,
+            "open": meeting.state == MeetingState.OPEN,
             "holds": meetings.holds_heading, "is_overdue": lambda a: meetings.is_overdue(a, now),
             "outcome_label": lambda v: DecisionOutcome(v).label if v else ""}
 

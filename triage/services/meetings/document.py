@@ -82,12 +82,12 @@ def minutes_document(record: Minutes, council_name: str) -> bytes:
             paragraph = document.add_paragraph()
             paragraph.add_run(f"{holds_heading(entry.agency)} ({entry.agency.name}): ").bold = True
             paragraph.add_run(entry.text)
-        if item.state in (ItemState.AGREED.value, ItemState.CONFIRMED.value):
+        if item.state in (ItemState.AGREED, ItemState.CONFIRMED):
             agreed = document.add_paragraph()
             agreed.add_run("Agreed: ").bold = True
             agreed.add_run(f"priority {item.rag}; {DecisionOutcome(item.outcome).label}; lead agency "
                            f"{item.lead_agency.name if item.lead_agency else ''}. {item.rationale}")
-            if item.state == ItemState.CONFIRMED.value:
+            if item.state == ItemState.CONFIRMED:
                 document.add_paragraph(f"Confirmed as the decision {_when(item.confirmed_at)}.")
             else:
                 document.add_paragraph("Awaiting a Front Door manager's confirmation.")

@@ -80,7 +80,7 @@ def record_contribution(actor: Actor, now: datetime, item_id: int, text: str,
         if agency.code != CSC and agency_id not in present:
             raise Conflict(f"Nobody from {agency.name} is recorded as attending this meeting",
                            {"agency": [f"{agency.name} is not recorded as present"]})
-    if item.state == ItemState.REMOVED.value:
+    if item.state == ItemState.REMOVED:
         raise Conflict("This item was removed from the agenda", {"state": ["Removed from the agenda"]})
     entry = next((c for c in item.contributions if c.agency_id == agency_id), None)
     if entry is None:
@@ -168,7 +168,7 @@ def confirm_outcome(actor: Actor, now: datetime, item_id: int, delay_reason: str
     item = load_item(actor, now, item_id)
     meeting = item.meeting
     check_version(item, version, "item")
-    if meeting.state not in (MeetingState.OPEN.value, MeetingState.CLOSED.value):
+    if meeting.state not in (MeetingState.OPEN, MeetingState.CLOSED):
         raise Conflict(f"This meeting is {MeetingState(meeting.state).label.lower()}; nothing can be confirmed",
                        {"state": [f"The meeting is {MeetingState(meeting.state).label.lower()}"]})
     move_item(item, ItemState.CONFIRMED)
@@ -216,10 +216,10 @@ def add_action(actor: Actor, now: datetime, item_id: int, description: str, due_
         errors["owner_agency"] = ["Say who owns the action: an agency or a person"]
     if errors:
         raise Invalid("The action needs correcting", errors)
-    if meeting.state not in (MeetingState.OPEN.value, MeetingState.CLOSED.value):
+    if meeting.state not in (MeetingState.OPEN, MeetingState.CLOSED):
         raise Conflict(f"This meeting is {MeetingState(meeting.state).label.lower()}; actions are recorded "
                        "once it has started", {"state": ["The meeting has not started"]})
-    if item.state == ItemState.REMOVED.value:
+    if item.state == ItemState.REMOVED:
         raise Conflict("This item was removed from the agenda", {"state": ["Removed from the agenda"]})
     action = MeetingAction(meeting_id=meeting.id, item_id=item.id, description=description,
                            owner_agency_id=agency.id if agency else (user.agency_id if user else None),
@@ -270,7 +270,7 @@ def set_current_item(actor: Actor, now: datetime, meeting_id: int, item_id: int)
     require_chair(actor, meeting, "move the meeting on")
     ensure_in_progress(meeting, "the chair moves between items")
     item = db.session.get(MeetingItem, item_id)
-    if item is None or item.meeting_id != meeting.id or item.state == ItemState.REMOVED.value:
+    if item is None or item.meeting_id != meeting.id or item.state == ItemState.REMOVED:
         raise Invalid("Choose an item on this meeting's agenda", {"item_id": [f"No item {item_id} on the agenda"]})
     if meeting.current_item_id != item.id:
         table = Meeting.__table__

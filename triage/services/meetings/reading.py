@@ -74,7 +74,7 @@ def get_meeting(actor: Actor, now: datetime, meeting_id: int) -> Meeting:
     meeting = load_meeting(actor, now, meeting_id)
     _with_items(meeting.id)
     audit_items(actor, now, [item for item in meeting.items
-                             if meeting.state != MeetingState.PLANNED.value or item.state != ItemState.REMOVED.value],
+                             if meeting.state != MeetingState.PLANNED or item.state != ItemState.REMOVED],
                 "read", f"meeting {meeting.id}")
     return meeting
 
@@ -93,7 +93,7 @@ def items_for(actor: Actor, now: datetime, meeting_id: int, include_removed: boo
     _with_items(meeting.id)
     items = agenda_order(meeting.items)
     if include_removed:
-        items += [i for i in meeting.items if i.state == ItemState.REMOVED.value]
+        items += [i for i in meeting.items if i.state == ItemState.REMOVED]
     audit_items(actor, now, items, "read", f"meeting {meeting.id}")
     stamp_items(items, now)
     return items
@@ -176,15 +176,15 @@ def search_meetings(actor: Actor, now: datetime, criteria: MeetingSearch = Meeti
                                         func.lower(Child.last_name).contains(word.lower(), autoescape=True)))
             used.append("child name")
         query = query.where(exists().where(
-            MeetingItem.meeting_id == Meeting.id, MeetingItem.state != ItemState.REMOVED.value,
+            MeetingItem.meeting_id == Meeting.id, MeetingItem.state != ItemState.REMOVED,
             ContactChild.contact_id == MeetingItem.contact_id, Child.id == ContactChild.child_id,
             *child_filter))
     if actor.role is Role.PARTNER:
         since = now - timedelta(hours=partner_access_hours())
         query = query.where(
             exists().where(MeetingAttendance.meeting_id == Meeting.id, MeetingAttendance.user_id == actor.user_id),
-            or_(Meeting.state == MeetingState.OPEN.value,
-                and_(Meeting.state == MeetingState.CLOSED.value, Meeting.closed_at >= since)))
+            or_(Meeting.state == MeetingState.OPEN,
+                and_(Meeting.state == MeetingState.CLOSED, Meeting.closed_at >= since)))
     query = query.options(selectinload(Meeting.locality), selectinload(Meeting.chair))
     result = paginate(query.order_by(Meeting.meeting_date.desc(), Meeting.id.desc()), page, per_page)
     audit.record_shown(actor, now, "search", "meeting", [(None, criteria.child_id)] if criteria.child_id else [],
@@ -257,12 +257,12 @@ class Minutes:
 def minutes(actor: Actor, now: datetime, meeting_id: int, export: bool = False) -> Minutes:
     """The meeting's record: who came, who did not, each item and what was agreed, actions."""
     meeting = load_meeting(actor, now, meeting_id)
-    if meeting.state in (MeetingState.PLANNED.value, MeetingState.CANCELLED.value):
+    if meeting.state in (MeetingState.PLANNED, MeetingState.CANCELLED):
         raise Conflict(f"This meeting is {MeetingState(meeting.state).label.lower()}: it has no minutes",
                        {"state": ["No minutes yet"]})
     _with_items(meeting.id)
     items = agenda_order(meeting.items)
-    removed = [i for i in meeting.items if i.state == ItemState.REMOVED.value]
+    removed = [i for i in meeting.items if i.state == ItemState.REMOVED]
     # A download leaves the building: marked as an export, with its format (the Word document).
     audit_items(actor, now, items + removed, "export" if export else "read",
                 f"minutes of meeting {meeting.id}" + (" docx" if export else ""))
@@ -270,4 +270,4 @@ def minutes(actor: Actor, now: datetime, meeting_id: int, export: bool = False) 
     stamp_items(items + removed, now)
     return Minutes(meeting=meeting, kind=meeting_type(meeting.type_code), attendance=list(meeting.attendance),
                    absent=absent_core_agencies(meeting), items=items, removed=removed,
-                   draft=meeting.state != MeetingState.CLOSED.value, produced_at=now, actions=actions)
+                   draft=meeting.state != MeetingState.CLOSED, produced_at=now, actions=actions)
