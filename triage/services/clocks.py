@@ -97,11 +97,18 @@ def start_date_clock(kind: ClockKind, subject: str, subject_id: int, started_at:
     return start_clock(kind, subject, subject_id, started_at, due_at, warn_at, due_date=due, **links)
 
 
+def _mirror(kind: ClockKind, record) -> Mirror:
+    mirror = MIRRORS[ClockKind(kind)]
+    if not isinstance(record, mirror.model):
+        raise TypeError(f"a {ClockKind(kind)} clock runs on a {mirror.model.__name__}, not {type(record).__name__}")
+    return mirror
+
+
 def start_subject_clock(kind: ClockKind, record, started_at: datetime, due_at: datetime, warn_at: datetime,
                         **links) -> Clock:
     """Start an instant clock on a subject already flushed (it has an id) and set the subject's
     own due column to the same instant."""
-    mirror = MIRRORS[ClockKind(kind)]
+    mirror = _mirror(kind, record)
     if mirror.due is not None:
         setattr(record, mirror.due, due_at)
     return start_clock(kind, mirror.subject, record.id, started_at, due_at, warn_at, **links)
@@ -112,7 +119,7 @@ def start_subject_date_clock(kind: ClockKind, record, started_at: datetime, due:
     """Start a working-day clock (assessment, case discussion, ICPC) on a flushed subject,
     warned as this council's settings say, and set the subject's due date to the same day."""
     kind = ClockKind(kind)
-    mirror = MIRRORS[kind]
+    mirror = _mirror(kind, record)
     if mirror.due is not None:
         setattr(record, mirror.due, due)
     return start_date_clock(kind, mirror.subject, record.id, started_at, due, settings.warn_working_days(kind),
@@ -142,7 +149,7 @@ def stop_clock(kind: ClockKind, subject: str, subject_id: int, stopped_at: datet
 def stop_subject_clock(kind: ClockKind, record, stopped_at: datetime) -> Clock | None:
     """Stop a subject's clock and set the subject's own "stopped" column (a contact's
     `decided_at`, `acknowledged_at`) to the same instant, where it has one."""
-    mirror = MIRRORS[ClockKind(kind)]
+    mirror = _mirror(kind, record)
     if mirror.stopped is not None:
         setattr(record, mirror.stopped, stopped_at)
     return stop_clock(kind, mirror.subject, record.id, stopped_at)
