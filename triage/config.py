@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import json
 import os
-from datetime import timedelta
+from datetime import time, timedelta
+
+from triage.domain import clocks
 
 DEV_SECRET = "dev-only-not-secret"
 
@@ -80,15 +82,19 @@ class Defaults:
         "security": [{"bearerAuth": []}],
     }
 
-    # Clocks (domain.md section 2); every number is a setting.
-    DECISION_POLICY = "24h"  # "24h" elapsed hours, or "1wd" end of next working day
-    DECISION_HOURS = 24
-    DECISION_WARN_HOURS = 4
-    PARTNER_HOURS_BY_RAG = {"red": 4, "amber": 24, "green": 72}
-    ASSESSMENT_WORKING_DAYS = 45
-    ASSESSMENT_WARN_WORKING_DAYS = 5
-    CASE_DISCUSSION_WORKING_DAYS = [10, 35]
-    ICPC_WORKING_DAYS = 15
+    # Clocks: every number is a setting; the defaults are the domain's (triage/domain/clocks.py).
+    DECISION_POLICY = clocks.DecisionPolicy.ELAPSED_24H.value  # "24h" elapsed hours, or "1wd" end of next working day
+    DECISION_HOURS = clocks.DECISION_HOURS
+    DECISION_WARN_HOURS = int(clocks.DECISION_WARN_BEFORE.total_seconds() // 3600)
+    PARTNER_HOURS_BY_RAG = dict(clocks.PARTNER_HOURS_BY_RAG)
+    PARTNER_WARN_PERCENT = clocks.PARTNER_WARN_PERCENT  # due soon in the last 25% of a partner's time
+    ASSESSMENT_WORKING_DAYS = clocks.ASSESSMENT_WORKING_DAYS
+    ASSESSMENT_WARN_WORKING_DAYS = clocks.ASSESSMENT_WARN_WORKING_DAYS
+    CASE_DISCUSSION_WORKING_DAYS = list(clocks.CASE_DISCUSSION_WORKING_DAYS)
+    CASE_DISCUSSION_WARN_WORKING_DAYS = clocks.CASE_DISCUSSION_WARN_WORKING_DAYS
+    ICPC_WORKING_DAYS = clocks.ICPC_WORKING_DAYS
+    ICPC_WARN_WORKING_DAYS = clocks.ICPC_WARN_WORKING_DAYS
+    END_OF_WORKING_DAY = clocks.END_OF_DAY.isoformat()  # London time, HH:MM:SS
     CHILD_POPULATION = 63000
 
     # Statutory returns (issue 11). The census header: the council's 3-digit LA code, the
@@ -230,8 +236,26 @@ def check_clock_settings(config: dict) -> None:
                 "TOKEN_DEFAULT_DAYS", "TOKEN_LONGEST_DAYS"):
         if not isinstance(config.get(key), int) or config[key] <= 0:
             problems.append(f"TRIAGE_{key} must be a positive whole number")
+    problems += _clock_warning_problems(config)
     if isinstance(config.get("TOKEN_DEFAULT_DAYS"), int) and isinstance(config.get("TOKEN_LONGEST_DAYS"), int) \
             and config["TOKEN_DEFAULT_DAYS"] > config["TOKEN_LONGEST_DAYS"]:
         problems.append("TRIAGE_TOKEN_DEFAULT_DAYS cannot be longer than TRIAGE_TOKEN_LONGEST_DAYS")
     if problems:
         raise ConfigError("; ".join(problems))
+
+
+def _clock_warning_problems(config: dict) -> list[str]:
+    """Warnings may be zero (no warning) but never negative; the working day must end at a time."""
+    problems = []
+    for key in ("DECISION_WARN_HOURS", "ASSESSMENT_WARN_WORKING_DAYS", "CASE_DISCUSSION_WARN_WORKING_DAYS",
+                "ICPC_WARN_WORKING_DAYS"):
+        if key in config and (not isinstance(config[key], int) or config[key] < 0):
+            problems.append(f"TRIAGE_{key} must be a whole number, 0 or more")
+    percent = config.get("PARTNER_WARN_PERCENT", clocks.PARTNER_WARN_PERCENT)
+    if not isinstance(percent, int) or not 0 <= percent <= 100:
+        problems.append("TRIAGE_PARTNER_WARN_PERCENT must be a whole number from 0 to 100")
+    try:
+        time.fromisoformat(str(config.get("END_OF_WORKING_DAY", clocks.END_OF_DAY.isoformat())))
+    except ValueError:
+        problems.append("TRIAGE_END_OF_WORKING_DAY must be a time of day, HH:MM:SS")
+    return problems

@@ -268,3 +268,30 @@ def test_the_meeting_routes_are_described_in_the_openapi_document(api_as):
     paths = api_as("practitioner").get("/api/v1/openapi.json").json["paths"]
     assert {"/api/v1/meetings", "/api/v1/meetings/{meeting_id}/state",
             "/api/v1/meetings/{meeting_id}/items/{item_id}/outcome"} <= set(paths)
+
+
+def test_a_meeting_shows_the_decision_clock_with_the_councils_warning_as_the_queue_does(app, world, actor_for):
+    """A council warning 12 hours ahead: 8 hours before its due, a contact is due soon on the
+    queue, on the meeting's items (API) and on the chair's panel alike; with the usual 4 hours it
+    is running on all three."""
+    users, friday, last = world["users"], world["friday"], world["contacts"][2]  # due Friday 13:00
+    early = at(FRIDAY, 5)
+    meetings.start_meeting(actor_for(users["chair"]), early, friday)
+
+    def clocks_seen() -> set[str]:
+        with freeze_time(early):
+            chair = Session(app, users["chair"])
+            items = chair.get(f"/api/v1/meetings/{friday}/items").get_json()
+            item = next(i for i in items if i["contact"]["id"] == last)
+            queued = next(q for q in chair.get("/api/v1/queue?page_size=100").get_json() if q["id"] == last)
+            panel = chair.get(f"/meetings/{friday}/items/{item['id']}/panel").get_data(as_text=True)
+            on_panel = "due_soon" if "triage-clock--due_soon" in panel else \
+                "running" if "triage-clock--running" in panel else "neither"
+            return {item["clock_state"], queued["clock_state"], on_panel}
+
+    app.config["DECISION_WARN_HOURS"] = 12
+    try:
+        assert clocks_seen() == {"due_soon"}
+    finally:
+        app.config["DECISION_WARN_HOURS"] = 4
+    assert clocks_seen() == {"running"}

@@ -1,13 +1,15 @@
-"""Clocks: when each piece of work is due, and whether it is running, due soon, met or breached.
+"""Clocks: every deadline rule in one place. When each piece of work is due, when it warns,
+whether it is running, due soon, met or breached, and how many working days are left; with
+the numbers a council may set (ClockSettings) and their defaults.
 
-Conventions (domain.md section 2), chosen once and used everywhere:
+Conventions, chosen once and used everywhere:
 
 * Every instant is an aware datetime; functions return UTC. Naive datetimes are refused with
   a ValueError, because guessing their zone is how clocks drift by an hour twice a year.
 * Elapsed-hour clocks (decision `24h`, partner RAG) add real hours in UTC, so 24 hours stay
   24 hours across a clock change. London is used only to find a civil date.
-* "End of day D" is the instant 23:59:59 (whole seconds) Europe/London on D, in UTC.
-  That time exists on every London day (the changes happen at 01:00 and 02:00).
+* "End of day D" is the instant 23:59:59 (whole seconds, a setting) Europe/London on D, in
+  UTC. That time exists on every London day (the changes happen at 01:00 and 02:00).
 * Every due is an instant (or, for working-day clocks, a date), and a clock is MET iff it
   stopped at or before its due: `stopped <= due`. Once the due has passed while running it is
   BREACHED, and stays breached even if stopped later. A running clock at exactly its due is
@@ -17,7 +19,7 @@ Conventions (domain.md section 2), chosen once and used everywhere:
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
 from types import MappingProxyType
@@ -26,16 +28,21 @@ from zoneinfo import ZoneInfo
 from triage.domain.calendar import WorkingDayCalendar
 
 LONDON = ZoneInfo("Europe/London")
-UTC = UTC
-END_OF_DAY = time(23, 59, 59)
+UTC = UTC  # re-exported: every module takes its zones from here
 
+# The defaults a council starts from. Each one is a setting (triage/config.py, TRIAGE_* in the
+# environment) carried by ClockSettings below; these names stay for the functions' defaults.
+END_OF_DAY = time(23, 59, 59)
 DECISION_HOURS = 24
 DECISION_WARN_BEFORE = timedelta(hours=4)
 ASSESSMENT_WORKING_DAYS = 45
 ASSESSMENT_WARN_WORKING_DAYS = 5
 ICPC_WORKING_DAYS = 15
+ICPC_WARN_WORKING_DAYS = 3
 CASE_DISCUSSION_WORKING_DAYS = (10, 35)
+CASE_DISCUSSION_WARN_WORKING_DAYS = 1
 PARTNER_HOURS_BY_RAG: Mapping[str, int] = MappingProxyType({"red": 4, "amber": 24, "green": 72})
+PARTNER_WARN_PERCENT = 25  # a partner's return is due soon in the last quarter of its time
 
 
 class ClockKind(StrEnum):
@@ -75,9 +82,29 @@ def london_date(moment: datetime) -> date:
     return require_aware(moment).astimezone(LONDON).date()
 
 
-def end_of_day(d: date) -> datetime:
-    """23:59:59 London time on d, as an aware UTC datetime."""
-    return datetime.combine(d, END_OF_DAY, tzinfo=LONDON).astimezone(UTC)
+def to_london(moment: datetime) -> datetime:
+    """The same instant on London's wall clock (for showing, never for storing)."""
+    return require_aware(moment).astimezone(LONDON)
+
+
+def end_of_day(d: date, day_ends: time = END_OF_DAY) -> datetime:
+    """The end of the working day d (23:59:59 London time unless set otherwise), in UTC."""
+    return datetime.combine(d, day_ends, tzinfo=LONDON).astimezone(UTC)
+
+
+def warned_from(warn_day: date, day_ends: time = END_OF_DAY) -> datetime:
+    """When a working-day clock starts warning: the first second after the day before warn_day
+    ends (midnight starting warn_day, with the working day ending at 23:59:59)."""
+    return end_of_day(warn_day - timedelta(days=1), day_ends) + timedelta(seconds=1)
+
+
+def date_clock_instants(due: date, warn_working_days: int, calendar: WorkingDayCalendar,
+                        day_ends: time = END_OF_DAY) -> tuple[datetime, datetime]:
+    """A working-day clock as instants (due, warn): due at the end of its due day, warned from
+    the start of the day `warn_working_days` working days before it (never after the due)."""
+    warn_day = calendar.add_working_days(due, -warn_working_days) if warn_working_days else due
+    due_at = end_of_day(due, day_ends)
+    return due_at, min(warned_from(warn_day, day_ends), due_at)
 
 
 def decision_due(
@@ -85,6 +112,7 @@ def decision_due(
     policy: DecisionPolicy | str,
     calendar: WorkingDayCalendar,
     hours: int = DECISION_HOURS,
+    day_ends: time = END_OF_DAY,
 ) -> datetime:
     """When the manager's decision on a contact is due."""
     received = require_aware(received_at, "received_at")
@@ -93,13 +121,14 @@ def decision_due(
         if hours <= 0:
             raise ValueError("decision hours must be positive")
         return received + timedelta(hours=hours)
-    return end_of_day(calendar.next_working_day(london_date(received)))
+    return end_of_day(calendar.next_working_day(london_date(received)), day_ends)
 
 
-def acknowledgement_due(received_at: datetime, calendar: WorkingDayCalendar) -> datetime:
+def acknowledgement_due(received_at: datetime, calendar: WorkingDayCalendar,
+                        day_ends: time = END_OF_DAY) -> datetime:
     """The referrer is acknowledged by the end of the next working day after receipt."""
     received = require_aware(received_at, "received_at")
-    return end_of_day(calendar.next_working_day(london_date(received)))
+    return end_of_day(calendar.next_working_day(london_date(received)), day_ends)
 
 
 def partner_information_due(
@@ -195,6 +224,20 @@ def read_clock(
     return ClockReading(state=state, due_at=due, remaining=remaining)
 
 
+def stored_state(due_at: datetime, warn_at: datetime, stopped_at: datetime | None, recorded: ClockState | str,
+                 now: datetime) -> ClockState:
+    """The state at `now` of a clock whose due and warning instants were fixed when it started
+    (the Clock row), whether or not the sweep has recorded it since: once stopped, what was
+    recorded when it stopped."""
+    if stopped_at is not None:
+        return ClockState(recorded)
+    if now > due_at:
+        return ClockState.BREACHED
+    if now >= warn_at:
+        return ClockState.DUE_SOON
+    return ClockState.RUNNING
+
+
 def working_days_left(due: date, today: date, calendar: WorkingDayCalendar) -> int:
     """Working days from today to due: 0 on the due date, negative once past it.
 
@@ -267,3 +310,86 @@ def describe_working_days_left(n: int) -> str:
     if n == 0:
         return "due today"
     return f"{_plural(-n, 'working day')} overdue"
+
+
+# ---------------------------------------------------------------- the council's settings
+
+@dataclass(frozen=True)
+class ClockSettings:
+    """Every number of the clocks a council may set, with the defaults it starts from.
+
+    Built from configuration by triage.settings.clock_settings(); the methods apply the rules
+    above with these numbers, so a caller never passes a length or a warning by hand.
+    """
+
+    decision_policy: DecisionPolicy = DecisionPolicy.ELAPSED_24H
+    decision_hours: int = DECISION_HOURS
+    decision_warn: timedelta = DECISION_WARN_BEFORE
+    partner_hours_by_rag: Mapping[str, int] = field(default_factory=lambda: dict(PARTNER_HOURS_BY_RAG))
+    partner_warn_percent: int = PARTNER_WARN_PERCENT
+    assessment_working_days: int = ASSESSMENT_WORKING_DAYS
+    assessment_warn_working_days: int = ASSESSMENT_WARN_WORKING_DAYS
+    case_discussion_working_days: tuple[int, ...] = CASE_DISCUSSION_WORKING_DAYS
+    case_discussion_warn_working_days: int = CASE_DISCUSSION_WARN_WORKING_DAYS
+    icpc_working_days: int = ICPC_WORKING_DAYS
+    icpc_warn_working_days: int = ICPC_WARN_WORKING_DAYS
+    day_ends: time = END_OF_DAY  # the end of a working day, London time
+
+    # -- due and warning instants
+    def end_of_day(self, d: date) -> datetime:
+        return end_of_day(d, self.day_ends)
+
+    def decision_due(self, received_at: datetime, calendar: WorkingDayCalendar) -> datetime:
+        return decision_due(received_at, self.decision_policy, calendar, self.decision_hours, self.day_ends)
+
+    def decision_warn_at(self, due_at: datetime) -> datetime:
+        return due_at - self.decision_warn
+
+    def acknowledgement_due(self, received_at: datetime, calendar: WorkingDayCalendar) -> datetime:
+        return acknowledgement_due(received_at, calendar, self.day_ends)
+
+    def acknowledgement_warn_at(self, due_at: datetime) -> datetime:
+        """Warned as long before its due as a decision, in whole hours."""
+        return due_at - timedelta(hours=self.decision_warn.total_seconds() // 3600)
+
+    def partner_due(self, requested_at: datetime, rag: str) -> datetime:
+        return partner_information_due(requested_at, rag, self.partner_hours_by_rag)
+
+    def partner_warn_before(self, requested_at: datetime, due_at: datetime) -> timedelta:
+        """A partner's return is due soon in the last part of its time (a quarter by default)."""
+        return (due_at - requested_at) * self.partner_warn_percent / 100
+
+    def partner_warn_at(self, requested_at: datetime, due_at: datetime) -> datetime:
+        return due_at - self.partner_warn_before(requested_at, due_at)
+
+    def assessment_due(self, referral_date: date, calendar: WorkingDayCalendar) -> date:
+        return assessment_due_date(referral_date, calendar, self.assessment_working_days)
+
+    def case_discussion_dates(self, referral_date: date, calendar: WorkingDayCalendar) -> list[date]:
+        return case_discussion_due_dates(referral_date, calendar, self.case_discussion_working_days)
+
+    def icpc_due(self, strategy_date: date, calendar: WorkingDayCalendar) -> date:
+        return icpc_due_date(strategy_date, calendar, self.icpc_working_days)
+
+    def warn_working_days(self, kind: ClockKind | str) -> int:
+        """How many working days before its due a working-day clock of this kind warns."""
+        return {ClockKind.ASSESSMENT: self.assessment_warn_working_days,
+                ClockKind.CASE_DISCUSSION: self.case_discussion_warn_working_days,
+                ClockKind.ICPC: self.icpc_warn_working_days}[ClockKind(kind)]
+
+    def date_clock_instants(self, kind: ClockKind | str, due: date,
+                            calendar: WorkingDayCalendar) -> tuple[datetime, datetime]:
+        return date_clock_instants(due, self.warn_working_days(kind), calendar, self.day_ends)
+
+    # -- states
+    def decision_state(self, due_at: datetime, now: datetime, decided_at: datetime | None) -> ClockState:
+        """The decision clock's state: the queue, the contact page and the meeting agree on it."""
+        return clock_state(due_at, now, decided_at, self.decision_warn)
+
+    def partner_state(self, requested_at: datetime, due_at: datetime, now: datetime,
+                      stopped_at: datetime | None = None) -> ClockState:
+        return clock_state(due_at, now, stopped_at, self.partner_warn_before(requested_at, due_at))
+
+    def date_state(self, kind: ClockKind | str, due: date, today: date, stopped_on: date | None,
+                   calendar: WorkingDayCalendar) -> ClockState:
+        return date_clock_state(due, today, stopped_on, self.warn_working_days(kind), calendar)

@@ -1,13 +1,52 @@
 """The multi-agency triage meeting: its states, its items' states, and who may see it when.
 
-The tables are the rule (architecture rule 5): services look a step up here and refuse
-anything not listed, with a message that names the state the meeting or item is in.
+The tables are the rule: services look a step up here and refuse anything not listed, with a
+message that names the state the meeting or item is in. A meeting type (what the council runs,
+how often, for whom) is read from settings into a MeetingType.
 """
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
 
+from triage.domain.clocks import LONDON, UTC
 from triage.domain.codes import LabelledEnum
+
+CADENCES = ("daily", "weekly")
+SCOPES = ("county", "locality")
+
+
+@dataclass(frozen=True)
+class MeetingType:
+    code: str
+    name: str
+    cadence: str  # daily or weekly
+    starts_at: time  # the usual start, London time
+    core_agencies: tuple[str, ...]  # agency codes
+    scope: str  # county (one meeting for everyone) or locality (one per locality)
+    channels: frozenset[str]  # contacts arriving on these go on the agenda by themselves
+    takes_put_forward: bool
+
+    @property
+    def per_locality(self) -> bool:
+        return self.scope == "locality"
+
+    def start_on(self, day: date) -> datetime:
+        """The usual start on a civil date, as a UTC instant."""
+        return datetime.combine(day, self.starts_at, tzinfo=LONDON).astimezone(UTC)
+
+
+def read_meeting_type(code: str, raw: Mapping) -> MeetingType:
+    """One entry of the MEETING_TYPES setting; a ValueError naming it when it cannot be read."""
+    cadence, scope = raw.get("cadence", "daily"), raw.get("scope", "county")
+    if cadence not in CADENCES or scope not in SCOPES:
+        raise ValueError(f"MEETING_TYPES[{code!r}]: cadence must be one of {CADENCES}, scope one of {SCOPES}")
+    hours, minutes = (int(part) for part in str(raw.get("starts_at", "09:30")).split(":"))
+    return MeetingType(code=code, name=raw.get("name", code), cadence=cadence,
+                       starts_at=time(hours, minutes), core_agencies=tuple(raw.get("core_agencies", ())),
+                       scope=scope, channels=frozenset(raw.get("channels", ())),
+                       takes_put_forward=bool(raw.get("takes_put_forward", False)))
 
 
 class MeetingState(LabelledEnum):

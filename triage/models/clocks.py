@@ -10,13 +10,14 @@ from datetime import date, datetime
 from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from triage.db_types import UTCDateTime
+from triage.db_types import UTCDateTime, text_enum
+from triage.domain.clocks import ClockKind, ClockState
 from triage.extensions import db
 
 
 class Clock(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
-    kind: Mapped[str] = mapped_column(String(30))  # domain.clocks.ClockKind
+    kind: Mapped[ClockKind] = mapped_column(text_enum(ClockKind, 30))
     subject: Mapped[str] = mapped_column(String(30))  # contact, information_request, assessment ...
     subject_id: Mapped[int]
     contact_id: Mapped[int | None] = mapped_column(ForeignKey("contact.id"))
@@ -26,7 +27,7 @@ class Clock(db.Model):
     due_date: Mapped[date | None]  # set for working-day clocks (assessment, ICPC ...)
     warn_at: Mapped[datetime] = mapped_column(UTCDateTime())
     stopped_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    state: Mapped[str] = mapped_column(String(12), default="running")
+    state: Mapped[ClockState] = mapped_column(text_enum(ClockState, 12), default=ClockState.RUNNING)
     breached_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     # Who is told when it is due soon or breached.
     owner_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
@@ -49,7 +50,7 @@ class ClockEvent(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     clock_id: Mapped[int] = mapped_column(ForeignKey("clock.id"))
-    kind: Mapped[str] = mapped_column(String(12))  # due_soon, breached
+    kind: Mapped[ClockState] = mapped_column(text_enum(ClockState, 12))  # due_soon or breached
     at: Mapped[datetime] = mapped_column(UTCDateTime())  # when it happened: a breach is at the due time
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime())
 

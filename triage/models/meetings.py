@@ -6,7 +6,9 @@ from datetime import date, datetime
 from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from triage.db_types import UTCDateTime
+from triage.db_types import UTCDateTime, text_enum
+from triage.domain.agenda import ItemSource
+from triage.domain.meetings import ItemState, MeetingState
 from triage.extensions import db
 from triage.models.contacts import Contact
 from triage.models.people import User
@@ -21,7 +23,7 @@ class Meeting(db.Model):
     meeting_date: Mapped[date]  # the civil date in London
     locality_id: Mapped[int | None] = mapped_column(ForeignKey("locality.id"))
     chair_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
-    state: Mapped[str] = mapped_column(String(12), default="planned")  # domain.meetings.MeetingState
+    state: Mapped[MeetingState] = mapped_column(text_enum(MeetingState, 12), default=MeetingState.PLANNED)
     planned_start_at: Mapped[datetime] = mapped_column(UTCDateTime())
     cut_off: Mapped[datetime | None] = mapped_column(UTCDateTime())  # previous meeting's start
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # the agenda froze here
@@ -79,8 +81,8 @@ class MeetingItem(db.Model):
     meeting_id: Mapped[int] = mapped_column(ForeignKey("meeting.id"))
     contact_id: Mapped[int] = mapped_column(ForeignKey("contact.id"))
     position: Mapped[int]
-    source: Mapped[str] = mapped_column(String(20))  # domain.agenda.ItemSource
-    state: Mapped[str] = mapped_column(String(12), default="pending")  # domain.meetings.ItemState
+    source: Mapped[ItemSource] = mapped_column(text_enum(ItemSource, 20))
+    state: Mapped[ItemState] = mapped_column(text_enum(ItemState, 12), default=ItemState.PENDING)
     added_reason: Mapped[str | None] = mapped_column(Text)
     added_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     added_at: Mapped[datetime] = mapped_column(UTCDateTime())

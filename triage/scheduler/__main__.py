@@ -3,13 +3,12 @@ from __future__ import annotations
 
 import sys
 
+from triage.app import create_app
 from triage.config import ConfigError
+from triage.scheduler import run
 
 
 def main() -> int:
-    from triage.app import create_app
-    from triage.scheduler import run
-
     try:
         app = create_app()
         with app.app_context():

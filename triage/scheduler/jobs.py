@@ -2,18 +2,22 @@
 
 Every job function takes `now` (aware UTC) and runs inside an app context that the runner
 provides; it calls one service and returns ids and counts for the log (never personal data).
-Services are imported inside the functions so that importing the job table stays cheap and the
-report service can arrive later without breaking the scheduler's import.
 """
 from __future__ import annotations
 
+import importlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, time
 from types import MappingProxyType
 
+from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
+
 from triage.clock import LONDON, UTC, local_date, require_aware
 from triage.config import ConfigError
+from triage.services.notify import send_pending_email
+from triage.services.sweep import sweep_clocks
 
 SWEEP = "sweep-clocks"
 MORNING_REPORT = "morning-report"
@@ -87,9 +91,6 @@ def job_table(config: Mapping) -> tuple[JobSpec, ...]:
 
 def build_trigger(spec: JobSpec):
     """The APScheduler trigger for a spec (always with an explicit time zone)."""
-    from apscheduler.triggers.cron import CronTrigger
-    from apscheduler.triggers.interval import IntervalTrigger
-
     kinds = {"interval": IntervalTrigger, "cron": CronTrigger}
     if spec.trigger not in kinds:
         raise SchedulerConfigError(f"job {spec.id}: unknown trigger {spec.trigger!r}")
@@ -98,13 +99,13 @@ def build_trigger(spec: JobSpec):
     return kinds[spec.trigger](**spec.trigger_args)
 
 
+REPORT_SERVICE = "triage.services.morning_report"
+
+
 # --- the job functions ---------------------------------------------------------------------
 
 def sweep(now: datetime, claimant: str | None = None, keep_going=None) -> dict[str, int]:
     """Record what is due, then email every notification that is due, new or not yet sent."""
-    from triage.services.notify import send_pending_email
-    from triage.services.sweep import sweep_clocks
-
     result = sweep_clocks(now)
     email = send_pending_email(now, claimant=claimant, keep_going=keep_going)
     return {"breaches": result.breaches, "warnings": result.warnings,
@@ -112,11 +113,16 @@ def sweep(now: datetime, claimant: str | None = None, keep_going=None) -> dict[s
             "email_failed": email.failed}
 
 
+def _report_service():
+    """The morning report's service, found by name when a job runs, as the job table finds its
+    functions: the scheduler depends on its contract (report_due_today, build_scheduled_report),
+    and a stand-in with that contract can take its place."""
+    return importlib.import_module(REPORT_SERVICE)
+
+
 def morning_report(now: datetime, trigger: str = "scheduled") -> dict[str, int]:
     """Build this morning's report unless it is not a working day or one already exists."""
-    from triage.services.morning_report import build_scheduled_report
-
-    report = build_scheduled_report(now, trigger=trigger)
+    report = _report_service().build_scheduled_report(now, trigger=trigger)
     if report is None:
         return {"built": 0}
     return {"built": 1, "report_id": report.id, "version": report.version}
@@ -137,8 +143,6 @@ def morning_report_catch_up(now: datetime, hour: int, minute: int) -> dict[str, 
     now = require_aware(now, "now")
     if now < report_time_today(now, hour, minute):
         return {"built": 0, "before_report_time": 1}
-    from triage.services.morning_report import report_due_today
-
-    if not report_due_today(now):
+    if not _report_service().report_due_today(now):
         return {"built": 0}
     return morning_report(now, trigger="catch_up")

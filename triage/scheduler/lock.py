@@ -26,6 +26,7 @@ import time
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete, event, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -43,11 +44,7 @@ def default_holder() -> str:
 
 
 def _upsert(dialect: str):
-    if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    return insert(TABLE)
+    return (postgresql if dialect == "postgresql" else sqlite).insert(TABLE)
 
 
 class _Lock:

@@ -22,9 +22,18 @@ import signal
 import threading
 import time
 from collections.abc import Callable
+from contextlib import suppress
 from datetime import datetime
 from functools import partial
 
+from apscheduler.events import EVENT_SCHEDULER_STARTED
+from apscheduler.executors.pool import ThreadPoolExecutor
+from apscheduler.jobstores.memory import MemoryJobStore
+from apscheduler.schedulers import SchedulerNotRunningError
+from apscheduler.schedulers.blocking import BlockingScheduler
+from apscheduler.triggers.date import DateTrigger
+from apscheduler.triggers.interval import IntervalTrigger
+from apscheduler.util import ref_to_obj
 from flask import Flask
 
 from triage.clock import UTC, utcnow
@@ -39,6 +48,7 @@ from triage.scheduler.jobs import (
     report_time,
 )
 from triage.scheduler.lock import LeaseLock, limit_idle_transactions, make_lock
+from triage.services.notify import abandon_email_claims
 
 log = logging.getLogger("triage.scheduler")
 
@@ -62,8 +72,6 @@ def _seconds(config, name: str, default: int) -> int:
 
 
 def _resolve(ref: str) -> Callable:
-    from apscheduler.util import ref_to_obj
-
     return ref_to_obj(ref)
 
 
@@ -111,8 +119,6 @@ class SchedulerRunner:
     def _release_claims_of(self, previous: str) -> None:
         """The holder we replaced stopped renewing (dead or hung): what it had claimed and not
         sent goes back to the pool at once, rather than when the claims lapse."""
-        from triage.services.notify import abandon_email_claims
-
         with self.app.app_context():
             try:
                 released = abandon_email_claims(previous)
@@ -144,12 +150,8 @@ class SchedulerRunner:
         self.state = "standby"
         scheduler = self.scheduler
         if scheduler is not None and scheduler.running:
-            from apscheduler.schedulers import SchedulerNotRunningError
-
-            try:
+            with suppress(SchedulerNotRunningError):
                 scheduler.shutdown(wait=False)  # called from a job thread: it cannot wait for itself
-            except SchedulerNotRunningError:
-                pass
 
     # --- jobs -------------------------------------------------------------------------------
 
@@ -209,15 +211,12 @@ class SchedulerRunner:
 
     def stop(self) -> None:
         """Stop for good: no new runs, wait for running jobs to finish, release the lock."""
-        from apscheduler.schedulers import SchedulerNotRunningError
-
         self._stop.set()
         scheduler = self.scheduler
         if scheduler is not None:
-            try:
+            # Not started yet (SchedulerNotRunningError): the start listener shuts it down at once.
+            with suppress(SchedulerNotRunningError):
                 scheduler.shutdown(wait=True)
-            except SchedulerNotRunningError:
-                pass  # not started yet: the start listener shuts it down at once
         self.lock.release()
         self.state = "stopped"
 
@@ -241,9 +240,6 @@ class SchedulerRunner:
                     return
 
     def _run_active(self) -> None:
-        from apscheduler.events import EVENT_SCHEDULER_STARTED
-        from apscheduler.triggers.date import DateTrigger
-
         scheduler = build_scheduler(self.app, self)
         # The catch-up runs as a job, so that a stop waits for it like any other job.
         scheduler.add_job(self.catch_up, DateTrigger(run_date=utcnow(), timezone=UTC), id=CATCH_UP,
@@ -281,10 +277,8 @@ class SchedulerRunner:
             signal.set_wakeup_fd(previous_fd)
             for sig, handler in previous.items():
                 signal.signal(sig, handler)
-            try:
+            with suppress(OSError):
                 os.write(write_fd, _WATCHER_EXIT)
-            except OSError:
-                pass
             watcher.join(timeout=60)  # a stop in progress waits for running jobs
             self.lock.release()
             os.close(read_fd)
@@ -297,11 +291,6 @@ def build_scheduler(app: Flask, runner: SchedulerRunner | None = None, *, schedu
     Every job goes through the runner, so it runs only while this process holds the lock:
     a scheduler built here and started without `SchedulerRunner.serve()` runs nothing.
     """
-    from apscheduler.executors.pool import ThreadPoolExecutor
-    from apscheduler.jobstores.memory import MemoryJobStore
-    from apscheduler.schedulers.blocking import BlockingScheduler
-    from apscheduler.triggers.interval import IntervalTrigger
-
     runner = runner or SchedulerRunner(app)
     scheduler = (scheduler_class or BlockingScheduler)(
         timezone=UTC,  # explicit: never ask tzlocal; the report trigger carries Europe/London

@@ -1,14 +1,16 @@
-"""The triage meeting on the wire: meetings, agenda items, agencies' information, actions."""
+"""The triage meeting on the wire: meetings, agenda items, agencies' information, actions.
+
+Nothing here reads the wall clock: the services stamp what they return with its state as of
+the request (an item's decision clock, an action's overdue flag, an agenda line's time left).
+"""
 from marshmallow import Schema, fields, validate
 
-from triage.clock import local_date, utcnow
 from triage.domain.agenda import ItemSource
-from triage.domain.clocks import clock_state, describe_time_left
 from triage.domain.codes import DecisionOutcome, Rag
 from triage.domain.meetings import ItemState, MeetingState
 from triage.schemas.common import AwareDateTime
 from triage.schemas.contacts import one_of
-from triage.services.meetings import MODES, holds_heading
+from triage.services.meetings import MODES, absent_core_agencies, holds_heading
 from triage.services.meetings.reading import item_digest
 
 
@@ -156,7 +158,7 @@ class ActionSchema(Schema):
     owner_user_id = fields.Integer(allow_none=True)
     due_date = fields.Date()
     done_at = AwareDateTime(allow_none=True)
-    overdue = fields.Function(lambda a: a.done_at is None and a.due_date < local_date(utcnow()))
+    overdue = fields.Function(lambda a: a.overdue)
     version = fields.Integer()
 
 
@@ -212,13 +214,11 @@ class ItemSchema(Schema):
     version = fields.Integer()
 
     def get_time_left(self, item):
-        if item.contact.decided_at is not None:
-            return "decided"
-        return describe_time_left(item.contact.decision_due_at, utcnow())
+        clock = item.decision_clock
+        return "decided" if clock.decided else clock.time_left
 
     def get_clock_state(self, item):
-        contact = item.contact
-        return clock_state(contact.decision_due_at, utcnow(), contact.decided_at).value
+        return item.decision_clock.state.value
 
 
 class MeetingSummarySchema(Schema):
@@ -246,7 +246,6 @@ class MeetingSchema(MeetingSummarySchema):
     absent_core_agencies = fields.Method("get_absent")
 
     def get_absent(self, meeting):
-        from triage.services.meetings import absent_core_agencies
         return [a.code for a in absent_core_agencies(meeting)]
 
 
@@ -256,7 +255,7 @@ class AgendaLineSchema(Schema):
     source = fields.Function(lambda line: line.source.value)
     source_label = fields.Function(lambda line: line.source.label)
     added_reason = fields.Function(lambda line: line.item.added_reason if line.item else None)
-    time_left = fields.Function(lambda line: describe_time_left(line.contact.decision_due_at, utcnow()))
+    time_left = fields.Function(lambda line: line.time_left)
 
 
 class RemovedLineSchema(Schema):

@@ -14,7 +14,9 @@ from triage.domain.roles import Role
 from triage.extensions import db
 from triage.models import ClosureDay, WorkingDay
 from triage.services.actor import Actor
+from triage.services.clocks import rederive_running_clocks
 from triage.services.errors import Conflict, Forbidden, Invalid, NotFound
+from triage.services.unit_of_work import unit_of_work
 
 # Wide enough for historic imports and long-running clocks; the holidays package is cheap.
 HOLIDAY_YEARS = range(2000, 2046)
@@ -101,8 +103,6 @@ def _describe(day: date, today: date, moved: list, working_before: bool, working
 
 def _change_calendar(actor: Actor, now: datetime, day: date, before: WorkingDayCalendar, added: bool) -> tuple:
     """The calendar table and the running clocks follow the closure-day change just flushed."""
-    from triage.services.clocks import rederive_running_clocks
-
     after = _fresh_calendar()
     ensure_working_days(before)
     if before.is_working_day(day) != after.is_working_day(day):
@@ -123,14 +123,14 @@ def add_closure_day(actor: Actor, now: datetime, day: date, reason: str) -> Clos
         raise Invalid("Give a reason for the closure", {"reason": ["Enter why the council is closed"]})
     if day.weekday() >= 5:
         raise Invalid("Weekends are never working days", {"day": ["Choose a weekday"]})
-    if db.session.scalar(select(ClosureDay).where(ClosureDay.day == day)):
-        raise Conflict(f"{day.isoformat()} is already a closure day")
-    before = _fresh_calendar()
-    closure = ClosureDay(day=day, reason=reason, created_at=now, created_by_id=actor.user_id)
-    db.session.add(closure)
-    db.session.flush()
-    moved, note = _change_calendar(actor, now, day, before, added=True)
-    db.session.commit()
+    with unit_of_work("closure day"):
+        if db.session.scalar(select(ClosureDay).where(ClosureDay.day == day)):
+            raise Conflict(f"{day.isoformat()} is already a closure day")
+        before = _fresh_calendar()
+        closure = ClosureDay(day=day, reason=reason, created_at=now, created_by_id=actor.user_id)
+        db.session.add(closure)
+        db.session.flush()
+        moved, note = _change_calendar(actor, now, day, before, added=True)
     forget_cached_calendar()
     return ClosureChange(day, reason, now, True, moved, note)
 
@@ -139,15 +139,15 @@ def remove_closure_day(actor: Actor, now: datetime, day: date) -> ClosureChange:
     """Remove the day; the calendar table and the running clocks follow, in one transaction."""
     if not actor.has_role(Role.ADMIN):
         raise Forbidden("Only administrators can change closure days")
-    closure = db.session.scalar(select(ClosureDay).where(ClosureDay.day == day))
-    if closure is None:
-        raise NotFound(f"{day.isoformat()} is not a closure day")
-    before = _fresh_calendar()
-    reason = closure.reason
-    db.session.delete(closure)
-    db.session.flush()
-    moved, note = _change_calendar(actor, now, day, before, added=False)
-    db.session.commit()
+    with unit_of_work("closure day"):
+        closure = db.session.scalar(select(ClosureDay).where(ClosureDay.day == day))
+        if closure is None:
+            raise NotFound(f"{day.isoformat()} is not a closure day")
+        before = _fresh_calendar()
+        reason = closure.reason
+        db.session.delete(closure)
+        db.session.flush()
+        moved, note = _change_calendar(actor, now, day, before, added=False)
     forget_cached_calendar()
     return ClosureChange(day, reason, None, False, moved, note)
 

@@ -7,16 +7,19 @@ running, not with history: only running clocks are read, through an index on (st
 """
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import and_, any_, bindparam, exists, func, literal, literal_column, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import aliased
 
 from triage.domain.clocks import ClockKind, ClockState
 from triage.domain.roles import Role
 from triage.extensions import db
 from triage.models import Clock, ClockEvent, Notification, User
+from triage.services.unit_of_work import unit_of_work
 
 BREACHED, DUE_SOON = ClockState.BREACHED.value, ClockState.DUE_SOON.value
 UTC_TYPE = Clock.__table__.c.due_at.type
@@ -31,11 +34,8 @@ class SweepResult:
 
 def _insert_ignoring_duplicates(table):
     """INSERT ... ON CONFLICT DO NOTHING in the dialect at hand (both support it)."""
-    if db.engine.dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    return insert(table)
+    dialect = postgresql if db.engine.dialect.name == "postgresql" else sqlite
+    return dialect.insert(table)
 
 
 def _record_events(kind: str, at_column, window, now: datetime) -> list[int]:
@@ -53,9 +53,7 @@ def _events(event_ids: list[int]):
     """ClockEvent.id among these, as ONE bound value: an IN list of tens of thousands of
     parameters took seconds to send and plan (bench/README.md) and SQLite caps the count."""
     if db.engine.dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import ARRAY
-        return ClockEvent.id == any_(bindparam("event_ids", event_ids, type_=ARRAY(db.Integer)))
-    import json
+        return ClockEvent.id == any_(bindparam("event_ids", event_ids, type_=postgresql.ARRAY(db.Integer)))
     listed = select(literal_column("value")).select_from(func.json_each(json.dumps(event_ids)))
     return ClockEvent.id.in_(listed.scalar_subquery())
 
@@ -103,7 +101,9 @@ def _notify_managers_of_unowned_breaches(event_ids: list[int], now: datetime, me
     return len(db.session.execute(statement).all())
 
 
+@unit_of_work("clock")
 def sweep_clocks(now: datetime) -> SweepResult:
+    """Record and notify every warning and breach due by `now`, in one transaction."""
     breaches = _record_events(BREACHED, Clock.due_at, Clock.due_at < now, now)
     warnings = _record_events(DUE_SOON, Clock.warn_at, and_(Clock.warn_at <= now, _not_indexed(Clock.due_at) >= now),
                               now)
@@ -114,7 +114,6 @@ def sweep_clocks(now: datetime) -> SweepResult:
                                            _not_indexed(Clock.due_at) >= now, Clock.state == "running")
                        .values(state=DUE_SOON))
     notifications = _notify(breaches + warnings, now)
-    db.session.commit()
     # Email is sent by the caller afterwards (services/notify.py: send_pending_email), every
     # sweep, whether or not this one recorded anything new: unsent notifications are retried.
     return SweepResult(breaches=len(breaches), warnings=len(warnings), notifications=notifications)

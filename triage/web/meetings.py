@@ -25,11 +25,10 @@ from wtforms.validators import DataRequired, InputRequired, Optional
 from triage.auth import current_actor, roles_required
 from triage.clock import local_date, utcnow
 from triage.domain.agenda import ItemSource
-from triage.domain.clocks import clock_state, describe_time_left
+from triage.domain.clocks import ClockState
 from triage.domain.codes import DecisionOutcome, Rag
 from triage.domain.meetings import ItemState, MeetingState
 from triage.domain.roles import Role
-from triage.extensions import db
 from triage.services import contacts as contacts_service
 from triage.services import meetings, people, reference
 from triage.services.errors import Conflict, Invalid, NotFound, ServiceError
@@ -177,7 +176,6 @@ def index():
             results = meetings.search_meetings(actor, now, criteria, page=request.args.get("page", 1, type=int),
                                                per_page=PER_PAGE)
         except (Invalid, ServiceError) as exc:
-            db.session.rollback()
             problems = attach_service_errors(form, exc)
             results = None
     plan = PlanForm(formdata=None, data={"meeting_date": today}) if actor.has_role(*RUNNERS) else None
@@ -210,7 +208,6 @@ def plan():
             meeting = meetings.plan_meeting(current_actor(), utcnow(), form.type.data, form.meeting_date.data,
                                             form.locality_id.data)
         except (Invalid, Conflict) as exc:
-            db.session.rollback()
             problems = attach_service_errors(form, exc)
             status = exc.status
         else:
@@ -238,9 +235,9 @@ def actions():
 def show(meeting_id: int):
     actor, now = current_actor(), utcnow()
     meeting = meetings.load_meeting(actor, now, meeting_id)
-    if meeting.state == MeetingState.PLANNED.value and actor.has_role(*RUNNERS):
+    if meeting.state == MeetingState.PLANNED and actor.has_role(*RUNNERS):
         return _planned_page(meeting_id)
-    if meeting.state in (MeetingState.OPEN.value, MeetingState.CLOSED.value):
+    if meeting.state in (MeetingState.OPEN, MeetingState.CLOSED):
         return redirect(url_for("web.meetings.live", meeting_id=meeting_id))
     return render_template("meetings/cancelled.html", meeting=meeting, kind=meetings.meeting_type(meeting.type_code))
 
@@ -255,7 +252,7 @@ def _planned_page(meeting_id: int, status: int = 200, add_form=None, remove_form
         add_form=add_form or AgendaChangeForm(prefix="add"), remove_forms=remove_forms or {},
         attendance_form=attendance_form or AttendanceForm(prefix="att"), cancel_form=ReasonForm(prefix="cancel"),
         absent=meetings.absent_core_agencies(meeting), problems=list(problems),
-        time_left=lambda c: describe_time_left(c.decision_due_at, now), sources=ItemSource,
+        time_left=lambda c: meetings.decision_clock(c, now).time_left, sources=ItemSource,
         is_chair=_is_chair(actor, meeting), is_staff=True, now=now), status
 
 
@@ -271,7 +268,6 @@ def agenda_add(meeting_id: int):
         try:
             meetings.add_item(current_actor(), utcnow(), meeting_id, form.contact_id.data, form.reason.data)
         except (Invalid, Conflict, NotFound) as exc:
-            db.session.rollback()
             if isinstance(exc, NotFound):
                 raise
             return _after_agenda_error(meeting_id, exc, add_form=form)
@@ -288,7 +284,6 @@ def agenda_remove(meeting_id: int, contact_id: int):
         try:
             meetings.remove_item(current_actor(), utcnow(), meeting_id, contact_id, form.reason.data)
         except (Invalid, Conflict) as exc:
-            db.session.rollback()
             return _after_agenda_error(meeting_id, exc, remove_forms={contact_id: form})
         flash(f"Contact {contact_id} taken off the agenda")
         return _back(meeting_id)
@@ -305,7 +300,7 @@ def _after_agenda_error(meeting_id, exc, **forms):
     meeting = meetings.load_meeting(current_actor(), utcnow(), meeting_id)
     status = 409 if isinstance(exc, Conflict) else 400
     forms.pop("cancel_form", None)
-    if meeting.state == MeetingState.PLANNED.value:
+    if meeting.state == MeetingState.PLANNED:
         return _planned_page(meeting_id, status, problems=problems, **forms)
     forms.pop("remove_forms", None)
     return _live_page(meeting_id, status, problems=problems, **forms)
@@ -317,7 +312,7 @@ def _first_errors(form) -> list[str]:
 
 def _back(meeting_id: int, item_id: int | None = None):
     meeting = meetings.load_meeting(current_actor(), utcnow(), meeting_id)
-    if meeting.state == MeetingState.PLANNED.value:
+    if meeting.state == MeetingState.PLANNED:
         return redirect(url_for("web.meetings.show", meeting_id=meeting_id))
     anchor = f"#item-{item_id}" if item_id else ""
     return redirect(url_for("web.meetings.live", meeting_id=meeting_id, item=item_id) + anchor)
@@ -332,7 +327,6 @@ def attendance(meeting_id: int):
             meetings.record_attendance(current_actor(), utcnow(), meeting_id, form.agency.data, form.mode.data,
                                        form.user_id.data, none_if_blank(form.name.data))
         except (Invalid, Conflict) as exc:
-            db.session.rollback()
             return _after_agenda_error(meeting_id, exc, attendance_form=form)
         flash("Attendance recorded")
         return _back(meeting_id)
@@ -385,7 +379,7 @@ def _live_page(meeting_id: int, status: int = 200, panel_forms: dict | None = No
     """The chair's and partners' page: the agenda, one item at a time, kept current by polling."""
     actor, now = current_actor(), utcnow()
     meeting = meetings.get_meeting(actor, now, meeting_id)
-    if meeting.state == MeetingState.PLANNED.value:
+    if meeting.state == MeetingState.PLANNED:
         return redirect(url_for("web.meetings.show", meeting_id=meeting_id))
     items = meetings.agenda_order(meeting.items)
     wanted = request.args.get("item", type=int)
@@ -400,7 +394,7 @@ def _live_page(meeting_id: int, status: int = 200, panel_forms: dict | None = No
                            absent=meetings.absent_core_agencies(meeting), is_chair=_is_chair(actor, meeting),
                            is_staff=actor.has_role(*RUNNERS), is_manager=actor.has_role(Role.MANAGER),
                            attendance_form=attendance_form or AttendanceForm(prefix="att"),
-                           removed=[i for i in meeting.items if i.state == ItemState.REMOVED.value],
+                           removed=[i for i in meeting.items if i.state == ItemState.REMOVED],
                            add_form=add_form or AgendaChangeForm(prefix="add"), problems=list(problems),
                            now=now), status
 
@@ -431,14 +425,14 @@ def _panel_context(actor, now, meeting, item, forms: dict | None = None, problem
     action = forms.get("action") or ActionForm(prefix=f"i{item.id}-action", formdata=None)
     action.owner_agency.choices = _agency_choices("No agency (a named person)")
     contact = item.contact
-    late = contact.decided_at is None and now > contact.decision_due_at
+    clock = meetings.decision_clock(contact, now)
+    late = not clock.decided and clock.state is ClockState.BREACHED
     history = contacts_service.history_for(contact) if staff else []
     return {"item": item, "contact": contact, "contribution": contribution, "outcome": outcome, "confirm": confirm,
             "action": action, "problems": list(problems), "history": history, "late": late,
-            "time_left": "Decided" if contact.decided_at else describe_time_left(contact.decision_due_at, now),
-            "clock": clock_state(contact.decision_due_at, now, contact.decided_at).value,
+            "time_left": "Decided" if clock.decided else clock.time_left, "clock": clock.state.value,
             "my_entry": mine, "status_message": status_message, "digest": meetings.item_digest(item),
-            "open": meeting.state == MeetingState.OPEN.value,
+            "open": meeting.state == MeetingState.OPEN,
             "holds": meetings.holds_heading, "is_overdue": lambda a: meetings.is_overdue(a, now),
             "outcome_label": lambda v: DecisionOutcome(v).label if v else ""}
 
@@ -481,7 +475,6 @@ def _item_form_post(meeting_id: int, item_id: int, key: str, form: FlaskForm, ca
         except NotFound:
             raise
         except ServiceError as exc:
-            db.session.rollback()
             problems = attach_service_errors(form, exc)
             status = exc.status
         else:

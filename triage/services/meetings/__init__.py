@@ -1,9 +1,12 @@
-"""The daily multi-agency triage meeting (issue 5), as use-cases.
+"""The daily multi-agency triage meeting, as use cases (each one a unit of work).
 
 planning: plan, the self-building agenda, attendance, start (freezes the agenda), close, cancel
 items:    agencies' information, the agreed outcome and its confirmation, actions, current item
 reading:  the record, the live state screens poll, history, actions, minutes
+clocks:   the decision clock and overdue actions as of now, stamped on what the services return
+settings: the meeting types this council runs
 """
+from triage.services.meetings.clocks import DecisionClock, decision_clock  # noqa: F401
 from triage.services.meetings.common import READERS, RUNNERS, load_meeting  # noqa: F401
 from triage.services.meetings.items import (  # noqa: F401
                                             add_action,

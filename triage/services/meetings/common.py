@@ -1,11 +1,11 @@
-"""What every meeting use-case shares: roles, loading with access checks, the live revision,
-auditing each child an item names, and committing with a visible 409 on a concurrent edit."""
+"""What every meeting use case shares: roles, loading with access checks, the chair's say, the
+live revision, and auditing each child an item names. (Role checks, version checks and the
+transaction are the services' shared guards and unit of work.)"""
 from __future__ import annotations
 
 from datetime import datetime
 
 from sqlalchemy import exists, select, update
-from sqlalchemy.orm.exc import StaleDataError
 
 from triage.domain.meetings import InvalidMeetingStep, MeetingState, check_item_move, partner_may_see
 from triage.domain.roles import Role
@@ -13,17 +13,13 @@ from triage.extensions import db
 from triage.models import Agency, Contact, Meeting, MeetingAttendance, MeetingItem
 from triage.services import audit
 from triage.services.actor import Actor
-from triage.services.errors import Conflict, Forbidden, NotFound
+from triage.services.errors import Conflict, Forbidden, Invalid, NotFound
+from triage.services.guards import require
 from triage.services.meetings.settings import partner_access_hours
 
 RUNNERS = (Role.PRACTITIONER, Role.MANAGER)  # plan meetings, take part as children's social care
 READERS = RUNNERS + (Role.PARTNER,)
 CSC = "childrens_social_care"
-
-
-def require(actor: Actor, roles, doing: str) -> None:
-    if not actor.has_role(*roles):
-        raise Forbidden(f"Your role cannot {doing}")
 
 
 def require_chair(actor: Actor, meeting: Meeting, doing: str) -> None:
@@ -39,24 +35,9 @@ def conflict_from(exc: InvalidMeetingStep) -> Conflict:
 
 def move_item(item: MeetingItem, target) -> None:
     try:
-        item.state = check_item_move(item.state, target).value
+        item.state = check_item_move(item.state, target)
     except InvalidMeetingStep as exc:
         raise conflict_from(exc) from None
-
-
-def check_version(record, version: int | None, what: str) -> None:
-    if version is not None and record.version != version:
-        raise Conflict(f"Someone else changed this {what} (now version {record.version}, you had "
-                       f"version {version}); reload it and try again",
-                       {"version": [f"Now version {record.version}"]})
-
-
-def commit(what: str = "meeting") -> None:
-    try:
-        db.session.commit()
-    except StaleDataError:
-        db.session.rollback()
-        raise Conflict(f"Someone else changed this {what} at the same moment; reload it") from None
 
 
 def touch(meeting_id: int) -> None:
@@ -117,8 +98,6 @@ def ensure_in_progress(meeting: Meeting, doing: str) -> None:
 
 
 def agency_by_code(code: str | None, field: str) -> Agency | None:
-    from triage.services.errors import Invalid
-
     if not code:
         return None
     agency = db.session.scalar(select(Agency).where(Agency.code == code))

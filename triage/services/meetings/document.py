@@ -10,6 +10,8 @@ from __future__ import annotations
 from io import BytesIO
 
 from docx import Document
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
 from docx.shared import Pt
 
 from triage.clock import to_london
@@ -35,8 +37,6 @@ def _table(document, head: list[str], rows: list[list[str]]):
         for run in cell.paragraphs[0].runs:
             run.bold = True
     # Mark the first row as a header row, repeated on each page and announced by screen readers.
-    from docx.oxml import OxmlElement
-    from docx.oxml.ns import qn
     properties = table.rows[0]._tr.get_or_add_trPr()
     header = OxmlElement("w:tblHeader")
     header.set(qn("w:val"), "true")
@@ -82,12 +82,12 @@ def minutes_document(record: Minutes, council_name: str) -> bytes:
             paragraph = document.add_paragraph()
             paragraph.add_run(f"{holds_heading(entry.agency)} ({entry.agency.name}): ").bold = True
             paragraph.add_run(entry.text)
-        if item.state in (ItemState.AGREED.value, ItemState.CONFIRMED.value):
+        if item.state in (ItemState.AGREED, ItemState.CONFIRMED):
             agreed = document.add_paragraph()
             agreed.add_run("Agreed: ").bold = True
             agreed.add_run(f"priority {item.rag}; {DecisionOutcome(item.outcome).label}; lead agency "
                            f"{item.lead_agency.name if item.lead_agency else ''}. {item.rationale}")
-            if item.state == ItemState.CONFIRMED.value:
+            if item.state == ItemState.CONFIRMED:
                 document.add_paragraph(f"Confirmed as the decision {_when(item.confirmed_at)}.")
             else:
                 document.add_paragraph("Awaiting a Front Door manager's confirmation.")

@@ -6,34 +6,33 @@ from datetime import date, datetime
 
 from sqlalchemy import update
 
-from triage.clock import local_date
 from triage.domain.codes import DecisionOutcome, Rag
 from triage.domain.meetings import InvalidMeetingStep, ItemState, MeetingState, check_item_move
 from triage.domain.roles import Role
 from triage.extensions import db
-from triage.models import ItemContribution, Meeting, MeetingAction, MeetingItem, User
+from triage.models import Agency, ItemContribution, Meeting, MeetingAction, MeetingItem, User
 from triage.services import contacts as contacts_service
 from triage.services.actor import Actor
-from triage.services.errors import Conflict, Forbidden, Invalid, NotFound, ServiceError
+from triage.services.errors import Conflict, Forbidden, Invalid, NotFound
+from triage.services.guards import check_version, require
+from triage.services.meetings.clocks import action_overdue, stamp_action, stamp_item, stamped
 from triage.services.meetings.common import (
     CSC,
     READERS,
     RUNNERS,
     agency_by_code,
     audit_item,
-    check_version,
-    commit,
     conflict_from,
     ensure_in_progress,
     ensure_open_for_changes,
     load_item,
     load_meeting,
     move_item,
-    require,
     require_chair,
     touch,
 )
 from triage.services.meetings.settings import meeting_type
+from triage.services.unit_of_work import unit_of_work
 
 # What each kind of agency is asked to bring (issue 5, "each item").
 HOLDS = {
@@ -51,6 +50,7 @@ def holds_heading(agency) -> str:
 
 # ---------------------------------------------------------------- agencies' information
 
+@unit_of_work("entry")
 def record_contribution(actor: Actor, now: datetime, item_id: int, text: str,
                         agency_code: str | None = None, version: int | None = None) -> ItemContribution:
     """What an agency holds about the item's children, marked as that agency's.
@@ -80,7 +80,7 @@ def record_contribution(actor: Actor, now: datetime, item_id: int, text: str,
         if agency.code != CSC and agency_id not in present:
             raise Conflict(f"Nobody from {agency.name} is recorded as attending this meeting",
                            {"agency": [f"{agency.name} is not recorded as present"]})
-    if item.state == ItemState.REMOVED.value:
+    if item.state == ItemState.REMOVED:
         raise Conflict("This item was removed from the agenda", {"state": ["Removed from the agenda"]})
     entry = next((c for c in item.contributions if c.agency_id == agency_id), None)
     if entry is None:
@@ -95,19 +95,18 @@ def record_contribution(actor: Actor, now: datetime, item_id: int, text: str,
     db.session.flush()
     audit_item(actor, now, item, "update", f"information recorded for agency {agency_id}")
     touch(meeting.id)
-    commit("entry")
     return entry
 
 
 def _own_code(actor: Actor) -> str | None:
-    from triage.models import Agency
-
     agency = db.session.get(Agency, actor.agency_id) if actor.agency_id else None
     return agency.code if agency else None
 
 
 # ---------------------------------------------------------------- the outcome
 
+@stamped(stamp_item)
+@unit_of_work("item")
 def agree_outcome(actor: Actor, now: datetime, item_id: int, rag: str, outcome: str, lead_agency: str,
                   rationale: str, version: int | None = None) -> MeetingItem:
     """The meeting agrees priority (RAG), outcome, lead agency and rationale for an item.
@@ -155,10 +154,11 @@ def agree_outcome(actor: Actor, now: datetime, item_id: int, rag: str, outcome: 
     item.agreed_at, item.agreed_by_id = now, actor.user_id
     audit_item(actor, now, item, "update", f"agreed {rag} {outcome}, lead {lead.code}")
     touch(meeting.id)
-    commit("item")
     return item
 
 
+@stamped(stamp_item)
+@unit_of_work("item")
 def confirm_outcome(actor: Actor, now: datetime, item_id: int, delay_reason: str | None = None,
                     version: int | None = None) -> MeetingItem:
     """A Front Door manager confirms the agreed outcome as the contact's decision (the same
@@ -168,7 +168,7 @@ def confirm_outcome(actor: Actor, now: datetime, item_id: int, delay_reason: str
     item = load_item(actor, now, item_id)
     meeting = item.meeting
     check_version(item, version, "item")
-    if meeting.state not in (MeetingState.OPEN.value, MeetingState.CLOSED.value):
+    if meeting.state not in (MeetingState.OPEN, MeetingState.CLOSED):
         raise Conflict(f"This meeting is {MeetingState(meeting.state).label.lower()}; nothing can be confirmed",
                        {"state": [f"The meeting is {MeetingState(meeting.state).label.lower()}"]})
     move_item(item, ItemState.CONFIRMED)
@@ -176,20 +176,18 @@ def confirm_outcome(actor: Actor, now: datetime, item_id: int, delay_reason: str
     audit_item(actor, now, item, "decide", f"confirmed {item.outcome} from meeting {meeting.id}")
     touch(meeting.id)
     rationale = f"{item.rationale}\n(Agreed at the triage meeting on {meeting.meeting_date.isoformat()}.)"
-    try:
-        # record_decision checks the clock, records the decision for every child, stops the
-        # clock and commits this item's confirmation in the same transaction.
-        contacts_service.record_decision(actor, now, item.contact_id,
-                                         [{"outcome": item.outcome, "rationale": rationale}],
-                                         delay_reason=delay_reason)
-    except ServiceError:
-        db.session.rollback()
-        raise
+    # record_decision checks the clock, records the decision for every child and stops the
+    # clock, in the same transaction as this item's confirmation.
+    contacts_service.record_decision(actor, now, item.contact_id,
+                                     [{"outcome": item.outcome, "rationale": rationale}],
+                                     delay_reason=delay_reason)
     return item
 
 
 # ---------------------------------------------------------------- actions
 
+@stamped(stamp_action)
+@unit_of_work("action")
 def add_action(actor: Actor, now: datetime, item_id: int, description: str, due_date: date | None,
                owner_agency: str | None = None, owner_user_id: int | None = None,
                owner_name: str | None = None) -> MeetingAction:
@@ -218,10 +216,10 @@ def add_action(actor: Actor, now: datetime, item_id: int, description: str, due_
         errors["owner_agency"] = ["Say who owns the action: an agency or a person"]
     if errors:
         raise Invalid("The action needs correcting", errors)
-    if meeting.state not in (MeetingState.OPEN.value, MeetingState.CLOSED.value):
+    if meeting.state not in (MeetingState.OPEN, MeetingState.CLOSED):
         raise Conflict(f"This meeting is {MeetingState(meeting.state).label.lower()}; actions are recorded "
                        "once it has started", {"state": ["The meeting has not started"]})
-    if item.state == ItemState.REMOVED.value:
+    if item.state == ItemState.REMOVED:
         raise Conflict("This item was removed from the agenda", {"state": ["Removed from the agenda"]})
     action = MeetingAction(meeting_id=meeting.id, item_id=item.id, description=description,
                            owner_agency_id=agency.id if agency else (user.agency_id if user else None),
@@ -232,10 +230,11 @@ def add_action(actor: Actor, now: datetime, item_id: int, description: str, due_
     db.session.flush()
     audit_item(actor, now, item, "update", f"action {action.id} added")
     touch(meeting.id)
-    commit("action")
     return action
 
 
+@stamped(stamp_action)
+@unit_of_work("action")
 def set_action_done(actor: Actor, now: datetime, action_id: int, done: bool = True,
                     version: int | None = None) -> MeetingAction:
     """Mark an action done (or not done after all). Staff, or a partner of the owning agency
@@ -254,16 +253,16 @@ def set_action_done(actor: Actor, now: datetime, action_id: int, done: bool = Tr
         action.done_at = action.done_by_id = None
     audit_item(actor, now, item, "update", f"action {action.id} {'done' if done else 'reopened'}")
     touch(item.meeting_id)
-    commit("action")
     return action
 
 
 def is_overdue(action: MeetingAction, now: datetime) -> bool:
-    return action.done_at is None and action.due_date < local_date(now)
+    return action_overdue(action, now)
 
 
 # ---------------------------------------------------------------- following the chair
 
+@unit_of_work("meeting")
 def set_current_item(actor: Actor, now: datetime, meeting_id: int, item_id: int) -> Meeting:
     """The chair moves the meeting to an item; everyone following sees it."""
     meeting = load_meeting(actor, now, meeting_id)
@@ -271,14 +270,13 @@ def set_current_item(actor: Actor, now: datetime, meeting_id: int, item_id: int)
     require_chair(actor, meeting, "move the meeting on")
     ensure_in_progress(meeting, "the chair moves between items")
     item = db.session.get(MeetingItem, item_id)
-    if item is None or item.meeting_id != meeting.id or item.state == ItemState.REMOVED.value:
+    if item is None or item.meeting_id != meeting.id or item.state == ItemState.REMOVED:
         raise Invalid("Choose an item on this meeting's agenda", {"item_id": [f"No item {item_id} on the agenda"]})
     if meeting.current_item_id != item.id:
         table = Meeting.__table__
         # Not an ORM change: moving on must never collide with an edit to the meeting's details.
         db.session.execute(update(table).where(table.c.id == meeting.id).values(current_item_id=item.id))
         touch(meeting.id)
-        commit()
         db.session.refresh(meeting)
     return meeting
 

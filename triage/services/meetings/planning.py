@@ -27,22 +27,22 @@ from triage.models import (
 from triage.services import audit
 from triage.services.actor import Actor
 from triage.services.errors import Conflict, Invalid, NotFound
+from triage.services.guards import check_version, require
+from triage.services.meetings.clocks import decision_clock, stamp_item, stamp_items, stamped
 from triage.services.meetings.common import (
     RUNNERS,
     agency_by_code,
     audit_contact,
     audit_item,
-    check_version,
-    commit,
     conflict_from,
     ensure_open_for_changes,
     load_meeting,
     move_item,
-    require,
     require_chair,
     touch,
 )
 from triage.services.meetings.settings import MeetingType, ensure_meeting_agencies, meeting_type
+from triage.services.unit_of_work import unit_of_work
 
 MODES = ("in_person", "virtual")
 MODE_LABELS = {"in_person": "In person", "virtual": "Virtual"}
@@ -54,7 +54,7 @@ def series_key(type_code: str, locality_id: int | None) -> str:
 
 def _move(meeting: Meeting, target: MeetingState) -> None:
     try:
-        meeting.state = check_meeting_move(meeting.state, target).value
+        meeting.state = check_meeting_move(meeting.state, target)
     except InvalidMeetingStep as exc:
         raise conflict_from(exc) from None
 
@@ -68,6 +68,7 @@ def _reason(reason: str | None, field: str = "reason", what: str = "Give the rea
 
 # ---------------------------------------------------------------- planning
 
+@unit_of_work("meeting")
 def plan_meeting(actor: Actor, now: datetime, type_code: str, meeting_date: date,
                  locality_id: int | None = None, chair_id: int | None = None,
                  notes: str | None = None) -> Meeting:
@@ -99,22 +100,21 @@ def plan_meeting(actor: Actor, now: datetime, type_code: str, meeting_date: date
         raise Conflict(f"There is already a {kind.name} on {meeting_date.isoformat()}",
                        {"meeting_date": ["A meeting of this type is already planned for this day"]})
     meeting = Meeting(type_code=type_code, series=series, meeting_date=meeting_date, locality_id=locality_id,
-                      chair_id=chair.id, state=MeetingState.PLANNED.value,
+                      chair_id=chair.id, state=MeetingState.PLANNED,
                       planned_start_at=kind.start_on(meeting_date), notes=(notes or "").strip() or None,
                       created_at=now, created_by_id=actor.user_id)
     db.session.add(meeting)
-    db.session.flush()
-    meeting.cut_off = previous_start(meeting)
-    audit.record(actor, now, "create", "meeting", meeting.id, detail=f"{type_code} {meeting_date.isoformat()}")
     try:
-        db.session.commit()
+        db.session.flush()  # a meeting planned at the same moment by someone else fails here
     except IntegrityError:
-        db.session.rollback()
         raise Conflict(f"There is already a {kind.name} on {meeting_date.isoformat()}",
                        {"meeting_date": ["A meeting of this type is already planned for this day"]}) from None
+    meeting.cut_off = previous_start(meeting)
+    audit.record(actor, now, "create", "meeting", meeting.id, detail=f"{type_code} {meeting_date.isoformat()}")
     return meeting
 
 
+@unit_of_work("meeting")
 def update_meeting(actor: Actor, now: datetime, meeting_id: int, version: int,
                    chair_id: int | None = None, notes: str | None = None) -> Meeting:
     """Change the chair or the notes (optimistic locking: a stale version is a 409)."""
@@ -133,7 +133,6 @@ def update_meeting(actor: Actor, now: datetime, meeting_id: int, version: int,
         meeting.notes = notes.strip() or None
     audit.record(actor, now, "update", "meeting", meeting.id, detail="details changed")
     touch(meeting.id)
-    commit()
     return meeting
 
 
@@ -153,6 +152,7 @@ class AgendaLine:
     contact: Contact
     source: ItemSource
     item: MeetingItem | None  # the chair's addition, when it was added by hand
+    time_left: str = ""  # on the decision clock, as of the preview
 
 
 @dataclass
@@ -173,7 +173,7 @@ def _candidates(meeting: Meeting, kind: MeetingType, cut_off: datetime | None, u
     if kind.takes_put_forward:
         conditions.append(Contact.put_forward_to_meeting.is_(True))
     carried = (select(MeetingItem.contact_id).join(Meeting, Meeting.id == MeetingItem.meeting_id)
-               .where(Meeting.series == meeting.series, MeetingItem.state == ItemState.NOT_REACHED.value,
+               .where(Meeting.series == meeting.series, MeetingItem.state == ItemState.NOT_REACHED,
                       MeetingItem.meeting_id != meeting.id))
     conditions.append(Contact.id.in_(carried))
     if extra_ids:
@@ -205,32 +205,37 @@ def _earlier_item_states(meeting: Meeting, contact_ids: list[int]) -> dict[int, 
 
 def _build(meeting: Meeting, until: datetime, cut_off: datetime | None) -> tuple[Agenda, dict[int, Contact]]:
     kind = meeting_type(meeting.type_code)
-    added = {i.contact_id for i in meeting.items if i.state != ItemState.REMOVED.value}
-    removed = {i.contact_id for i in meeting.items if i.state == ItemState.REMOVED.value}
+    added = {i.contact_id for i in meeting.items if i.state != ItemState.REMOVED}
+    removed = {i.contact_id for i in meeting.items if i.state == ItemState.REMOVED}
     candidates, contacts = _candidates(meeting, kind, cut_off, until, added | removed)
     rule = AgendaRule(channels=kind.channels, takes_put_forward=kind.takes_put_forward, cut_off=cut_off, until=until)
     return build_agenda(candidates, rule, added=added, removed=removed), contacts
 
 
+@unit_of_work("meeting", keep_loaded=True)
 def agenda_preview(actor: Actor, now: datetime, meeting_id: int) -> AgendaPreview:
     """What the agenda would be if the meeting started now (for a planned meeting)."""
     meeting = load_meeting(actor, now, meeting_id)
     require(actor, RUNNERS, "see a meeting's agenda before it starts")
-    if meeting.state != MeetingState.PLANNED.value:
+    if meeting.state != MeetingState.PLANNED:
         raise Conflict(f"This meeting is {MeetingState(meeting.state).label.lower()}: its agenda is frozen; "
                        "read its items instead", {"state": ["The agenda is frozen"]})
     cut_off = previous_start(meeting)
     agenda, contacts = _build(meeting, now, cut_off)
     by_contact = {i.contact_id: i for i in meeting.items}
     lines = [AgendaLine(contact=contacts[e.candidate.contact_id], source=e.source,
-                        item=by_contact.get(e.candidate.contact_id)) for e in agenda.entries]
-    removed = [i for i in meeting.items if i.state == ItemState.REMOVED.value]
+                        item=by_contact.get(e.candidate.contact_id),
+                        time_left=decision_clock(contacts[e.candidate.contact_id], now).time_left)
+             for e in agenda.entries]
+    removed = [i for i in meeting.items if i.state == ItemState.REMOVED]
+    stamp_items(removed, now)
     for line in lines:
         audit_contact(actor, now, line.contact, "read", f"agenda of meeting {meeting.id}")
-    db.session.commit()
     return AgendaPreview(meeting=meeting, lines=lines, removed=removed, cut_off=cut_off)
 
 
+@stamped(stamp_item)
+@unit_of_work("item")
 def add_item(actor: Actor, now: datetime, meeting_id: int, contact_id: int, reason: str) -> MeetingItem:
     """The chair adds a contact by hand, with a reason (kept). While the meeting is in progress
     the item goes straight after the one being discussed."""
@@ -246,28 +251,27 @@ def add_item(actor: Actor, now: datetime, meeting_id: int, contact_id: int, reas
         raise Conflict("This contact is decided; there is nothing left for the meeting to decide",
                        {"contact_id": ["Already decided"]})
     item = next((i for i in meeting.items if i.contact_id == contact_id), None)
-    if item is not None and item.state != ItemState.REMOVED.value:
+    if item is not None and item.state != ItemState.REMOVED:
         raise Conflict("This contact is already on the agenda", {"contact_id": ["Already on the agenda"]})
     if item is None:
         item = MeetingItem(meeting_id=meeting.id, contact_id=contact.id, position=0,
-                           state=ItemState.PENDING.value, added_at=now)
+                           state=ItemState.PENDING, added_at=now)
         db.session.add(item)
         meeting.items.append(item)
     else:  # put back after a removal: the removal and its reason stay in the audit trail
         move_item(item, ItemState.PENDING)
         item.removed_at = item.removed_reason = item.removed_by_id = None
-    item.source, item.added_reason, item.added_by_id, item.added_at = ItemSource.ADDED.value, reason, actor.user_id, now
-    if meeting.state == MeetingState.OPEN.value:
+    item.source, item.added_reason, item.added_by_id, item.added_at = ItemSource.ADDED, reason, actor.user_id, now
+    if meeting.state == MeetingState.OPEN:
         _insert_after_current(meeting, item)
     db.session.flush()
     audit_contact(actor, now, contact, "update", f"added to meeting {meeting.id}: {reason}")
     touch(meeting.id)
-    commit()
     return item
 
 
 def _insert_after_current(meeting: Meeting, item: MeetingItem) -> None:
-    live = [i for i in meeting.items if i.state != ItemState.REMOVED.value and i is not item]
+    live = [i for i in meeting.items if i.state != ItemState.REMOVED and i is not item]
     live.sort(key=lambda i: (i.position, i.id or 0))
     at = next((n + 1 for n, i in enumerate(live) if i.id == meeting.current_item_id), len(live))
     live.insert(at, item)
@@ -276,6 +280,8 @@ def _insert_after_current(meeting: Meeting, item: MeetingItem) -> None:
             i.position = n
 
 
+@stamped(stamp_item)
+@unit_of_work("item")
 def remove_item(actor: Actor, now: datetime, meeting_id: int, contact_id: int, reason: str) -> MeetingItem:
     """The chair takes a contact off the agenda, with a reason (kept, and shown in the minutes)."""
     meeting = load_meeting(actor, now, meeting_id)
@@ -285,14 +291,14 @@ def remove_item(actor: Actor, now: datetime, meeting_id: int, contact_id: int, r
     ensure_open_for_changes(meeting)
     item = next((i for i in meeting.items if i.contact_id == contact_id), None)
     if item is None:
-        if meeting.state != MeetingState.PLANNED.value:
+        if meeting.state != MeetingState.PLANNED:
             raise NotFound(f"Contact {contact_id} is not on this meeting's agenda")
         agenda, contacts = _build(meeting, now, previous_start(meeting))
         entry = next((e for e in agenda.entries if e.candidate.contact_id == contact_id), None)
         if entry is None:
             raise NotFound(f"Contact {contact_id} is not on this meeting's agenda")
-        item = MeetingItem(meeting_id=meeting.id, contact_id=contact_id, position=0, source=entry.source.value,
-                           state=ItemState.PENDING.value, added_at=now)
+        item = MeetingItem(meeting_id=meeting.id, contact_id=contact_id, position=0, source=entry.source,
+                           state=ItemState.PENDING, added_at=now)
         db.session.add(item)
         meeting.items.append(item)
     move_item(item, ItemState.REMOVED)
@@ -301,12 +307,12 @@ def remove_item(actor: Actor, now: datetime, meeting_id: int, contact_id: int, r
     audit_contact(actor, now, item.contact or db.session.get(Contact, contact_id), "update",
                   f"removed from meeting {meeting.id}: {reason}")
     touch(meeting.id)
-    commit()
     return item
 
 
 # ---------------------------------------------------------------- attendance
 
+@unit_of_work("meeting")
 def record_attendance(actor: Actor, now: datetime, meeting_id: int, agency_code: str, mode: str,
                       user_id: int | None = None, name: str | None = None) -> MeetingAttendance:
     """Who is at the meeting for which agency, in the room or joining virtually.
@@ -344,10 +350,10 @@ def record_attendance(actor: Actor, now: datetime, meeting_id: int, agency_code:
     db.session.flush()
     audit.record(actor, now, "create", "meeting_attendance", row.id, detail=f"meeting {meeting.id} {agency.code}")
     touch(meeting.id)
-    commit()
     return row
 
 
+@unit_of_work("meeting")
 def remove_attendance(actor: Actor, now: datetime, meeting_id: int, attendance_id: int) -> None:
     """Take off someone recorded by mistake (before the meeting closes)."""
     meeting = load_meeting(actor, now, meeting_id)
@@ -359,7 +365,6 @@ def remove_attendance(actor: Actor, now: datetime, meeting_id: int, attendance_i
     audit.record(actor, now, "delete", "meeting_attendance", row.id, detail=f"meeting {meeting.id} {row.agency.code}")
     db.session.delete(row)
     touch(meeting.id)
-    commit()
 
 
 def absent_core_agencies(meeting: Meeting) -> list[Agency]:
@@ -372,6 +377,7 @@ def absent_core_agencies(meeting: Meeting) -> list[Agency]:
 
 # ---------------------------------------------------------------- start, close, cancel
 
+@unit_of_work("meeting")
 def start_meeting(actor: Actor, now: datetime, meeting_id: int, version: int | None = None) -> Meeting:
     """Open the meeting and freeze its agenda: what arrives from now goes to the next meeting."""
     meeting = load_meeting(actor, now, meeting_id)
@@ -387,27 +393,27 @@ def start_meeting(actor: Actor, now: datetime, meeting_id: int, version: int | N
         item = by_contact.get(entry.candidate.contact_id)
         if item is None:
             item = MeetingItem(meeting_id=meeting.id, contact_id=entry.candidate.contact_id,
-                               source=entry.source.value, state=ItemState.PENDING.value, added_at=now)
+                               source=entry.source, state=ItemState.PENDING, added_at=now)
             db.session.add(item)
             meeting.items.append(item)
         item.position = position
     for item in list(meeting.items):
         # Added by hand, then decided before the meeting: nothing left to discuss.
-        if item.state == ItemState.PENDING.value and contacts.get(item.contact_id) is not None \
+        if item.state == ItemState.PENDING and contacts.get(item.contact_id) is not None \
                 and contacts[item.contact_id].state == ContactState.DECIDED.value:
             move_item(item, ItemState.REMOVED)
             item.removed_reason, item.removed_at = "Decided before the meeting started", now
     db.session.flush()
-    live = sorted((i for i in meeting.items if i.state == ItemState.PENDING.value), key=lambda i: i.position)
+    live = sorted((i for i in meeting.items if i.state == ItemState.PENDING), key=lambda i: i.position)
     meeting.current_item_id = live[0].id if live else None
     audit.record(actor, now, "update", "meeting", meeting.id, detail=f"started with {len(live)} items")
     for item in live:
         audit_item(actor, now, item, "create", "agenda frozen")
     touch(meeting.id)
-    commit()
     return meeting
 
 
+@unit_of_work("meeting")
 def close_meeting(actor: Actor, now: datetime, meeting_id: int, version: int | None = None) -> Meeting:
     """Close the meeting; items not reached carry over to the next meeting of the series."""
     meeting = load_meeting(actor, now, meeting_id)
@@ -417,15 +423,15 @@ def close_meeting(actor: Actor, now: datetime, meeting_id: int, version: int | N
     _move(meeting, MeetingState.CLOSED)
     meeting.closed_at = now
     for item in meeting.items:
-        if item.state == ItemState.PENDING.value:
+        if item.state == ItemState.PENDING:
             move_item(item, ItemState.NOT_REACHED)
             audit_item(actor, now, item, "update", "not reached: carried over")
     audit.record(actor, now, "update", "meeting", meeting.id, detail="closed")
     touch(meeting.id)
-    commit()
     return meeting
 
 
+@unit_of_work("meeting")
 def cancel_meeting(actor: Actor, now: datetime, meeting_id: int, reason: str,
                    version: int | None = None) -> Meeting:
     meeting = load_meeting(actor, now, meeting_id)
@@ -437,11 +443,10 @@ def cancel_meeting(actor: Actor, now: datetime, meeting_id: int, reason: str,
     meeting.notes = f"Cancelled: {reason}" + (f"\n{meeting.notes}" if meeting.notes else "")
     audit.record(actor, now, "update", "meeting", meeting.id, detail="cancelled")
     touch(meeting.id)
-    commit()
     return meeting
 
 
 def agenda_order(items: list[MeetingItem]) -> list[MeetingItem]:
     """Items as the agenda lists them (frozen positions), removed ones left out."""
-    return sorted((i for i in items if i.state != ItemState.REMOVED.value), key=lambda i: (i.position, i.id))
+    return sorted((i for i in items if i.state != ItemState.REMOVED), key=lambda i: (i.position, i.id))
 

@@ -29,7 +29,9 @@ from triage.models import (
 )
 from triage.services import audit
 from triage.services.actor import Actor
-from triage.services.errors import Forbidden, Invalid
+from triage.services.errors import Conflict, Forbidden, Invalid
+from triage.services.guards import require
+from triage.services.meetings.clocks import stamp_actions, stamp_items
 from triage.services.meetings.common import (
     READERS,
     RUNNERS,
@@ -37,11 +39,11 @@ from triage.services.meetings.common import (
     audit_items,
     load_item,
     load_meeting,
-    require,
 )
 from triage.services.meetings.planning import absent_core_agencies, agenda_order
 from triage.services.meetings.settings import MeetingType, meeting_type, partner_access_hours
 from triage.services.paging import Page, paginate
+from triage.services.unit_of_work import unit_of_work
 
 ITEM_LOADS = (selectinload(MeetingItem.contact).selectinload(Contact.children).selectinload(ContactChild.child),
               selectinload(MeetingItem.contributions).selectinload(ItemContribution.agency),
@@ -66,32 +68,34 @@ def etag_for(meeting: Meeting) -> str:
     return f"meeting-{meeting.id}-r{meeting.revision}"
 
 
+@unit_of_work("meeting", keep_loaded=True)
 def get_meeting(actor: Actor, now: datetime, meeting_id: int) -> Meeting:
     """The meeting with its items; every child shown is audited."""
     meeting = load_meeting(actor, now, meeting_id)
     _with_items(meeting.id)
     audit_items(actor, now, [item for item in meeting.items
-                             if meeting.state != MeetingState.PLANNED.value or item.state != ItemState.REMOVED.value],
+                             if meeting.state != MeetingState.PLANNED or item.state != ItemState.REMOVED],
                 "read", f"meeting {meeting.id}")
-    audit.commit_read()
     return meeting
 
 
+@unit_of_work("meeting", keep_loaded=True)
 def get_item(actor: Actor, now: datetime, item_id: int, meeting_id: int | None = None) -> MeetingItem:
     item = load_item(actor, now, item_id, meeting_id)
     audit_item(actor, now, item, "read")
-    audit.commit_read()
+    stamp_items([item], now)
     return item
 
 
+@unit_of_work("meeting", keep_loaded=True)
 def items_for(actor: Actor, now: datetime, meeting_id: int, include_removed: bool = False) -> list[MeetingItem]:
     meeting = load_meeting(actor, now, meeting_id)
     _with_items(meeting.id)
     items = agenda_order(meeting.items)
     if include_removed:
-        items += [i for i in meeting.items if i.state == ItemState.REMOVED.value]
+        items += [i for i in meeting.items if i.state == ItemState.REMOVED]
     audit_items(actor, now, items, "read", f"meeting {meeting.id}")
-    audit.commit_read()
+    stamp_items(items, now)
     return items
 
 
@@ -134,6 +138,7 @@ class MeetingSearch:
     child_name: str | None = None
 
 
+@unit_of_work("meeting", keep_loaded=True)
 def search_meetings(actor: Actor, now: datetime, criteria: MeetingSearch = MeetingSearch(),
                     page: int = 1, per_page: int = 25) -> Page[Meeting]:
     """Meetings by date, type and child, newest first. Partners see only meetings they attend,
@@ -171,20 +176,19 @@ def search_meetings(actor: Actor, now: datetime, criteria: MeetingSearch = Meeti
                                         func.lower(Child.last_name).contains(word.lower(), autoescape=True)))
             used.append("child name")
         query = query.where(exists().where(
-            MeetingItem.meeting_id == Meeting.id, MeetingItem.state != ItemState.REMOVED.value,
+            MeetingItem.meeting_id == Meeting.id, MeetingItem.state != ItemState.REMOVED,
             ContactChild.contact_id == MeetingItem.contact_id, Child.id == ContactChild.child_id,
             *child_filter))
     if actor.role is Role.PARTNER:
         since = now - timedelta(hours=partner_access_hours())
         query = query.where(
             exists().where(MeetingAttendance.meeting_id == Meeting.id, MeetingAttendance.user_id == actor.user_id),
-            or_(Meeting.state == MeetingState.OPEN.value,
-                and_(Meeting.state == MeetingState.CLOSED.value, Meeting.closed_at >= since)))
+            or_(Meeting.state == MeetingState.OPEN,
+                and_(Meeting.state == MeetingState.CLOSED, Meeting.closed_at >= since)))
     query = query.options(selectinload(Meeting.locality), selectinload(Meeting.chair))
     result = paginate(query.order_by(Meeting.meeting_date.desc(), Meeting.id.desc()), page, per_page)
     audit.record_shown(actor, now, "search", "meeting", [(None, criteria.child_id)] if criteria.child_id else [],
                        detail=f"by {', '.join(used) or 'nothing'}: {result.total} found")
-    audit.commit_read()
     return result
 
 
@@ -203,6 +207,7 @@ class ActionFilters:
     meeting_id: int | None = None
 
 
+@unit_of_work("meeting", keep_loaded=True)
 def list_actions(actor: Actor, now: datetime, filters: ActionFilters = ActionFilters(), page: int = 1,
                  per_page: int = 50) -> Page[MeetingAction]:
     """Actions from meetings, soonest due first; overdue = not done and due before today."""
@@ -229,7 +234,7 @@ def list_actions(actor: Actor, now: datetime, filters: ActionFilters = ActionFil
     audit.record_shown(actor, now, "list", "meeting_action",
                        [(a.id, link.child_id) for a in result.items if a.item for link in a.item.contact.children],
                        detail=f"{len(result.items)} shown")
-    audit.commit_read()
+    stamp_actions(result.items, now)
     return result
 
 
@@ -248,21 +253,21 @@ class Minutes:
     actions: list[MeetingAction] = field(default_factory=list)
 
 
+@unit_of_work("meeting", keep_loaded=True)
 def minutes(actor: Actor, now: datetime, meeting_id: int, export: bool = False) -> Minutes:
     """The meeting's record: who came, who did not, each item and what was agreed, actions."""
     meeting = load_meeting(actor, now, meeting_id)
-    if meeting.state in (MeetingState.PLANNED.value, MeetingState.CANCELLED.value):
-        from triage.services.errors import Conflict
+    if meeting.state in (MeetingState.PLANNED, MeetingState.CANCELLED):
         raise Conflict(f"This meeting is {MeetingState(meeting.state).label.lower()}: it has no minutes",
                        {"state": ["No minutes yet"]})
     _with_items(meeting.id)
     items = agenda_order(meeting.items)
-    removed = [i for i in meeting.items if i.state == ItemState.REMOVED.value]
+    removed = [i for i in meeting.items if i.state == ItemState.REMOVED]
     # A download leaves the building: marked as an export, with its format (the Word document).
     audit_items(actor, now, items + removed, "export" if export else "read",
                 f"minutes of meeting {meeting.id}" + (" docx" if export else ""))
-    audit.commit_read()
     actions = [a for i in items for a in i.actions]
+    stamp_items(items + removed, now)
     return Minutes(meeting=meeting, kind=meeting_type(meeting.type_code), attendance=list(meeting.attendance),
                    absent=absent_core_agencies(meeting), items=items, removed=removed,
-                   draft=meeting.state != MeetingState.CLOSED.value, produced_at=now, actions=actions)
+                   draft=meeting.state != MeetingState.CLOSED, produced_at=now, actions=actions)
