@@ -1,8 +1,8 @@
 """Cases after the decision: the list, one case with its assessment and the forms that move it on,
 caseloads by worker and team, and the manager's view of every clock due soon or breached.
 
-Each form posts to its own URL, is checked here for what it can check alone, then calls one
-service. On success: a message and back to the case. Otherwise the case page again, with that
+Each form posts to its own URL, is checked here for what it can check alone, then builds the
+service's command and calls one service. On success: a message and back to the case. Otherwise the case page again, with that
 form's errors in the summary at the top and beside its fields; a stale version is a 409.
 """
 from __future__ import annotations
@@ -23,9 +23,8 @@ from triage.domain.codes import (
     S47Outcome,
 )
 from triage.domain.roles import Role
-from triage.extensions import db
-from triage.services import assessments, people, reference
-from triage.services.assessments import CASE_WORKERS
+from triage.services import cases, people, reference
+from triage.services.cases import CASE_WORKERS, commands
 from triage.services.errors import Conflict, Invalid
 from triage.web.forms import (
     DateInputField,
@@ -109,6 +108,9 @@ class AllocateForm(StepForm):
         if field.data is None:
             raise ValidationError("Choose the team the case is allocated to")
 
+    def command(self) -> commands.Allocation:
+        return commands.Allocation(self.team_id.data, self.worker_id.data, int(self.version.data))
+
 
 class StartForm(StepForm):
     started_on = DateInputField("Date the assessment started", required="Enter the date the assessment started")
@@ -116,12 +118,18 @@ class StartForm(StepForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, prefix="start", **kwargs)
 
+    def command(self) -> commands.StartAssessment:
+        return commands.StartAssessment(self.started_on.data, int(self.version.data))
+
 
 class ChildSeenForm(StepForm):
     child_seen_on = DateInputField("Date the child was seen", required="Enter the date the child was seen")
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, prefix="seen", **kwargs)
+
+    def command(self) -> commands.ChildSeen:
+        return commands.ChildSeen(self.child_seen_on.data, int(self.version.data))
 
 
 class CaseDiscussionForm(StepForm):
@@ -144,6 +152,10 @@ class CaseDiscussionForm(StepForm):
     def validate_sequence(self, field):
         if field.data is None:
             raise ValidationError("Choose which case discussion was held")
+
+    def command(self) -> commands.CaseDiscussionHeld:
+        return commands.CaseDiscussionHeld(self.held_on.data, none_if_blank(self.note.data), self.held_by_id.data,
+                                           int(self.version.data))
 
 
 class AuthoriseForm(StepForm):
@@ -169,6 +181,12 @@ class AuthoriseForm(StepForm):
         if not field.data:
             raise ValidationError("Choose at least one assessment factor, or 21 'No factors identified'")
 
+    def command(self) -> commands.Authorisation:
+        return commands.Authorisation(
+            self.outcome.data, tuple(self.factors.data), none_if_blank(self.closure_reason.data),
+            none_if_blank(self.late_reason.data), int(self.version.data), none_if_blank(self.primary_need.data),
+            {"yes": True, "no": False}.get(self.needs_support.data or ""))
+
 
 class CloseForm(StepForm):
     closed_on = DateInputField("Closure date", required="Enter the date the case closed")
@@ -180,6 +198,10 @@ class CloseForm(StepForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, prefix="close", **kwargs)
+
+    def command(self) -> commands.Closure:
+        return commands.Closure(self.closed_on.data, self.reason.data, none_if_blank(self.open_work_reason.data),
+                                bool(self.nfa.data), int(self.version.data))
 
 
 class StrategyDiscussionForm(FlaskForm):
@@ -198,6 +220,10 @@ class StrategyDiscussionForm(FlaskForm):
         if not field.data:
             raise ValidationError("Choose at least one agency that took part")
 
+    def command(self) -> commands.StrategyDiscussionHeld:
+        return commands.StrategyDiscussionHeld(self.held_on.data, tuple(self.agencies.data),
+                                               self.s47_started.data == "yes")
+
 
 class S47OutcomeForm(StepForm):
     outcome = RadioField("Outcome of the section 47 enquiry", choices=choices(S47Outcome.choices()),
@@ -206,6 +232,9 @@ class S47OutcomeForm(StepForm):
 
     def __init__(self, *args, discussion_id: int, **kwargs):
         super().__init__(*args, prefix=f"s47-{discussion_id}", **kwargs)
+
+    def command(self) -> commands.S47OutcomeGiven:
+        return commands.S47OutcomeGiven(self.outcome.data, self.on.data, int(self.version.data))
 
 
 class IcpcForm(StepForm):
@@ -238,6 +267,13 @@ class IcpcForm(StepForm):
         self._errors = None
         return valid and not any(f.errors for f in self)
 
+    def command(self) -> commands.Conference:
+        if self.held.data != "held":
+            return commands.Conference(not_needed_reason=self.not_needed_reason.data, version=int(self.version.data))
+        return commands.Conference(held_on=self.held_on.data, version=int(self.version.data),
+                                   resulted_in_plan={"yes": True, "no": False}.get(self.plan.data or ""),
+                                   plan_category=none_if_blank(self.plan_category.data))
+
 
 class PlanForm(StepForm):
     plan = RadioField("Did the conference make a child protection plan?",
@@ -249,6 +285,10 @@ class PlanForm(StepForm):
 
     def __init__(self, *args, discussion_id: int, **kwargs):
         super().__init__(*args, prefix=f"plan-{discussion_id}", **kwargs)
+
+    def command(self) -> commands.PlanRecord:
+        return commands.PlanRecord(self.plan.data == "yes", none_if_blank(self.plan_category.data), None,
+                                   self.plan_end_date.data, int(self.version.data))
 
 
 # ---------------------------------------------------------------- the case page
@@ -327,7 +367,7 @@ def _current_version(case, name: str) -> int | None:
 
 def _render_case(referral_id: int, bound: dict | None = None, problems=(), status: int = 200):
     actor, now = current_actor(), utcnow()
-    case = assessments.get_case(actor, now, referral_id)
+    case = cases.get_case(actor, now, referral_id)
     failed = next(iter(bound), None) if bound else None
     if failed and status == 409:  # a stale version: keep what they typed, against the case as it is now
         version = _current_version(case, failed)
@@ -365,20 +405,20 @@ def show(referral_id: int):
 
 
 def _submit(referral_id: int, name: str, form: FlaskForm, call, done: str):
-    """Check the form, call the service, and go back to the case; or show the case with the errors."""
-    valid = form.validate()
+    """Check the form, call the service with the form's command, and go back to the case; or show
+    the case with the errors (the service's unit of work has already undone any partial write)."""
     problems: list[str] = []
     status = 400
-    if valid:
+    if form.validate():
         try:
-            call(current_actor(), utcnow(), form)
-        except (Invalid, Conflict) as exc:
-            db.session.rollback()
+            call(current_actor(), utcnow(), form.command())
+        except Conflict as exc:
+            status = 409
+            problems = [exc.message]  # a conflict is about the record, not one field
+            if "version" in exc.message or "version" in exc.errors:
+                problems.append(STALE)
+        except Invalid as exc:
             problems = attach_service_errors(form, exc)
-            if isinstance(exc, Conflict):
-                status = 409
-                if "version" in exc.message:
-                    problems.append(STALE)
         else:
             flash(done)
             return redirect(url_for("web.cases.show", referral_id=referral_id))
@@ -388,104 +428,86 @@ def _submit(referral_id: int, name: str, form: FlaskForm, call, done: str):
 @bp.post("/<int:referral_id>/allocate")
 @roles_required(Role.MANAGER)
 def allocate(referral_id: int):
-    return _submit(referral_id, "allocate", AllocateForm(), lambda actor, now, f: assessments.allocate(
-        actor, now, referral_id, f.team_id.data, f.worker_id.data, int(f.version.data)), "Case allocated")
+    return _submit(referral_id, "allocate", AllocateForm(),
+                   lambda actor, now, command: cases.allocate(actor, now, referral_id, command), "Case allocated")
 
 
 @bp.post("/<int:referral_id>/assessment/<int:assessment_id>/start")
 @roles_required(*CASE_WORKERS)
 def start(referral_id: int, assessment_id: int):
-    return _submit(referral_id, "start", StartForm(), lambda actor, now, f: assessments.start_assessment(
-        actor, now, assessment_id, f.started_on.data, int(f.version.data)), "Start of the assessment recorded")
+    return _submit(referral_id, "start", StartForm(),
+                   lambda actor, now, command: cases.start_assessment(actor, now, assessment_id, command),
+                   "Start of the assessment recorded")
 
 
 @bp.post("/<int:referral_id>/assessment/<int:assessment_id>/child-seen")
 @roles_required(*CASE_WORKERS)
 def child_seen(referral_id: int, assessment_id: int):
-    return _submit(referral_id, "seen", ChildSeenForm(), lambda actor, now, f: assessments.record_child_seen(
-        actor, now, assessment_id, f.child_seen_on.data, int(f.version.data)), "Date the child was seen recorded")
+    return _submit(referral_id, "seen", ChildSeenForm(),
+                   lambda actor, now, command: cases.record_child_seen(actor, now, assessment_id, command),
+                   "Date the child was seen recorded")
 
 
 @bp.post("/<int:referral_id>/assessment/<int:assessment_id>/case-discussion")
 @roles_required(*CASE_WORKERS)
 def case_discussion(referral_id: int, assessment_id: int):
     form = CaseDiscussionForm()
-
-    def call(actor, now, f):
-        return assessments.record_case_discussion(actor, now, assessment_id, f.sequence.data, f.held_on.data,
-                                                  none_if_blank(f.note.data), f.held_by_id.data,
-                                                  int(f.version.data))
-
-    return _submit(referral_id, "discussion", form, call, "Case discussion recorded")
+    return _submit(referral_id, "discussion", form,
+                   lambda actor, now, command: cases.record_case_discussion(
+                       actor, now, assessment_id, form.sequence.data, command),
+                   "Case discussion recorded")
 
 
 @bp.post("/<int:referral_id>/assessment/<int:assessment_id>/authorise")
 @roles_required(Role.MANAGER)
 def authorise(referral_id: int, assessment_id: int):
-    form = AuthoriseForm()
-
-    def call(actor, now, f):
-        support = {"yes": True, "no": False}.get(f.needs_support.data or "")
-        return assessments.authorise(actor, now, assessment_id, f.outcome.data, f.factors.data,
-                                     none_if_blank(f.closure_reason.data), none_if_blank(f.late_reason.data),
-                                     int(f.version.data), none_if_blank(f.primary_need.data), support)
-
-    return _submit(referral_id, "authorise", form, call, "Assessment authorised")
+    return _submit(referral_id, "authorise", AuthoriseForm(),
+                   lambda actor, now, command: cases.authorise(actor, now, assessment_id, command),
+                   "Assessment authorised")
 
 
 @bp.post("/<int:referral_id>/strategy-discussions")
 @roles_required(*CASE_WORKERS)
 def strategy_discussion(referral_id: int):
     return _submit(referral_id, "strategy", StrategyDiscussionForm(),
-                   lambda actor, now, f: assessments.record_strategy_discussion(
-                       actor, now, referral_id, f.held_on.data, f.agencies.data, f.s47_started.data == "yes"),
+                   lambda actor, now, command: cases.record_strategy_discussion(actor, now, referral_id, command),
                    "Strategy discussion recorded")
 
 
 @bp.post("/<int:referral_id>/strategy-discussions/<int:discussion_id>/s47-outcome")
 @roles_required(*CASE_WORKERS)
 def s47_outcome(referral_id: int, discussion_id: int):
-    assessments.discussion_on_case(discussion_id, referral_id)  # another case's discussion: 404
+    cases.discussion_on_case(discussion_id, referral_id)  # another case's discussion: 404
     return _submit(referral_id, f"s47-{discussion_id}", S47OutcomeForm(discussion_id=discussion_id),
-                   lambda actor, now, f: assessments.record_s47_outcome(
-                       actor, now, discussion_id, f.outcome.data, f.on.data, int(f.version.data),
-                       referral_id=referral_id),
+                   lambda actor, now, command: cases.record_s47_outcome(actor, now, discussion_id, command,
+                                                                        referral_id=referral_id),
                    "Outcome of the section 47 enquiry recorded")
 
 
 @bp.post("/<int:referral_id>/strategy-discussions/<int:discussion_id>/icpc")
 @roles_required(*CASE_WORKERS)
 def icpc(referral_id: int, discussion_id: int):
-    assessments.discussion_on_case(discussion_id, referral_id)  # another case's discussion: 404
-
-    def call(actor, now, f):
-        held = f.held.data == "held"
-        plan = {"yes": True, "no": False}.get(f.plan.data or "") if held else None
-        return assessments.record_icpc(actor, now, discussion_id, f.held_on.data if held else None,
-                                       None if held else f.not_needed_reason.data, int(f.version.data),
-                                       referral_id=referral_id, resulted_in_plan=plan,
-                                       plan_category=none_if_blank(f.plan_category.data))
-
-    return _submit(referral_id, f"icpc-{discussion_id}", IcpcForm(discussion_id=discussion_id), call,
+    cases.discussion_on_case(discussion_id, referral_id)  # another case's discussion: 404
+    return _submit(referral_id, f"icpc-{discussion_id}", IcpcForm(discussion_id=discussion_id),
+                   lambda actor, now, command: cases.record_icpc(actor, now, discussion_id, command,
+                                                                 referral_id=referral_id),
                    "Initial child protection conference recorded")
 
 
 @bp.post("/<int:referral_id>/close")
 @roles_required(Role.MANAGER)
 def close(referral_id: int):
-    return _submit(referral_id, "close", CloseForm(), lambda actor, now, f: assessments.close_case(
-        actor, now, referral_id, f.closed_on.data, f.reason.data, none_if_blank(f.open_work_reason.data),
-        bool(f.nfa.data), int(f.version.data)), "Case closed")
+    return _submit(referral_id, "close", CloseForm(),
+                   lambda actor, now, command: cases.close_case(actor, now, referral_id, command), "Case closed")
 
 
 @bp.post("/<int:referral_id>/strategy-discussions/<int:discussion_id>/plan")
 @roles_required(*CASE_WORKERS)
 def plan(referral_id: int, discussion_id: int):
-    assessments.discussion_on_case(discussion_id, referral_id)  # another case's discussion: 404
+    cases.discussion_on_case(discussion_id, referral_id)  # another case's discussion: 404
     return _submit(referral_id, f"plan-{discussion_id}", PlanForm(discussion_id=discussion_id),
-                   lambda actor, now, f: assessments.record_plan(
-                       actor, now, discussion_id, f.plan.data == "yes", none_if_blank(f.plan_category.data),
-                       None, f.plan_end_date.data, int(f.version.data), referral_id=referral_id),
+                   lambda actor, now, command: cases.record_plan(actor, now, discussion_id, command,
+                                                                 referral_id=referral_id),
                    "Child protection plan recorded")
 
 
@@ -525,11 +547,11 @@ def index():
     args.setdefault("status", "open")
     form = CaseFilterForm(formdata=None, data=args)
     worker = actor.user_id if args.get("worker_id") == "me" else _int_or_none(args.get("worker_id"))
-    filters = assessments.ReferralFilters(
+    filters = cases.ReferralFilters(
         team_id=_int_or_none(args.get("team_id")), worker_id=worker,
         status=args["status"] if args["status"] in ("open", "closed") else None,
         allocated={"yes": True, "no": False}.get(args.get("allocated", "")))
-    page = assessments.list_referrals(actor, utcnow(), filters, page=request.args.get("page", 1, type=int),
+    page = cases.list_referrals(actor, utcnow(), filters, page=request.args.get("page", 1, type=int),
                                       per_page=PER_PAGE)
 
     def page_url(n):
@@ -544,7 +566,7 @@ def index():
 @bp.get("/caseload")
 @roles_required(*CASE_WORKERS, Role.PERFORMANCE)
 def caseload():
-    rows = assessments.caseload(current_actor())
+    rows = cases.caseload(current_actor())
     teams: dict = {}
     for row in rows:
         teams.setdefault((row.team_id, row.team), []).append(row)
@@ -556,8 +578,8 @@ def caseload():
 @roles_required(Role.MANAGER)
 def oversight():
     team_id = _int_or_none(request.args.get("team_id"))
-    page = assessments.due_clocks(current_actor(), utcnow(), team_id, page=request.args.get("page", 1, type=int))
-    imported = assessments.due_clocks(current_actor(), utcnow(), team_id,
+    page = cases.due_clocks(current_actor(), utcnow(), team_id, page=request.args.get("page", 1, type=int))
+    imported = cases.due_clocks(current_actor(), utcnow(), team_id,
                                       page=request.args.get("imported_page", 1, type=int), imported_overdue=True)
     teams = reference.list_teams()
 
