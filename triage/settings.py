@@ -33,3 +33,13 @@ def clock_settings() -> ClockSettings:
         case_discussion_working_days=tuple(c["CASE_DISCUSSION_WORKING_DAYS"]),
         icpc_working_days=int(c["ICPC_WORKING_DAYS"]),
     )
+
+
+@dataclass(frozen=True)
+class PartnerSettings:
+    # How long an agency may still read a request (and its contact) after it was answered or withdrawn.
+    read_days: int
+
+
+def partner_settings() -> PartnerSettings:
+    return PartnerSettings(read_days=int(current_app.config["PARTNER_READ_DAYS"]))

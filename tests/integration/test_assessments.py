@@ -2,6 +2,7 @@
 from datetime import UTC, date, datetime
 
 import pytest
+from sqlalchemy import text
 
 from triage.extensions import db
 from triage.models import Assessment, Clock, Referral
@@ -114,3 +115,26 @@ def test_an_icpc_needs_a_date_or_a_reason_but_not_both(app, staff):
     for kwargs in ({}, {"held_on": date(2026, 11, 10), "not_needed_reason": "x"}):
         with pytest.raises(Invalid):
             cases.record_icpc(staff["worker"], at(date(2026, 11, 20)), discussion.id, cases.Conference(**kwargs))
+
+
+def _saved_meanwhile(table: str, ident: int) -> None:
+    """Someone else saves the row after this reader loaded it (the reader's copy is now stale)."""
+    db.session.execute(text(f"UPDATE {table} SET version = version + 1 WHERE id = :id"), {"id": ident})
+
+
+def test_a_concurrent_edit_names_the_assessment_or_referral_it_was_on(app, staff):
+    referral = referral_on(staff, date(2026, 11, 2))
+    assessment = db.session.query(Assessment).filter_by(referral_id=referral.id).one()
+    _saved_meanwhile("assessment", assessment.id)
+    with pytest.raises(Conflict, match="Someone else changed this assessment") as stale:
+        cases.start_assessment(staff["worker"], at(date(2026, 11, 3)), assessment.id,
+                               cases.StartAssessment(date(2026, 11, 3)))
+    assert "contact" not in stale.value.message and "version" in stale.value.errors
+    assert db.session.get(Assessment, assessment.id).started_on is None  # nothing half-written
+
+    referral = db.session.get(Referral, referral.id)
+    _saved_meanwhile("referral", referral.id)
+    with pytest.raises(Conflict, match="Someone else changed this referral"):
+        cases.allocate(staff["manager"], at(date(2026, 11, 3)), referral.id,
+                       cases.Allocation(staff["team"].id, staff["worker"].user_id))
+    assert db.session.get(Referral, referral.id).worker_id is None

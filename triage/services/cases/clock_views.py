@@ -61,7 +61,7 @@ def clock_view(clock: Clock, now: datetime, calendar: WorkingDayCalendar, label:
     return ClockView(id=clock.id, kind=clock.kind, label=label or CLOCK_LABELS.get(clock.kind, clock.kind),
                      subject=clock.subject, subject_id=clock.subject_id, started_at=clock.started_at,
                      due_at=clock.due_at, due_date=clock.due_date, stopped_at=clock.stopped_at,
-                     state=state.value, time_left=time_left, working_days_left=left_days,
+                     state=state, time_left=time_left, working_days_left=left_days,
                      child_id=clock.child_id, contact_id=clock.contact_id, owner_id=clock.owner_id,
                      team_id=clock.team_id, **extra)
 

@@ -192,7 +192,7 @@ def describe_assessment(assessment: Assessment, now: datetime, calendar=None) ->
     state = assessment_clock_state(assessment, today, calendar)
     return AssessmentView(assessment=assessment, working_days_elapsed=elapsed, working_days_left=left,
                           working_days_left_text=None if left is None else clock_rules.describe_working_days_left(left),
-                          state=state.value, late=until > assessment.due_date)
+                          state=state, late=until > assessment.due_date)
 
 
 def _case_clocks(referral: Referral, assessment: Assessment | None,
