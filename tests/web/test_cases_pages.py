@@ -509,3 +509,30 @@ def test_a_conference_and_the_plan_it_made_are_recorded_from_the_case_page(clien
         f"{key}-version": str(version), f"{key}-plan": "yes", f"{key}-plan_category": "EMO"})
     assert done.status_code == 302, text_of(done)
     assert f"Yes, EMO, from {icpc_day.day}" in text_of(client.get(url))
+
+
+def test_a_manager_transfers_a_case_from_its_page_and_a_worker_from_another_team_is_refused(
+        client, login, staff, referral, make_user):
+    made = referral(10)
+    cases.allocate(staff["as"](staff["manager"]), utcnow(), made.id,
+                   cases.Allocation(staff["team"].id, staff["worker"].id))
+    south = ensure_team("Assessment team South")
+    db.session.commit()
+    newcomer = make_user("practitioner", username="sam.south", team=south.name)
+    login(staff["manager"])
+    url = f"/cases/{made.id}"
+    page = text_of(client.get(url))
+    assert "Transfer to another team" in page
+    version = str(db.session.get(Referral, made.id).version)
+    data = {"transfer-team_id": str(south.id), "transfer-worker_id": str(staff["worker"].id),
+            "transfer-reason": "Family moved south", "transfer-version": version}
+
+    wrong = post_form(client, f"{url}/transfer", url, data)
+    assert wrong.status_code == 400
+    assert "Choose a worker in the chosen team" in text_of(wrong)
+
+    done = post_form(client, f"{url}/transfer", url, {**data, "transfer-worker_id": str(newcomer.id)})
+    assert done.status_code == 302 and done.headers["Location"] == url
+    page = text_of(client.get(url))
+    assert "Case transferred" in page and "Family moved south" in page and "Assessment team South" in page
+    assert db.session.get(Referral, made.id).worker_id == newcomer.id

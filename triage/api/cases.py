@@ -67,6 +67,18 @@ class Allocate(MethodView):
         return cases.allocate(current_actor(), utcnow(), referral_id, command)
 
 
+@referrals_blp.route("/<int:referral_id>/transfer")
+class TransferCase(MethodView):
+    decorators = [roles_required(*MANAGERS)]
+
+    @referrals_blp.arguments(s.TransferSchema)
+    @referrals_blp.response(200, s.ReferralSummarySchema)
+    def post(self, command, referral_id):
+        """Transfer an open case to another team and worker (managers), with the reason. The clocks keep
+        their due dates and follow the case; the managers of both teams are notified"""
+        return cases.transfer(current_actor(), utcnow(), referral_id, command)
+
+
 @referrals_blp.route("/<int:referral_id>/details")
 class ReferralDetails(MethodView):
     decorators = [roles_required(*CASE_WORKERS)]

@@ -116,6 +116,28 @@ class StrategyDiscussion(db.Model):
         return [code for code in self.agencies_present.split(",") if code]
 
 
+class CaseTransfer(db.Model):
+    """A case moved to another team (and worker), and why. Its clocks kept their due dates (0014)."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    referral_id: Mapped[int] = mapped_column(ForeignKey("referral.id"))
+    from_team_id: Mapped[int | None] = mapped_column(ForeignKey("team.id"))
+    from_worker_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    to_team_id: Mapped[int] = mapped_column(ForeignKey("team.id"))
+    to_worker_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    reason: Mapped[str] = mapped_column(Text)
+    transferred_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    transferred_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+
+    from_team: Mapped[Team | None] = relationship(foreign_keys=[from_team_id])
+    to_team: Mapped[Team] = relationship(foreign_keys=[to_team_id])
+    from_worker: Mapped[User | None] = relationship(foreign_keys=[from_worker_id])
+    to_worker: Mapped[User | None] = relationship(foreign_keys=[to_worker_id])
+    transferred_by: Mapped[User | None] = relationship(foreign_keys=[transferred_by_id])
+
+    __table_args__ = (Index("ix_case_transfer_referral", "referral_id", "transferred_at"),)
+
+
 class Notification(db.Model):
     """A message in the service for one person: a clock due soon or breached on their case."""
 

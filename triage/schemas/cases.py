@@ -79,6 +79,15 @@ class AuthoriseSchema(StepSchema):
                        "the outcome (yes for a child in need plan or s47)"})
 
 
+class TransferSchema(StepSchema):
+    command = commands.Transfer
+    team_id = fields.Integer(required=True, metadata={"description": "The team the case moves to"})
+    worker_id = fields.Integer(allow_none=True, load_default=None, metadata={
+        "description": "A practitioner or manager in that team; null for the team only"})
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=5000),
+                           metadata={"description": "Why the case is moving"})
+
+
 class ReferralDetailsSchema(StepSchema):
     command = commands.ReferralDetails
     primary_need = fields.String(required=True, validate=one_of(PrimaryNeed))
@@ -270,6 +279,19 @@ class DueClockSchema(CaseClockSchema):
     team = fields.String(allow_none=True)
 
 
+class CaseTransferSchema(Schema):
+    id = fields.Integer()
+    from_team_id = fields.Integer(allow_none=True)
+    from_team = fields.Function(lambda t: t.from_team.name if t.from_team else None)
+    from_worker_id = fields.Integer(allow_none=True)
+    to_team_id = fields.Integer()
+    to_team = fields.Function(lambda t: t.to_team.name)
+    to_worker_id = fields.Integer(allow_none=True)
+    reason = fields.String()
+    transferred_at = AwareDateTime()
+    transferred_by_id = fields.Integer(allow_none=True)
+
+
 class ReferralDetailSchema(Schema):
     """Dumps a services.cases.CaseDetail."""
 
@@ -299,6 +321,8 @@ class ReferralDetailSchema(Schema):
     assessment = fields.Nested(AssessmentSchema, allow_none=True)
     strategy_discussions = fields.List(fields.Nested(StrategyDiscussionSchema))
     clocks = fields.List(fields.Nested(CaseClockSchema))
+    transfers = fields.List(fields.Nested(CaseTransferSchema), metadata={
+        "description": "Moves to another team, earliest first"})
 
 
 class CaseloadSchema(Schema):

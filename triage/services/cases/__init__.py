@@ -11,7 +11,7 @@
 The names below are the use cases other rooms call: `from triage.services import cases`.
 Nothing here builds on the contacts service, so contacts may build on this (a decision to
 assess opens the assessment)."""
-from triage.services.cases.allocation import allocate
+from triage.services.cases.allocation import allocate, transfer
 from triage.services.cases.assessment import (
     authorise,
     get_assessment,
@@ -41,6 +41,7 @@ from triage.services.cases.commands import (
     S47OutcomeGiven,
     StartAssessment,
     StrategyDiscussionHeld,
+    Transfer,
 )
 from triage.services.cases.common import CASE_WORKERS
 from triage.services.cases.oversight import (
@@ -66,9 +67,9 @@ __all__ = [
     "CASE_STATUSES", "CASE_WORKERS", "CLOCK_LABELS", "CLOSING_OUTCOMES", "Allocation", "AssessmentView",
     "Authorisation", "CaseDetail", "CaseDiscussionHeld", "CaseRow", "Caseload", "ChildSeen", "ClockView",
     "Closure", "Conference", "NotificationContext", "PlanRecord", "ReferralDetails", "ReferralFilters",
-    "S47OutcomeGiven", "StartAssessment", "StrategyDiscussionHeld", "allocate", "authorise", "caseload",
+    "S47OutcomeGiven", "StartAssessment", "StrategyDiscussionHeld", "Transfer", "allocate", "authorise", "caseload",
     "close_case", "clock_views", "clocks_for_referral", "describe_assessment", "discussion_on_case",
     "due_clocks", "get_assessment", "get_case", "list_referrals", "notification_contexts", "open_assessment",
     "record_case_discussion", "record_child_seen", "record_icpc", "record_plan", "record_referral_details",
-    "record_s47_outcome", "record_strategy_discussion", "start_assessment",
+    "record_s47_outcome", "record_strategy_discussion", "start_assessment", "transfer",
 ]

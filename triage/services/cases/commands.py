@@ -18,6 +18,16 @@ class Allocation:
 
 
 @dataclass(frozen=True)
+class Transfer:
+    """Move an open case to another team (and worker), saying why."""
+
+    team_id: int | None
+    worker_id: int | None = None
+    reason: str | None = None
+    version: int | None = None
+
+
+@dataclass(frozen=True)
 class StartAssessment:
     started_on: date | None
     version: int | None = None

@@ -17,7 +17,7 @@ from triage.domain import clocks as clock_rules
 from triage.domain.calendar import WorkingDayCalendar
 from triage.domain.clocks import ClockState
 from triage.extensions import db
-from triage.models import Assessment, CaseDiscussion, Clock, Referral, StrategyDiscussion, User
+from triage.models import Assessment, CaseDiscussion, CaseTransfer, Clock, Referral, StrategyDiscussion, User
 from triage.services import audit
 from triage.services.actor import Actor
 from triage.services.calendar import working_day_calendar
@@ -91,6 +91,7 @@ class CaseDetail:
     strategy_discussions: list[StrategyDiscussion]
     clocks: list[ClockView]
     status: str
+    transfers: tuple[CaseTransfer, ...] = ()  # earliest first
 
     @property
     def status_label(self) -> str:
@@ -231,5 +232,11 @@ def get_case(actor: Actor, now: datetime, referral_id: int) -> CaseDetail:
     worker = db.session.get(User, referral.worker_id) if referral.worker_id else None
     progress = describe_assessment(assessment, now, calendar) if assessment is not None else None
     status = case_status(referral, assessment, ClockState(progress.state) if progress else None)
+    transfers = tuple(db.session.scalars(
+        select(CaseTransfer).where(CaseTransfer.referral_id == referral_id)
+        .options(selectinload(CaseTransfer.from_team), selectinload(CaseTransfer.to_team),
+                 selectinload(CaseTransfer.from_worker), selectinload(CaseTransfer.to_worker),
+                 selectinload(CaseTransfer.transferred_by))
+        .order_by(CaseTransfer.transferred_at, CaseTransfer.id)))
     return CaseDetail(referral=referral, worker=worker, assessment=progress,
-                      strategy_discussions=discussions, clocks=views, status=status)
+                      strategy_discussions=discussions, clocks=views, status=status, transfers=transfers)

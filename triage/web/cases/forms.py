@@ -84,6 +84,31 @@ class AllocateForm(StepForm):
         return commands.Allocation(self.team_id.data, self.worker_id.data, int(self.version.data))
 
 
+class TransferForm(StepForm):
+    team_id = SelectField("Team the case moves to", coerce=optional_int,
+                          invalid_choice_message="Choose a team from the list")
+    worker_id = SelectField("Worker in that team", coerce=optional_int,
+                            invalid_choice_message="Choose a worker from the list")
+    reason = TextAreaField("Why is the case moving?", validators=[max_length(5000, "The reason")])
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, prefix="transfer", **kwargs)
+        self.team_id.choices = choices([("", "Choose a team")] + [(t.id, t.name) for t in reference.list_teams()])
+        self.worker_id.choices = _worker_choices(("", "No worker yet: the team only"))
+
+    def validate_team_id(self, field):
+        if field.data is None:
+            raise ValidationError("Choose the team the case moves to")
+
+    def validate_reason(self, field):
+        if not (field.data or "").strip():
+            raise ValidationError("Say why the case is moving to another team")
+
+    def command(self) -> commands.Transfer:
+        return commands.Transfer(self.team_id.data, self.worker_id.data, none_if_blank(self.reason.data),
+                                 int(self.version.data))
+
+
 class StartForm(StepForm):
     started_on = DateInputField("Date the assessment started", required="Enter the date the assessment started")
 

@@ -27,6 +27,7 @@ from triage.web.cases.forms import (
     S47OutcomeForm,
     StartForm,
     StrategyDiscussionForm,
+    TransferForm,
     factor_groups,
 )
 from triage.web.forms import attach_service_errors
@@ -53,6 +54,7 @@ def _forms(case, bound: dict | None = None) -> dict:
     fresh("allocate", AllocateForm, referral.version, data={"team_id": referral.team_id,
                                                            "worker_id": referral.worker_id})
     fresh("close", CloseForm, referral.version)
+    fresh("transfer", TransferForm, referral.version)
     if view is not None:
         assessment = view.assessment
         unheld = [d for d in assessment.case_discussions if d.held_on is None]
@@ -83,7 +85,8 @@ def _what_can_be_done(case, actor) -> dict:
            "seen": in_progress and assessment.child_seen_on is None,
            "discussion": in_progress and any(d.held_on is None for d in assessment.case_discussions),
            "authorise": manager and in_progress,
-           "strategy": open_, "close": manager and open_}
+           "strategy": open_, "close": manager and open_,
+           "transfer": manager and open_ and referral.team_id is not None}
     for discussion in case.strategy_discussions:
         s47 = discussion.s47_started_on is not None
         can[f"s47-{discussion.id}"] = s47 and discussion.s47_outcome is None
@@ -97,7 +100,7 @@ def _what_can_be_done(case, actor) -> dict:
 def _current_version(case, name: str) -> int | None:
     if name == "allocate":
         return case.referral.version
-    if name == "close":
+    if name in ("close", "transfer"):
         return case.referral.version
     if name in ("start", "seen", "discussion", "authorise") and case.assessment:
         return case.assessment.assessment.version
@@ -166,6 +169,14 @@ def _submit(referral_id: int, name: str, form: FlaskForm, call, done: str):
 def allocate(referral_id: int):
     return _submit(referral_id, "allocate", AllocateForm(),
                    lambda actor, now, command: cases.allocate(actor, now, referral_id, command), "Case allocated")
+
+
+@bp.post("/<int:referral_id>/transfer")
+@roles_required(Role.MANAGER)
+def transfer(referral_id: int):
+    return _submit(referral_id, "transfer", TransferForm(),
+                   lambda actor, now, command: cases.transfer(actor, now, referral_id, command),
+                   "Case transferred: the managers of both teams have been told")
 
 
 @bp.post("/<int:referral_id>/assessment/<int:assessment_id>/start")
