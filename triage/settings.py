@@ -82,3 +82,13 @@ def meeting_settings() -> MeetingSettings:
     return MeetingSettings(types=MappingProxyType(types),
                            partner_access_hours=int(c["MEETING_PARTNER_ACCESS_HOURS"]),
                            agencies=MappingProxyType(agencies))
+
+
+@dataclass(frozen=True)
+class PartnerSettings:
+    # How long an agency may still read a request (and its contact) after it was answered or withdrawn.
+    read_days: int
+
+
+def partner_settings() -> PartnerSettings:
+    return PartnerSettings(read_days=int(current_app.config["PARTNER_READ_DAYS"]))

@@ -8,7 +8,7 @@ from sqlalchemy import event
 from tests.conftest import NOW
 from triage.extensions import db
 from triage.models import Assessment, AuditEvent, Referral
-from triage.services import assessments, contacts
+from triage.services import cases, contacts
 from triage.services.reference import ensure_team
 
 
@@ -207,7 +207,7 @@ def started(staff, referral_on):
     """An assessment referred on 1 Sep 2026 (due 3 Nov: late by NOW), started the next day."""
     referral = referral_on(date(2026, 9, 1))
     assessment = assessment_of(referral)
-    return assessments.start_assessment(staff["worker"], at(date(2026, 9, 2)), assessment.id, date(2026, 9, 2))
+    return cases.start_assessment(staff["worker"], at(date(2026, 9, 2)), assessment.id, cases.StartAssessment(date(2026, 9, 2)))
 
 
 @pytest.mark.parametrize("path, body, field", [
@@ -353,8 +353,8 @@ def test_the_clocks_on_a_case_say_their_state_and_time_left_in_words(api_as, sta
 def test_the_manager_sees_everything_due_soon_or_breached_soonest_first(api_as, staff, referral_on, now):
     north = referral_on(date(2026, 9, 1), "Ada")
     south = referral_on(date(2026, 10, 20), "Bea")  # due 22 Dec 2026: case discussion 1 breached
-    assessments.allocate(staff["manager"], now, north.id, staff["team"].id, staff["worker"].user_id)
-    assessments.allocate(staff["manager"], now, south.id, staff["other_team"].id, None)
+    cases.allocate(staff["manager"], now, north.id, cases.Allocation(staff["team"].id, staff["worker"].user_id))
+    cases.allocate(staff["manager"], now, south.id, cases.Allocation(staff["other_team"].id, None))
     manager = api_as("manager")
     with freeze_time(NOW):
         everything = manager.get("/api/v1/clocks/due?page_size=100")
@@ -376,7 +376,7 @@ def test_the_manager_sees_everything_due_soon_or_breached_soonest_first(api_as, 
 def test_caseload_counts_open_assessments_by_worker_and_team(api_as, staff, referral_on, now):
     for day in (2, 3):
         referral = referral_on(date(2026, 11, day))
-        assessments.allocate(staff["manager"], now, referral.id, staff["team"].id, staff["worker"].user_id)
+        cases.allocate(staff["manager"], now, referral.id, cases.Allocation(staff["team"].id, staff["worker"].user_id))
     referral_on(date(2026, 11, 4))
     with freeze_time(NOW):
         everyone = api_as("performance").get("/api/v1/caseload").json
@@ -412,9 +412,7 @@ def test_the_referrals_list_runs_the_same_number_of_queries_for_3_rows_as_for_30
         for i in range(n):
             referral = referral_on(date(2026, 10, 1 + (start + i) % 28))
             if i % 2:
-                assessments.allocate(staff["manager"], now, referral.id,
-                                     (staff["team"] if i % 4 == 1 else staff["other_team"]).id,
-                                     staff["worker"].user_id)
+                cases.allocate(staff["manager"], now, referral.id, cases.Allocation((staff["team"] if i % 4 == 1 else staff["other_team"]).id, staff["worker"].user_id))
 
     with freeze_time(NOW):
         add(3, 0)

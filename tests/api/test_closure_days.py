@@ -8,7 +8,7 @@ from sqlalchemy import select
 from tests.conftest import NOW
 from triage.extensions import db
 from triage.models import Assessment, AuditEvent, CaseDiscussion, Clock, Referral
-from triage.services import assessments, contacts, morning_report
+from triage.services import cases, contacts, morning_report
 from triage.services.reference import ensure_team
 
 CLOSED = date(2026, 12, 10)  # a Thursday inside the windows below, after NOW (Fri 27 Nov 2026)
@@ -102,9 +102,8 @@ def test_stopped_clocks_keep_their_dates_and_a_past_closure_day_moves_nothing(ap
                                                                              make_user):
     authorised = referral_on(staff, date(2026, 11, 2), "Ivy")
     assessment = db.session.query(Assessment).filter_by(referral_id=authorised.id).one()
-    assessments.start_assessment(staff["worker"], at(date(2026, 11, 3)), assessment.id, date(2026, 11, 3))
-    assessments.authorise(staff["manager"], at(date(2026, 11, 20)), assessment.id, "no_further_action", ["21"],
-                          primary_need="N1")
+    cases.start_assessment(staff["worker"], at(date(2026, 11, 3)), assessment.id, cases.StartAssessment(date(2026, 11, 3)))
+    cases.authorise(staff["manager"], at(date(2026, 11, 20)), assessment.id, cases.Authorisation("no_further_action", ["21"], primary_need="N1"))
     with freeze_time(NOW):
         answer = api_as("admin").post("/api/v1/reference/closure-days",
                                       json={"day": CLOSED.isoformat(), "reason": "Office move"}).json

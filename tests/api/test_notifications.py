@@ -4,7 +4,7 @@ from datetime import UTC, date, datetime
 from tests.conftest import NOW, csrf_token_from
 from triage.extensions import db
 from triage.models import Notification, Referral
-from triage.services import assessments, contacts
+from triage.services import cases, contacts
 from triage.services.reference import ensure_team
 from triage.services.sweep import sweep_clocks
 
@@ -27,7 +27,7 @@ def _allocated_referral(make_user, actor_for):
     contacts.record_decision(actor_for(manager), at(day, 11), contact.id,
                              [{"outcome": "assessment", "rationale": "Assess"}])
     referral = db.session.query(Referral).filter_by(contact_id=contact.id).one()
-    assessments.allocate(actor_for(manager), at(day, 12), referral.id, team.id, worker.id)
+    cases.allocate(actor_for(manager), at(day, 12), referral.id, cases.Allocation(team.id, worker.id))
     return referral, worker, manager
 
 
@@ -41,7 +41,7 @@ def test_the_allocated_worker_is_notified_of_a_breach_after_the_sweep_and_can_ma
     listed = client.get("/api/v1/notifications?unread=true")
     assert listed.status_code == 200
     messages = [n["message"] for n in listed.json]
-    assessment_id = assessments.get_case(actor_for(worker), NOW, referral.id).assessment.assessment.id
+    assessment_id = cases.get_case(actor_for(worker), NOW, referral.id).assessment.assessment.id
     assert f"assessment clock breached on assessment {assessment_id}" in messages
     assert len(messages) == 3  # the assessment and its two case discussions
     assert all(n["read_at"] is None for n in listed.json)

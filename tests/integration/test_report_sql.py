@@ -9,7 +9,8 @@ from triage.domain import report as shape
 from triage.domain.clocks import describe_working_days_left
 from triage.extensions import db
 from triage.models import Assessment, Referral
-from triage.services import assessments, contacts, morning_report, report_sql
+from triage.services import cases as case_service
+from triage.services import contacts, morning_report, report_sql
 from triage.services.calendar import working_day_calendar
 from triage.services.reference import ensure_team
 from triage.settings import clock_settings
@@ -46,13 +47,11 @@ def cases(make_user, actor_for):
         referral = db.session.query(Referral).filter_by(contact_id=contact.id).one()
         assessment = db.session.query(Assessment).filter_by(referral_id=referral.id).one()
         if n in (0, 2, 3, 5):
-            assessments.start_assessment(worker, at.replace(hour=12), assessment.id, day)
+            case_service.start_assessment(worker, at.replace(hour=12), assessment.id, case_service.StartAssessment(day))
         if n == 0:  # authorised late (due in October)
-            assessments.authorise(manager, datetime(2026, 11, 2, 9, tzinfo=UTC), assessment.id,
-                                  "child_in_need_plan", ["1A"], late_reason="Sickness", primary_need="N1")
+            case_service.authorise(manager, datetime(2026, 11, 2, 9, tzinfo=UTC), assessment.id, case_service.Authorisation("child_in_need_plan", ["1A"], late_reason="Sickness", primary_need="N1"))
         if n == 3:
-            assessments.authorise(manager, datetime(2026, 11, 16, 9, tzinfo=UTC), assessment.id,
-                                  "child_in_need_plan", ["1A"], primary_need="N1")
+            case_service.authorise(manager, datetime(2026, 11, 16, 9, tzinfo=UTC), assessment.id, case_service.Authorisation("child_in_need_plan", ["1A"], primary_need="N1"))
         made.append(assessment.id)
     return made
 

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from tests.integration.test_assessments import at, referral_on
 from triage.extensions import db
 from triage.models import Assessment, Clock, Referral
-from triage.services import assessments, children, contacts
+from triage.services import cases, children, contacts
 from triage.services.errors import Conflict, Forbidden, Invalid
 
 
@@ -47,71 +47,64 @@ def test_a_upn_and_a_reason_it_is_unknown_cannot_both_be_given(app, staff, now):
 def test_authorisation_needs_the_primary_need_and_records_whether_the_child_needs_support(app, staff):
     referral = referral_on(staff, date(2026, 10, 1))
     assessment = db.session.scalar(select(Assessment).where(Assessment.referral_id == referral.id))
-    assessments.start_assessment(staff["worker"], at(date(2026, 10, 2)), assessment.id, date(2026, 10, 2))
+    cases.start_assessment(staff["worker"], at(date(2026, 10, 2)), assessment.id, cases.StartAssessment(date(2026, 10, 2)))
     with pytest.raises(Invalid) as refused:
-        assessments.authorise(staff["manager"], at(date(2026, 10, 20)), assessment.id, "child_in_need_plan", ["3B"])
+        cases.authorise(staff["manager"], at(date(2026, 10, 20)), assessment.id, cases.Authorisation("child_in_need_plan", ["3B"]))
     assert "primary_need" in refused.value.errors
     db.session.rollback()
 
-    done = assessments.authorise(staff["manager"], at(date(2026, 10, 20)), assessment.id, "no_further_action",
-                                 ["21"], primary_need="N9")
+    done = cases.authorise(staff["manager"], at(date(2026, 10, 20)), assessment.id, cases.Authorisation("no_further_action", ["21"], primary_need="N9"))
     assert (done.referral.primary_need, done.needs_support, done.referral.closure_reason) == ("N9", False, "RC8")
     assert done.referral.closed_on == date(2026, 10, 20)
 
 
 def test_a_case_with_a_section_47_does_not_close_as_rc8_after_its_assessment(app, staff):
     referral = referral_on(staff, date(2026, 10, 1))
-    discussion = assessments.record_strategy_discussion(staff["worker"], at(date(2026, 10, 2)), referral.id,
-                                                        date(2026, 10, 2), ["police"], True)
-    assessments.record_icpc(staff["worker"], at(date(2026, 10, 16)), discussion.id, held_on=date(2026, 10, 16),
-                            resulted_in_plan=False)
+    discussion = cases.record_strategy_discussion(staff["worker"], at(date(2026, 10, 2)), referral.id, cases.StrategyDiscussionHeld(date(2026, 10, 2), ["police"], True))
+    cases.record_icpc(staff["worker"], at(date(2026, 10, 16)), discussion.id, cases.Conference(held_on=date(2026, 10, 16), resulted_in_plan=False))
     assessment = db.session.scalar(select(Assessment).where(Assessment.referral_id == referral.id))
-    assessments.start_assessment(staff["worker"], at(date(2026, 10, 2)), assessment.id, date(2026, 10, 2))
+    cases.start_assessment(staff["worker"], at(date(2026, 10, 2)), assessment.id, cases.StartAssessment(date(2026, 10, 2)))
     with pytest.raises(Invalid) as refused:
-        assessments.authorise(staff["manager"], at(date(2026, 10, 20)), assessment.id, "no_further_action", ["3B"],
-                              closure_reason="RC8", primary_need="N1")
+        cases.authorise(staff["manager"], at(date(2026, 10, 20)), assessment.id, cases.Authorisation("no_further_action", ["3B"], closure_reason="RC8", primary_need="N1"))
     assert "closure_reason" in refused.value.errors
     db.session.rollback()
-    done = assessments.authorise(staff["manager"], at(date(2026, 10, 20)), assessment.id, "no_further_action",
-                                 ["3B"], primary_need="N1")
+    done = cases.authorise(staff["manager"], at(date(2026, 10, 20)), assessment.id, cases.Authorisation("no_further_action", ["3B"], primary_need="N1"))
     assert done.referral.closure_reason == "RC7"
 
 
 def test_closing_a_case_stops_its_running_clocks_and_needs_a_reason_while_the_assessment_is_open(app, staff):
     referral = referral_on(staff, date(2026, 10, 1))
     assessment = db.session.scalar(select(Assessment).where(Assessment.referral_id == referral.id))
-    assessments.start_assessment(staff["worker"], at(date(2026, 10, 2)), assessment.id, date(2026, 10, 2))
+    cases.start_assessment(staff["worker"], at(date(2026, 10, 2)), assessment.id, cases.StartAssessment(date(2026, 10, 2)))
     with pytest.raises(Forbidden):
-        assessments.close_case(staff["worker"], at(date(2026, 10, 9)), referral.id, date(2026, 10, 9), "RC5")
+        cases.close_case(staff["worker"], at(date(2026, 10, 9)), referral.id, cases.Closure(date(2026, 10, 9), "RC5"))
     with pytest.raises(Invalid) as refused:
-        assessments.close_case(staff["manager"], at(date(2026, 10, 9)), referral.id, date(2026, 10, 9), "RC5")
+        cases.close_case(staff["manager"], at(date(2026, 10, 9)), referral.id, cases.Closure(date(2026, 10, 9), "RC5"))
     assert set(refused.value.errors) == {"open_work_reason"}
     db.session.rollback()
 
-    closed = assessments.close_case(staff["manager"], at(date(2026, 10, 9)), referral.id, date(2026, 10, 9), "RC5",
-                                    open_work_reason="Family moved to another council; case transferred")
+    closed = cases.close_case(staff["manager"], at(date(2026, 10, 9)), referral.id, cases.Closure(date(2026, 10, 9), "RC5", open_work_reason="Family moved to another council; case transferred"))
     assert (closed.closed_on, closed.closure_reason, closed.closed_by_id) == (
         date(2026, 10, 9), "RC5", staff["manager"].user_id)
     running = db.session.scalars(select(Clock).where(Clock.child_id == referral.child_id,
                                                      Clock.stopped_at.is_(None))).all()
     assert running == []
     with pytest.raises(Conflict):
-        assessments.close_case(staff["manager"], at(date(2026, 10, 9)), referral.id, date(2026, 10, 9), "RC7")
+        cases.close_case(staff["manager"], at(date(2026, 10, 9)), referral.id, cases.Closure(date(2026, 10, 9), "RC7"))
 
 
 def test_a_case_cannot_close_with_a_section_47_still_open_or_before_its_referral(app, staff):
     referral = referral_on(staff, date(2026, 10, 1))
-    assessments.record_strategy_discussion(staff["worker"], at(date(2026, 10, 2)), referral.id, date(2026, 10, 2),
-                                           ["police"], True)
+    cases.record_strategy_discussion(staff["worker"], at(date(2026, 10, 2)), referral.id, cases.StrategyDiscussionHeld(date(2026, 10, 2), ["police"], True))
     with pytest.raises(Invalid) as refused:
-        assessments.close_case(staff["manager"], at(date(2026, 10, 9)), referral.id, date(2026, 9, 1), "RC7")
+        cases.close_case(staff["manager"], at(date(2026, 10, 9)), referral.id, cases.Closure(date(2026, 9, 1), "RC7"))
     assert set(refused.value.errors) == {"closed_on", "reason"}
 
 
 def test_a_referral_with_no_further_action_closes_before_work_starts_and_a_new_referral_is_a_new_episode(
         app, staff):
     referral = referral_on(staff, date(2026, 10, 1))
-    assessments.close_case(staff["manager"], at(date(2026, 10, 2)), referral.id, date(2026, 10, 2), "RC7", nfa=True)
+    cases.close_case(staff["manager"], at(date(2026, 10, 2)), referral.id, cases.Closure(date(2026, 10, 2), "RC7", nfa=True))
     assert db.session.get(Referral, referral.id).nfa is True
 
     contact, _ = contacts.record_contact(staff["era"], at(date(2026, 11, 2)), {
@@ -127,21 +120,17 @@ def test_a_referral_with_no_further_action_closes_before_work_starts_and_a_new_r
 
 def test_a_conference_is_never_at_a_weekend_and_a_plan_needs_its_category(app, staff):
     referral = referral_on(staff, date(2026, 10, 1))
-    discussion = assessments.record_strategy_discussion(staff["worker"], at(date(2026, 10, 2)), referral.id,
-                                                        date(2026, 10, 2), ["police"], True)
+    discussion = cases.record_strategy_discussion(staff["worker"], at(date(2026, 10, 2)), referral.id, cases.StrategyDiscussionHeld(date(2026, 10, 2), ["police"], True))
     with pytest.raises(Invalid) as weekend:
-        assessments.record_icpc(staff["worker"], at(date(2026, 10, 19)), discussion.id, held_on=date(2026, 10, 17))
+        cases.record_icpc(staff["worker"], at(date(2026, 10, 19)), discussion.id, cases.Conference(held_on=date(2026, 10, 17)))
     assert "held_on" in weekend.value.errors
     db.session.rollback()
     with pytest.raises(Invalid) as no_category:
-        assessments.record_icpc(staff["worker"], at(date(2026, 10, 19)), discussion.id, held_on=date(2026, 10, 16),
-                                resulted_in_plan=True)
+        cases.record_icpc(staff["worker"], at(date(2026, 10, 19)), discussion.id, cases.Conference(held_on=date(2026, 10, 16), resulted_in_plan=True))
     assert "plan_category" in no_category.value.errors
     db.session.rollback()
 
-    held = assessments.record_icpc(staff["worker"], at(date(2026, 10, 19)), discussion.id,
-                                   held_on=date(2026, 10, 16), resulted_in_plan=True, plan_category="NEG")
+    held = cases.record_icpc(staff["worker"], at(date(2026, 10, 19)), discussion.id, cases.Conference(held_on=date(2026, 10, 16), resulted_in_plan=True, plan_category="NEG"))
     assert (held.plan_start_date, held.plan_category) == (date(2026, 10, 16), "NEG")
-    ended = assessments.record_plan(staff["worker"], at(date(2026, 11, 20)), discussion.id, True, "NEG",
-                                    plan_end_date=date(2026, 11, 20))
+    ended = cases.record_plan(staff["worker"], at(date(2026, 11, 20)), discussion.id, cases.PlanRecord(True, "NEG", plan_end_date=date(2026, 11, 20)))
     assert ended.plan_end_date == date(2026, 11, 20)

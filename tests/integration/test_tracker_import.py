@@ -337,13 +337,13 @@ def test_a_re_import_after_the_workers_accounts_exist_allocates_their_cases_audi
 
 
 def test_a_re_import_does_not_undo_an_allocation_made_by_hand(app, manager, make_user, actor_for):
-    from triage.services import assessments
+    from triage.services import cases
 
     tracker_import.import_tracker(manager, NOW, CSV.read_bytes(), CSV.name)
     referral = db.session.query(Referral).filter_by(import_key="tracker:118777:2026-10-26").one()  # Dan Tait
     boss = make_user("manager")
     other = account("someone", "Someone Else")
-    assessments.allocate(actor_for(boss), NOW, referral.id, referral.team_id, other.id)
+    cases.allocate(actor_for(boss), NOW, referral.id, cases.Allocation(referral.team_id, other.id))
     account("dan.tait", "Dan Tait")
     report = tracker_import.import_tracker(manager, NOW, CSV.read_bytes(), CSV.name)
     assert next(r for r in report.rows if r.row_number == 38).status == "unchanged"

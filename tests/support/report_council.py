@@ -13,7 +13,7 @@ import pytest
 
 from triage.extensions import db
 from triage.models import Assessment, Referral
-from triage.services import assessments, contacts, information_requests
+from triage.services import cases, contacts, information_requests
 from triage.services.reference import ensure_team
 
 NOW = datetime(2026, 11, 27, 9, 30, tzinfo=UTC)
@@ -47,8 +47,8 @@ def council(app, make_user, actor_for):
     decide(e, utc(2026, 1, 1, 12), "assessment")
     contacts.acknowledge(people["era"], utc(2026, 1, 2, 9), e.id)
     e_assessment = db.session.query(Assessment).join(Referral).filter(Referral.contact_id == e.id).one()
-    assessments.start_assessment(people["worker"], utc(2026, 1, 5, 9), e_assessment.id, date(2026, 1, 5))
-    assessments.authorise(people["manager"], utc(2026, 2, 20, 9), e_assessment.id, "no_further_action", ["21"], primary_need="N1")
+    cases.start_assessment(people["worker"], utc(2026, 1, 5, 9), e_assessment.id, cases.StartAssessment(date(2026, 1, 5)))
+    cases.authorise(people["manager"], utc(2026, 2, 20, 9), e_assessment.id, cases.Authorisation("no_further_action", ["21"], primary_need="N1"))
 
     d = contact("Dara", "3A", utc(2026, 11, 10, 9))
     contacts.acknowledge(people["era"], utc(2026, 11, 10, 10), d.id)
@@ -64,7 +64,7 @@ def council(app, make_user, actor_for):
     contacts.acknowledge(people["era"], utc(2026, 11, 26, 10, 30), a.id)
     decide(a, utc(2026, 11, 26, 15), "assessment")
     a_referral = db.session.query(Referral).filter_by(contact_id=a.id).one()
-    assessments.allocate(people["manager"], utc(2026, 11, 26, 16), a_referral.id, team.id, worker.id)
+    cases.allocate(people["manager"], utc(2026, 11, 26, 16), a_referral.id, cases.Allocation(team.id, worker.id))
 
     b = contact("Bea", "2A", utc(2026, 11, 26, 11))
     contacts.set_rag(people["practitioner"], utc(2026, 11, 26, 11, 30), b.id, "amber", "Attendance")

@@ -12,7 +12,7 @@ from tests.conftest import PASSWORD, csrf_token_from
 from triage.clock import local_date, utcnow
 from triage.extensions import db
 from triage.models import Assessment, AuditEvent, CaseDiscussion, Notification, Referral, StrategyDiscussion
-from triage.services import assessments, contacts
+from triage.services import cases, contacts
 from triage.services.reference import ensure_team
 from triage.services.sweep import sweep_clocks
 
@@ -94,7 +94,7 @@ def test_the_menu_links_to_cases_due_and_notifications_for_a_manager(client, log
 def test_the_cases_list_shows_each_referral_with_working_days_left_and_a_status(client, login, staff, referral):
     late = referral(100, "Ada")
     recent = referral(3, "Bea")
-    assessments.allocate(staff["as"](staff["manager"]), utcnow(), recent.id, staff["team"].id, staff["worker"].id)
+    cases.allocate(staff["as"](staff["manager"]), utcnow(), recent.id, cases.Allocation(staff["team"].id, staff["worker"].id))
     login(staff["worker"])
 
     page = text_of(client.get("/cases"))
@@ -236,8 +236,7 @@ def test_authorising_late_without_a_reason_names_the_late_reason_with_every_othe
 def test_a_manager_authorises_late_with_a_reason(client, login, staff, referral):
     made = referral(100)
     assessment = assessment_of(made)
-    assessments.start_assessment(staff["as"](staff["worker"]), utcnow(), assessment.id,
-                                 made.referral_date + timedelta(days=1))
+    cases.start_assessment(staff["as"](staff["worker"]), utcnow(), assessment.id, cases.StartAssessment(made.referral_date + timedelta(days=1)))
     assessment = assessment_of(made)
     login(staff["manager"])
     url = f"/cases/{made.id}"
@@ -296,7 +295,7 @@ def test_a_strategy_discussion_then_its_s47_outcome_and_conference(client, login
 def test_the_caseload_page_counts_open_assessments_by_team_and_worker(client, login, staff, referral):
     for days in (5, 6):
         made = referral(days, f"Child{days}")
-        assessments.allocate(staff["as"](staff["manager"]), utcnow(), made.id, staff["team"].id, staff["worker"].id)
+        cases.allocate(staff["as"](staff["manager"]), utcnow(), made.id, cases.Allocation(staff["team"].id, staff["worker"].id))
     referral(7, "Waiting")
     login(staff["manager"])
     page = text_of(client.get("/cases/caseload"))
@@ -309,7 +308,7 @@ def test_the_caseload_page_counts_open_assessments_by_team_and_worker(client, lo
 def test_the_manager_sees_breached_clocks_first_with_tags_and_links(client, login, staff, referral):
     late = referral(100, "Ada")
     referral(40, "Bea")
-    assessments.allocate(staff["as"](staff["manager"]), utcnow(), late.id, staff["team"].id, staff["worker"].id)
+    cases.allocate(staff["as"](staff["manager"]), utcnow(), late.id, cases.Allocation(staff["team"].id, staff["worker"].id))
     login(staff["manager"])
 
     page = text_of(client.get("/cases/due"))
@@ -323,7 +322,7 @@ def test_the_manager_sees_breached_clocks_first_with_tags_and_links(client, logi
 
 def test_notifications_after_a_sweep_link_to_the_case_and_can_be_marked_read(client, login, staff, referral):
     made = referral(100)
-    assessments.allocate(staff["as"](staff["manager"]), utcnow(), made.id, staff["team"].id, staff["worker"].id)
+    cases.allocate(staff["as"](staff["manager"]), utcnow(), made.id, cases.Allocation(staff["team"].id, staff["worker"].id))
     sweep_clocks(utcnow())
     login(staff["worker"])
 
@@ -454,8 +453,7 @@ def test_a_manager_allocates_the_worker_records_a_case_discussion_and_the_manage
 
 def test_every_form_on_a_managers_case_page_has_its_own_ids(client, login, staff, referral):
     made = referral(60)
-    assessments.record_strategy_discussion(staff["as"](staff["worker"]), utcnow(), made.id,
-                                           local_date(utcnow()), ["police"], True)
+    cases.record_strategy_discussion(staff["as"](staff["worker"]), utcnow(), made.id, cases.StrategyDiscussionHeld(local_date(utcnow()), ["police"], True))
     login(staff["manager"])
     page = text_of(client.get(f"/cases/{made.id}"))
     for section in ("allocate", "start", "seen", "discussion", "authorise", "strategy"):
@@ -492,11 +490,11 @@ def test_a_conference_and_the_plan_it_made_are_recorded_from_the_case_page(clien
     made = referral(days_ago=20)
     worker = staff["as"](staff["worker"])
     held = local_date(utcnow()) - timedelta(days=15)
-    discussion = assessments.record_strategy_discussion(worker, utcnow(), made.id, held, ["police"], True)
+    discussion = cases.record_strategy_discussion(worker, utcnow(), made.id, cases.StrategyDiscussionHeld(held, ["police"], True))
     icpc_day = held + timedelta(days=7)
     while icpc_day.weekday() >= 5:
         icpc_day += timedelta(days=1)
-    assessments.record_icpc(worker, utcnow(), discussion.id, held_on=icpc_day)
+    cases.record_icpc(worker, utcnow(), discussion.id, cases.Conference(held_on=icpc_day))
     db.session.expire_all()
     version = discussion.version
     login(staff["worker"])
@@ -511,3 +509,30 @@ def test_a_conference_and_the_plan_it_made_are_recorded_from_the_case_page(clien
         f"{key}-version": str(version), f"{key}-plan": "yes", f"{key}-plan_category": "EMO"})
     assert done.status_code == 302, text_of(done)
     assert f"Yes, EMO, from {icpc_day.day}" in text_of(client.get(url))
+
+
+def test_a_manager_transfers_a_case_from_its_page_and_a_worker_from_another_team_is_refused(
+        client, login, staff, referral, make_user):
+    made = referral(10)
+    cases.allocate(staff["as"](staff["manager"]), utcnow(), made.id,
+                   cases.Allocation(staff["team"].id, staff["worker"].id))
+    south = ensure_team("Assessment team South")
+    db.session.commit()
+    newcomer = make_user("practitioner", username="sam.south", team=south.name)
+    login(staff["manager"])
+    url = f"/cases/{made.id}"
+    page = text_of(client.get(url))
+    assert "Transfer to another team" in page
+    version = str(db.session.get(Referral, made.id).version)
+    data = {"transfer-team_id": str(south.id), "transfer-worker_id": str(staff["worker"].id),
+            "transfer-reason": "Family moved south", "transfer-version": version}
+
+    wrong = post_form(client, f"{url}/transfer", url, data)
+    assert wrong.status_code == 400
+    assert "Choose a worker in the chosen team" in text_of(wrong)
+
+    done = post_form(client, f"{url}/transfer", url, {**data, "transfer-worker_id": str(newcomer.id)})
+    assert done.status_code == 302 and done.headers["Location"] == url
+    page = text_of(client.get(url))
+    assert "Case transferred" in page and "Family moved south" in page and "Assessment team South" in page
+    assert db.session.get(Referral, made.id).worker_id == newcomer.id

@@ -1,7 +1,7 @@
 """After the decision: referrals and their allocation, assessments, case discussions, strategy
 discussions and s47 enquiries, the clocks on each case and the manager's due-and-breached view.
 
-Each endpoint loads with a schema, calls one service and dumps. Steps on an existing record take
+Each endpoint loads its body as the service's command, calls one service and dumps. Steps on an existing record take
 the `version` you read: a different current version is a 409, never a silent overwrite.
 """
 from flask.views import MethodView
@@ -11,8 +11,8 @@ from triage.auth import current_actor, roles_required
 from triage.clock import utcnow
 from triage.domain.roles import Role
 from triage.schemas import cases as s
-from triage.services import assessments
-from triage.services.assessments import CASE_WORKERS
+from triage.services import cases
+from triage.services.cases import CASE_WORKERS
 
 MANAGERS = (Role.MANAGER,)
 
@@ -40,9 +40,8 @@ class Referrals(MethodView):
     @referrals_blp.paginate()
     def get(self, args, pagination_parameters):
         """Referrals, oldest first, filtered by team, worker, open or closed, allocated or not"""
-        page = assessments.list_referrals(current_actor(), utcnow(), assessments.ReferralFilters(**args),
-                                          page=pagination_parameters.page,
-                                          per_page=pagination_parameters.page_size)
+        page = cases.list_referrals(current_actor(), utcnow(), cases.ReferralFilters(**args),
+                                    page=pagination_parameters.page, per_page=pagination_parameters.page_size)
         pagination_parameters.item_count = page.total
         return page.items
 
@@ -54,7 +53,7 @@ class ReferralResource(MethodView):
     @referrals_blp.response(200, s.ReferralDetailSchema)
     def get(self, referral_id):
         """One referral with its assessment, case discussions, strategy discussions and clocks"""
-        return assessments.get_case(current_actor(), utcnow(), referral_id)
+        return cases.get_case(current_actor(), utcnow(), referral_id)
 
 
 @referrals_blp.route("/<int:referral_id>/allocate")
@@ -63,10 +62,21 @@ class Allocate(MethodView):
 
     @referrals_blp.arguments(s.AllocateSchema)
     @referrals_blp.response(200, s.ReferralSummarySchema)
-    def post(self, data, referral_id):
+    def post(self, command, referral_id):
         """Allocate to a team and a worker (Front Door managers); the case's clocks follow"""
-        return assessments.allocate(current_actor(), utcnow(), referral_id, data["team_id"], data["worker_id"],
-                                    data["version"])
+        return cases.allocate(current_actor(), utcnow(), referral_id, command)
+
+
+@referrals_blp.route("/<int:referral_id>/transfer")
+class TransferCase(MethodView):
+    decorators = [roles_required(*MANAGERS)]
+
+    @referrals_blp.arguments(s.TransferSchema)
+    @referrals_blp.response(200, s.ReferralSummarySchema)
+    def post(self, command, referral_id):
+        """Transfer an open case to another team and worker (managers), with the reason. The clocks keep
+        their due dates and follow the case; the managers of both teams are notified"""
+        return cases.transfer(current_actor(), utcnow(), referral_id, command)
 
 
 @referrals_blp.route("/<int:referral_id>/details")
@@ -75,10 +85,9 @@ class ReferralDetails(MethodView):
 
     @referrals_blp.arguments(s.ReferralDetailsSchema)
     @referrals_blp.response(200, s.ReferralSummarySchema)
-    def post(self, data, referral_id):
+    def post(self, command, referral_id):
         """Record the referral's primary need (census N0-N9), before or at authorisation"""
-        return assessments.record_referral_details(current_actor(), utcnow(), referral_id, data["primary_need"],
-                                                   data["version"])
+        return cases.record_referral_details(current_actor(), utcnow(), referral_id, command)
 
 
 @referrals_blp.route("/<int:referral_id>/close")
@@ -87,11 +96,10 @@ class CloseCase(MethodView):
 
     @referrals_blp.arguments(s.CloseCaseSchema)
     @referrals_blp.response(200, s.ReferralSummarySchema)
-    def post(self, data, referral_id):
+    def post(self, command, referral_id):
         """Close the case (managers) with its date and reason RC1-RC9; every clock still running stops.
         With an assessment still open, say why; a new referral afterwards is a new episode"""
-        return assessments.close_case(current_actor(), utcnow(), referral_id, data["closed_on"], data["reason"],
-                                      data.get("open_work_reason"), data["nfa"], data["version"])
+        return cases.close_case(current_actor(), utcnow(), referral_id, command)
 
 
 @referrals_blp.route("/<int:referral_id>/clocks")
@@ -102,7 +110,7 @@ class ReferralClocks(MethodView):
     def get(self, referral_id):
         """Every clock on the case, due order: decision, assessment, case discussions, conferences"""
         now = utcnow()
-        return assessments.clock_views(assessments.clocks_for_referral(current_actor(), now, referral_id), now)
+        return cases.clock_views(cases.clocks_for_referral(current_actor(), now, referral_id), now)
 
 
 @referrals_blp.route("/<int:referral_id>/strategy-discussions")
@@ -111,16 +119,15 @@ class StrategyDiscussions(MethodView):
 
     @referrals_blp.arguments(s.StrategyDiscussionCreateSchema)
     @referrals_blp.response(201, s.StrategyDiscussionSchema)
-    def post(self, data, referral_id):
+    def post(self, command, referral_id):
         """Record a strategy discussion; when an s47 starts, the conference is due in 15 working days"""
-        return assessments.record_strategy_discussion(current_actor(), utcnow(), referral_id, data["held_on"],
-                                                      data["agencies"], data["s47_started"])
+        return cases.record_strategy_discussion(current_actor(), utcnow(), referral_id, command)
 
 
 # ---------------------------------------------------------------- assessments
 
 def _view(assessment, now):
-    return assessments.describe_assessment(assessment, now)
+    return cases.describe_assessment(assessment, now)
 
 
 @assessments_blp.route("/<int:assessment_id>")
@@ -131,7 +138,7 @@ class AssessmentResource(MethodView):
     def get(self, assessment_id):
         """The assessment: due date, working days elapsed and left, case discussions, outcome"""
         now = utcnow()
-        return _view(assessments.get_assessment(current_actor(), now, assessment_id), now)
+        return _view(cases.get_assessment(current_actor(), now, assessment_id), now)
 
 
 def _step(blp, path, endpoint, schema, roles, call, doc, response_schema):
@@ -143,34 +150,28 @@ def _step(blp, path, endpoint, schema, roles, call, doc, response_schema):
 
         @blp.arguments(schema)
         @blp.response(200, response_schema)
-        def post(self, data, **ids):
-            now = utcnow()
-            return call(current_actor(), now, data, **ids)
+        def post(self, command, **ids):
+            return call(current_actor(), utcnow(), command, **ids)
 
     Step.post.__doc__ = doc
     return Step
 
 
 _step(assessments_blp, "/<int:assessment_id>/start", "start", s.StartSchema, CASE_WORKERS,
-      lambda a, n, d, assessment_id: _view(assessments.start_assessment(
-          a, n, assessment_id, d["started_on"], d["version"]), n),
+      lambda a, n, c, assessment_id: _view(cases.start_assessment(a, n, assessment_id, c), n),
       "Record the date the assessment started (the clock runs from the referral date regardless)",
       s.AssessmentSchema)
 _step(assessments_blp, "/<int:assessment_id>/child-seen", "child_seen", s.ChildSeenSchema, CASE_WORKERS,
-      lambda a, n, d, assessment_id: _view(assessments.record_child_seen(
-          a, n, assessment_id, d["child_seen_on"], d["version"]), n),
+      lambda a, n, c, assessment_id: _view(cases.record_child_seen(a, n, assessment_id, c), n),
       "Record the date the child was seen", s.AssessmentSchema)
 _step(assessments_blp, "/<int:assessment_id>/case-discussions/<int:sequence>", "case_discussion",
       s.CaseDiscussionHeldSchema, CASE_WORKERS,
-      lambda a, n, d, assessment_id, sequence: _view(assessments.record_case_discussion(
-          a, n, assessment_id, sequence, d["held_on"], d.get("note"), d.get("held_by_id"),
-          d["version"]).assessment, n),
+      lambda a, n, c, assessment_id, sequence: _view(cases.record_case_discussion(
+          a, n, assessment_id, sequence, c).assessment, n),
       "Record that a planned case discussion (management oversight point) was held, when and by whom",
       s.AssessmentSchema)
 _step(assessments_blp, "/<int:assessment_id>/authorise", "authorise", s.AuthoriseSchema, MANAGERS,
-      lambda a, n, d, assessment_id: _view(assessments.authorise(
-          a, n, assessment_id, d["outcome"], d["factors"], d.get("closure_reason"), d.get("late_reason"),
-          d["version"], d.get("primary_need"), d.get("needs_support")), n),
+      lambda a, n, c, assessment_id: _view(cases.authorise(a, n, assessment_id, c), n),
       "Authorise (Front Door managers) with the outcome and factor codes; after the due date, say why",
       s.AssessmentSchema)
 
@@ -178,22 +179,16 @@ _step(assessments_blp, "/<int:assessment_id>/authorise", "authorise", s.Authoris
 # ---------------------------------------------------------------- strategy discussions
 
 _step(strategy_blp, "/<int:discussion_id>/s47-outcome", "s47_outcome", s.S47OutcomeSchema, CASE_WORKERS,
-      lambda a, n, d, discussion_id: assessments.record_s47_outcome(
-          a, n, discussion_id, d["outcome"], d["on"], d["version"]),
+      lambda a, n, c, discussion_id: cases.record_s47_outcome(a, n, discussion_id, c),
       "Record the outcome of the section 47 enquiry; without a conference, its clock stops",
       s.StrategyDiscussionSchema)
 _step(strategy_blp, "/<int:discussion_id>/icpc", "icpc", s.IcpcSchema, CASE_WORKERS,
-      lambda a, n, d, discussion_id: assessments.record_icpc(
-          a, n, discussion_id, d.get("held_on"), d.get("not_needed_reason"), d["version"],
-          resulted_in_plan=d.get("resulted_in_plan"), plan_category=d.get("plan_category"),
-          plan_start_date=d.get("plan_start_date")),
+      lambda a, n, c, discussion_id: cases.record_icpc(a, n, discussion_id, c),
       "Record the initial child protection conference's date (never a weekend), or why none is needed; "
       "and whether it made a child protection plan",
       s.StrategyDiscussionSchema)
 _step(strategy_blp, "/<int:discussion_id>/plan", "plan", s.PlanSchema, CASE_WORKERS,
-      lambda a, n, d, discussion_id: assessments.record_plan(
-          a, n, discussion_id, d["resulted_in_plan"], d.get("plan_category"), d.get("plan_start_date"),
-          d.get("plan_end_date"), d["version"]),
+      lambda a, n, c, discussion_id: cases.record_plan(a, n, discussion_id, c),
       "Whether the conference made a child protection plan, its start, category of abuse and end date",
       s.StrategyDiscussionSchema)
 
@@ -208,7 +203,7 @@ class Caseload(MethodView):
     @oversight_blp.response(200, s.CaseloadSchema(many=True))
     def get(self, args):
         """Open assessments per worker and team (one row per worker in each team)"""
-        rows = assessments.caseload(current_actor())
+        rows = cases.caseload(current_actor())
         return [row for row in rows
                 if args.get("team_id") in (None, row.team_id) and args.get("worker_id") in (None, row.worker_id)]
 
@@ -222,7 +217,7 @@ class DueClocks(MethodView):
     @oversight_blp.paginate()
     def get(self, args, pagination_parameters):
         """The manager's view: every running clock due soon or breached, soonest first"""
-        page = assessments.due_clocks(current_actor(), utcnow(), args.get("team_id"),
-                                      page=pagination_parameters.page, per_page=pagination_parameters.page_size)
+        page = cases.due_clocks(current_actor(), utcnow(), args.get("team_id"),
+                                page=pagination_parameters.page, per_page=pagination_parameters.page_size)
         pagination_parameters.item_count = page.total
         return page.items

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from triage.clock import LONDON
 from triage.extensions import db
 from triage.models import Assessment, Child, Contact, Referral, Team
-from triage.services import assessments, contacts, information_requests
+from triage.services import cases, contacts, information_requests
 from triage.services.calendar import working_day_calendar
 from triage.services.errors import ServiceError
 from triage.services.sweep import sweep_clocks
@@ -121,40 +121,40 @@ def _casework_after(ctx, rng, contact, decided, teams):
         allocated = decided + timedelta(hours=rng.uniform(1, 20))
         if allocated > ctx.now:
             continue
-        assessments.allocate(ctx.actor("manager"), allocated, referral.id, worker.team_id, worker.id)
+        cases.allocate(ctx.actor("manager"), allocated, referral.id, cases.Allocation(worker.team_id, worker.id))
         assessment = db.session.scalar(select(Assessment).where(Assessment.referral_id == referral.id))
         started = allocated + timedelta(days=rng.randint(0, 3))
         if started > ctx.now:
             continue
         worker_actor = ctx.actor(worker_name)
-        assessments.start_assessment(worker_actor, started, assessment.id, started.astimezone(LONDON).date())
+        cases.start_assessment(worker_actor, started, assessment.id,
+                               cases.StartAssessment(started.astimezone(LONDON).date()))
         if referral.outcome == "strategy_s47":
             held = started + timedelta(days=1)
             if held <= ctx.now:
-                discussion = assessments.record_strategy_discussion(
-                    worker_actor, held, referral.id, held.astimezone(LONDON).date(), ["police", "health"], True)
+                discussion = cases.record_strategy_discussion(worker_actor, held, referral.id, cases.StrategyDiscussionHeld(
+                    held.astimezone(LONDON).date(), ("police", "health"), True))
                 # Within the 15 working days the DfE's rules allow (8675Q), on a weekday.
                 icpc = held + timedelta(days=rng.randint(8, 18))
                 while icpc.weekday() >= 5:
                     icpc += timedelta(days=1)
                 if icpc <= ctx.now:
                     plan = rng.random() < 0.7
-                    assessments.record_icpc(worker_actor, icpc, discussion.id, held_on=icpc.astimezone(LONDON).date(),
-                                            resulted_in_plan=plan,
-                                            plan_category=rng.choice(["NEG", "EMO", "PHY", "SAB", "MUL"]) if plan
-                                            else None)
+                    cases.record_icpc(worker_actor, icpc, discussion.id, cases.Conference(
+                        held_on=icpc.astimezone(LONDON).date(), resulted_in_plan=plan,
+                        plan_category=rng.choice(["NEG", "EMO", "PHY", "SAB", "MUL"]) if plan else None))
         for discussion in assessment.case_discussions:
             held_on = discussion.planned_on + timedelta(days=rng.choice([0, 0, 1, 3]))
             when = _at(held_on, 14)
             if when <= ctx.now and rng.random() < 0.85:
-                assessments.record_case_discussion(worker_actor, when, assessment.id, discussion.sequence,
-                                                   held_on, note="Plan reviewed")
+                cases.record_case_discussion(worker_actor, when, assessment.id, discussion.sequence,
+                                             cases.CaseDiscussionHeld(held_on, note="Plan reviewed"))
         finish = started + timedelta(days=rng.randint(20, 75))
         if finish <= ctx.now and rng.random() < 0.9:
             outcome = rng.choice(["no_further_action", "child_in_need_plan", "early_help", "child_in_need_plan"])
             factors = ["21"] if outcome == "no_further_action" and rng.random() < 0.5 else [
                 rng.choice(["3A", "3C", "4B", "16A", "17A", "2B", "1B"])]
             late = finish.astimezone(LONDON).date() > assessment.due_date
-            assessments.authorise(ctx.actor("manager"), finish, assessment.id, outcome, factors,
-                                  late_reason="Complex family; extension agreed" if late else None,
-                                  primary_need=rng.choice(["N1", "N1", "N4", "N5", "N2", "N3", "N6", "N8"]))
+            cases.authorise(ctx.actor("manager"), finish, assessment.id, cases.Authorisation(
+                outcome, tuple(factors), late_reason="Complex family; extension agreed" if late else None,
+                primary_need=rng.choice(["N1", "N1", "N4", "N5", "N2", "N3", "N6", "N8"])))

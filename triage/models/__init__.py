@@ -2,6 +2,7 @@
 from triage.models.assessments import (
                                        Assessment,
                                        CaseDiscussion,
+                                       CaseTransfer,
                                        Notification,
                                        SchedulerLock,
                                        StrategyDiscussion,
@@ -16,7 +17,7 @@ from triage.models.people import ApiToken, KnownAddress, SignInDelay, User
 from triage.models.reference import Agency, ClosureDay, Locality, Team, WorkingDay
 from triage.models.reports import MorningReport
 
-__all__ = ["Agency", "ApiToken", "Assessment", "AuditEvent", "CaseDiscussion", "Child", "Clock", "ClockEvent", "ClosureDay", "Contact",
+__all__ = ["Agency", "ApiToken", "Assessment", "AuditEvent", "CaseDiscussion", "CaseTransfer", "Child", "Clock", "ClockEvent", "ClosureDay", "Contact",
            "ContactChild", "KnownAddress", "SignInDelay", "InformationRequest", "Locality", "MorningReport",
            "Notification", "RagChange", "Referral", "SchedulerLock", "StrategyDiscussion", "Team",
            "TrackerNameMap", "TrackerReviewItem", "User", "WorkingDay",

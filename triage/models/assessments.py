@@ -6,7 +6,8 @@ from datetime import date, datetime
 from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from triage.db_types import UTCDateTime
+from triage.db_types import UTCDateTime, text_enum
+from triage.domain.codes import AssessmentOutcome, CategoryOfAbuse, ClosureReason, S47Outcome
 from triage.extensions import db
 from triage.models.children import Child
 from triage.models.contacts import Referral
@@ -27,9 +28,9 @@ class Assessment(db.Model):
     authorised_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     authorised_on: Mapped[date | None]  # the London date of authorisation, for the clock
     authorised_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
-    outcome: Mapped[str | None] = mapped_column(String(30))  # domain.codes.AssessmentOutcome
+    outcome: Mapped[AssessmentOutcome | None] = mapped_column(text_enum(AssessmentOutcome))
     factors: Mapped[str | None] = mapped_column(String(300))  # census factor codes, comma separated
-    closure_reason: Mapped[str | None] = mapped_column(String(4))
+    closure_reason: Mapped[ClosureReason | None] = mapped_column(text_enum(ClosureReason, 4))
     # Was the child assessed as needing children's social care support? (Annex A list 4, 0012)
     needs_support: Mapped[bool | None]
     late_reason: Mapped[str | None] = mapped_column(Text)
@@ -87,7 +88,7 @@ class StrategyDiscussion(db.Model):
     recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime())
     s47_started_on: Mapped[date | None]
-    s47_outcome: Mapped[str | None] = mapped_column(String(30))  # domain.codes.S47Outcome
+    s47_outcome: Mapped[S47Outcome | None] = mapped_column(text_enum(S47Outcome))
     s47_outcome_on: Mapped[date | None]
     icpc_due_date: Mapped[date | None]  # 15 working days after the discussion, once an s47 starts
     icpc_held_on: Mapped[date | None]
@@ -95,7 +96,7 @@ class StrategyDiscussion(db.Model):
     # What the conference decided (census ChildProtectionPlans; the service runs no plans, 0012)
     resulted_in_plan: Mapped[bool | None]
     plan_start_date: Mapped[date | None]
-    plan_category: Mapped[str | None] = mapped_column(String(3))  # domain.codes.CategoryOfAbuse
+    plan_category: Mapped[CategoryOfAbuse | None] = mapped_column(text_enum(CategoryOfAbuse, 3))
     plan_end_date: Mapped[date | None]
     version: Mapped[int] = mapped_column(default=1)
 
@@ -113,6 +114,28 @@ class StrategyDiscussion(db.Model):
     @property
     def agency_codes(self) -> list[str]:
         return [code for code in self.agencies_present.split(",") if code]
+
+
+class CaseTransfer(db.Model):
+    """A case moved to another team (and worker), and why. Its clocks kept their due dates (0014)."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    referral_id: Mapped[int] = mapped_column(ForeignKey("referral.id"))
+    from_team_id: Mapped[int | None] = mapped_column(ForeignKey("team.id"))
+    from_worker_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    to_team_id: Mapped[int] = mapped_column(ForeignKey("team.id"))
+    to_worker_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    reason: Mapped[str] = mapped_column(Text)
+    transferred_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    transferred_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+
+    from_team: Mapped[Team | None] = relationship(foreign_keys=[from_team_id])
+    to_team: Mapped[Team] = relationship(foreign_keys=[to_team_id])
+    from_worker: Mapped[User | None] = relationship(foreign_keys=[from_worker_id])
+    to_worker: Mapped[User | None] = relationship(foreign_keys=[to_worker_id])
+    transferred_by: Mapped[User | None] = relationship(foreign_keys=[transferred_by_id])
+
+    __table_args__ = (Index("ix_case_transfer_referral", "referral_id", "transferred_at"),)
 
 
 class Notification(db.Model):

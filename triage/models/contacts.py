@@ -6,7 +6,8 @@ from datetime import date, datetime
 from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from triage.db_types import UTCDateTime
+from triage.db_types import UTCDateTime, text_enum
+from triage.domain.information_requests import RequestState
 from triage.extensions import db
 from triage.models.children import Child
 from triage.models.reference import Agency, Locality, Team
@@ -125,7 +126,7 @@ class InformationRequest(db.Model):
     requested_at: Mapped[datetime] = mapped_column(UTCDateTime())
     requested_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     due_at: Mapped[datetime] = mapped_column(UTCDateTime())
-    state: Mapped[str] = mapped_column(String(12), default="open")  # open, answered, withdrawn
+    state: Mapped[RequestState] = mapped_column(text_enum(RequestState, 12), default=RequestState.OPEN)
     answer: Mapped[str | None] = mapped_column(Text)
     answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     answered_by: Mapped[str | None] = mapped_column(String(120))  # username or token name

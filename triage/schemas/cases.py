@@ -1,15 +1,30 @@
-"""Referrals, allocation, assessments, case discussions, strategy discussions, clocks, notifications."""
-from marshmallow import Schema, fields, validate
+"""Referrals, allocation, assessments, case discussions, strategy discussions, clocks, notifications.
+
+A request body loads as the case service's command (`triage.services.cases.commands`): the
+schema checks the shape, the service the rules."""
+from marshmallow import Schema, fields, post_load, validate
 
 from triage.domain.codes import AssessmentOutcome, CategoryOfAbuse, ClosureReason, PrimaryNeed, S47Outcome
 from triage.schemas.common import AwareDateTime
+from triage.services.cases import commands
 
 
 def one_of(enum):
     return validate.OneOf([e.value for e in enum])
 
 
-class StepSchema(Schema):
+class CommandSchema(Schema):
+    """Loads as its `command` class."""
+
+    command: type
+
+    @post_load
+    def make_command(self, data, **kwargs):
+        # Lists become tuples: a command is a value, not something to append to.
+        return self.command(**{k: tuple(v) if isinstance(v, list) else v for k, v in data.items()})
+
+
+class StepSchema(CommandSchema):
     version = fields.Integer(required=True, metadata={
         "description": "The version you read; if it has changed since, the answer is 409"})
 
@@ -25,26 +40,31 @@ class ReferralListArgs(Schema):
 
 
 class AllocateSchema(StepSchema):
+    command = commands.Allocation
     team_id = fields.Integer(required=True)
     worker_id = fields.Integer(allow_none=True, load_default=None,
                                metadata={"description": "A practitioner or manager; null for the team only"})
 
 
 class StartSchema(StepSchema):
+    command = commands.StartAssessment
     started_on = fields.Date(required=True)
 
 
 class ChildSeenSchema(StepSchema):
+    command = commands.ChildSeen
     child_seen_on = fields.Date(required=True)
 
 
 class CaseDiscussionHeldSchema(StepSchema):
+    command = commands.CaseDiscussionHeld
     held_on = fields.Date(required=True)
     note = fields.String(allow_none=True, validate=validate.Length(max=20000))
     held_by_id = fields.Integer(allow_none=True, metadata={"description": "Defaults to you"})
 
 
 class AuthoriseSchema(StepSchema):
+    command = commands.Authorisation
     outcome = fields.String(required=True, validate=one_of(AssessmentOutcome))
     factors = fields.List(fields.String(validate=validate.Length(max=4)), required=True, metadata={
         "description": "Census assessment factor codes; 21 (no factors) only alone, with no further action"})
@@ -59,11 +79,22 @@ class AuthoriseSchema(StepSchema):
                        "the outcome (yes for a child in need plan or s47)"})
 
 
+class TransferSchema(StepSchema):
+    command = commands.Transfer
+    team_id = fields.Integer(required=True, metadata={"description": "The team the case moves to"})
+    worker_id = fields.Integer(allow_none=True, load_default=None, metadata={
+        "description": "A practitioner or manager in that team; null for the team only"})
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=5000),
+                           metadata={"description": "Why the case is moving"})
+
+
 class ReferralDetailsSchema(StepSchema):
+    command = commands.ReferralDetails
     primary_need = fields.String(required=True, validate=one_of(PrimaryNeed))
 
 
 class CloseCaseSchema(StepSchema):
+    command = commands.Closure
     closed_on = fields.Date(required=True)
     reason = fields.String(required=True, validate=one_of(ClosureReason),
                            metadata={"description": "Census reason for closure RC1-RC9"})
@@ -74,13 +105,15 @@ class CloseCaseSchema(StepSchema):
 
 
 class PlanSchema(StepSchema):
+    command = commands.PlanRecord
     resulted_in_plan = fields.Boolean(required=True)
     plan_category = fields.String(allow_none=True, validate=one_of(CategoryOfAbuse))
     plan_start_date = fields.Date(allow_none=True, metadata={"description": "Defaults to the conference date"})
     plan_end_date = fields.Date(allow_none=True)
 
 
-class StrategyDiscussionCreateSchema(Schema):
+class StrategyDiscussionCreateSchema(CommandSchema):
+    command = commands.StrategyDiscussionHeld
     held_on = fields.Date(required=True)
     agencies = fields.List(fields.String(validate=validate.Length(min=1, max=40)), required=True,
                            metadata={"description": "Codes of the agencies present"})
@@ -88,11 +121,13 @@ class StrategyDiscussionCreateSchema(Schema):
 
 
 class S47OutcomeSchema(StepSchema):
+    command = commands.S47OutcomeGiven
     outcome = fields.String(required=True, validate=one_of(S47Outcome))
     on = fields.Date(required=True)
 
 
 class IcpcSchema(StepSchema):
+    command = commands.Conference
     held_on = fields.Date(allow_none=True, metadata={"description": "Never a Saturday or Sunday"})
     not_needed_reason = fields.String(allow_none=True, validate=validate.Length(max=5000))
     resulted_in_plan = fields.Boolean(allow_none=True, metadata={
@@ -170,7 +205,7 @@ class CaseDiscussionSchema(Schema):
 
 
 class AssessmentSchema(Schema):
-    """Dumps a services.assessments.AssessmentView."""
+    """Dumps a services.cases.AssessmentView."""
 
     id = fields.Integer(attribute="assessment.id")
     version = fields.Integer(attribute="assessment.version")
@@ -217,7 +252,7 @@ class StrategyDiscussionSchema(Schema):
 
 
 class CaseClockSchema(Schema):
-    """Dumps a services.assessments.ClockView."""
+    """Dumps a services.cases.ClockView."""
 
     id = fields.Integer()
     kind = fields.String()
@@ -244,8 +279,21 @@ class DueClockSchema(CaseClockSchema):
     team = fields.String(allow_none=True)
 
 
+class CaseTransferSchema(Schema):
+    id = fields.Integer()
+    from_team_id = fields.Integer(allow_none=True)
+    from_team = fields.Function(lambda t: t.from_team.name if t.from_team else None)
+    from_worker_id = fields.Integer(allow_none=True)
+    to_team_id = fields.Integer()
+    to_team = fields.Function(lambda t: t.to_team.name)
+    to_worker_id = fields.Integer(allow_none=True)
+    reason = fields.String()
+    transferred_at = AwareDateTime()
+    transferred_by_id = fields.Integer(allow_none=True)
+
+
 class ReferralDetailSchema(Schema):
-    """Dumps a services.assessments.CaseDetail."""
+    """Dumps a services.cases.CaseDetail."""
 
     id = fields.Integer(attribute="referral.id")
     version = fields.Integer(attribute="referral.version")
@@ -273,6 +321,8 @@ class ReferralDetailSchema(Schema):
     assessment = fields.Nested(AssessmentSchema, allow_none=True)
     strategy_discussions = fields.List(fields.Nested(StrategyDiscussionSchema))
     clocks = fields.List(fields.Nested(CaseClockSchema))
+    transfers = fields.List(fields.Nested(CaseTransferSchema), metadata={
+        "description": "Moves to another team, earliest first"})
 
 
 class CaseloadSchema(Schema):

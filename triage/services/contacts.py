@@ -635,7 +635,7 @@ def _decisions_by_child(contact: Contact, decisions: list[dict]) -> dict[int, tu
 
 
 def open_assessment(now, referral):
-    from triage.services.assessments import open_assessment as start  # assessments builds on contacts
+    from triage.services.cases import open_assessment as start  # assessments builds on contacts
 
     return start(now, referral)
 

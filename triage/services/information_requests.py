@@ -1,9 +1,11 @@
-"""Asking partner agencies what they hold, and their answers, each on the RAG clock."""
+"""Asking partner agencies what they hold, and their answers, each on the RAG clock.
+
+A request's steps (answered, withdrawn) are allowed by the table in
+`triage.domain.information_requests`; each use case runs in one unit of work."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from flask import current_app
 from sqlalchemy import and_, exists, or_, select
 from sqlalchemy.orm import selectinload
 
@@ -11,19 +13,24 @@ from triage.domain import clocks as clock_rules
 from triage.domain.clocks import ClockKind
 from triage.domain.consent import partner_request_refusal
 from triage.domain.contact_states import ContactState
+from triage.domain.information_requests import InvalidRequestStep, RequestState, check_move
 from triage.domain.roles import Role
 from triage.extensions import db
 from triage.models import Agency, Contact, ContactChild, InformationRequest
 from triage.services import audit, clocks
 from triage.services.actor import Actor
-from triage.services.contacts import SCREENERS, check_version, commit, load, move, require
+from triage.services.contacts import SCREENERS, load, move
 from triage.services.errors import Conflict, Forbidden, Invalid, NotFound
+from triage.services.guards import check_version, require
 from triage.services.paging import Page, paginate
-from triage.settings import clock_settings
+from triage.services.unit_of_work import unit_of_work
+from triage.settings import clock_settings, partner_settings
 
-OPEN, ANSWERED, WITHDRAWN = "open", "answered", "withdrawn"
+# The states by their short names, as pages that read requests (the contact page) compare them.
+OPEN, ANSWERED, WITHDRAWN = RequestState.OPEN, RequestState.ANSWERED, RequestState.WITHDRAWN
 
 
+@unit_of_work("contact")
 def request_information(actor: Actor, now: datetime, contact_id: int, agency_codes: list[str],
                         question: str, version: int | None = None) -> list[InformationRequest]:
     """Ask each agency what it holds; each request is due by the contact's RAG clock."""
@@ -40,14 +47,14 @@ def request_information(actor: Actor, now: datetime, contact_id: int, agency_cod
     if errors:
         raise Invalid("The request needs correcting", errors)
     contact = load(contact_id)
-    check_version(contact, version)
+    check_version(contact, version, "contact")
     if contact.rag is None:
         raise Conflict("Set a RAG rating first: it sets how fast partners must answer",
                        {"rag": ["This contact has no RAG rating yet"]})
     refusal = partner_request_refusal(contact.consent, contact.rag)
     if refusal:
         raise Conflict(refusal, {"consent": [refusal]})
-    already = {r.agency_id for r in contact.requests if r.state == OPEN}
+    already = {r.agency_id for r in contact.requests if r.state == RequestState.OPEN}
     repeated = [a.code for a in agencies if a.id in already]
     if repeated:
         raise Conflict("An open request to this agency already exists",
@@ -59,7 +66,7 @@ def request_information(actor: Actor, now: datetime, contact_id: int, agency_cod
     for agency in agencies:
         request = InformationRequest(contact_id=contact.id, agency_id=agency.id, question=question.strip(),
                                      rag_at_request=contact.rag, requested_at=now,
-                                     requested_by_id=actor.user_id, due_at=due, state=OPEN)
+                                     requested_by_id=actor.user_id, due_at=due, state=RequestState.OPEN)
         db.session.add(request)
         db.session.flush()
         clocks.start_clock(ClockKind.PARTNER_INFORMATION, "information_request", request.id, now, due,
@@ -68,21 +75,23 @@ def request_information(actor: Actor, now: datetime, contact_id: int, agency_cod
     for link in contact.children:
         audit.record(actor, now, "update", "contact", contact.id, child_id=link.child_id,
                      detail="information requested of " + ", ".join(a.code for a in agencies))
-    commit()
     return made
-
-
-def partner_read_days() -> int:
-    return int(current_app.config["PARTNER_READ_DAYS"])
 
 
 def in_partner_scope(now: datetime):
     """A request its agency may still read: open, or answered or withdrawn within the last
     PARTNER_READ_DAYS days. After that the agency's part is over and the contact is not its to see."""
-    since = now - timedelta(days=partner_read_days())
-    return or_(InformationRequest.state == OPEN,
-               and_(InformationRequest.state == ANSWERED, InformationRequest.answered_at >= since),
-               and_(InformationRequest.state == WITHDRAWN, InformationRequest.withdrawn_at >= since))
+    since = now - timedelta(days=partner_settings().read_days)
+    return or_(InformationRequest.state == RequestState.OPEN,
+               and_(InformationRequest.state == RequestState.ANSWERED, InformationRequest.answered_at >= since),
+               and_(InformationRequest.state == RequestState.WITHDRAWN, InformationRequest.withdrawn_at >= since))
+
+
+def _step(request: InformationRequest, target: RequestState) -> RequestState:
+    try:
+        return check_move(request.state, target)
+    except InvalidRequestStep as exc:
+        raise Conflict(str(exc)) from None
 
 
 def _load_for(actor: Actor, request_id: int, now: datetime) -> InformationRequest:
@@ -98,15 +107,16 @@ def _load_for(actor: Actor, request_id: int, now: datetime) -> InformationReques
     return request
 
 
+@unit_of_work("request", keep_loaded=True)
 def get_request(actor: Actor, now: datetime, request_id: int) -> InformationRequest:
     require(actor, SCREENERS + (Role.PARTNER,), "read information requests")
     request = _load_for(actor, request_id, now)
     audit.record_shown(actor, now, "read", "information_request",
                        [(request.id, link.child_id) for link in request.contact.children])
-    audit.commit_read()
     return request
 
 
+@unit_of_work("request")
 def answer_request(actor: Actor, now: datetime, request_id: int, answer: str,
                    version: int | None = None) -> InformationRequest:
     """The agency's answer, marked as that agency's. A practitioner may record an answer given by
@@ -115,43 +125,39 @@ def answer_request(actor: Actor, now: datetime, request_id: int, answer: str,
     if not (answer or "").strip():
         raise Invalid("Write what your agency holds", {"answer": ["Enter the answer (or 'nothing held')"]})
     request = _load_for(actor, request_id, now)
-    if version is not None and request.version != version:
-        raise Conflict(f"This request changed (now version {request.version}); reload it")
-    if request.state != OPEN:
-        raise Conflict(f"This request is {request.state}; it cannot be answered again")
-    request.answer, request.answered_at, request.state = answer.strip(), now, ANSWERED
+    check_version(request, version, "request")
+    request.state = _step(request, RequestState.ANSWERED)
+    request.answer, request.answered_at = answer.strip(), now
     request.answered_by, request.answering_agency_id = actor.label, request.agency_id
     clocks.stop_clock(ClockKind.PARTNER_INFORMATION, "information_request", request.id, now)
     contact = request.contact
-    still_open = [r for r in contact.requests if r.state == OPEN and r.id != request.id]
+    still_open = [r for r in contact.requests if r.state == RequestState.OPEN and r.id != request.id]
     if contact.state == ContactState.AWAITING_INFORMATION and not still_open:
         move(contact, ContactState.READY_FOR_DECISION)  # everything asked for has come back
     for link in contact.children:
         audit.record(actor, now, "update", "information_request", request.id, child_id=link.child_id,
                      detail="answered")
-    commit()
     return request
 
 
+@unit_of_work("request")
 def withdraw_request(actor: Actor, now: datetime, request_id: int) -> InformationRequest:
     require(actor, SCREENERS, "withdraw information requests")
     request = _load_for(actor, request_id, now)
-    if request.state != OPEN:
-        raise Conflict(f"This request is {request.state}; only open requests can be withdrawn")
-    request.state, request.withdrawn_at = WITHDRAWN, now
+    request.state, request.withdrawn_at = _step(request, RequestState.WITHDRAWN), now
     clocks.stop_clock(ClockKind.PARTNER_INFORMATION, "information_request", request.id, now)
     contact = request.contact
     if contact.state == ContactState.AWAITING_INFORMATION and not any(
-            r.state == OPEN for r in contact.requests if r.id != request.id):
+            r.state == RequestState.OPEN for r in contact.requests if r.id != request.id):
         move(contact, ContactState.READY_FOR_DECISION)  # nothing else is awaited
     for link in contact.children:
         audit.record(actor, now, "update", "information_request", request.id, child_id=link.child_id,
                      detail="withdrawn")
-    commit()
     return request
 
 
-def requests_for(actor: Actor, now: datetime, state: str | None = OPEN, page: int = 1,
+@unit_of_work("request", keep_loaded=True)
+def requests_for(actor: Actor, now: datetime, state: RequestState | str | None = RequestState.OPEN, page: int = 1,
                  per_page: int = 25, agency_id: int | None = None) -> Page[InformationRequest]:
     """A partner's inbox: only its own agency's requests still in its scope, oldest due first."""
     require(actor, SCREENERS + (Role.PARTNER,), "read information requests")
@@ -172,7 +178,6 @@ def requests_for(actor: Actor, now: datetime, state: str | None = OPEN, page: in
     audit.record_shown(actor, now, "list", "information_request",
                        [(r.id, link.child_id) for r in result.items for link in r.contact.children],
                        detail=f"inbox: {len(result.items)} shown")
-    audit.commit_read()
     return result
 
 
@@ -186,6 +191,7 @@ def partner_can_see_contact(agency_id: int | None, contact_id: int, now: datetim
         in_partner_scope(now)))))
 
 
+@unit_of_work("contact", keep_loaded=True)
 def contact_for_partner(actor: Actor, now: datetime, contact_id: int) -> Contact:
     """The contact as a partner may see it: only while its agency's part in it lasts."""
     require(actor, (Role.PARTNER,), "read contacts this way")
@@ -194,5 +200,4 @@ def contact_for_partner(actor: Actor, now: datetime, contact_id: int) -> Contact
     contact = load(contact_id)
     audit.record_shown(actor, now, "read", "contact", [(contact.id, link.child_id) for link in contact.children],
                        detail="partner view")
-    audit.commit_read()
     return contact

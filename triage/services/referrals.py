@@ -9,9 +9,12 @@ from triage.extensions import db
 from triage.models import Referral
 from triage.services import audit
 from triage.services.actor import Actor
-from triage.services.contacts import STAFF, load, require
+from triage.services.contacts import STAFF, load
+from triage.services.guards import require
+from triage.services.unit_of_work import unit_of_work
 
 
+@unit_of_work("referral", keep_loaded=True)
 def referrals_for_contact(actor: Actor, now: datetime, contact_id: int) -> list[Referral]:
     require(actor, STAFF, "read referrals")
     load(contact_id)
@@ -19,5 +22,4 @@ def referrals_for_contact(actor: Actor, now: datetime, contact_id: int) -> list[
                                     .order_by(Referral.id)))
     audit.record_shown(actor, now, "read", "referral", [(r.id, r.child_id) for r in found],
                        detail=f"referrals of contact {contact_id}")
-    audit.commit_read()
     return found

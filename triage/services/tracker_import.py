@@ -54,7 +54,7 @@ from triage.models import (
 )
 from triage.services import audit, clocks
 from triage.services.actor import Actor
-from triage.services.assessments import CLOSING_OUTCOMES, open_assessment
+from triage.services.cases import CLOSING_OUTCOMES, open_assessment
 from triage.services.contacts import commit, had_referral_within_a_year, require
 from triage.services.errors import Conflict, Invalid, NotFound
 from triage.services.paging import Page

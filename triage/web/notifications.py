@@ -5,7 +5,7 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 
 from triage.auth import current_actor, roles_required
 from triage.clock import utcnow
-from triage.services import assessments, notify
+from triage.services import cases, notify
 
 bp = Blueprint("notifications", __name__, url_prefix="/notifications")
 
@@ -25,7 +25,7 @@ def index():
     unread = request.args.get("show") == "unread"
     page = notify.notifications_for(current_actor(), unread_only=unread,
                                     page=request.args.get("page", 1, type=int), per_page=PER_PAGE)
-    contexts = assessments.notification_contexts([n.id for n in page.items])
+    contexts = cases.notification_contexts([n.id for n in page.items])
     contact_page = "web.contacts.show" in current_app.view_functions
     return render_template("notifications/index.html", page=page, unread=unread, contexts=contexts,
                            page_url=lambda n: _show_url(unread, n), show_url=_show_url,

@@ -14,8 +14,8 @@ from wtforms.validators import DataRequired, ValidationError
 from triage.auth import current_actor, roles_required
 from triage.clock import utcnow
 from triage.domain.clocks import describe_time_left
+from triage.domain.information_requests import RequestState
 from triage.domain.roles import Role
-from triage.extensions import db
 from triage.services import information_requests as service
 from triage.services import reference
 from triage.services.errors import Conflict, Invalid
@@ -27,7 +27,7 @@ bp.context_processor(contact_helpers)
 
 ROLES = (Role.PARTNER, Role.PRACTITIONER, Role.MANAGER)
 PER_PAGE = 25
-STATES = [("open", "Waiting for an answer"), ("answered", "Answered"), ("withdrawn", "Withdrawn"), ("all", "All")]
+STATES = [*RequestState.choices(), ("all", "All")]
 
 
 class InboxFilterForm(FlaskForm):
@@ -107,10 +107,8 @@ def show(request_id: int):
     try:
         answered = service.answer_request(actor, utcnow(), request_id, form.answer.data, version)
     except Conflict as exc:
-        db.session.rollback()
         return _render(request_id, form, 409, conflict=exc.message)
     except Invalid as exc:
-        db.session.rollback()
         problems = attach_service_errors(form, exc)
         return _render(request_id, form, 400, problems=problems)
     if actor.role is Role.PARTNER:
