@@ -33,3 +33,28 @@ def clock_settings() -> ClockSettings:
         case_discussion_working_days=tuple(c["CASE_DISCUSSION_WORKING_DAYS"]),
         icpc_working_days=int(c["ICPC_WORKING_DAYS"]),
     )
+
+
+@dataclass(frozen=True)
+class ReturnsSettings:
+    """The statutory returns: the census header's source fields and Annex A's default windows."""
+
+    census_lea: str
+    census_software_code: str
+    census_release: str
+    census_serial_no: str
+    annex_a_contact_months: int
+    annex_a_months: int
+
+
+def returns_settings() -> ReturnsSettings:
+    c = current_app.config
+    return ReturnsSettings(
+        census_lea=str(c["CENSUS_LEA"]),
+        census_software_code=str(c["CENSUS_SOFTWARE_CODE"]),
+        census_release=str(c["CENSUS_RELEASE"]),
+        census_serial_no=str(c["CENSUS_SERIAL_NO"]),
+        annex_a_contact_months=int(c["ANNEX_A_CONTACT_MONTHS"]),
+        annex_a_months=int(c["ANNEX_A_MONTHS"]),
+    )
+
