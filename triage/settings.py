@@ -7,6 +7,7 @@ from datetime import timedelta
 from flask import current_app
 
 from triage.domain.clocks import DecisionPolicy
+from triage.domain.retention import RetentionRules
 
 
 @dataclass(frozen=True)
@@ -58,3 +59,10 @@ def returns_settings() -> ReturnsSettings:
         annex_a_months=int(c["ANNEX_A_MONTHS"]),
     )
 
+
+def retention_rules() -> RetentionRules:
+    """How long each kind of record is kept (triage.domain.retention)."""
+    c = current_app.config
+    return RetentionRules(contact_years=int(c["RETENTION_CONTACT_YEARS"]),
+                          case_until_age=int(c["RETENTION_CASE_UNTIL_AGE"]),
+                          case_years_after_closure=int(c["RETENTION_CASE_YEARS_AFTER_CLOSURE"]))

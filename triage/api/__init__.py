@@ -43,8 +43,9 @@ def register(app: Flask) -> None:
     from triage.api import (  # referrals, assessments, oversight; notifications
         cases,
         notifications,
+        retention,
         tracker_review,
     )
-    for blueprint in (*cases.BLUEPRINTS, notifications.blp, tracker_review.blp):
+    for blueprint in (*cases.BLUEPRINTS, notifications.blp, tracker_review.blp, retention.blp):
         csrf.exempt(blueprint)
         api.register_blueprint(blueprint)
