@@ -106,6 +106,11 @@ class Defaults:
     # Ofsted Annex A: months before the inspection date each list covers.
     ANNEX_A_CONTACT_MONTHS = 6
     ANNEX_A_MONTHS = 12
+    # Retention (years): contacts after the child's last contact; case records until this
+    # birthday or these years after the last closure, whichever is later.
+    RETENTION_CONTACT_YEARS = 6
+    RETENTION_CASE_UNTIL_AGE = 25
+    RETENTION_CASE_YEARS_AFTER_CLOSURE = 6
 
     # Scheduler
     SWEEP_INTERVAL_SECONDS = 60

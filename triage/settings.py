@@ -10,6 +10,7 @@ from flask import current_app
 
 from triage.domain.clocks import ClockSettings, DecisionPolicy
 from triage.domain.meetings import MeetingType, read_meeting_type
+from triage.domain.retention import RetentionRules
 
 __all__ = ["ClockSettings", "MeetingSettings", "clock_settings", "meeting_settings"]
 
@@ -92,3 +93,35 @@ class PartnerSettings:
 
 def partner_settings() -> PartnerSettings:
     return PartnerSettings(read_days=int(current_app.config["PARTNER_READ_DAYS"]))
+
+
+@dataclass(frozen=True)
+class ReturnsSettings:
+    """The statutory returns: the census header's source fields and Annex A's default windows."""
+
+    census_lea: str
+    census_software_code: str
+    census_release: str
+    census_serial_no: str
+    annex_a_contact_months: int
+    annex_a_months: int
+
+
+def returns_settings() -> ReturnsSettings:
+    c = current_app.config
+    return ReturnsSettings(
+        census_lea=str(c["CENSUS_LEA"]),
+        census_software_code=str(c["CENSUS_SOFTWARE_CODE"]),
+        census_release=str(c["CENSUS_RELEASE"]),
+        census_serial_no=str(c["CENSUS_SERIAL_NO"]),
+        annex_a_contact_months=int(c["ANNEX_A_CONTACT_MONTHS"]),
+        annex_a_months=int(c["ANNEX_A_MONTHS"]),
+    )
+
+
+def retention_rules() -> RetentionRules:
+    """How long each kind of record is kept (triage.domain.retention)."""
+    c = current_app.config
+    return RetentionRules(contact_years=int(c["RETENTION_CONTACT_YEARS"]),
+                          case_until_age=int(c["RETENTION_CASE_UNTIL_AGE"]),
+                          case_years_after_closure=int(c["RETENTION_CASE_YEARS_AFTER_CLOSURE"]))

@@ -14,6 +14,7 @@ from triage.api import (
     queue,
     reference,
     reports,
+    retention,
     tracker_review,
 )
 from triage.converters import IsoDateConverter
@@ -41,7 +42,7 @@ def register(app: Flask) -> None:
         # CSRF is checked in triage.security for cookie-authenticated API calls only.
         csrf.exempt(module.blp)
         api.register_blueprint(module.blp)
-    # Referrals, assessments and oversight; notifications; the tracker import's review list.
-    for blueprint in (*cases.BLUEPRINTS, notifications.blp, tracker_review.blp):
+    # Referrals, assessments and oversight; notifications; the tracker import's review list; retention.
+    for blueprint in (*cases.BLUEPRINTS, notifications.blp, tracker_review.blp, retention.blp):
         csrf.exempt(blueprint)
         api.register_blueprint(blueprint)

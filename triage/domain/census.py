@@ -119,9 +119,9 @@ def episodes(referrals: Iterable[Referral], year: CensusYear) -> list[Episode]:
             last.plans += plans
             last.nfa = last.nfa and referral.nfa
             last.primary_need = last.primary_need or referral.primary_need
-            if last.closed_on is not None:
-                if closed_on is None or closed_on > last.closed_on:
-                    last.closed_on, last.closure_reason = closed_on, reason
+            # The episode stays open if any of its referrals is, else closes with the latest.
+            if last.closed_on is not None and (closed_on is None or closed_on > last.closed_on):
+                last.closed_on, last.closure_reason = closed_on, reason
             continue
         folded.append(Episode(referral.id, referral.referral_date, referral.source or "10", referral.primary_need,
                               referral.nfa, closed_on, reason, assessments, section47s, plans))

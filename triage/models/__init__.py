@@ -16,6 +16,7 @@ from triage.models.meetings import ItemContribution, Meeting, MeetingAction, Mee
 from triage.models.people import ApiToken, KnownAddress, SignInDelay, User
 from triage.models.reference import Agency, ClosureDay, Locality, Team, WorkingDay
 from triage.models.reports import MorningReport
+from triage.models.retention import RetentionErasure, RetentionHold  # noqa: F401  (retention)
 
 __all__ = ["Agency", "ApiToken", "Assessment", "AuditEvent", "CaseDiscussion", "CaseTransfer", "Child", "Clock", "ClockEvent", "ClosureDay", "Contact",
            "ContactChild", "KnownAddress", "SignInDelay", "InformationRequest", "Locality", "MorningReport",

@@ -1,20 +1,33 @@
 """The census checked by the DfE's rules before anyone submits it.
 
 The rules are run by `csc-validator-be-cin` (Data to Insight's open-source implementation of
-the DfE's validation rules). It is optional at run time: without it the page says how to
+the DfE's validation rules). It is optional at run time: without it (VALIDATOR_INSTALLED false) the page says how to
 install it. It pins pandas < 2, hence `numpy<2` beside it (README, "Statutory returns").
 """
 from __future__ import annotations
 
-import importlib
-import importlib.util
 import warnings
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from datetime import date
 from typing import BinaryIO
 
+from triage.domain.calendar import WorkingDayCalendar
+from triage.services.calendar import bank_holidays
 from triage.services.cin_census import CensusIndex
+
+with warnings.catch_warnings():
+    # pandas 1.5 and the validator raise deprecation warnings of their own as they load; the
+    # suite turns warnings into errors, and these are not ours to fix.
+    warnings.simplefilter("ignore")
+    try:
+        import pandas as pd
+        from cin_validator.cin_validator import CinValidator, convert_data, process_data
+        from cin_validator.rules.ruleset_utils import get_year_ruleset
+    except ImportError:
+        VALIDATOR_INSTALLED = False
+    else:
+        VALIDATOR_INSTALLED = True
 
 INSTALL_HINT = "pip install csc-validator-be-cin==0.1.13 'numpy<2'"
 # Return-level queries that fire on any small file (too few disability codes in use).
@@ -41,12 +54,10 @@ class Finding:
 
 
 def validator_available() -> bool:
-    return importlib.util.find_spec("cin_validator") is not None
+    return VALIDATOR_INSTALLED
 
 
 def _ruleset(year: int):
-    from cin_validator.rules.ruleset_utils import get_year_ruleset
-
     for candidate in range(year, 2022, -1):
         try:
             return get_year_ruleset(str(candidate))
@@ -73,8 +84,6 @@ def check_census(source: BinaryIO | str, year: int, index: CensusIndex | None = 
         # pandas 1.5 and the validator raise deprecation and chained-assignment warnings of
         # their own; the suite turns warnings into errors, and these are not ours to fix.
         warnings.simplefilter("ignore")
-        from cin_validator.cin_validator import CinValidator, process_data
-
         data = process_data(read_census(ET.parse(source).getroot()))
         result = CinValidator(data, _ruleset(year))
         report = result.user_report
@@ -117,9 +126,6 @@ def read_census(root: ET.Element, chunk: int = CHUNK) -> dict:
     start again for each child, so reading slices of children and joining the tables in order
     gives the same tables in seconds (tests/integration/test_cin_census.py checks they are equal).
     """
-    import pandas as pd
-    from cin_validator.cin_validator import convert_data
-
     header, children = root.find("Header"), root.find("Children")
     kids = list(children) if children is not None else []
     parts: dict[str, list] = {}
@@ -144,9 +150,6 @@ def read_census(root: ET.Element, chunk: int = CHUNK) -> dict:
 def _not_late_yet(records: list[dict], year: int, as_of: date | None) -> set[tuple]:
     if as_of is None or as_of >= date(year, 3, 31):
         return set()
-    from triage.domain.calendar import WorkingDayCalendar
-    from triage.services.calendar import bank_holidays
-
     calendar = WorkingDayCalendar(bank_holidays=bank_holidays(), closure_days=())
     keep_out = set()
     for row in records:

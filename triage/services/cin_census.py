@@ -13,7 +13,6 @@ from datetime import datetime, time
 from typing import BinaryIO
 from xml.sax.saxutils import XMLGenerator
 
-from flask import current_app
 from sqlalchemy import and_, distinct, literal, or_, select
 
 from triage.clock import LONDON
@@ -24,24 +23,12 @@ from triage.extensions import db
 from triage.models import Assessment, AuditEvent, Child, Referral, StrategyDiscussion
 from triage.services import audit
 from triage.services.actor import Actor
-from triage.services.contacts import require
+from triage.services.guards import require
+from triage.services.unit_of_work import unit_of_work
+from triage.settings import ReturnsSettings, returns_settings
 
 RETURN_ROLES = (Role.PERFORMANCE, Role.MANAGER, Role.ADMIN)
 CHUNK = 1000
-
-
-@dataclass(frozen=True)
-class CensusSettings:
-    lea: str
-    software_code: str
-    release: str
-    serial_no: str
-
-
-def census_settings() -> CensusSettings:
-    c = current_app.config
-    return CensusSettings(lea=str(c["CENSUS_LEA"]), software_code=str(c["CENSUS_SOFTWARE_CODE"]),
-                          release=str(c["CENSUS_RELEASE"]), serial_no=str(c["CENSUS_SERIAL_NO"]))
 
 
 @dataclass
@@ -79,23 +66,23 @@ def write_census(actor: Actor, now: datetime, year_ending: int, out: BinaryIO, c
     """Write the census for the year ending 31 March `year_ending` to `out`; audited per child."""
     require(actor, RETURN_ROLES, "produce statutory returns")
     year = census.CensusYear(year_ending)
-    settings = census_settings()
+    settings = returns_settings()
     index = CensusIndex()
-    child_ids = children_in_scope(year)
-    xml = XMLGenerator(out, encoding="utf-8", short_empty_elements=True)
-    xml.startDocument()
-    xml.startElement("Message", {})
-    _header(xml, year, settings, now)
-    xml.startElement("Children", {})
-    for ids in census.chunks(child_ids, chunk):
-        _write_chunk(xml, ids, year, index)
-    xml.endElement("Children")
-    xml.endElement("Message")
-    xml.endDocument()
-    _audit_children(actor, now, year, f"CIN census {year.year}")
-    audit.record(actor, now, "export", "return", None,
-                 detail=f"CIN census {year.year}: {index.children} children, {index.episodes} episodes")
-    db.session.commit()
+    with unit_of_work("return"):
+        child_ids = children_in_scope(year)
+        xml = XMLGenerator(out, encoding="utf-8", short_empty_elements=True)
+        xml.startDocument()
+        xml.startElement("Message", {})
+        _header(xml, year, settings, now)
+        xml.startElement("Children", {})
+        for ids in census.chunks(child_ids, chunk):
+            _write_chunk(xml, ids, year, index)
+        xml.endElement("Children")
+        xml.endElement("Message")
+        xml.endDocument()
+        _audit_children(actor, now, year, f"CIN census {year.year}")
+        audit.record(actor, now, "export", "return", None,
+                     detail=f"CIN census {year.year}: {index.children} children, {index.episodes} episodes")
     return index
 
 
@@ -133,7 +120,7 @@ class _Writer:
         self.xml.endElement(name)
 
 
-def _header(xml: XMLGenerator, year: census.CensusYear, settings: CensusSettings, now: datetime) -> None:
+def _header(xml: XMLGenerator, year: census.CensusYear, settings: ReturnsSettings, now: datetime) -> None:
     w = _Writer(xml)
     w.start("Header")
     w.start("CollectionDetails")
@@ -143,10 +130,10 @@ def _header(xml: XMLGenerator, year: census.CensusYear, settings: CensusSettings
     w.end("CollectionDetails")
     w.start("Source")
     w.el("SourceLevel", "L")
-    w.el("LEA", settings.lea)
-    w.el("SoftwareCode", settings.software_code)
-    w.el("Release", settings.release)
-    w.el("SerialNo", settings.serial_no)
+    w.el("LEA", settings.census_lea)
+    w.el("SoftwareCode", settings.census_software_code)
+    w.el("Release", settings.census_release)
+    w.el("SerialNo", settings.census_serial_no)
     w.el("DateTime", now.astimezone(LONDON).replace(tzinfo=None, microsecond=0).isoformat())
     w.end("Source")
     w.end("Header")

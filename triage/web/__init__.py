@@ -16,13 +16,14 @@ from triage.web import (
     notifications,
     reports,
     requests,
+    retention,
     returns,
 )
 
 bp = Blueprint("web", __name__, template_folder="templates")
 # One area per module; add a new one to this tuple.
 for area in (assets, auth, home, children, admin, contacts, requests, meetings, cases, notifications,
-             reports, imports, returns):
+             reports, imports, returns, retention):
     bp.register_blueprint(area.bp)
 
 

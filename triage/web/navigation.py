@@ -28,6 +28,7 @@ MENU = [
     Entry("Morning report", "web.reports.morning", (R.MANAGER, R.PERFORMANCE)),
     Entry("Statutory returns", "web.returns.index", (R.PERFORMANCE, R.MANAGER, R.ADMIN)),
     Entry("Import the tracker", "web.imports.tracker", (R.MANAGER, R.ADMIN)),
+    Entry("Retention review", "web.retention.index", (R.MANAGER,)),
     Entry("Notifications", "web.notifications.index", (R.PRACTITIONER, R.MANAGER)),
     Entry("Find a child", "web.children.search", (R.ERA, R.PRACTITIONER, R.MANAGER)),
     Entry("Closure days", "web.admin.closure_days", (R.ADMIN,)),

@@ -7,6 +7,7 @@ spooled temporary file as they are read from the database, then sent.
 from __future__ import annotations
 
 import tempfile
+from contextlib import ExitStack
 from datetime import date
 
 from flask import Blueprint, Response, render_template, request
@@ -75,6 +76,16 @@ def index():
                            windows=annex_a.windows(today))
 
 
+def _spooled(write) -> tempfile.SpooledTemporaryFile:
+    """A spool holding what `write(spool)` wrote; closed (and so deleted) at once if it fails,
+    otherwise left open for the response to send and close."""
+    with ExitStack() as stack:
+        spool = stack.enter_context(tempfile.SpooledTemporaryFile(max_size=SPOOL))
+        write(spool)
+        stack.pop_all()
+    return spool
+
+
 def _send(spool, name: str, mimetype: str) -> Response:
     """Send the spooled file in pieces, closing (and so deleting) it however the response ends."""
     spool.seek(0)
@@ -95,12 +106,7 @@ def _send(spool, name: str, mimetype: str) -> Response:
 def census_xml():
     now = utcnow()
     year = _year(local_date(now))
-    spool = tempfile.SpooledTemporaryFile(max_size=SPOOL)
-    try:
-        cin_census.write_census(current_actor(), now, year, spool)
-    except BaseException:
-        spool.close()
-        raise
+    spool = _spooled(lambda out: cin_census.write_census(current_actor(), now, year, out))
     return _send(spool, f"cin-census-{year}.xml", "application/xml")
 
 
@@ -110,11 +116,6 @@ def annex_a_xlsx():
     now = utcnow()
     as_of = _as_of(local_date(now))
     contact_months, months = _months("contact_months"), _months("months")
-    spool = tempfile.SpooledTemporaryFile(max_size=SPOOL)
-    try:
-        annex_a.write_annex_a(current_actor(), now, spool, as_of, contact_months, months)
-    except BaseException:
-        spool.close()
-        raise
+    spool = _spooled(lambda out: annex_a.write_annex_a(current_actor(), now, out, as_of, contact_months, months))
     return _send(spool, f"annex-a-{as_of.isoformat()}.xlsx",
                  "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")

@@ -4,13 +4,13 @@ case_transfer    one row per move: the referral, the team and worker it left and
                  went to, why, when and by whom. The case's clocks keep their due dates; only
                  their owner and team change, so nothing else needs filling for existing rows.
 
-Revision ID: 0014_case_transfer
+Revision ID: 0013
 Revises: 0012
 """
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0014_case_transfer'
+revision = '0013'
 down_revision = '0012'
 branch_labels = None
 depends_on = None
