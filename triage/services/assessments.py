@@ -35,12 +35,21 @@ from triage.models import (
 from triage.services import audit, clocks
 from triage.services.actor import Actor
 from triage.services.calendar import day_numbers, working_day_calendar
-from triage.services.contacts import commit, require
 from triage.services.errors import Conflict, Invalid, NotFound
+from triage.services.guards import require
 from triage.services.paging import Page
+from triage.services.unit_of_work import unit_of_work
 from triage.settings import clock_settings
 
 CASE_WORKERS = (Role.PRACTITIONER, Role.MANAGER)
+
+
+def commit() -> None:
+    """Commit what the use case changed (a 409 on a concurrent edit), until it runs in a unit of work."""
+    with unit_of_work("contact"):
+        pass
+
+
 CLOSING_OUTCOMES = {AssessmentOutcome.NO_FURTHER_ACTION: ClosureReason.NFA_AFTER_ASSESSMENT,
                     AssessmentOutcome.EARLY_HELP: ClosureReason.EARLY_HELP_AFTER_ASSESSMENT}
 
