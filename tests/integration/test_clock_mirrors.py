@@ -9,7 +9,7 @@ import pytest
 from triage.domain.clocks import ClockKind, ClockState
 from triage.extensions import db
 from triage.models import Clock, Contact, Referral
-from triage.services import assessments, clocks, contacts
+from triage.services import cases, clocks, contacts
 from triage.services.calendar import working_day_calendar
 from triage.settings import clock_settings
 
@@ -47,7 +47,7 @@ def test_a_working_day_clock_started_on_a_subject_gives_it_the_same_due_date(app
     contacts.record_decision(staff["manager"], RECEIVED + timedelta(hours=2), contact.id,
                              [{"outcome": "assessment", "rationale": "Needs assessing"}])
     referral = db.session.query(Referral).filter_by(contact_id=contact.id).one()
-    discussion = assessments.record_strategy_discussion(staff["worker"], RECEIVED + timedelta(days=1), referral.id,
+    discussion = cases.record_strategy_discussion(staff["worker"], RECEIVED + timedelta(days=1), referral.id,
                                                         date(2026, 11, 24), ["police"], False)
     assert discussion.icpc_due_date is None
     started = clocks.start_subject_date_clock(ClockKind.ICPC, discussion, RECEIVED, date(2026, 12, 14),

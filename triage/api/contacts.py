@@ -1,24 +1,24 @@
+"""Contacts through the API: intake (people and partner systems), each step from screening to
+decision, and the referrals a decision made. One service call per route."""
 from flask import jsonify, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from triage.auth import current_actor, roles_required
 from triage.clock import utcnow
+from triage.domain.contact_states import DECIDERS, INTAKE, SCREENERS, STAFF
 from triage.domain.roles import Role
 from triage.schemas import contacts as s
 from triage.services import contacts
 from triage.services import information_requests as requests_service
+from triage.services.referrals import referrals_for_contact
 
 blp = Blueprint("contacts", __name__, url_prefix="/api/v1/contacts",
                 description="Contacts from intake to decision. Every read and write is audited.")
 
-STAFF = contacts.STAFF
-SCREENERS = contacts.SCREENERS
-
-
 @blp.route("")
 class Contacts(MethodView):
-    decorators = [roles_required(*contacts.INTAKE)]
+    decorators = [roles_required(*INTAKE)]
 
     @blp.arguments(s.ContactCreateSchema())  # one instance: a class is built (nested schemas too) per request
     @blp.response(201, s.ContactReceiptSchema)
@@ -80,9 +80,7 @@ _action("rag", s.RagSchema, SCREENERS,
         lambda a, n, cid, d: contacts.set_rag(a, n, cid, d["rag"], d["reason"], d["version"]),
         "Set or change the RAG rating, with a reason (every change is kept)")
 _action("consent", s.ConsentSchema, SCREENERS,
-        lambda a, n, cid, d: contacts.record_consent(a, n, cid, d["consent"], d.get("consent_by"),
-                                                     d.get("consent_not_sought_reason"), d.get("consent_at"),
-                                                     d["version"]),
+        lambda a, n, cid, command: contacts.record_consent(a, n, cid, command),
         "Record or correct the consent position (before asking partners)")
 _action("put-forward", s.PutForwardSchema, SCREENERS,
         lambda a, n, cid, d: contacts.put_forward(a, n, cid, d["put_forward"], d["version"]),
@@ -90,9 +88,8 @@ _action("put-forward", s.PutForwardSchema, SCREENERS,
 _action("recommendation", s.RecommendationSchema, SCREENERS,
         lambda a, n, cid, d: contacts.recommend(a, n, cid, d["outcome"], d["rationale"], d["version"]),
         "Recommend an outcome to the manager")
-_action("decision", s.DecisionSchema, (Role.MANAGER,),
-        lambda a, n, cid, d: contacts.record_decision(a, n, cid, d["decisions"], d.get("delay_reason"),
-                                                      d["version"]),
+_action("decision", s.DecisionSchema, DECIDERS,
+        lambda a, n, cid, command: contacts.record_decision(a, n, cid, command),
         "Decide (Front Door managers): an outcome and rationale for every child")
 _action("acknowledgement", s.VersionSchema, STAFF,
         lambda a, n, cid, d: contacts.acknowledge(a, n, cid, d["version"]),
@@ -121,5 +118,4 @@ class ContactReferrals(MethodView):
     @blp.response(200, s.ReferralSchema(many=True))
     def get(self, contact_id):
         """Referrals the decision created"""
-        from triage.services.referrals import referrals_for_contact
         return referrals_for_contact(current_actor(), utcnow(), contact_id)

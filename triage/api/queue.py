@@ -3,9 +3,9 @@ from flask_smorest import Blueprint
 
 from triage.auth import current_actor, roles_required
 from triage.clock import utcnow
+from triage.domain.contact_states import STAFF
 from triage.schemas.contacts import QueueArgs, QueueItemSchema
 from triage.services import queue
-from triage.services.contacts import STAFF
 
 blp = Blueprint("queue", __name__, url_prefix="/api/v1/queue",
                 description="Contacts awaiting decision: breached first, then by time left")

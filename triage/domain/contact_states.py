@@ -6,6 +6,7 @@ the state the contact is in.
 from __future__ import annotations
 
 from triage.domain.codes import LabelledEnum
+from triage.domain.roles import Role
 
 
 class ContactState(LabelledEnum):
@@ -46,3 +47,11 @@ def check_move(current: ContactState | str, target: ContactState | str) -> Conta
     if target not in TRANSITIONS[current]:
         raise InvalidTransition(current, target)
     return target
+
+
+# Who takes the steps. Police notification feeds post contacts through the API, so partners may
+# record contacts, though they never see the queue or a contact they were not asked about.
+STAFF = (Role.ERA, Role.PRACTITIONER, Role.MANAGER)
+SCREENERS = (Role.PRACTITIONER, Role.MANAGER)
+DECIDERS = (Role.MANAGER,)
+INTAKE = STAFF + (Role.PARTNER,)

@@ -7,6 +7,9 @@ from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from triage.db_types import UTCDateTime, text_enum
+from triage.domain.codes import Consent, ContactChannel, DashRisk, DecisionOutcome, Rag, ReferralSource
+from triage.domain.consent import NotSoughtReason
+from triage.domain.contact_states import ContactState
 from triage.domain.information_requests import RequestState
 from triage.extensions import db
 from triage.models.children import Child
@@ -19,21 +22,20 @@ class Contact(db.Model):
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime())
     recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     recorded_by_token_id: Mapped[int | None] = mapped_column(ForeignKey("api_token.id"))
-    channel: Mapped[str] = mapped_column(String(30))
-    source_code: Mapped[str] = mapped_column(String(3))
+    channel: Mapped[ContactChannel] = mapped_column(text_enum(ContactChannel))
+    source_code: Mapped[ReferralSource] = mapped_column(text_enum(ReferralSource, 3))
     referrer_name: Mapped[str | None] = mapped_column(String(120))
     referrer_role: Mapped[str | None] = mapped_column(String(120))
     referrer_agency: Mapped[str | None] = mapped_column(String(120))
     referrer_contact_details: Mapped[str | None] = mapped_column(String(200))
     concern: Mapped[str] = mapped_column(Text)
-    # Consent (domain.md section 4)
-    consent: Mapped[str | None] = mapped_column(String(20))
+    consent: Mapped[Consent | None] = mapped_column(text_enum(Consent, 20))
     consent_by: Mapped[str | None] = mapped_column(String(120))
     consent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    consent_not_sought_reason: Mapped[str | None] = mapped_column(String(40))
+    consent_not_sought_reason: Mapped[NotSoughtReason | None] = mapped_column(text_enum(NotSoughtReason, 40))
     # Police notifications
     police_incident_reference: Mapped[str | None] = mapped_column(String(60))
-    dash_risk: Mapped[str | None] = mapped_column(String(10))
+    dash_risk: Mapped[DashRisk | None] = mapped_column(text_enum(DashRisk, 10))
     operation_encompass_informed: Mapped[bool | None]
     # Retries from partner systems: the same key or the same partner reference is the same contact.
     idempotency_key: Mapped[str | None] = mapped_column(String(200), unique=True)
@@ -41,17 +43,17 @@ class Contact(db.Model):
     partner_reference: Mapped[str | None] = mapped_column(String(100))
     partner_agency_id: Mapped[int | None] = mapped_column(ForeignKey("agency.id"))
     # Screening and routing
-    state: Mapped[str] = mapped_column(String(30), default="received")
-    rag: Mapped[str | None] = mapped_column(String(5))
+    state: Mapped[ContactState] = mapped_column(text_enum(ContactState), default=ContactState.RECEIVED)
+    rag: Mapped[Rag | None] = mapped_column(text_enum(Rag, 5))
     locality_id: Mapped[int | None] = mapped_column(ForeignKey("locality.id"))
     team_id: Mapped[int | None] = mapped_column(ForeignKey("team.id"))
     screened_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     put_forward_to_meeting: Mapped[bool] = mapped_column(default=False)
-    recommended_outcome: Mapped[str | None] = mapped_column(String(30))
+    recommended_outcome: Mapped[DecisionOutcome | None] = mapped_column(text_enum(DecisionOutcome))
     recommendation: Mapped[str | None] = mapped_column(Text)
     recommended_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     recommended_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    # The decision clock, stored when the contact is received (architecture rule 6).
+    # The decision clock, stored when the contact is received.
     decision_due_at: Mapped[datetime] = mapped_column(UTCDateTime())
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     # Feeding back to the referrer
@@ -89,6 +91,8 @@ class ContactChild(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     contact_id: Mapped[int] = mapped_column(ForeignKey("contact.id"))
     child_id: Mapped[int] = mapped_column(ForeignKey("child.id"))
+    # Plain text, not text_enum: the morning report reads it coalesced with 'awaiting', which no
+    # outcome is, and an enum column would refuse to hand that back.
     outcome: Mapped[str | None] = mapped_column(String(30))
     rationale: Mapped[str | None] = mapped_column(Text)
     delay_reason: Mapped[str | None] = mapped_column(Text)
@@ -108,8 +112,8 @@ class RagChange(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     contact_id: Mapped[int] = mapped_column(ForeignKey("contact.id"), index=True)
-    rag: Mapped[str] = mapped_column(String(5))
-    previous_rag: Mapped[str | None] = mapped_column(String(5))
+    rag: Mapped[Rag] = mapped_column(text_enum(Rag, 5))
+    previous_rag: Mapped[Rag | None] = mapped_column(text_enum(Rag, 5))
     reason: Mapped[str] = mapped_column(Text)
     changed_at: Mapped[datetime] = mapped_column(UTCDateTime())
     changed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
@@ -158,8 +162,8 @@ class Referral(db.Model):
     contact_id: Mapped[int | None] = mapped_column(ForeignKey("contact.id"))
     contact_child_id: Mapped[int | None] = mapped_column(ForeignKey("contact_child.id"), unique=True)
     referral_date: Mapped[date]
-    source_code: Mapped[str | None] = mapped_column(String(3))
-    outcome: Mapped[str] = mapped_column(String(30))  # the decision that made it a referral
+    source_code: Mapped[ReferralSource | None] = mapped_column(text_enum(ReferralSource, 3))
+    outcome: Mapped[DecisionOutcome] = mapped_column(text_enum(DecisionOutcome))  # the decision that made it a referral
     is_re_referral: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     team_id: Mapped[int | None] = mapped_column(ForeignKey("team.id"))

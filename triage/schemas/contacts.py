@@ -1,7 +1,11 @@
-from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+"""Contacts on the wire: intake and each step as the API loads them (into the contact commands),
+the contact as staff and partners read it, and the queue."""
+from marshmallow import Schema, ValidationError, fields, post_load, validate, validates_schema
 
+from triage.clock import utcnow
 from triage.domain.codes import Consent, ContactChannel, DashRisk, DecisionOutcome, Rag, ReferralSource
 from triage.domain.consent import NotSoughtReason
+from triage.domain.contact_commands import ConsentCommand, DecisionCommand, IntakeCommand
 from triage.schemas.children import ChildCreateSchema
 from triage.schemas.common import AwareDateTime
 
@@ -54,6 +58,10 @@ class ContactCreateSchema(Schema):
     put_forward_to_meeting = fields.Boolean(load_default=False)
     team_id = fields.Integer(allow_none=True)
 
+    @post_load
+    def command(self, data, **kwargs) -> IntakeCommand:
+        return IntakeCommand.from_mapping(data)
+
 
 class VersionSchema(Schema):
     version = fields.Integer(required=True, metadata={"description": "The version you read"})
@@ -90,12 +98,20 @@ class DecisionSchema(VersionSchema):
     delay_reason = fields.String(validate=validate.Length(max=5000), metadata={
         "description": "Required when the decision clock has run out"})
 
+    @post_load
+    def command(self, data, **kwargs) -> DecisionCommand:
+        return DecisionCommand.from_mapping(data)
+
 
 class ConsentSchema(VersionSchema):
     consent = fields.String(required=True, validate=one_of(Consent))
     consent_by = fields.String(validate=validate.Length(max=120))
     consent_not_sought_reason = fields.String(validate=one_of(NotSoughtReason))
     consent_at = AwareDateTime()
+
+    @post_load
+    def command(self, data, **kwargs) -> ConsentCommand:
+        return ConsentCommand.from_mapping(data)
 
 
 class FeedbackSchema(VersionSchema):
@@ -133,12 +149,7 @@ class RequestSummarySchema(Schema):
     version = fields.Integer()
 
     def get_overdue(self, request):
-        now = self.context_now()
-        return request.state == "open" and now > request.due_at
-
-    def context_now(self):
-        from triage.clock import utcnow
-        return utcnow()
+        return request.state == "open" and utcnow() > request.due_at
 
 
 class ContactChildSchema(Schema):

@@ -2,17 +2,18 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlalchemy import exists, func, select
 
-from triage.domain.clocks import ClockState, describe_time_left
-from triage.domain.contact_states import ContactState
+from triage.domain.clocks import ClockState, clock_state, describe_time_left
+from triage.domain.contact_states import STAFF, ContactState
 from triage.extensions import db
 from triage.models import Agency, Child, Contact, ContactChild, InformationRequest
 from triage.services import audit
 from triage.services.actor import Actor
-from triage.services.contacts import STAFF, require
+from triage.services.guards import require
+from triage.services.unit_of_work import unit_of_work
 from triage.settings import clock_settings
 
 
@@ -66,16 +67,15 @@ class QueuePage:
     per_page: int
 
 
-def _state_at(due_at: datetime, now: datetime, warn: timedelta) -> ClockState:
-    if now > due_at:
-        return ClockState.BREACHED
-    return ClockState.DUE_SOON if due_at - now <= warn else ClockState.RUNNING
-
-
 def awaiting_decision(actor: Actor, now: datetime, filters: QueueFilters = QueueFilters(),
                       page: int = 1, per_page: int = 50) -> QueuePage:
     require(actor, STAFF, "see the queue")
-    query = select(Contact).where(Contact.state != ContactState.DECIDED.value)
+    with unit_of_work("contact", keep_loaded=True):
+        return _read_queue(actor, now, filters, page, per_page)
+
+
+def _read_queue(actor: Actor, now: datetime, filters: QueueFilters, page: int, per_page: int) -> QueuePage:
+    query = select(Contact).where(Contact.state != ContactState.DECIDED)
     if filters.rag == "none":
         query = query.where(Contact.rag.is_(None))
     elif filters.rag:
@@ -115,11 +115,10 @@ def awaiting_decision(actor: Actor, now: datetime, filters: QueueFilters = Queue
                 .where(InformationRequest.contact_id.in_(list(shown)), InformationRequest.state == "open")):
             awaiting[contact_id].add(agency)
     warn = clock_settings().decision_warn
-    items = [QueueItem(contact=c, clock_state=_state_at(c.decision_due_at, now, warn),
+    items = [QueueItem(contact=c, clock_state=clock_state(c.decision_due_at, now, None, warn),
                        time_left=describe_time_left(c.decision_due_at, now), awaiting=sorted(awaiting[c.id]))
              for c in shown.values()]
     audit.record_shown(actor, now, "list", "contact",
                        [(c.id, link.child_id) for c in shown.values() for link in c.children],
                        detail=f"queue: {len(items)} contacts shown")
-    audit.commit_read()
     return QueuePage(items=items, total=total, page=page, per_page=per_page)

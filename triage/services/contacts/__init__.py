@@ -1,0 +1,63 @@
+"""From a concern about a child to a manager's decision: intake, screening, recommendation,
+decision. Each use case runs in one unit of work and checks the rules its command must meet.
+
+    intake      recording a contact (and answering a partner system's retry)
+    reading     the contact and what is already known of its children, audited
+    screening   consent, RAG rating, triage, the practitioner's recommendation
+    decision    the manager's decision, and acknowledging and feeding back to the referrer
+"""
+from __future__ import annotations
+
+from triage.domain.contact_states import DECIDERS, INTAKE, SCREENERS, STAFF
+from triage.services import guards
+from triage.services.guards import require
+from triage.services.unit_of_work import unit_of_work
+
+
+# Kept only for the rooms that still import them from here while they move to the unit of work
+# and the shared guards; nothing in this package uses them. Defined before the submodules are
+# imported because one of those rooms (assessments) is imported through the decision module.
+def commit() -> None:
+    with unit_of_work("contact"):
+        pass
+
+
+def check_version(contact, version: int | None) -> None:
+    guards.check_version(contact, version, "contact")
+
+
+from triage.services.contacts.common import audit_children, load, move  # noqa: E402
+from triage.services.contacts.decision import acknowledge, record_decision, record_feedback  # noqa: E402
+from triage.services.contacts.intake import (  # noqa: E402
+    IDEMPOTENCY_KEY_HEADER,
+    IDEMPOTENCY_KEY_MAX,
+    Receipt,
+    as_command,
+    check_intake,
+    clean_idempotency_key,
+    receive_contact,
+    record_contact,
+)
+from triage.services.contacts.reading import (  # noqa: E402
+    ChildHistory,
+    ContactRead,
+    get_contact,
+    history_for,
+    read_for_page,
+)
+from triage.services.contacts.screening import (  # noqa: E402
+    put_forward,
+    recommend,
+    record_consent,
+    set_rag,
+    start_screening,
+)
+from triage.services.referrals import RE_REFERRAL_WINDOW_DAYS, had_referral_within_a_year  # noqa: E402
+
+__all__ = [
+    "DECIDERS", "IDEMPOTENCY_KEY_HEADER", "IDEMPOTENCY_KEY_MAX", "INTAKE", "RE_REFERRAL_WINDOW_DAYS", "SCREENERS",
+    "STAFF", "ChildHistory", "ContactRead", "Receipt", "acknowledge", "as_command", "audit_children",
+    "check_intake", "check_version", "clean_idempotency_key", "commit", "get_contact", "had_referral_within_a_year",
+    "history_for", "load", "move", "put_forward", "read_for_page", "receive_contact", "record_consent",
+    "record_contact", "record_decision", "record_feedback", "recommend", "require", "set_rag", "start_screening",
+]

@@ -1,0 +1,117 @@
+"""The manager's decision on a contact, and what the referrer is told: acknowledgement and feedback."""
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+
+from triage.clock import local_date
+from triage.domain.clocks import ClockKind
+from triage.domain.codes import outcome_creates_referral
+from triage.domain.contact_commands import ChildDecision, DecisionCommand, delay_problem, outcome_problems
+from triage.domain.contact_states import DECIDERS, STAFF, ContactState
+from triage.models import Contact
+from triage.services import audit, clocks
+from triage.services.actor import Actor
+from triage.services.contacts.common import audit_children, load, move
+from triage.services.errors import Conflict, Invalid
+from triage.services.guards import check_version, require
+from triage.services.referrals import refer_from_decision
+from triage.services.unit_of_work import unit_of_work
+
+
+def record_decision(actor: Actor, now: datetime, contact_id: int,
+                    decisions: Sequence[ChildDecision | Mapping] | DecisionCommand,
+                    delay_reason: str | None = None, version: int | None = None) -> Contact:
+    """A Front Door manager decides, with a rationale, for every child the contact names.
+
+    Stops the decision clock; a late decision records the breach and must say why it was late.
+    Outcomes that need social care make a referral for that child, dated on the contact's receipt.
+    """
+    command = decisions if isinstance(decisions, DecisionCommand) else DecisionCommand.from_mapping(
+        {"decisions": decisions, "delay_reason": delay_reason, "version": version})
+    require(actor, DECIDERS, "decide contacts: only a Front Door manager can")
+    with unit_of_work("contact"):
+        contact = load(contact_id)
+        check_version(contact, command.version, "contact")
+        move(contact, ContactState.DECIDED)
+        by_child = _decisions_by_child(contact, command.decisions)
+        late = now > contact.decision_due_at
+        delay = delay_problem(contact.decision_due_at, now, command.delay_reason)
+        if delay:
+            raise Invalid("This decision is after the decision clock ran out", {"delay_reason": [delay]})
+        referral_date = local_date(contact.received_at)
+        for link in contact.children:
+            outcome, rationale = by_child[link.child_id]
+            link.outcome, link.rationale = outcome, rationale.strip()
+            link.decided_at, link.decided_by_id, link.within_clock = now, actor.user_id, not late
+            link.delay_reason = command.delay_reason if late else None
+            if outcome_creates_referral(outcome):
+                refer_from_decision(now, contact, link, outcome, referral_date)
+            audit.record(actor, now, "decide", "contact", contact.id, child_id=link.child_id,
+                         detail=f"{outcome}{' (late)' if late else ''}")
+        contact.decided_at = now
+        clocks.stop_clock(ClockKind.DECISION, "contact", contact.id, now)
+        for request in contact.requests:  # answers no longer awaited: stop chasing partners
+            if request.state == "open":
+                request.state = "withdrawn"
+                clocks.stop_clock(ClockKind.PARTNER_INFORMATION, "information_request", request.id, now)
+    return contact
+
+
+def _check(decision: ChildDecision, prefix: str = "") -> None:
+    errors = outcome_problems(decision.outcome, decision.rationale)
+    if errors:
+        raise Invalid("The decision needs correcting", {f"{prefix}{k}": v for k, v in errors.items()})
+
+
+def _decisions_by_child(contact: Contact, decisions: Sequence[ChildDecision]) -> dict[int, tuple[str, str]]:
+    """One decision per child named in the contact; a single entry without a child applies to all."""
+    child_ids = [link.child_id for link in contact.children]
+    if len(decisions) == 1 and decisions[0].child_id is None:
+        only = decisions[0]
+        _check(only)
+        return {cid: (only.outcome, only.rationale) for cid in child_ids}
+    result = {}
+    for index, entry in enumerate(decisions):
+        if entry.child_id not in child_ids:
+            raise Invalid("The decision needs correcting",
+                          {f"decisions.{index}.child_id": ["This child is not named in the contact"]})
+        _check(entry, f"decisions.{index}.")
+        result[entry.child_id] = (entry.outcome, entry.rationale)
+    missing = [cid for cid in child_ids if cid not in result]
+    if missing:
+        raise Invalid("Decide for every child named in the contact",
+                      {"decisions": [f"No decision for child record {cid}" for cid in missing]})
+    return result
+
+
+# ---------------------------------------------------------------- the referrer
+
+def acknowledge(actor: Actor, now: datetime, contact_id: int, version: int | None = None) -> Contact:
+    """Record that the referrer has been told the contact was received."""
+    require(actor, STAFF, "acknowledge referrers")
+    with unit_of_work("contact"):
+        contact = load(contact_id)
+        check_version(contact, version, "contact")
+        if contact.acknowledged_at is None:
+            contact.acknowledged_at, contact.acknowledged_by_id = now, actor.user_id
+            clocks.stop_clock(ClockKind.ACKNOWLEDGEMENT, "contact", contact.id, now)
+            audit_children(actor, now, contact, "update", "referrer acknowledged")
+    return contact
+
+
+def record_feedback(actor: Actor, now: datetime, contact_id: int, note: str,
+                    version: int | None = None) -> Contact:
+    """Record that the outcome was fed back to the referrer."""
+    require(actor, STAFF, "record feedback to referrers")
+    if not (note or "").strip():
+        raise Invalid("Say what was fed back", {"note": ["Write what the referrer was told"]})
+    with unit_of_work("contact"):
+        contact = load(contact_id)
+        check_version(contact, version, "contact")
+        if contact.state != ContactState.DECIDED:
+            raise Conflict(f"This contact is {ContactState(contact.state).label.lower()}: "
+                           "feed back the outcome once it is decided")
+        contact.feedback_at, contact.feedback_note = now, note.strip()
+        audit_children(actor, now, contact, "update", "outcome fed back")
+    return contact
