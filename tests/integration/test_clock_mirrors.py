@@ -47,8 +47,9 @@ def test_a_working_day_clock_started_on_a_subject_gives_it_the_same_due_date(app
     contacts.record_decision(staff["manager"], RECEIVED + timedelta(hours=2), contact.id,
                              [{"outcome": "assessment", "rationale": "Needs assessing"}])
     referral = db.session.query(Referral).filter_by(contact_id=contact.id).one()
-    discussion = cases.record_strategy_discussion(staff["worker"], RECEIVED + timedelta(days=1), referral.id,
-                                                        date(2026, 11, 24), ["police"], False)
+    discussion = cases.record_strategy_discussion(
+        staff["worker"], RECEIVED + timedelta(days=1), referral.id,
+        cases.StrategyDiscussionHeld(held_on=date(2026, 11, 24), agencies=("police",), s47_started=False))
     assert discussion.icpc_due_date is None
     started = clocks.start_subject_date_clock(ClockKind.ICPC, discussion, RECEIVED, date(2026, 12, 14),
                                               clock_settings(), working_day_calendar())
