@@ -13,7 +13,7 @@ STATUSES = ("imported", "updated", "unchanged", "merged", "rejected")
 WOULD = {"imported": "would import", "updated": "would update", "unchanged": "unchanged",
          "merged": "would merge", "rejected": "would reject"}
 REVIEW_LINK = "/import/review"
-CASE_WORKER_ROLES = (Role.PRACTITIONER.value, Role.MANAGER.value)
+CASE_WORKER_ROLES = (Role.PRACTITIONER, Role.MANAGER)
 
 
 @dataclass
