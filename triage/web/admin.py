@@ -16,7 +16,6 @@ from wtforms.validators import DataRequired, Optional, Regexp
 from triage.auth import current_actor, roles_required
 from triage.clock import utcnow
 from triage.domain.roles import Role
-from triage.extensions import db
 from triage.services import audit, calendar, people, reference
 from triage.services.errors import Conflict, Forbidden, Invalid
 from triage.web.forms import DateInputField, attach_service_errors, choices, max_length, none_if_blank
@@ -122,7 +121,6 @@ def closure_days():
     try:
         change = calendar.add_closure_day(current_actor(), utcnow(), form.day.data, form.reason.data)
     except (Invalid, Conflict) as exc:
-        db.session.rollback()
         problems = attach_service_errors(form, exc, default_field="day")
         return _closure_page(form, 409 if isinstance(exc, Conflict) else 400, problems)
     # Shown at once rather than after a redirect: the clocks it moved are the answer.
@@ -163,7 +161,6 @@ def users():
                                   none_if_blank(form.team.data), none_if_blank(form.email.data),
                                   actor=current_actor())
     except (Invalid, Conflict) as exc:
-        db.session.rollback()
         problems = attach_service_errors(form, exc, default_field="username")
         return _users_page(user_form=form, status=409 if isinstance(exc, Conflict) else 400,
                            user_problems=problems)
@@ -184,7 +181,6 @@ def create_token():
                                             created_by_id=current_actor().user_id, expires_at=expires,
                                             actor=current_actor())
     except Invalid as exc:
-        db.session.rollback()
         problems = attach_service_errors(form, exc)
         return _users_page(token_form=form, status=400, token_problems=problems)
     # Shown once, on this response only (never stored, never cached: Cache-Control is no-store).
@@ -248,7 +244,6 @@ def user(user_id: int):
                                      form.role.data, none_if_blank(form.agency.data),
                                      none_if_blank(form.team.data), none_if_blank(form.email.data))
     except (Invalid, Conflict) as exc:
-        db.session.rollback()
         problems = attach_service_errors(form, exc)
         return _account_page(user_id, edit_form=form, status=409 if isinstance(exc, Conflict) else 400,
                              problems=problems)
@@ -265,7 +260,6 @@ def reset_password(user_id: int):
     try:
         changed = people.reset_password(current_actor(), utcnow(), user_id, form.password.data)
     except Invalid as exc:
-        db.session.rollback()
         problems = attach_service_errors(form, exc)
         return _account_page(user_id, reset_form=form, status=400, reset_problems=problems)
     flash(f"New password set for {changed.username}; they have been signed out everywhere")
@@ -278,7 +272,6 @@ def set_active(user_id: int, change: str):
     try:
         changed = people.set_active(current_actor(), utcnow(), user_id, active=change == "reactivate")
     except (Invalid, Forbidden) as exc:
-        db.session.rollback()
         return _account_page(user_id, status=400, problems=[exc.message])
     flash(f"Account {changed.username} {'reactivated' if changed.active else 'deactivated: every session has ended'}")
     return redirect(url_for("web.admin.user", user_id=user_id))

@@ -13,7 +13,6 @@ from triage.auth import current_actor, roles_required
 from triage.clock import utcnow
 from triage.domain.codes import Disability, Ethnicity, UpnUnknown, split_codes
 from triage.domain.identifiers import nhs_number_problem, normalise_nhs_number
-from triage.extensions import db
 from triage.services import audit, children, reference
 from triage.services.children import CHILD_RECORD_ROLES, ChildSearch, PossibleDuplicate
 from triage.services.errors import Conflict, Invalid
@@ -198,13 +197,11 @@ def new():
         child = children.create_child(current_actor(), utcnow(), fields,
                                       confirmed_new=bool(form.confirmed_new.data))
     except PossibleDuplicate as exc:
-        db.session.rollback()
         entered = normalise_nhs_number(fields.get("nhs_number") or "")
         same_nhs = bool(entered) and any(c.nhs_number == entered for c in exc.candidates)
         form.confirmed_new.data = False  # each confirmation is made against the matches on screen
         return _render_form(form, 409, mode="new", duplicates=exc.candidates, same_nhs=same_nhs)
     except (Invalid, Conflict) as exc:
-        db.session.rollback()
         problems = attach_service_errors(form, exc)
         return _render_form(form, 409 if isinstance(exc, Conflict) else 400, mode="new", problems=problems)
     flash(f"Child record {child.council_child_id} created")
@@ -229,7 +226,6 @@ def edit(child_id: int):
     try:
         child = children.update_child(actor, now, child_id, form.service_fields(), version)
     except Conflict as exc:
-        db.session.rollback()
         if exc.errors:  # an NHS number or child id that belongs to another child
             problems = attach_service_errors(form, exc)
             return _render_form(form, 409, mode="edit", child_id=child_id, problems=problems)
@@ -237,7 +233,6 @@ def edit(child_id: int):
             "Someone else changed this record while you were editing it, so your changes have not been "
             "saved. Open the record to see the current details, then make your change again."])
     except Invalid as exc:
-        db.session.rollback()
         problems = attach_service_errors(form, exc)
         return _render_form(form, 400, mode="edit", child_id=child_id, problems=problems)
     flash("Child record updated" if child.version != version else "No changes were made")
