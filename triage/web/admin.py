@@ -243,10 +243,11 @@ def user(user_id: int):
         changed = people.update_user(current_actor(), utcnow(), user_id, version, form.display_name.data,
                                      form.role.data, none_if_blank(form.agency.data),
                                      none_if_blank(form.team.data), none_if_blank(form.email.data))
-    except (Invalid, Conflict) as exc:
+    except Conflict as exc:  # someone else saved the account first: say so, not on a hidden field
+        return _account_page(user_id, edit_form=form, status=409, problems=[exc.message])
+    except Invalid as exc:
         problems = attach_service_errors(form, exc)
-        return _account_page(user_id, edit_form=form, status=409 if isinstance(exc, Conflict) else 400,
-                             problems=problems)
+        return _account_page(user_id, edit_form=form, status=400, problems=problems)
     flash(f"Account {changed.username} saved")
     return redirect(url_for("web.admin.user", user_id=user_id))
 

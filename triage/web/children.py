@@ -226,7 +226,7 @@ def edit(child_id: int):
     try:
         child = children.update_child(actor, now, child_id, form.service_fields(), version)
     except Conflict as exc:
-        if exc.errors:  # an NHS number or child id that belongs to another child
+        if exc.errors and "version" not in exc.errors:  # an NHS number or child id of another child
             problems = attach_service_errors(form, exc)
             return _render_form(form, 409, mode="edit", child_id=child_id, problems=problems)
         return _render_form(form, 409, mode="edit", child_id=child_id, stale=True, problems=[
