@@ -3,8 +3,15 @@ from flask_smorest import Blueprint
 
 from triage.auth import current_actor, roles_required
 from triage.clock import utcnow
-from triage.schemas.children import ChildCreateSchema, ChildSchema, ChildSearchArgs, ChildUpdateSchema
-from triage.services import children
+from triage.schemas.children import (
+    ChildCreateSchema,
+    ChildSchema,
+    ChildSearchArgs,
+    ChildUpdateSchema,
+    ChronologyArgs,
+    ChronologyEventSchema,
+)
+from triage.services import children, chronology
 from triage.services.children import CHILD_RECORD_ROLES
 
 blp = Blueprint("children", __name__, url_prefix="/api/v1/children",
@@ -50,3 +57,20 @@ class ChildResource(MethodView):
         """Correct a child's record (optimistic locking on `version`)"""
         version = data.pop("version")
         return children.update_child(current_actor(), utcnow(), child_id, data, version)
+
+
+@blp.route("/<int:child_id>/chronology")
+class ChildChronology(MethodView):
+    decorators = [roles_required(*CHILD_RECORD_ROLES)]
+
+    @blp.arguments(ChronologyArgs, location="query")
+    @blp.response(200, ChronologyEventSchema(many=True))
+    @blp.paginate()
+    def get(self, args, child_id, pagination_parameters):
+        """Every event about the child in time order, oldest first (audited as a read of the child)"""
+        kinds = frozenset(chronology.EventKind(k) for k in args.get("kind") or ())
+        _, page = chronology.read_chronology(current_actor(), utcnow(), child_id, kinds or None,
+                                             page=pagination_parameters.page,
+                                             per_page=pagination_parameters.page_size)
+        pagination_parameters.item_count = page.total
+        return page.items

@@ -4,7 +4,7 @@ Every read and write goes through services.children, which records it in the aud
 """
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, RadioField, SelectField, SelectMultipleField, StringField
 from wtforms.validators import DataRequired, Optional, ValidationError
@@ -13,7 +13,7 @@ from triage.auth import current_actor, roles_required
 from triage.clock import utcnow
 from triage.domain.codes import Disability, Ethnicity, UpnUnknown, split_codes
 from triage.domain.identifiers import nhs_number_problem, normalise_nhs_number
-from triage.services import audit, children, reference
+from triage.services import audit, children, chronology, reference
 from triage.services.children import CHILD_RECORD_ROLES, ChildSearch, PossibleDuplicate
 from triage.services.errors import Conflict, Invalid
 from triage.web.forms import (
@@ -28,6 +28,9 @@ from triage.web.forms import (
 bp = Blueprint("children", __name__, url_prefix="/children")
 
 PER_PAGE = 25
+LATEST_EVENTS = 10  # on the child's page; the chronology page has them all
+CHRONOLOGY_PAGE = 50
+CHRONOLOGY_PRINT_MAX = 5000  # the printable chronology is one page
 TRAIL_PAGE = 50
 SEX_CHOICES = [("female", "Female"), ("male", "Male"), ("unknown", "Unknown"), ("not_stated", "Not stated")]
 SEX_LABELS = dict(SEX_CHOICES)
@@ -172,11 +175,46 @@ def search():
 @roles_required(*CHILD_RECORD_ROLES)
 def show(child_id: int):
     actor = current_actor()
-    child = children.get_child(actor, utcnow(), child_id)
+    # The record and its latest events are one read of the child.
+    child, latest = chronology.read_chronology(actor, utcnow(), child_id, per_page=LATEST_EVENTS,
+                                               with_record=True)
     return render_template("children/show.html", child=child, sex_labels=SEX_LABELS,
                            ethnicity_labels={e.value: e.label for e in Ethnicity},
                            disability_labels={d.value: d.label for d in Disability},
+                           latest=latest, event_url=event_url, kind_labels=chronology.KIND_LABELS,
                            can_read_trail=actor.has_role(*audit.TRAIL_READERS))
+
+
+_RECORD_PAGES = {"contact": ("web.contacts.show", "contact_id"), "referral": ("web.cases.show", "referral_id"),
+                 "meeting": ("web.meetings.show", "meeting_id")}
+
+
+def event_url(event: chronology.ChronologyEvent) -> str | None:
+    """The page of the record an event is on (None where this deployment has no such page)."""
+    endpoint, argument = _RECORD_PAGES[event.record]
+    if endpoint not in current_app.view_functions:
+        return None
+    return url_for(endpoint, **{argument: event.record_id})
+
+
+@bp.get("/<int:child_id>/chronology")
+@roles_required(*CHILD_RECORD_ROLES)
+def child_chronology(child_id: int):
+    """Every event about the child, oldest first; filterable by kind, and printable whole."""
+    chosen = [k for k in request.args.getlist("kind") if k in chronology.EventKind._value2member_map_]
+    kinds = frozenset(chronology.EventKind(k) for k in chosen) or None
+    whole = request.args.get("print") == "1"
+    child, page = chronology.read_chronology(
+        current_actor(), utcnow(), child_id, kinds, page=1 if whole else request.args.get("page", 1, type=int),
+        per_page=CHRONOLOGY_PRINT_MAX if whole else CHRONOLOGY_PAGE)
+
+    def page_url(n):
+        return url_for("web.children.child_chronology", child_id=child_id, kind=chosen, page=n)
+
+    return render_template("children/chronology.html", child=child, page=page, page_url=page_url, chosen=chosen,
+                           kind_labels=chronology.KIND_LABELS, event_url=event_url, whole=whole,
+                           print_url=url_for("web.children.child_chronology", child_id=child_id, kind=chosen,
+                                             print="1"))
 
 
 def _render_form(form: ChildForm, status: int, **context):
