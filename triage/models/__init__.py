@@ -7,7 +7,7 @@ from triage.models.assessments import (
                                        StrategyDiscussion,
 )
 from triage.models.audit import AuditEvent
-from triage.models.children import Child
+from triage.models.children import Child, ChildMerge
 from triage.models.clocks import Clock, ClockEvent
 from triage.models.contacts import Contact, ContactChild, InformationRequest, RagChange, Referral
 from triage.models.imports import TrackerNameMap, TrackerReviewItem
@@ -16,7 +16,7 @@ from triage.models.people import ApiToken, KnownAddress, SignInDelay, User
 from triage.models.reference import Agency, ClosureDay, Locality, Team, WorkingDay
 from triage.models.reports import MorningReport
 
-__all__ = ["Agency", "ApiToken", "Assessment", "AuditEvent", "CaseDiscussion", "Child", "Clock", "ClockEvent", "ClosureDay", "Contact",
+__all__ = ["Agency", "ApiToken", "Assessment", "AuditEvent", "CaseDiscussion", "Child", "ChildMerge", "Clock", "ClockEvent", "ClosureDay", "Contact",
            "ContactChild", "KnownAddress", "SignInDelay", "InformationRequest", "Locality", "MorningReport",
            "Notification", "RagChange", "Referral", "SchedulerLock", "StrategyDiscussion", "Team",
            "TrackerNameMap", "TrackerReviewItem", "User", "WorkingDay",

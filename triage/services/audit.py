@@ -10,7 +10,7 @@ from sqlalchemy.dialects.postgresql import ARRAY
 
 from triage.domain.roles import Role
 from triage.extensions import db
-from triage.models import AuditEvent
+from triage.models import AuditEvent, ChildMerge
 from triage.services.actor import Actor
 from triage.services.errors import Forbidden
 from triage.services.unit_of_work import unit_of_work
@@ -104,9 +104,13 @@ def _trail(actor: Actor, condition, limit: int, before_id: int | None) -> list[A
 
 def child_trail(actor: Actor, now: datetime, child_id: int, limit: int = 100,
                 before_id: int | None = None) -> list[AuditEvent]:
-    """A child's trail, newest first; reading it is itself on the child's trail."""
+    """A child's trail, newest first, with the trails of records merged into it (the trail is
+    never rewritten, so a merge is read, not moved); reading it is itself on the child's trail."""
     with unit_of_work("audit trail", keep_loaded=True):
-        events = _trail(actor, AuditEvent.child_id == child_id, limit, before_id)
+        merged = select(ChildMerge.duplicate_id).where(ChildMerge.kept_id == child_id,
+                                                       ChildMerge.undone_at.is_(None))
+        events = _trail(actor, (AuditEvent.child_id == child_id) | AuditEvent.child_id.in_(merged),
+                        limit, before_id)
         record_shown(actor, now, "read", "audit_trail", [(child_id, child_id)], detail=f"{len(events)} events")
     return events
 

@@ -169,7 +169,7 @@ def possible_duplicates(nhs_number: str | None, first_name: str, last_name: str,
         conditions[-1] = conditions[-1] & same_person[0] & same_person[1]
     if not conditions:
         return []
-    query = select(Child).where(or_(*conditions)).order_by(Child.id).limit(10)
+    query = select(Child).where(or_(*conditions), Child.merged_into_id.is_(None)).order_by(Child.id).limit(10)
     if exclude_id:
         query = query.where(Child.id != exclude_id)
     return list(db.session.scalars(query))
@@ -230,8 +230,12 @@ def insert_child_for_contact(actor: Actor, now: datetime, data: dict, confirmed_
                      .returning(CHILD.c.id))
         child_id = db.session.execute(statement, values).scalar()
         if child_id is None:  # already recorded (or just now, by a concurrent contact)
-            child_id, locality_id = db.session.execute(select(Child.id, Child.locality_id).where(
-                Child.nhs_number == data["nhs_number"])).one()
+            child_id, locality_id, merged_into = db.session.execute(
+                select(Child.id, Child.locality_id, Child.merged_into_id).where(
+                    Child.nhs_number == data["nhs_number"])).one()
+            if merged_into is not None:  # a duplicate merged away: the child is the record kept
+                child_id, locality_id = db.session.execute(select(Child.id, Child.locality_id).where(
+                    Child.id == merged_into)).one()
             return child_id, locality_id
     else:
         child_id = db.session.connection().execute(insert(CHILD).returning(CHILD.c.id), values).scalar_one()
@@ -243,7 +247,9 @@ def existing_children(ids: list[int]) -> dict[int, int | None]:
     """Child record id -> locality id, for the ids that exist: one statement."""
     if not ids:
         return {}
-    return dict(db.session.execute(select(Child.id, Child.locality_id).where(Child.id.in_(set(ids)))).all())
+    # A duplicate merged away is no longer a record to name: the kept record is.
+    return dict(db.session.execute(select(Child.id, Child.locality_id).where(
+        Child.id.in_(set(ids)), Child.merged_into_id.is_(None))).all())
 
 
 def _insert_child(actor: Actor, now: datetime, fields: dict, confirmed_new: bool) -> Child:
@@ -303,6 +309,9 @@ def _update_child(actor: Actor, now: datetime, child_id: int, fields: dict, vers
     if child is None:
         raise NotFound(f"No child record {child_id}")
     check_version(child, version, "child record")
+    if child.is_tombstone:
+        raise Conflict(f"This record was merged into record {child.merged_into_id}: change that one",
+                       {"child": [f"Merged into record {child.merged_into_id}"]})
     data = _clean(fields, local_date(now))
     # Only what actually changed is written and named in the audit row.
     data = {k: v for k, v in data.items() if getattr(child, k) != v}
@@ -334,7 +343,7 @@ class ChildSearch:
 def search_children(actor: Actor, now: datetime, criteria: ChildSearch, page: int = 1,
                     per_page: int = 25) -> Page[Child]:
     _require(actor)
-    query = select(Child)
+    query = select(Child).where(Child.merged_into_id.is_(None))
     used = []
     if criteria.name:
         for word in criteria.name.split():

@@ -231,6 +231,8 @@ def read_chronology(actor: Actor, now: datetime, child_id: int, kinds: frozenset
         child = db.session.get(Child, child_id)
         if child is None:
             raise NotFound(f"No child record {child_id}")
+        if child.is_tombstone:  # merged away: its events are the kept record's now
+            child = db.session.get(Child, child.merged_into_id)
         events = events_for([child.id], kinds)
         if with_record:
             events.reverse()  # the page shows the latest first

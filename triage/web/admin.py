@@ -16,7 +16,7 @@ from wtforms.validators import DataRequired, Optional, Regexp
 from triage.auth import current_actor, roles_required
 from triage.clock import utcnow
 from triage.domain.roles import Role
-from triage.services import audit, calendar, people, reference
+from triage.services import audit, calendar, child_merge, people, reference
 from triage.services.errors import Conflict, Forbidden, Invalid
 from triage.web.forms import DateInputField, attach_service_errors, choices, max_length, none_if_blank
 
@@ -300,3 +300,26 @@ def user_audit(user_id: int):
                            back=url_for("web.admin.users") if current_actor().has_role(Role.ADMIN) else None,
                            newest=url_for("web.admin.user_audit", user_id=user_id))
 
+
+
+@bp.get("/child-merges")
+@roles_required(*child_merge.UNDOERS)
+def child_merges():
+    """Merges of child records an administrator can still undo."""
+    page = request.args.get("page", 1, type=int)
+    merges, total = child_merge.undoable(current_actor(), utcnow(), page=page, per_page=TRAIL_PAGE)
+    names = people.display_names(m.merged_by_id for m in merges)
+    return render_template("admin/child_merges.html", merges=merges, total=total, names=names,
+                           undo_days=child_merge.UNDO_DAYS)
+
+
+@bp.post("/child-merges/<int:merge_id>/undo")
+@roles_required(*child_merge.UNDOERS)
+def undo_child_merge(merge_id: int):
+    try:
+        record = child_merge.undo(current_actor(), utcnow(), merge_id)
+    except Conflict as exc:
+        flash(exc.message)
+        return redirect(url_for("web.admin.child_merges"))
+    flash(f"Merge undone: records {record.kept_id} and {record.duplicate_id} are separate again")
+    return redirect(url_for("web.admin.child_merges"))

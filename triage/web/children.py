@@ -13,8 +13,8 @@ from triage.auth import current_actor, roles_required
 from triage.clock import utcnow
 from triage.domain.codes import Disability, Ethnicity, UpnUnknown, split_codes
 from triage.domain.identifiers import nhs_number_problem, normalise_nhs_number
-from triage.services import audit, children, chronology, reference
-from triage.services.children import CHILD_RECORD_ROLES, ChildSearch, PossibleDuplicate
+from triage.services import audit, child_merge, children, chronology, reference
+from triage.services.children import CHILD_RECORD_ROLES, EDITABLE, ChildSearch, PossibleDuplicate
 from triage.services.errors import Conflict, Invalid
 from triage.web.forms import (
     DateInputField,
@@ -178,11 +178,15 @@ def show(child_id: int):
     # The record and its latest events are one read of the child.
     child, latest = chronology.read_chronology(actor, utcnow(), child_id, per_page=LATEST_EVENTS,
                                                with_record=True)
+    if child.id != child_id:  # a duplicate merged away: its address leads to the record kept
+        flash(f"Record {child_id} was merged into this record")
+        return redirect(url_for("web.children.show", child_id=child.id))
     return render_template("children/show.html", child=child, sex_labels=SEX_LABELS,
                            ethnicity_labels={e.value: e.label for e in Ethnicity},
                            disability_labels={d.value: d.label for d in Disability},
                            latest=latest, event_url=event_url, kind_labels=chronology.KIND_LABELS,
-                           can_read_trail=actor.has_role(*audit.TRAIL_READERS))
+                           can_read_trail=actor.has_role(*audit.TRAIL_READERS),
+                           can_merge=actor.has_role(*child_merge.MERGERS))
 
 
 _RECORD_PAGES = {"contact": ("web.contacts.show", "contact_id"), "referral": ("web.cases.show", "referral_id"),
@@ -289,3 +293,59 @@ def audit_trail(child_id: int):
                            back=(url_for("web.children.show", child_id=child_id)
                                  if current_actor().has_role(*CHILD_RECORD_ROLES) else None),
                            newest=url_for("web.children.audit_trail", child_id=child_id))
+
+
+FIELD_LABELS = {"first_name": "First name", "last_name": "Last name", "other_names": "Other names",
+                "date_of_birth": "Date of birth", "expected_date_of_birth": "Expected date of birth", "sex": "Sex",
+                "ethnicity": "Ethnicity", "address_line_1": "Address line 1", "address_line_2": "Address line 2",
+                "town": "Town or city", "postcode": "Postcode", "locality_id": "Locality", "nhs_number": "NHS number",
+                "upn": "UPN", "council_child_id": "Council child id", "upn_unknown_reason": "Why there is no UPN",
+                "former_upn": "Former UPN", "disabilities": "Disability", "date_of_death": "Date of death"}
+
+
+@bp.route("/<int:child_id>/merge", methods=["GET", "POST"])
+@roles_required(*child_merge.MERGERS)
+def merge(child_id: int):
+    """A manager folds a duplicate into this record: both side by side, each differing field chosen."""
+    actor, now = current_actor(), utcnow()
+    asked = (request.values.get("duplicate") or "").strip()
+    if not asked:
+        return _merge_page(children.get_child(actor, now, child_id))
+    duplicate_id = child_merge.record_id_for(asked)
+    if duplicate_id is None:
+        return _merge_page(children.get_child(actor, now, child_id), status=400, asked=asked,
+                           problems=[f"No child record {asked}: enter the record's number or council child id"])
+    if request.method == "POST":
+        take = frozenset(f for f in EDITABLE if request.form.get(f"use-{f}") == "duplicate")
+        try:
+            child_merge.merge(actor, now, child_id, duplicate_id, request.form.get("version", type=int), take)
+        except (Invalid, Conflict) as exc:
+            return _compared(actor, now, child_id, duplicate_id, asked, exc)
+        flash(f"Record {duplicate_id} merged into this record; an administrator can undo it within "
+              f"{child_merge.UNDO_DAYS} days")
+        return redirect(url_for("web.children.show", child_id=child_id))
+    return _compared(actor, now, child_id, duplicate_id, asked)
+
+
+def _compared(actor, now, child_id: int, duplicate_id: int, asked: str, failed: Exception | None = None):
+    try:
+        comparison = child_merge.compare(actor, now, child_id, duplicate_id)
+    except (Invalid, Conflict) as exc:
+        status = 409 if isinstance(exc, Conflict) else 400
+        return _merge_page(children.get_child(actor, now, child_id), status=status, asked=asked,
+                           problems=_messages(exc))
+    if failed is None:
+        return _merge_page(comparison.kept, comparison=comparison, asked=asked)
+    return _merge_page(comparison.kept, comparison=comparison, asked=asked, problems=_messages(failed),
+                       status=409 if isinstance(failed, Conflict) else 400)
+
+
+def _messages(exc) -> list[str]:
+    return [m for messages in (exc.errors or {}).values() for m in messages] or [exc.message]
+
+
+def _merge_page(child, status: int = 200, **context):
+    context.setdefault("problems", [])
+    context.setdefault("comparison", None)
+    return render_template("children/merge.html", child=child, labels=FIELD_LABELS, sex_labels=SEX_LABELS,
+                           undo_days=child_merge.UNDO_DAYS, **context), status

@@ -17,6 +17,8 @@ def check_child(row: tracker.TrackerRow, result: RowResult) -> Child | None:
     child = db.session.scalar(select(Child).where(Child.council_child_id == row.child_id))
     if child is None:
         return None
+    if child.is_tombstone:  # a duplicate merged away keeps its id: the row is the kept record's
+        child = db.session.get(Child, child.merged_into_id)
     differs = []
     # Not the recorded values themselves: an importer may not be allowed to read child records.
     if row.date_of_birth and child.date_of_birth and row.date_of_birth != child.date_of_birth:
@@ -112,7 +114,7 @@ def match_child(row: tracker.TrackerRow) -> tuple[Child | None, str | None]:
     """A row with no child id: the one child record with its name and date of birth, or why not."""
     born = (Child.date_of_birth == row.date_of_birth if row.date_of_birth
             else Child.expected_date_of_birth == row.expected_date_of_birth)
-    found = [c for c in db.session.scalars(select(Child).where(born))
+    found = [c for c in db.session.scalars(select(Child).where(born, Child.merged_into_id.is_(None)))
              if tracker.name_key(c.first_name) == tracker.name_key(row.first_name)
              and tracker.name_key(c.last_name) == tracker.name_key(row.last_name)]
     if len(found) == 1:
