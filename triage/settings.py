@@ -11,6 +11,7 @@ from flask import current_app
 from triage.domain.clocks import ClockSettings, DecisionPolicy
 from triage.domain.meetings import MeetingType, read_meeting_type
 from triage.domain.retention import RetentionRules
+from triage.domain.signin import DelayPolicy, TokenLifetime
 
 __all__ = ["ClockSettings", "MeetingSettings", "clock_settings", "meeting_settings"]
 
@@ -125,3 +126,27 @@ def retention_rules() -> RetentionRules:
     return RetentionRules(contact_years=int(c["RETENTION_CONTACT_YEARS"]),
                           case_until_age=int(c["RETENTION_CASE_UNTIL_AGE"]),
                           case_years_after_closure=int(c["RETENTION_CASE_YEARS_AFTER_CLOSURE"]))
+
+
+@dataclass(frozen=True)
+class PeopleSettings:
+    """Accounts, sign-in and tokens."""
+
+    password_hash_method: str  # scrypt in service; tests choose a cheaper method for speed
+    sign_in_delay: DelayPolicy
+    token_lifetime: TokenLifetime
+    token_approval_roles: frozenset[str]  # tokens for these roles wait for a second person
+
+
+def people_settings() -> PeopleSettings:
+    c = current_app.config
+    return PeopleSettings(
+        password_hash_method=c.get("PASSWORD_HASH_METHOD", "scrypt"),
+        sign_in_delay=DelayPolicy(free_failures=c["LOGIN_FREE_FAILURES"],
+                                  first_wait=timedelta(seconds=c["LOGIN_FIRST_WAIT_SECONDS"]),
+                                  longest_wait=timedelta(seconds=c["LOGIN_LONGEST_WAIT_SECONDS"]),
+                                  forget_after=timedelta(hours=c["LOGIN_FAILURES_FORGOTTEN_HOURS"])),
+        token_lifetime=TokenLifetime(default=timedelta(days=c["TOKEN_DEFAULT_DAYS"]),
+                                     longest=timedelta(days=c["TOKEN_LONGEST_DAYS"])),
+        token_approval_roles=frozenset(c["TOKEN_APPROVAL_ROLES"]),
+    )

@@ -8,7 +8,7 @@ from triage.models.assessments import (
                                        StrategyDiscussion,
 )
 from triage.models.audit import AuditEvent
-from triage.models.children import Child
+from triage.models.children import Child, ChildMerge
 from triage.models.clocks import Clock, ClockEvent
 from triage.models.contacts import Contact, ContactChild, InformationRequest, RagChange, Referral
 from triage.models.imports import TrackerNameMap, TrackerReviewItem
@@ -18,7 +18,7 @@ from triage.models.reference import Agency, ClosureDay, Locality, Team, WorkingD
 from triage.models.reports import MorningReport
 from triage.models.retention import RetentionErasure, RetentionHold  # noqa: F401  (retention)
 
-__all__ = ["Agency", "ApiToken", "Assessment", "AuditEvent", "CaseDiscussion", "CaseTransfer", "Child", "Clock", "ClockEvent", "ClosureDay", "Contact",
+__all__ = ["Agency", "ApiToken", "Assessment", "AuditEvent", "CaseDiscussion", "CaseTransfer", "Child", "ChildMerge", "Clock", "ClockEvent", "ClosureDay", "Contact",
            "ContactChild", "KnownAddress", "SignInDelay", "InformationRequest", "Locality", "MorningReport",
            "Notification", "RagChange", "Referral", "SchedulerLock", "StrategyDiscussion", "Team",
            "TrackerNameMap", "TrackerReviewItem", "User", "WorkingDay",

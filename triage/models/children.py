@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import ForeignKey, Index, String
+from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from triage.db_types import UTCDateTime
@@ -33,6 +33,10 @@ class Child(db.Model):
     former_upn: Mapped[str | None] = mapped_column(String(13))
     disabilities: Mapped[str | None] = mapped_column(String(60))  # comma separated, or NONE; empty: not known
     date_of_death: Mapped[date | None]
+    # A merged duplicate: a tombstone pointing at the record kept (migration 0018). Not a foreign
+    # key, so adding it never rebuilt the table on SQLite.
+    merged_into_id: Mapped[int | None]
+    merged_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
     version: Mapped[int] = mapped_column(default=1)
@@ -52,3 +56,31 @@ class Child(db.Model):
     @property
     def is_unborn(self) -> bool:
         return self.date_of_birth is None and self.expected_date_of_birth is not None
+
+    @property
+    def is_tombstone(self) -> bool:
+        return self.merged_into_id is not None
+
+
+class ChildMerge(db.Model):
+    """A duplicate child record folded into the one kept; what it takes to undo it exactly.
+
+    `kept_before` and `duplicate_before` hold each record's fields before the merge (JSON),
+    `moved` the ids of every row moved from the duplicate, by table (JSON). Undoing restores
+    both records and moves exactly those rows back; what was recorded after the merge stays.
+    """
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kept_id: Mapped[int] = mapped_column(ForeignKey("child.id"))
+    duplicate_id: Mapped[int] = mapped_column(ForeignKey("child.id"))
+    merged_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    merged_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    kept_before: Mapped[str] = mapped_column(Text)
+    duplicate_before: Mapped[str] = mapped_column(Text)
+    taken: Mapped[str] = mapped_column(String(300))  # fields the kept record took from the duplicate
+    moved: Mapped[str] = mapped_column(Text)
+    undone_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    undone_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+
+    __table_args__ = (Index("ix_child_merge_kept", "kept_id", "undone_at"),
+                      Index("ix_child_merge_duplicate", "duplicate_id"))

@@ -7,7 +7,8 @@ from flask_login import UserMixin
 from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from triage.db_types import UTCDateTime
+from triage.db_types import UTCDateTime, text_enum
+from triage.domain.roles import Role
 from triage.extensions import db
 from triage.models.reference import Agency, Team
 
@@ -18,7 +19,7 @@ class User(UserMixin, db.Model):
     display_name: Mapped[str] = mapped_column(String(120))
     email: Mapped[str | None] = mapped_column(String(254))
     password_hash: Mapped[str] = mapped_column(String(256))
-    role: Mapped[str] = mapped_column(String(20))  # domain.roles.Role
+    role: Mapped[Role] = mapped_column(text_enum(Role, length=20))
     agency_id: Mapped[int | None] = mapped_column(ForeignKey("agency.id"))
     team_id: Mapped[int | None] = mapped_column(ForeignKey("team.id"))
     manager_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
@@ -59,7 +60,7 @@ class ApiToken(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(120))
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    role: Mapped[str] = mapped_column(String(20))
+    role: Mapped[Role] = mapped_column(text_enum(Role, length=20))
     agency_id: Mapped[int | None] = mapped_column(ForeignKey("agency.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))

@@ -1,8 +1,11 @@
+import json
+
 from marshmallow import Schema, ValidationError, fields, validate
 
 from triage.domain.codes import CensusSex, Disability, Ethnicity, UpnUnknown, ethnicity_code, split_codes
 from triage.schemas.common import AwareDateTime
-from triage.services.children import SEXES
+from triage.services.children import EDITABLE, SEXES
+from triage.services.chronology import EventKind
 
 # The record's words, or the census codes M / F / U (stored as male / female / unknown).
 SEX_VALUES = tuple(SEXES) + tuple(s.value for s in CensusSex)
@@ -77,3 +80,38 @@ class ChildSearchArgs(Schema):
     date_of_birth = fields.Date()
     nhs_number = fields.String(validate=validate.Length(max=14))
     council_child_id = fields.String(validate=validate.Length(max=20))
+
+
+class ChronologyArgs(Schema):
+    kind = fields.List(fields.String(validate=validate.OneOf([k.value for k in EventKind])), metadata={
+        "description": "Only these kinds of event (repeat the parameter for several)"})
+
+
+class ChronologyEventSchema(Schema):
+    at = AwareDateTime(metadata={"description": "When it happened; midday London for an event known by date only"})
+    on = fields.Date(metadata={"description": "The London date"})
+    kind = fields.String()
+    title = fields.String()
+    detail = fields.String(allow_none=True)
+    record = fields.String(metadata={"description": "contact, referral or meeting: the record it is on"})
+    record_id = fields.Integer()
+    child_id = fields.Integer(metadata={"description": "The child record the event is on"})
+
+
+class MergeSchema(Schema):
+    duplicate_id = fields.Integer(required=True, metadata={"description": "The record to fold into this one"})
+    version = fields.Integer(required=True, metadata={
+        "description": "The version of this (the kept) record you compared; a different one gives 409"})
+    take = fields.List(fields.String(validate=validate.OneOf(EDITABLE)), load_default=list, metadata={
+        "description": "Fields to take from the duplicate; every other field keeps this record's value"})
+
+
+class ChildMergeSchema(Schema):
+    id = fields.Integer()
+    kept_id = fields.Integer()
+    duplicate_id = fields.Integer()
+    merged_at = AwareDateTime()
+    taken = fields.Function(lambda m: [f for f in m.taken.split(",") if f])
+    moved = fields.Function(lambda m: {k: len(v) for k, v in json.loads(m.moved).items()}, metadata={
+        "description": "How many rows of each kind moved to the kept record"})
+    undone_at = AwareDateTime(allow_none=True)

@@ -6,12 +6,14 @@ from collections.abc import Iterable
 from datetime import datetime
 
 from sqlalchemy import Integer, bindparam, cast, func, insert, literal, select
+from sqlalchemy.dialects.postgresql import ARRAY
 
 from triage.domain.roles import Role
 from triage.extensions import db
-from triage.models import AuditEvent
+from triage.models import AuditEvent, ChildMerge
 from triage.services.actor import Actor
 from triage.services.errors import Forbidden
+from triage.services.unit_of_work import unit_of_work
 
 TRAIL_READERS = (Role.MANAGER, Role.ADMIN)
 
@@ -64,8 +66,6 @@ def record_shown(actor: Actor, now: datetime, action: str, entity: str,
     }
     postgresql = db.session.get_bind().dialect.name == "postgresql"
     if postgresql:
-        from sqlalchemy.dialects.postgresql import ARRAY
-
         source = func.unnest(bindparam(None, [e for e, _ in pairs], type_=ARRAY(Integer)),
                              bindparam(None, [c for _, c in pairs], type_=ARRAY(Integer))
                              ).table_valued("entity_id", "child_id").render_derived()
@@ -86,17 +86,11 @@ def record_shown(actor: Actor, now: datetime, action: str, entity: str,
 def commit_read() -> None:
     """Commit a read's audit rows without expiring what was read.
 
-    A plain commit expires every loaded object, so dumping the response loaded each listed row
-    again (49 statements for a queue of 10). The response is what was read and audited in this
-    transaction, so it is served from the rows in hand.
+    Kept only for services not yet running their reads in `unit_of_work(..., keep_loaded=True)`,
+    which is what this now is; new code uses the unit of work itself.
     """
-    session = db.session()
-    before = session.expire_on_commit
-    session.expire_on_commit = False
-    try:
-        session.commit()
-    finally:
-        session.expire_on_commit = before
+    with unit_of_work("record", keep_loaded=True):
+        pass
 
 
 def _trail(actor: Actor, condition, limit: int, before_id: int | None) -> list[AuditEvent]:
@@ -110,18 +104,22 @@ def _trail(actor: Actor, condition, limit: int, before_id: int | None) -> list[A
 
 def child_trail(actor: Actor, now: datetime, child_id: int, limit: int = 100,
                 before_id: int | None = None) -> list[AuditEvent]:
-    """A child's trail, newest first; reading it is itself on the child's trail."""
-    events = _trail(actor, AuditEvent.child_id == child_id, limit, before_id)
-    record_shown(actor, now, "read", "audit_trail", [(child_id, child_id)], detail=f"{len(events)} events")
-    commit_read()
+    """A child's trail, newest first, with the trails of records merged into it (the trail is
+    never rewritten, so a merge is read, not moved); reading it is itself on the child's trail."""
+    with unit_of_work("audit trail", keep_loaded=True):
+        merged = select(ChildMerge.duplicate_id).where(ChildMerge.kept_id == child_id,
+                                                       ChildMerge.undone_at.is_(None))
+        events = _trail(actor, (AuditEvent.child_id == child_id) | AuditEvent.child_id.in_(merged),
+                        limit, before_id)
+        record_shown(actor, now, "read", "audit_trail", [(child_id, child_id)], detail=f"{len(events)} events")
     return events
 
 
 def user_trail(actor: Actor, now: datetime, user_id: int, limit: int = 100,
                before_id: int | None = None) -> list[AuditEvent]:
     """What a person did, newest first; each child it names has this read on their trail."""
-    events = _trail(actor, AuditEvent.user_id == user_id, limit, before_id)
-    record_shown(actor, now, "read", "audit_trail", [(user_id, e.child_id) for e in events if e.child_id],
-                 detail=f"user {user_id}: {len(events)} events")
-    commit_read()
+    with unit_of_work("audit trail", keep_loaded=True):
+        events = _trail(actor, AuditEvent.user_id == user_id, limit, before_id)
+        record_shown(actor, now, "read", "audit_trail", [(user_id, e.child_id) for e in events if e.child_id],
+                     detail=f"user {user_id}: {len(events)} events")
     return events

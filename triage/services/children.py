@@ -7,7 +7,6 @@ from datetime import date, datetime
 from sqlalchemy import func, insert, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import selectinload
-from sqlalchemy.orm.exc import StaleDataError
 
 from triage.clock import local_date
 from triage.domain.codes import (
@@ -23,8 +22,10 @@ from triage.extensions import db
 from triage.models import Child, Locality
 from triage.services import audit
 from triage.services.actor import Actor
-from triage.services.errors import Conflict, Forbidden, Invalid, NotFound
+from triage.services.errors import Conflict, Invalid, NotFound
+from triage.services.guards import check_version, require
 from triage.services.paging import Page, paginate
+from triage.services.unit_of_work import unit_of_work
 
 # Partners see children only through what was asked of their agency (contacts, meetings);
 # performance officers and administrators work from aggregates and settings.
@@ -48,22 +49,40 @@ class PossibleDuplicate(Conflict):
 
 
 def _require(actor: Actor) -> None:
-    if not actor.has_role(*CHILD_RECORD_ROLES):
-        raise Forbidden("Your role cannot open child records")
+    require(actor, CHILD_RECORD_ROLES, "open child records")
+
+
+_OPTIONAL = ("other_names", "ethnicity", "address_line_1", "address_line_2", "town", "postcode", "nhs_number",
+             "upn", "council_child_id", "upn_unknown_reason", "former_upn", "disabilities")
 
 
 def _clean(fields: dict, today: date) -> dict:
     """Normalise and check a child's fields; raise Invalid naming every field at fault."""
     errors: dict[str, list[str]] = {}
+    data = _trimmed(fields)
+    _clean_census_fields(data, today, errors)
+    _clean_person_fields(data, today, errors)
+    _clean_identifiers(data, errors)
+    if data.get("locality_id") is not None and db.session.get(Locality, data["locality_id"]) is None:
+        errors["locality_id"] = ["Unknown locality"]
+    if errors:
+        raise Invalid("The child's details need correcting", errors)
+    return data
+
+
+def _trimmed(fields: dict) -> dict:
+    """The editable fields, trimmed; an optional field left blank is None."""
     data = {k: (v.strip() if isinstance(v, str) else v) for k, v in fields.items() if k in EDITABLE}
     if isinstance(data.get("disabilities"), (list, tuple)):
         data["disabilities"] = ",".join(str(c).strip() for c in data["disabilities"] if str(c).strip())
-    for key in ("other_names", "ethnicity", "address_line_1", "address_line_2", "town",
-                "postcode", "nhs_number", "upn", "council_child_id", "upn_unknown_reason", "former_upn",
-                "disabilities"):
+    for key in _OPTIONAL:
         if key in data and data[key] == "":
             data[key] = None
-    _clean_census_fields(data, today, errors)
+    return data
+
+
+def _clean_person_fields(data: dict, today: date, errors: dict[str, list[str]]) -> None:
+    """Names, sex and date of birth."""
     for key in ("first_name", "last_name"):
         if key in data and not data[key]:
             errors[key] = ["Enter the child's " + key.replace("_", " ")]
@@ -74,6 +93,10 @@ def _clean(fields: dict, today: date) -> dict:
     if data.get("date_of_birth") and data["date_of_birth"] > today:
         errors["date_of_birth"] = ["Date of birth must be today or in the past; "
                                    "for an unborn child give the expected date of birth"]
+
+
+def _clean_identifiers(data: dict, errors: dict[str, list[str]]) -> None:
+    """NHS number, UPN and postcode, each checked and written the one way the service keeps it."""
     if data.get("nhs_number"):
         problem = nhs_number_problem(data["nhs_number"])
         if problem:
@@ -88,11 +111,6 @@ def _clean(fields: dict, today: date) -> dict:
             data["upn"] = normalise_upn(data["upn"])
     if data.get("postcode"):
         data["postcode"] = " ".join(data["postcode"].upper().split())
-    if data.get("locality_id") is not None and db.session.get(Locality, data["locality_id"]) is None:
-        errors["locality_id"] = ["Unknown locality"]
-    if errors:
-        raise Invalid("The child's details need correcting", errors)
-    return data
 
 
 def _clean_census_fields(data: dict, today: date, errors: dict[str, list[str]]) -> None:
@@ -151,7 +169,7 @@ def possible_duplicates(nhs_number: str | None, first_name: str, last_name: str,
         conditions[-1] = conditions[-1] & same_person[0] & same_person[1]
     if not conditions:
         return []
-    query = select(Child).where(or_(*conditions)).order_by(Child.id).limit(10)
+    query = select(Child).where(or_(*conditions), Child.merged_into_id.is_(None)).order_by(Child.id).limit(10)
     if exclude_id:
         query = query.where(Child.id != exclude_id)
     return list(db.session.scalars(query))
@@ -159,9 +177,8 @@ def possible_duplicates(nhs_number: str | None, first_name: str, last_name: str,
 
 def create_child(actor: Actor, now: datetime, fields: dict, confirmed_new: bool = False) -> Child:
     _require(actor)
-    child = _insert_child(actor, now, fields, confirmed_new)
-    db.session.commit()
-    return child
+    with unit_of_work("child record"):
+        return _insert_child(actor, now, fields, confirmed_new)
 
 
 CHILD = Child.__table__  # Core on the table: the ORM's bulk path costs more than the INSERT
@@ -213,8 +230,12 @@ def insert_child_for_contact(actor: Actor, now: datetime, data: dict, confirmed_
                      .returning(CHILD.c.id))
         child_id = db.session.execute(statement, values).scalar()
         if child_id is None:  # already recorded (or just now, by a concurrent contact)
-            child_id, locality_id = db.session.execute(select(Child.id, Child.locality_id).where(
-                Child.nhs_number == data["nhs_number"])).one()
+            child_id, locality_id, merged_into = db.session.execute(
+                select(Child.id, Child.locality_id, Child.merged_into_id).where(
+                    Child.nhs_number == data["nhs_number"])).one()
+            if merged_into is not None:  # a duplicate merged away: the child is the record kept
+                child_id, locality_id = db.session.execute(select(Child.id, Child.locality_id).where(
+                    Child.id == merged_into)).one()
             return child_id, locality_id
     else:
         child_id = db.session.connection().execute(insert(CHILD).returning(CHILD.c.id), values).scalar_one()
@@ -226,7 +247,9 @@ def existing_children(ids: list[int]) -> dict[int, int | None]:
     """Child record id -> locality id, for the ids that exist: one statement."""
     if not ids:
         return {}
-    return dict(db.session.execute(select(Child.id, Child.locality_id).where(Child.id.in_(set(ids)))).all())
+    # A duplicate merged away is no longer a record to name: the kept record is.
+    return dict(db.session.execute(select(Child.id, Child.locality_id).where(
+        Child.id.in_(set(ids)), Child.merged_into_id.is_(None))).all())
 
 
 def _insert_child(actor: Actor, now: datetime, fields: dict, confirmed_new: bool) -> Child:
@@ -266,47 +289,46 @@ def _check_council_id_free(council_child_id: str | None, exclude_id: int | None)
 
 def get_child(actor: Actor, now: datetime, child_id: int) -> Child:
     _require(actor)
-    child = db.session.get(Child, child_id)
-    if child is None:
-        raise NotFound(f"No child record {child_id}")
-    audit.record_shown(actor, now, "read", "child", [(child.id, child.id)])
-    audit.commit_read()
+    with unit_of_work("child record", keep_loaded=True):
+        child = db.session.get(Child, child_id)
+        if child is None:
+            raise NotFound(f"No child record {child_id}")
+        audit.record_shown(actor, now, "read", "child", [(child.id, child.id)])
     return child
 
 
 def update_child(actor: Actor, now: datetime, child_id: int, fields: dict, version: int) -> Child:
     """Optimistic locking: the caller says which version it edited; a newer one wins visibly."""
     _require(actor)
+    with unit_of_work("child record"):
+        return _update_child(actor, now, child_id, fields, version)
+
+
+def _update_child(actor: Actor, now: datetime, child_id: int, fields: dict, version: int) -> Child:
     child = db.session.get(Child, child_id)
     if child is None:
         raise NotFound(f"No child record {child_id}")
-    if child.version != version:
-        raise Conflict(f"Someone else changed this record (now version {child.version}, "
-                       f"you edited version {version}); reload it and make your change again")
+    check_version(child, version, "child record")
+    if child.is_tombstone:
+        raise Conflict(f"This record was merged into record {child.merged_into_id}: change that one",
+                       {"child": [f"Merged into record {child.merged_into_id}"]})
     data = _clean(fields, local_date(now))
     # Only what actually changed is written and named in the audit row.
     data = {k: v for k, v in data.items() if getattr(child, k) != v}
     if not data:
         return child
-    if data.get("nhs_number"):
-        if possible_duplicates(data["nhs_number"], "", "", None, exclude_id=child.id):
-            raise Conflict("Another child already has this NHS number",
-                           {"nhs_number": ["This NHS number belongs to another child"]})
+    if data.get("nhs_number") and possible_duplicates(data["nhs_number"], "", "", None, exclude_id=child.id):
+        raise Conflict("Another child already has this NHS number",
+                       {"nhs_number": ["This NHS number belongs to another child"]})
     _check_council_id_free(data.get("council_child_id"), child.id)
     for key, value in data.items():
         setattr(child, key, value)
     if not child.date_of_birth and not child.expected_date_of_birth:
-        db.session.rollback()
         raise Invalid("The child's details need correcting",
                       {"date_of_birth": ["Enter a date of birth, or an expected date of birth"]})
     child.updated_at = now
     audit.record(actor, now, "update", "child", child.id, child_id=child.id,
                  detail="changed: " + ", ".join(sorted(data)))
-    try:
-        db.session.commit()
-    except StaleDataError:
-        db.session.rollback()
-        raise Conflict("Someone else changed this record at the same moment; reload it") from None
     return child
 
 
@@ -321,7 +343,7 @@ class ChildSearch:
 def search_children(actor: Actor, now: datetime, criteria: ChildSearch, page: int = 1,
                     per_page: int = 25) -> Page[Child]:
     _require(actor)
-    query = select(Child)
+    query = select(Child).where(Child.merged_into_id.is_(None))
     used = []
     if criteria.name:
         for word in criteria.name.split():
@@ -345,9 +367,9 @@ def search_children(actor: Actor, now: datetime, criteria: ChildSearch, page: in
         raise Invalid("Search by name, date of birth, NHS number or child id",
                       {"name": ["Enter at least one thing to search by"]})
     query = query.options(selectinload(Child.locality))
-    result = paginate(query.order_by(Child.last_name, Child.first_name, Child.id), page, per_page)
-    # The search terms are personal data: the trail records what kind of search, and who came back.
-    audit.record_shown(actor, now, "search", "child", [(c.id, c.id) for c in result.items],
-                       detail=f"by {', '.join(used)}; {result.total} found")
-    audit.commit_read()
+    with unit_of_work("child record", keep_loaded=True):
+        result = paginate(query.order_by(Child.last_name, Child.first_name, Child.id), page, per_page)
+        # The search terms are personal data: the trail records what kind of search, and who came back.
+        audit.record_shown(actor, now, "search", "child", [(c.id, c.id) for c in result.items],
+                           detail=f"by {', '.join(used)}; {result.total} found")
     return result

@@ -16,8 +16,7 @@ from wtforms.validators import DataRequired, Optional, Regexp
 from triage.auth import current_actor, roles_required
 from triage.clock import utcnow
 from triage.domain.roles import Role
-from triage.extensions import db
-from triage.services import audit, calendar, people, reference
+from triage.services import audit, calendar, child_merge, people, reference
 from triage.services.errors import Conflict, Forbidden, Invalid
 from triage.web.forms import DateInputField, attach_service_errors, choices, max_length, none_if_blank
 
@@ -122,7 +121,6 @@ def closure_days():
     try:
         change = calendar.add_closure_day(current_actor(), utcnow(), form.day.data, form.reason.data)
     except (Invalid, Conflict) as exc:
-        db.session.rollback()
         problems = attach_service_errors(form, exc, default_field="day")
         return _closure_page(form, 409 if isinstance(exc, Conflict) else 400, problems)
     # Shown at once rather than after a redirect: the clocks it moved are the answer.
@@ -163,7 +161,6 @@ def users():
                                   none_if_blank(form.team.data), none_if_blank(form.email.data),
                                   actor=current_actor())
     except (Invalid, Conflict) as exc:
-        db.session.rollback()
         problems = attach_service_errors(form, exc, default_field="username")
         return _users_page(user_form=form, status=409 if isinstance(exc, Conflict) else 400,
                            user_problems=problems)
@@ -184,7 +181,6 @@ def create_token():
                                             created_by_id=current_actor().user_id, expires_at=expires,
                                             actor=current_actor())
     except Invalid as exc:
-        db.session.rollback()
         problems = attach_service_errors(form, exc)
         return _users_page(token_form=form, status=400, token_problems=problems)
     # Shown once, on this response only (never stored, never cached: Cache-Control is no-store).
@@ -247,11 +243,11 @@ def user(user_id: int):
         changed = people.update_user(current_actor(), utcnow(), user_id, version, form.display_name.data,
                                      form.role.data, none_if_blank(form.agency.data),
                                      none_if_blank(form.team.data), none_if_blank(form.email.data))
-    except (Invalid, Conflict) as exc:
-        db.session.rollback()
+    except Conflict as exc:  # someone else saved the account first: say so, not on a hidden field
+        return _account_page(user_id, edit_form=form, status=409, problems=[exc.message])
+    except Invalid as exc:
         problems = attach_service_errors(form, exc)
-        return _account_page(user_id, edit_form=form, status=409 if isinstance(exc, Conflict) else 400,
-                             problems=problems)
+        return _account_page(user_id, edit_form=form, status=400, problems=problems)
     flash(f"Account {changed.username} saved")
     return redirect(url_for("web.admin.user", user_id=user_id))
 
@@ -265,7 +261,6 @@ def reset_password(user_id: int):
     try:
         changed = people.reset_password(current_actor(), utcnow(), user_id, form.password.data)
     except Invalid as exc:
-        db.session.rollback()
         problems = attach_service_errors(form, exc)
         return _account_page(user_id, reset_form=form, status=400, reset_problems=problems)
     flash(f"New password set for {changed.username}; they have been signed out everywhere")
@@ -278,7 +273,6 @@ def set_active(user_id: int, change: str):
     try:
         changed = people.set_active(current_actor(), utcnow(), user_id, active=change == "reactivate")
     except (Invalid, Forbidden) as exc:
-        db.session.rollback()
         return _account_page(user_id, status=400, problems=[exc.message])
     flash(f"Account {changed.username} {'reactivated' if changed.active else 'deactivated: every session has ended'}")
     return redirect(url_for("web.admin.user", user_id=user_id))
@@ -306,3 +300,26 @@ def user_audit(user_id: int):
                            back=url_for("web.admin.users") if current_actor().has_role(Role.ADMIN) else None,
                            newest=url_for("web.admin.user_audit", user_id=user_id))
 
+
+
+@bp.get("/child-merges")
+@roles_required(*child_merge.UNDOERS)
+def child_merges():
+    """Merges of child records an administrator can still undo."""
+    page = request.args.get("page", 1, type=int)
+    merges, total = child_merge.undoable(current_actor(), utcnow(), page=page, per_page=TRAIL_PAGE)
+    names = people.display_names(m.merged_by_id for m in merges)
+    return render_template("admin/child_merges.html", merges=merges, total=total, names=names,
+                           undo_days=child_merge.UNDO_DAYS)
+
+
+@bp.post("/child-merges/<int:merge_id>/undo")
+@roles_required(*child_merge.UNDOERS)
+def undo_child_merge(merge_id: int):
+    try:
+        record = child_merge.undo(current_actor(), utcnow(), merge_id)
+    except Conflict as exc:
+        flash(exc.message)
+        return redirect(url_for("web.admin.child_merges"))
+    flash(f"Merge undone: records {record.kept_id} and {record.duplicate_id} are separate again")
+    return redirect(url_for("web.admin.child_merges"))

@@ -9,7 +9,7 @@ from wtforms.validators import DataRequired, Length
 
 from triage.auth import roles_required, signed_in_via_token
 from triage.clock import utcnow
-from triage.extensions import db, limiter
+from triage.extensions import limiter
 from triage.services import people
 from triage.services.errors import Invalid
 from triage.web.forms import attach_service_errors
@@ -93,7 +93,6 @@ def change_password():
             user = people.change_password(utcnow(), current_user.id, form.current_password.data,
                                           form.new_password.data)
         except Invalid as exc:
-            db.session.rollback()
             problems = attach_service_errors(form, exc)
         else:
             # Every other session has ended; this one carries on under the new epoch.

@@ -4,7 +4,7 @@ Every read and write goes through services.children, which records it in the aud
 """
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, RadioField, SelectField, SelectMultipleField, StringField
 from wtforms.validators import DataRequired, Optional, ValidationError
@@ -13,9 +13,8 @@ from triage.auth import current_actor, roles_required
 from triage.clock import utcnow
 from triage.domain.codes import Disability, Ethnicity, UpnUnknown, split_codes
 from triage.domain.identifiers import nhs_number_problem, normalise_nhs_number
-from triage.extensions import db
-from triage.services import audit, children, reference
-from triage.services.children import CHILD_RECORD_ROLES, ChildSearch, PossibleDuplicate
+from triage.services import audit, child_merge, children, chronology, reference
+from triage.services.children import CHILD_RECORD_ROLES, EDITABLE, ChildSearch, PossibleDuplicate
 from triage.services.errors import Conflict, Invalid
 from triage.web.forms import (
     DateInputField,
@@ -29,6 +28,9 @@ from triage.web.forms import (
 bp = Blueprint("children", __name__, url_prefix="/children")
 
 PER_PAGE = 25
+LATEST_EVENTS = 10  # on the child's page; the chronology page has them all
+CHRONOLOGY_PAGE = 50
+CHRONOLOGY_PRINT_MAX = 5000  # the printable chronology is one page
 TRAIL_PAGE = 50
 SEX_CHOICES = [("female", "Female"), ("male", "Male"), ("unknown", "Unknown"), ("not_stated", "Not stated")]
 SEX_LABELS = dict(SEX_CHOICES)
@@ -173,11 +175,50 @@ def search():
 @roles_required(*CHILD_RECORD_ROLES)
 def show(child_id: int):
     actor = current_actor()
-    child = children.get_child(actor, utcnow(), child_id)
+    # The record and its latest events are one read of the child.
+    child, latest = chronology.read_chronology(actor, utcnow(), child_id, per_page=LATEST_EVENTS,
+                                               with_record=True)
+    if child.id != child_id:  # a duplicate merged away: its address leads to the record kept
+        flash(f"Record {child_id} was merged into this record")
+        return redirect(url_for("web.children.show", child_id=child.id))
     return render_template("children/show.html", child=child, sex_labels=SEX_LABELS,
                            ethnicity_labels={e.value: e.label for e in Ethnicity},
                            disability_labels={d.value: d.label for d in Disability},
-                           can_read_trail=actor.has_role(*audit.TRAIL_READERS))
+                           latest=latest, event_url=event_url, kind_labels=chronology.KIND_LABELS,
+                           can_read_trail=actor.has_role(*audit.TRAIL_READERS),
+                           can_merge=actor.has_role(*child_merge.MERGERS))
+
+
+_RECORD_PAGES = {"contact": ("web.contacts.show", "contact_id"), "referral": ("web.cases.show", "referral_id"),
+                 "meeting": ("web.meetings.show", "meeting_id")}
+
+
+def event_url(event: chronology.ChronologyEvent) -> str | None:
+    """The page of the record an event is on (None where this deployment has no such page)."""
+    endpoint, argument = _RECORD_PAGES[event.record]
+    if endpoint not in current_app.view_functions:
+        return None
+    return url_for(endpoint, **{argument: event.record_id})
+
+
+@bp.get("/<int:child_id>/chronology")
+@roles_required(*CHILD_RECORD_ROLES)
+def child_chronology(child_id: int):
+    """Every event about the child, oldest first; filterable by kind, and printable whole."""
+    chosen = [k for k in request.args.getlist("kind") if k in chronology.EventKind._value2member_map_]
+    kinds = frozenset(chronology.EventKind(k) for k in chosen) or None
+    whole = request.args.get("print") == "1"
+    child, page = chronology.read_chronology(
+        current_actor(), utcnow(), child_id, kinds, page=1 if whole else request.args.get("page", 1, type=int),
+        per_page=CHRONOLOGY_PRINT_MAX if whole else CHRONOLOGY_PAGE)
+
+    def page_url(n):
+        return url_for("web.children.child_chronology", child_id=child_id, kind=chosen, page=n)
+
+    return render_template("children/chronology.html", child=child, page=page, page_url=page_url, chosen=chosen,
+                           kind_labels=chronology.KIND_LABELS, event_url=event_url, whole=whole,
+                           print_url=url_for("web.children.child_chronology", child_id=child_id, kind=chosen,
+                                             print="1"))
 
 
 def _render_form(form: ChildForm, status: int, **context):
@@ -198,13 +239,11 @@ def new():
         child = children.create_child(current_actor(), utcnow(), fields,
                                       confirmed_new=bool(form.confirmed_new.data))
     except PossibleDuplicate as exc:
-        db.session.rollback()
         entered = normalise_nhs_number(fields.get("nhs_number") or "")
         same_nhs = bool(entered) and any(c.nhs_number == entered for c in exc.candidates)
         form.confirmed_new.data = False  # each confirmation is made against the matches on screen
         return _render_form(form, 409, mode="new", duplicates=exc.candidates, same_nhs=same_nhs)
     except (Invalid, Conflict) as exc:
-        db.session.rollback()
         problems = attach_service_errors(form, exc)
         return _render_form(form, 409 if isinstance(exc, Conflict) else 400, mode="new", problems=problems)
     flash(f"Child record {child.council_child_id} created")
@@ -229,15 +268,13 @@ def edit(child_id: int):
     try:
         child = children.update_child(actor, now, child_id, form.service_fields(), version)
     except Conflict as exc:
-        db.session.rollback()
-        if exc.errors:  # an NHS number or child id that belongs to another child
+        if exc.errors and "version" not in exc.errors:  # an NHS number or child id of another child
             problems = attach_service_errors(form, exc)
             return _render_form(form, 409, mode="edit", child_id=child_id, problems=problems)
         return _render_form(form, 409, mode="edit", child_id=child_id, stale=True, problems=[
             "Someone else changed this record while you were editing it, so your changes have not been "
             "saved. Open the record to see the current details, then make your change again."])
     except Invalid as exc:
-        db.session.rollback()
         problems = attach_service_errors(form, exc)
         return _render_form(form, 400, mode="edit", child_id=child_id, problems=problems)
     flash("Child record updated" if child.version != version else "No changes were made")
@@ -256,3 +293,59 @@ def audit_trail(child_id: int):
                            back=(url_for("web.children.show", child_id=child_id)
                                  if current_actor().has_role(*CHILD_RECORD_ROLES) else None),
                            newest=url_for("web.children.audit_trail", child_id=child_id))
+
+
+FIELD_LABELS = {"first_name": "First name", "last_name": "Last name", "other_names": "Other names",
+                "date_of_birth": "Date of birth", "expected_date_of_birth": "Expected date of birth", "sex": "Sex",
+                "ethnicity": "Ethnicity", "address_line_1": "Address line 1", "address_line_2": "Address line 2",
+                "town": "Town or city", "postcode": "Postcode", "locality_id": "Locality", "nhs_number": "NHS number",
+                "upn": "UPN", "council_child_id": "Council child id", "upn_unknown_reason": "Why there is no UPN",
+                "former_upn": "Former UPN", "disabilities": "Disability", "date_of_death": "Date of death"}
+
+
+@bp.route("/<int:child_id>/merge", methods=["GET", "POST"])
+@roles_required(*child_merge.MERGERS)
+def merge(child_id: int):
+    """A manager folds a duplicate into this record: both side by side, each differing field chosen."""
+    actor, now = current_actor(), utcnow()
+    asked = (request.values.get("duplicate") or "").strip()
+    if not asked:
+        return _merge_page(children.get_child(actor, now, child_id))
+    duplicate_id = child_merge.record_id_for(asked)
+    if duplicate_id is None:
+        return _merge_page(children.get_child(actor, now, child_id), status=400, asked=asked,
+                           problems=[f"No child record {asked}: enter the record's number or council child id"])
+    if request.method == "POST":
+        take = frozenset(f for f in EDITABLE if request.form.get(f"use-{f}") == "duplicate")
+        try:
+            child_merge.merge(actor, now, child_id, duplicate_id, request.form.get("version", type=int), take)
+        except (Invalid, Conflict) as exc:
+            return _compared(actor, now, child_id, duplicate_id, asked, exc)
+        flash(f"Record {duplicate_id} merged into this record; an administrator can undo it within "
+              f"{child_merge.UNDO_DAYS} days")
+        return redirect(url_for("web.children.show", child_id=child_id))
+    return _compared(actor, now, child_id, duplicate_id, asked)
+
+
+def _compared(actor, now, child_id: int, duplicate_id: int, asked: str, failed: Exception | None = None):
+    try:
+        comparison = child_merge.compare(actor, now, child_id, duplicate_id)
+    except (Invalid, Conflict) as exc:
+        status = 409 if isinstance(exc, Conflict) else 400
+        return _merge_page(children.get_child(actor, now, child_id), status=status, asked=asked,
+                           problems=_messages(exc))
+    if failed is None:
+        return _merge_page(comparison.kept, comparison=comparison, asked=asked)
+    return _merge_page(comparison.kept, comparison=comparison, asked=asked, problems=_messages(failed),
+                       status=409 if isinstance(failed, Conflict) else 400)
+
+
+def _messages(exc) -> list[str]:
+    return [m for messages in (exc.errors or {}).values() for m in messages] or [exc.message]
+
+
+def _merge_page(child, status: int = 200, **context):
+    context.setdefault("problems", [])
+    context.setdefault("comparison", None)
+    return render_template("children/merge.html", child=child, labels=FIELD_LABELS, sex_labels=SEX_LABELS,
+                           undo_days=child_merge.UNDO_DAYS, **context), status

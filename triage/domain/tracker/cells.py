@@ -179,6 +179,13 @@ def parse_date(value: object, *, today: date | None = None) -> date | None:
 
     `today` only sets the window for two-digit years (see `full_year`).
     """
+    if isinstance(value, str):
+        return _date_from_text(value, today)
+    return _date_from_value(value)
+
+
+def _date_from_value(value: object) -> date | None:
+    """A cell the spreadsheet already typed: a date, a datetime or an Excel serial number."""
     if value is None:
         return None
     if isinstance(value, bool):
@@ -191,8 +198,11 @@ def parse_date(value: object, *, today: date | None = None) -> date | None:
         if value != value:  # NaN
             raise UnreadableDate(value)
         return from_excel_serial(value, value)
-    if not isinstance(value, str):
-        raise UnreadableDate(value, f"a {type(value).__name__}, not a date")
+    raise UnreadableDate(value, f"a {type(value).__name__}, not a date")
+
+
+def _date_from_text(value: str, today: date | None) -> date | None:
+    """A date written as text, in any of the forms the Front Door's trackers use."""
     text = clean_text(value)
     if text is None or text.casefold() in EMPTY_WORDS:
         return None

@@ -9,6 +9,7 @@ from types import MappingProxyType
 from triage.domain.codes import AssessmentOutcome, ClosureReason, ReferralSource
 from triage.domain.tracker.cells import (
     Birth,
+    OutcomeReading,
     PersonName,
     UnreadableDate,
     _shown,
@@ -25,7 +26,7 @@ from triage.domain.tracker.cells import (
     parse_source,
     unidentified_key,
 )
-from triage.domain.tracker.census import read_census
+from triage.domain.tracker.census import CensusReading, read_census
 
 # --------------------------------------------------------------------------------------------
 # Results
@@ -215,69 +216,93 @@ class _RowParser:
             return None
 
     def parse(self, row_number: int, row: Sequence[object]) -> TrackerRow | Rejection:
-        reasons: list[str] = []
-        warnings: list[str] = []
-        today = self.today
-
+        found = _Findings()
         child_id, id_problem = parse_child_id(self.cell(row, "child_id"))
         if id_problem:
-            reasons.append(id_problem)
-        raw_id = clean_text(self.cell(row, "child_id"))
-        no_id = "No child id" + (f' ("{_shown(raw_id)}")' if raw_id else "")
+            found.reasons.append(id_problem)
+        dates = self._dates(row, found)
+        birth = self._birth(row, found)
+        name = self._name(row, found)
+        source, reading = self._source_and_outcome(row, dates.completed, found)
+        census = self._census(row, dates.completed, found)
+        if child_id is None and not id_problem:
+            self._check_matchable(row, name, birth, found)
+        if found.reasons:
+            return Rejection(row_number, tuple(found.reasons), child_id)
+        return self._row(row_number, row, child_id, dates, birth, name, source, reading, census, found)
 
+    # Each step below reads part of the row and adds what it finds to `found`, in the order a
+    # reader of the import's messages expects them.
+
+    def _dates(self, row: Sequence[object], found: _Findings) -> _Dates:
+        reasons, warnings = found.reasons, found.warnings
         referral_date = self.date(row, "referral_date", reasons, warnings, fatal=True)
         if referral_date is None and not any(r.startswith(self.label("referral_date")) for r in reasons):
             reasons.append("No referral date")
-        if referral_date is not None and referral_date > today:
+        if referral_date is not None and referral_date > self.today:
             reasons.append(f"{self.label('referral_date')} {format_date(referral_date)} is after "
-                           f"today ({format_date(today)})")
+                           f"today ({format_date(self.today)})")
+        dates = _Dates(
+            referral=referral_date,
+            start=self.date(row, "assessment_start", reasons, warnings, fatal=True),
+            target_end=self.date(row, "assessment_target_end", reasons, warnings, fatal=True),
+            completed=self.date(row, "assessment_completed", reasons, warnings, fatal=True),
+            discussion=self.date(row, "case_discussion_date", reasons, warnings, fatal=False),
+        )
+        self._check_target_end(dates, found)
+        dates = self._check_completion(dates, found)
+        if dates.start is not None and dates.referral is not None and dates.start < dates.referral:
+            warnings.append(f"{self.label('assessment_start')} {format_date(dates.start)} is before "
+                            f"{self.label('referral_date')} {format_date(dates.referral)}")
+        return dates
 
-        start = self.date(row, "assessment_start", reasons, warnings, fatal=True)
-        target_end = self.date(row, "assessment_target_end", reasons, warnings, fatal=True)
-        completed = self.date(row, "assessment_completed", reasons, warnings, fatal=True)
-        discussion = self.date(row, "case_discussion_date", reasons, warnings, fatal=False)
-
-        review: list[str] = []
-        noted_completion: date | None = None
+    def _check_target_end(self, dates: _Dates, found: _Findings) -> None:
+        start, target_end = dates.start, dates.target_end
         if start is not None and target_end is not None and target_end < start:
-            warnings.append(f"{self.label('assessment_target_end')} {format_date(target_end)} is "
-                            f"before {self.label('assessment_start')} {format_date(start)}: the "
-                            "service works out the due date itself (45th working day)")
-            review.append("target_end")
-        if completed is not None:
-            label = self.label("assessment_completed")
-            if completed > today:
-                warnings.append(f"{label} {format_date(completed)} is in the future (after today, "
-                                f"{format_date(today)}): imported as open, the date kept as a note")
-                noted_completion, completed = completed, None
-            elif referral_date is not None and completed < referral_date:
-                warnings.append(f"{label} {format_date(completed)} is before "
-                                f"{self.label('referral_date')} {format_date(referral_date)}: "
-                                "imported as open, the date kept as a note")
-                noted_completion, completed = completed, None
-            elif start is not None and completed < start:
-                warnings.append(f"{label} {format_date(completed)} is before "
-                                f"{self.label('assessment_start')} {format_date(start)}")
-                review.append("other")
-            if noted_completion is not None:
-                review.append("completion_not_used")
-        if start is not None and referral_date is not None and start < referral_date:
-            warnings.append(f"{self.label('assessment_start')} {format_date(start)} is before "
-                            f"{self.label('referral_date')} {format_date(referral_date)}")
-        try:
-            birth = parse_birth(self.cell(row, "date_of_birth"), today=today)
-        except UnreadableDate as exc:
-            warnings.append(f"{self.label('date_of_birth')}: {exc}; left out")
-            birth = Birth()
-        if birth.date_of_birth is not None and birth.date_of_birth > today:
-            warnings.append(f"{self.label('date_of_birth')} {format_date(birth.date_of_birth)} is "
-                            "in the future; left out (write 'Unborn - EDD dd/mm/yyyy' for an "
-                            "unborn child)")
-            birth = Birth()
-        if birth.expected_date_of_birth is not None and birth.expected_date_of_birth < today:
-            warnings.append(f"Expected date of birth {format_date(birth.expected_date_of_birth)} has "
-                            "passed: record the date of birth once it is known")
+            found.warnings.append(f"{self.label('assessment_target_end')} {format_date(target_end)} is "
+                                  f"before {self.label('assessment_start')} {format_date(start)}: the "
+                                  "service works out the due date itself (45th working day)")
+            found.review.append("target_end")
 
+    def _check_completion(self, dates: _Dates, found: _Findings) -> _Dates:
+        """A completion date that cannot stand leaves the case open, the date kept as a note."""
+        completed = dates.completed
+        if completed is None:
+            return dates
+        label = self.label("assessment_completed")
+        if completed > self.today:
+            found.warnings.append(f"{label} {format_date(completed)} is in the future (after today, "
+                                  f"{format_date(self.today)}): imported as open, the date kept as a note")
+        elif dates.referral is not None and completed < dates.referral:
+            found.warnings.append(f"{label} {format_date(completed)} is before "
+                                  f"{self.label('referral_date')} {format_date(dates.referral)}: "
+                                  "imported as open, the date kept as a note")
+        else:
+            if dates.start is not None and completed < dates.start:
+                found.warnings.append(f"{label} {format_date(completed)} is before "
+                                      f"{self.label('assessment_start')} {format_date(dates.start)}")
+                found.review.append("other")
+            return dates
+        found.review.append("completion_not_used")
+        return replace(dates, completed=None, noted_completion=completed)
+
+    def _birth(self, row: Sequence[object], found: _Findings) -> Birth:
+        try:
+            birth = parse_birth(self.cell(row, "date_of_birth"), today=self.today)
+        except UnreadableDate as exc:
+            found.warnings.append(f"{self.label('date_of_birth')}: {exc}; left out")
+            birth = Birth()
+        if birth.date_of_birth is not None and birth.date_of_birth > self.today:
+            found.warnings.append(f"{self.label('date_of_birth')} {format_date(birth.date_of_birth)} is "
+                                  "in the future; left out (write 'Unborn - EDD dd/mm/yyyy' for an "
+                                  "unborn child)")
+            birth = Birth()
+        if birth.expected_date_of_birth is not None and birth.expected_date_of_birth < self.today:
+            found.warnings.append(f"Expected date of birth {format_date(birth.expected_date_of_birth)} "
+                                  "has passed: record the date of birth once it is known")
+        return birth
+
+    def _name(self, row: Sequence[object], found: _Findings) -> PersonName | None:
         name = parse_child_name(self.cell(row, "child_name"))
         if name is None and ("first_name" in self.columns or "last_name" in self.columns):
             first = _value_text(self.cell(row, "first_name")) or ""
@@ -285,53 +310,62 @@ class _RowParser:
             full = " ".join(p for p in (first, last) if p)
             name = PersonName(full=full, first=first, last=last) if full else None
         if name is None:
-            warnings.append("No child's name")
+            found.warnings.append("No child's name")
+        return name
 
+    def _source_and_outcome(self, row: Sequence[object], completed: date | None,
+                            found: _Findings) -> tuple[ReferralSource | None, OutcomeReading]:
         source, source_warning = parse_source(self.cell(row, "source"))
         if source_warning:
-            warnings.append(source_warning)
+            found.warnings.append(source_warning)
         reading, outcome_warning = parse_outcome(self.cell(row, "outcome"))
         if outcome_warning:
-            warnings.append(outcome_warning)
+            found.warnings.append(outcome_warning)
         if completed is not None and reading.outcome is None and reading.closure_reason is None:
             written = clean_text(self.cell(row, "outcome"))
-            warnings.append(f"Completed {format_date(completed)} with "
-                            + (f'the outcome "{_shown(written)}"' if written else "no outcome")
-                            + ": not authorised; on the review list for a manager to record the outcome")
-            review.append("outcome_needed")
+            found.warnings.append(f"Completed {format_date(completed)} with "
+                                  + (f'the outcome "{_shown(written)}"' if written else "no outcome")
+                                  + ": not authorised; on the review list for a manager to record the outcome")
+            found.review.append("outcome_needed")
+        return source, reading
 
+    def _census(self, row: Sequence[object], completed: date | None, found: _Findings) -> CensusReading:
         census, census_warnings = read_census(lambda name: self.cell(row, name))
-        warnings.extend(census_warnings)
+        found.warnings.extend(census_warnings)
         if census.census_closure_reason and completed is None:
-            warnings.append(f"Closure reason {census.census_closure_reason} with no completion date: the case "
-                            "is imported open; a manager closes it")
+            found.warnings.append(f"Closure reason {census.census_closure_reason} with no completion date: "
+                                  "the case is imported open; a manager closes it")
             census = replace(census, census_closure_reason=None)
+        return census
 
-        if child_id is None and not id_problem:
-            if name is None or not (name.first and name.last) or not (
-                    birth.date_of_birth or birth.expected_date_of_birth):
-                reasons.insert(0, no_id + ", and no full name and date of birth to match on")
-            elif reasons:
-                reasons.insert(0, no_id)
-            else:
-                # The service matches it to a child record by name and date of birth, or rejects it.
-                warnings.append(no_id + ": to be matched to a child record by name and date of birth")
-                review.append("child_details")
+    def _check_matchable(self, row: Sequence[object], name: PersonName | None, birth: Birth,
+                         found: _Findings) -> None:
+        """A row with no child id is matched to a child by full name and date of birth, or rejected."""
+        raw_id = clean_text(self.cell(row, "child_id"))
+        no_id = "No child id" + (f' ("{_shown(raw_id)}")' if raw_id else "")
+        if name is None or not (name.first and name.last) or not (
+                birth.date_of_birth or birth.expected_date_of_birth):
+            found.reasons.insert(0, no_id + ", and no full name and date of birth to match on")
+        elif found.reasons:
+            found.reasons.insert(0, no_id)
+        else:
+            found.warnings.append(no_id + ": to be matched to a child record by name and date of birth")
+            found.review.append("child_details")
 
-        if reasons:
-            return Rejection(row_number, tuple(reasons), child_id)
-
+    def _row(self, row_number: int, row: Sequence[object], child_id: str | None, dates: _Dates,
+             birth: Birth, name: PersonName | None, source: ReferralSource | None,
+             reading: OutcomeReading, census: CensusReading, found: _Findings) -> TrackerRow:
         worker = _value_text(self.cell(row, "worker"))
         team = _value_text(self.cell(row, "team"))
-        assert referral_date is not None
-        key = (import_key(child_id, referral_date) if child_id is not None else
+        assert dates.referral is not None
+        key = (import_key(child_id, dates.referral) if child_id is not None else
                unidentified_key(name.full if name else "", birth.date_of_birth or birth.expected_date_of_birth,
-                                referral_date))
+                                dates.referral))
         return TrackerRow(
             row_number=row_number,
             import_key=key,
             child_id=child_id,
-            referral_date=referral_date,
+            referral_date=dates.referral,
             child_name=name.full if name else None,
             first_name=name.first if name else None,
             last_name=name.last if name else None,
@@ -344,10 +378,10 @@ class _RowParser:
             worker_key=name_key(worker),
             team=team,
             team_key=name_key(team),
-            case_discussion_date=discussion,
-            assessment_start=start,
-            assessment_target_end=target_end,
-            assessment_completed=completed,
+            case_discussion_date=dates.discussion,
+            assessment_start=dates.start,
+            assessment_target_end=dates.target_end,
+            assessment_completed=dates.completed,
             outcome=reading.outcome,
             closure_reason=reading.closure_reason,
             outcome_text=_value_text(self.cell(row, "outcome")),
@@ -355,10 +389,29 @@ class _RowParser:
             sex=census.sex, ethnicity=census.ethnicity, disabilities=census.disabilities, upn=census.upn,
             upn_unknown_reason=census.upn_unknown_reason, primary_need=census.primary_need,
             census_closure_reason=census.census_closure_reason,
-            warnings=tuple(warnings),
-            noted_completion=noted_completion,
-            review=_review_kinds(review, warnings),
+            warnings=tuple(found.warnings),
+            noted_completion=dates.noted_completion,
+            review=_review_kinds(found.review, found.warnings),
         )
+
+
+@dataclass
+class _Findings:
+    """What reading one row found: reasons to reject it, warnings, and review kinds."""
+
+    reasons: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    review: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class _Dates:
+    referral: date | None
+    start: date | None
+    target_end: date | None
+    completed: date | None
+    discussion: date | None
+    noted_completion: date | None = None
 
 
 def _review_kinds(kinds: Iterable[str], warnings: Sequence[str]) -> tuple[str, ...]:
