@@ -46,7 +46,7 @@ def whole_story(staff) -> dict:
                       started_at=at(date(2026, 9, 2), 9), created_at=at(date(2026, 9, 1), 16))
     db.session.add(meeting)
     db.session.flush()
-    db.session.add(MeetingItem(meeting_id=meeting.id, contact_id=first, position=1, source="manual",
+    db.session.add(MeetingItem(meeting_id=meeting.id, contact_id=first, position=1, source="added",
                                added_at=at(date(2026, 9, 1), 16), outcome="assessment",
                                agreed_at=at(date(2026, 9, 2), 9) + timedelta(minutes=20)))
     db.session.add(InformationRequest(
