@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import time, timedelta
 
 from flask import current_app
 
@@ -33,3 +33,18 @@ def clock_settings() -> ClockSettings:
         case_discussion_working_days=tuple(c["CASE_DISCUSSION_WORKING_DAYS"]),
         icpc_working_days=int(c["ICPC_WORKING_DAYS"]),
     )
+
+
+@dataclass(frozen=True)
+class FrontDoorSettings:
+    """What referrers are told the council is called, and when the Front Door is open (London)."""
+    council_name: str
+    opens: time
+    closes: time
+
+
+def front_door_settings() -> FrontDoorSettings:
+    c = current_app.config
+    return FrontDoorSettings(council_name=str(c["COUNCIL_NAME"]),
+                             opens=time.fromisoformat(str(c["FRONT_DOOR_OPENS"])),
+                             closes=time.fromisoformat(str(c["FRONT_DOOR_CLOSES"])))

@@ -48,3 +48,8 @@ def register(app: Flask) -> None:
     for blueprint in (*cases.BLUEPRINTS, notifications.blp, tracker_review.blp):
         csrf.exempt(blueprint)
         api.register_blueprint(blueprint)
+
+    from triage.api import feedback  # the Front Door's own features: referrer feedback
+    for blueprint in (feedback.blp,):
+        csrf.exempt(blueprint)
+        api.register_blueprint(blueprint)

@@ -33,6 +33,7 @@ from triage.services import children as children_service
 from triage.services.actor import Actor
 from triage.services.calendar import working_day_calendar
 from triage.services.errors import Conflict, Forbidden, Invalid, NotFound
+from triage.services.token_holders import acting_person_id
 from triage.settings import clock_settings
 
 STAFF = (Role.ERA, Role.PRACTITIONER, Role.MANAGER)
@@ -584,10 +585,11 @@ def record_decision(actor: Actor, now: datetime, contact_id: int, decisions: lis
         raise Invalid("This decision is after the decision clock ran out",
                       {"delay_reason": ["Say why the decision is late"]})
     referral_date = local_date(contact.received_at)
+    decided_by = acting_person_id(actor)  # a token's decision is signed by its holder
     for link in contact.children:
         outcome, rationale = by_child[link.child_id]
         link.outcome, link.rationale = outcome, rationale.strip()
-        link.decided_at, link.decided_by_id, link.within_clock = now, actor.user_id, not late
+        link.decided_at, link.decided_by_id, link.within_clock = now, decided_by, not late
         link.delay_reason = delay_reason.strip() if late else None
         if outcome_creates_referral(outcome):
             referral = Referral(

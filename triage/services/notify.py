@@ -34,7 +34,7 @@ from datetime import datetime, timedelta
 from email.message import EmailMessage
 
 from flask import current_app
-from sqlalchemy import or_, select, update
+from sqlalchemy import func, or_, select, update
 
 from triage.clock import require_aware
 from triage.extensions import db
@@ -46,6 +46,8 @@ from triage.services.paging import Page, paginate
 log = logging.getLogger(__name__)
 
 N = Notification.__table__
+# A person's own address, or the one an email to someone outside the service carries (a referrer).
+_RECIPIENT = func.coalesce(N.c.email_to, User.__table__.c.email)
 SUBJECT = "Front Door: a clock needs attention"
 SUBJECT_OTHER = "Front Door: something needs your attention"  # e.g. a tracker import's summary
 # Written when an attempt starts and replaced by its outcome: left behind, it says the sender
@@ -162,8 +164,8 @@ class _Sender:
     def _claim(self) -> list:
         at = self.clock()
         db.session.commit()  # begin afresh: SQLite's claim must be its transaction's first statement
-        due = (select(N.c.id).join(User.__table__, User.id == N.c.user_id)
-               .where(N.c.emailed_at.is_(None), User.email.is_not(None), User.email != "",
+        due = (select(N.c.id).outerjoin(User.__table__, User.id == N.c.user_id)
+               .where(N.c.emailed_at.is_(None), _RECIPIENT.is_not(None), _RECIPIENT != "",
                       or_(N.c.email_next_attempt_at.is_(None), N.c.email_next_attempt_at <= at),
                       or_(N.c.email_claimed_until.is_(None), N.c.email_claimed_until < at))
                .order_by(N.c.id).limit(int(self.config["EMAIL_BATCH_SIZE"])))
@@ -182,8 +184,9 @@ class _Sender:
             return []
         self.held = sorted(claimed)
         rows = db.session.execute(
-            select(N.c.id, N.c.message, N.c.email_attempts, N.c.clock_event_id, N.c.link, User.email)
-            .join(User.__table__, User.id == N.c.user_id)
+            select(N.c.id, N.c.message, N.c.email_attempts, N.c.clock_event_id, N.c.link,
+                   _RECIPIENT.label("email"), N.c.email_subject, N.c.email_body)
+            .outerjoin(User.__table__, User.id == N.c.user_id)
             .where(N.c.id.in_(self.held)).order_by(N.c.id)).all()
         db.session.commit()
         return rows
@@ -252,11 +255,11 @@ class _Sender:
         message = EmailMessage()
         message["From"] = self.mail_from
         message["To"] = row.email
-        message["Subject"] = SUBJECT if row.clock_event_id is not None else SUBJECT_OTHER
+        message["Subject"] = row.email_subject or (SUBJECT if row.clock_event_id is not None else SUBJECT_OTHER)
         # The notification's own id: a repeat after an unrecorded outcome can be told apart.
         message["Message-ID"] = f"<notification-{row.id}@{self.domain}>"
         where = f"{self.config['SERVICE_URL'].rstrip('/')}{row.link}" if row.link else "the service"
-        message.set_content(f"{row.message}\n\nSign in to see it: {where}")
+        message.set_content(row.email_body or f"{row.message}\n\nSign in to see it: {where}")
         return message.as_bytes()
 
     def _deliver(self, rows) -> bool:

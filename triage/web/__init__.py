@@ -9,6 +9,7 @@ from triage.web import (
     cases,
     children,
     contacts,
+    feedback,
     home,
     imports,
     meetings,
@@ -21,7 +22,8 @@ from triage.web import (
 bp = Blueprint("web", __name__, template_folder="templates")
 # One area per module; add a new one to this tuple.
 for area in (assets, auth, home, children, admin, contacts, requests, meetings, cases, notifications,
-             reports, imports, returns):
+             reports, imports, returns,
+             feedback):  # the Front Door's own features
     bp.register_blueprint(area.bp)
 
 

@@ -33,6 +33,7 @@ MENU = [
     Entry("Closure days", "web.admin.closure_days", (R.ADMIN,)),
     Entry("Users", "web.admin.users", (R.ADMIN,)),
     Entry("Token approvals", "web.admin.token_approvals", (R.MANAGER,)),
+    Entry("Referrer wording", "web.feedback.wording", (R.ADMIN,)),  # managers: from a contact's feedback page
     Entry("Your password", "web.auth.change_password", tuple(Role)),
     Entry("API documentation", "api-docs.openapi_swagger_ui", tuple(Role)),
 ]
