@@ -49,7 +49,7 @@ def register(app: Flask) -> None:
         csrf.exempt(blueprint)
         api.register_blueprint(blueprint)
 
-    from triage.api import feedback  # the Front Door's own features: referrer feedback
-    for blueprint in (feedback.blp,):
+    from triage.api import feedback, out_of_hours  # the Front Door's own: referrer feedback, EDT handover
+    for blueprint in (feedback.blp, out_of_hours.blp):
         csrf.exempt(blueprint)
         api.register_blueprint(blueprint)

@@ -13,6 +13,7 @@ from triage.models.contacts import Contact, ContactChild, InformationRequest, Ra
 from triage.models.feedback import FeedbackTemplate, ReferrerFeedback
 from triage.models.imports import TrackerNameMap, TrackerReviewItem
 from triage.models.meetings import ItemContribution, Meeting, MeetingAction, MeetingAttendance, MeetingItem
+from triage.models.out_of_hours import OutOfHoursHandover
 from triage.models.people import ApiToken, KnownAddress, SignInDelay, User
 from triage.models.reference import Agency, ClosureDay, Locality, Team, WorkingDay
 from triage.models.reports import MorningReport
@@ -22,4 +23,4 @@ __all__ = ["Agency", "ApiToken", "Assessment", "AuditEvent", "CaseDiscussion", "
            "Notification", "RagChange", "Referral", "SchedulerLock", "StrategyDiscussion", "Team",
            "TrackerNameMap", "TrackerReviewItem", "User", "WorkingDay",
            "ItemContribution", "Meeting", "MeetingAction", "MeetingAttendance", "MeetingItem",
-           "FeedbackTemplate", "ReferrerFeedback"]
+           "FeedbackTemplate", "ReferrerFeedback", "OutOfHoursHandover"]

@@ -14,6 +14,7 @@ from triage.web import (
     imports,
     meetings,
     notifications,
+    out_of_hours,
     reports,
     requests,
     returns,
@@ -23,7 +24,7 @@ bp = Blueprint("web", __name__, template_folder="templates")
 # One area per module; add a new one to this tuple.
 for area in (assets, auth, home, children, admin, contacts, requests, meetings, cases, notifications,
              reports, imports, returns,
-             feedback):  # the Front Door's own features
+             feedback, out_of_hours):  # the Front Door's own features
     bp.register_blueprint(area.bp)
 
 

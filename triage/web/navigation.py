@@ -21,6 +21,7 @@ MENU = [
     Entry("Home", "web.home.index", tuple(Role)),
     Entry("Log a contact", "web.contacts.new", (R.ERA, R.PRACTITIONER, R.MANAGER)),
     Entry("Queue", "web.contacts.queue", (R.ERA, R.PRACTITIONER, R.MANAGER)),
+    Entry("Out of hours", "web.out_of_hours.index", (R.ERA, R.PRACTITIONER, R.MANAGER)),
     Entry("Information requests", "web.requests.inbox", (R.PARTNER, R.PRACTITIONER, R.MANAGER)),
     Entry("Triage meetings", "web.meetings.index", (R.PRACTITIONER, R.MANAGER, R.PARTNER)),
     Entry("Cases", "web.cases.index", (R.PRACTITIONER, R.MANAGER)),
