@@ -18,7 +18,8 @@ Email goes out once per notification, however many senders run at the same momen
   discard the repeat.
 
 The message carries no personal data: a clock, a case number and a link; details stay behind
-sign-in.
+sign-in. The one exception is an email to a referrer (services/feedback.py): it has its own
+address, subject and body, limited to what that module lets a council's wording say.
 """
 from __future__ import annotations
 
