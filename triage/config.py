@@ -143,6 +143,10 @@ class Defaults:
     MEETING_PARTNER_ACCESS_HOURS = 2
     # Partners: how long an agency may still read a contact after its request was answered or withdrawn.
     PARTNER_READ_DAYS = 7
+    # Front Door opening hours (London) on working days; outside them the Emergency Duty Team
+    # covers, and what it logs waits on the morning's handover list.
+    FRONT_DOOR_OPENS = "08:30"
+    FRONT_DOOR_CLOSES = "17:00"
     # Meeting types (issue 5): code -> name, cadence (daily / weekly), usual start (London),
     # core agencies (codes; absent ones are shown on the record), scope (county / locality),
     # the contact channels whose arrivals go on the agenda by themselves, and whether contacts

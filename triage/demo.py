@@ -294,6 +294,15 @@ def seed_casework(ctx: SeedContext) -> StepResult:
     return StepResult("Contacts and cases", added=added, present=present)
 
 
+@step("Out-of-hours handover")
+def seed_out_of_hours(ctx: SeedContext) -> StepResult:
+    """Last night's contacts from the Emergency Duty Team, for the morning to accept."""
+    from triage.demo_data.out_of_hours import seed_night
+
+    added, present = seed_night(ctx)
+    return StepResult("Out-of-hours handover", added=added, present=present)
+
+
 @step("Triage meetings")
 def seed_meetings(ctx: SeedContext) -> StepResult:
     """The daily MASH meeting on the last two working days (held and closed, with who attended),

@@ -150,3 +150,18 @@ def people_settings() -> PeopleSettings:
                                      longest=timedelta(days=c["TOKEN_LONGEST_DAYS"])),
         token_approval_roles=frozenset(c["TOKEN_APPROVAL_ROLES"]),
     )
+
+
+@dataclass(frozen=True)
+class FrontDoorSettings:
+    """What referrers are told the council is called, and when the Front Door is open (London)."""
+    council_name: str
+    opens: time
+    closes: time
+
+
+def front_door_settings() -> FrontDoorSettings:
+    c = current_app.config
+    return FrontDoorSettings(council_name=str(c["COUNCIL_NAME"]),
+                             opens=time.fromisoformat(str(c["FRONT_DOOR_OPENS"])),
+                             closes=time.fromisoformat(str(c["FRONT_DOOR_CLOSES"])))

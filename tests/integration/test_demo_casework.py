@@ -11,8 +11,8 @@ def test_the_demo_has_contacts_decisions_referrals_and_running_clocks_and_a_reru
     from triage.demo import seed_demo
 
     seed_demo(NOW, children=60, echo=lambda *a, **k: None)
-    contacts = db.session.query(Contact).count()
-    assert 20 <= contacts <= 30  # about half of 60 children
+    contacts = db.session.query(Contact).filter(Contact.channel != "edt_handover").count()
+    assert 20 <= contacts <= 30  # about half of 60 children, beside last night's from the EDT
     decided = db.session.query(Contact).filter(Contact.state == "decided").count()
     assert 0 < decided < contacts  # some are still in the queue
     referrals = db.session.query(Referral).count()
@@ -21,4 +21,19 @@ def test_the_demo_has_contacts_decisions_referrals_and_running_clocks_and_a_reru
     assert db.session.query(AuditEvent).filter_by(entity="contact", action="decide").count() >= decided
     summary = seed_demo(NOW, children=60, echo=lambda *a, **k: None)
     assert summary.step("Contacts and cases").added == 0
-    assert db.session.query(Contact).count() == contacts
+    assert db.session.query(Contact).filter(Contact.channel != "edt_handover").count() == contacts
+
+
+def test_the_demo_night_leaves_the_edt_contacts_waiting_for_the_morning_and_a_rerun_adds_nothing(app):
+    from triage.demo import seed_demo
+    from triage.services import out_of_hours
+    from triage.services.calendar import working_day_calendar
+    from triage.settings import front_door_settings
+
+    seed_demo(NOW, children=20, echo=lambda *a, **k: None)
+    hours = out_of_hours.hours_from(front_door_settings(), working_day_calendar())
+    counts = out_of_hours.counts_for(datetime(2026, 11, 27).date(), NOW, hours)
+    assert counts == out_of_hours.HandoverCounts(handed_over=2, accepted=0, waiting=2)
+    summary = seed_demo(NOW, children=20, echo=lambda *a, **k: None)
+    assert summary.step("Out-of-hours handover").added == 0
+    assert db.session.query(Contact).filter(Contact.channel == "edt_handover").count() == 2

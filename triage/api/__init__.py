@@ -46,3 +46,8 @@ def register(app: Flask) -> None:
     for blueprint in (*cases.BLUEPRINTS, notifications.blp, tracker_review.blp, retention.blp):
         csrf.exempt(blueprint)
         api.register_blueprint(blueprint)
+
+    from triage.api import feedback, out_of_hours  # the Front Door's own: referrer feedback, EDT handover
+    for blueprint in (feedback.blp, out_of_hours.blp):
+        csrf.exempt(blueprint)
+        api.register_blueprint(blueprint)

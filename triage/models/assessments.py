@@ -142,7 +142,7 @@ class Notification(db.Model):
     """A message in the service for one person: a clock due soon or breached on their case."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))  # none: an email to someone outside
     clock_event_id: Mapped[int | None] = mapped_column(ForeignKey("clock_event.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     message: Mapped[str] = mapped_column(String(300))  # ids and clock names only: no personal data
@@ -158,6 +158,11 @@ class Notification(db.Model):
     email_last_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     email_next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     email_last_error: Mapped[str | None] = mapped_column(String(200))
+    # An email to someone who does not sign in (a referrer, services/feedback.py): its own
+    # address, subject and body instead of the person's address and the standard wording.
+    email_to: Mapped[str | None] = mapped_column(String(254))
+    email_subject: Mapped[str | None] = mapped_column(String(200))
+    email_body: Mapped[str | None] = mapped_column(Text)
 
     __table_args__ = (UniqueConstraint("user_id", "clock_event_id"),
                       Index("ix_notification_user_unread", "user_id", "read_at"),

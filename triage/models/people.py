@@ -70,6 +70,7 @@ class ApiToken(db.Model):
     # Tokens for roles that read children wait for a manager or a second administrator.
     approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     approved_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    holder_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))  # the person it acts for
 
     agency: Mapped[Agency | None] = relationship()
 

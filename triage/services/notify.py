@@ -18,7 +18,8 @@ Email goes out once per notification, however many senders run at the same momen
   discard the repeat.
 
 The message carries no personal data: a clock, a case number and a link; details stay behind
-sign-in.
+sign-in. The one exception is an email to a referrer (services/feedback.py): it has its own
+address, subject and body, limited to what that module lets a council's wording say.
 """
 from __future__ import annotations
 
@@ -34,7 +35,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.message import EmailMessage
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import func, or_, select, update
 
 from triage.clock import require_aware
 from triage.extensions import db
@@ -48,6 +49,8 @@ from triage.settings import MailSettings, mail_settings
 log = logging.getLogger(__name__)
 
 N = Notification.__table__
+# A person's own address, or the one an email to someone outside the service carries (a referrer).
+_RECIPIENT = func.coalesce(N.c.email_to, User.__table__.c.email)
 SUBJECT = "Front Door: a clock needs attention"
 SUBJECT_OTHER = "Front Door: something needs your attention"  # e.g. a tracker import's summary
 # Written when an attempt starts and replaced by its outcome: left behind, it says the sender
@@ -159,8 +162,8 @@ class _Sender:
     def _claim(self) -> list:
         at = self.clock()
         db.session.commit()  # begin afresh: SQLite's claim must be its transaction's first statement
-        due = (select(N.c.id).join(User.__table__, User.id == N.c.user_id)
-               .where(N.c.emailed_at.is_(None), User.email.is_not(None), User.email != "",
+        due = (select(N.c.id).outerjoin(User.__table__, User.id == N.c.user_id)
+               .where(N.c.emailed_at.is_(None), _RECIPIENT.is_not(None), _RECIPIENT != "",
                       or_(N.c.email_next_attempt_at.is_(None), N.c.email_next_attempt_at <= at),
                       or_(N.c.email_claimed_until.is_(None), N.c.email_claimed_until < at))
                .order_by(N.c.id).limit(self.settings.batch_size))
@@ -176,8 +179,9 @@ class _Sender:
         self.held = sorted(claimed)
         with unit_of_work("notification"):  # ended at once: no transaction stays open while sending
             return db.session.execute(
-                select(N.c.id, N.c.message, N.c.email_attempts, N.c.clock_event_id, N.c.link, User.email)
-                .join(User.__table__, User.id == N.c.user_id)
+                select(N.c.id, N.c.message, N.c.email_attempts, N.c.clock_event_id, N.c.link,
+                       _RECIPIENT.label("email"), N.c.email_subject, N.c.email_body)
+                .outerjoin(User.__table__, User.id == N.c.user_id)
                 .where(N.c.id.in_(self.held)).order_by(N.c.id)).all()
 
     def _begin_attempt(self, notification_id: int) -> bool:
@@ -244,11 +248,11 @@ class _Sender:
         message = EmailMessage()
         message["From"] = self.mail_from
         message["To"] = row.email
-        message["Subject"] = SUBJECT if row.clock_event_id is not None else SUBJECT_OTHER
+        message["Subject"] = row.email_subject or (SUBJECT if row.clock_event_id is not None else SUBJECT_OTHER)
         # The notification's own id: a repeat after an unrecorded outcome can be told apart.
         message["Message-ID"] = f"<notification-{row.id}@{self.domain}>"
         where = f"{self.settings.service_url.rstrip('/')}{row.link}" if row.link else "the service"
-        message.set_content(f"{row.message}\n\nSign in to see it: {where}")
+        message.set_content(row.email_body or f"{row.message}\n\nSign in to see it: {where}")
         return message.as_bytes()
 
     def _deliver(self, rows) -> bool:

@@ -9,11 +9,13 @@ from triage.web import (
     cases,
     children,
     contacts,
+    feedback,
     filters,
     home,
     imports,
     meetings,
     notifications,
+    out_of_hours,
     reports,
     requests,
     retention,
@@ -23,7 +25,8 @@ from triage.web import (
 bp = Blueprint("web", __name__, template_folder="templates")
 # One area per module; add a new one to this tuple.
 for area in (assets, auth, home, children, admin, contacts, requests, meetings, cases, notifications,
-             reports, imports, returns, retention):
+             reports, imports, returns, retention,
+             feedback, out_of_hours):  # the Front Door's own features
     bp.register_blueprint(area.bp)
 
 

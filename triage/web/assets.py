@@ -1,4 +1,4 @@
-"""GOV.UK Frontend and Swagger UI are installed by npm and served from node_modules.
+"""GOV.UK Frontend, Swagger UI and axe-core are installed by npm and served from node_modules.
 
 The CSS asks for fonts and images under /assets/, so that is where they are served.
 """
@@ -29,3 +29,12 @@ def govuk(filename: str):
 def swagger_ui(filename: str):
     """Swagger UI for the interactive API docs, from npm rather than a CDN."""
     return send_from_directory(ROOT / "swagger-ui-dist", filename, max_age=3600)
+
+
+@bp.get("/vendor/axe-core/axe.min.js")
+def axe_core():
+    """The accessibility checker the browser tests run in each page: from this origin, so the
+    Content-Security-Policy lets it load. Not part of the service, so never served in production."""
+    if current_app.config.get("ENV_NAME") == "production":
+        abort(404)
+    return send_from_directory(ROOT / "axe-core", "axe.min.js", max_age=3600)

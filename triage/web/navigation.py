@@ -21,6 +21,7 @@ MENU = [
     Entry("Home", "web.home.index", tuple(Role)),
     Entry("Log a contact", "web.contacts.new", (R.ERA, R.PRACTITIONER, R.MANAGER)),
     Entry("Queue", "web.contacts.queue", (R.ERA, R.PRACTITIONER, R.MANAGER)),
+    Entry("Out of hours", "web.out_of_hours.index", (R.ERA, R.PRACTITIONER, R.MANAGER)),
     Entry("Information requests", "web.requests.inbox", (R.PARTNER, R.PRACTITIONER, R.MANAGER)),
     Entry("Triage meetings", "web.meetings.index", (R.PRACTITIONER, R.MANAGER, R.PARTNER)),
     Entry("Cases", "web.cases.index", (R.PRACTITIONER, R.MANAGER)),
@@ -34,6 +35,7 @@ MENU = [
     Entry("Closure days", "web.admin.closure_days", (R.ADMIN,)),
     Entry("Users", "web.admin.users", (R.ADMIN,)),
     Entry("Token approvals", "web.admin.token_approvals", (R.MANAGER,)),
+    Entry("Referrer wording", "web.feedback.wording", (R.ADMIN,)),  # managers: from a contact's feedback page
     Entry("Your password", "web.auth.change_password", tuple(Role)),
     Entry("API documentation", "api-docs.openapi_swagger_ui", tuple(Role)),
 ]

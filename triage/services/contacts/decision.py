@@ -16,6 +16,7 @@ from triage.services.contacts.common import audit_children, load, move
 from triage.services.errors import Conflict, Invalid
 from triage.services.guards import check_version, require
 from triage.services.referrals import refer_from_decision
+from triage.services.token_holders import acting_person_id
 from triage.services.unit_of_work import unit_of_work
 
 
@@ -40,10 +41,11 @@ def record_decision(actor: Actor, now: datetime, contact_id: int,
         if delay:
             raise Invalid("This decision is after the decision clock ran out", {"delay_reason": [delay]})
         referral_date = local_date(contact.received_at)
+        decided_by = acting_person_id(actor)  # a token's decision is signed by its holder
         for link in contact.children:
             outcome, rationale = by_child[link.child_id]
             link.outcome, link.rationale = outcome, rationale.strip()
-            link.decided_at, link.decided_by_id, link.within_clock = now, actor.user_id, not late
+            link.decided_at, link.decided_by_id, link.within_clock = now, decided_by, not late
             link.delay_reason = command.delay_reason if late else None
             if outcome_creates_referral(outcome):
                 refer_from_decision(now, contact, link, outcome, referral_date)
