@@ -23,6 +23,7 @@ from sqlalchemy import select
 
 from triage.clock import LONDON, UTC, local_date, require_aware, utcnow
 from triage.demo_data import casework, names, places
+from triage.demo_data.out_of_hours import seed_night
 from triage.domain.identifiers import UPN_LETTERS, nhs_check_digit, nhs_number_is_valid, upn_check_letter
 from triage.domain.roles import Role
 from triage.extensions import db
@@ -297,8 +298,6 @@ def seed_casework(ctx: SeedContext) -> StepResult:
 @step("Out-of-hours handover")
 def seed_out_of_hours(ctx: SeedContext) -> StepResult:
     """Last night's contacts from the Emergency Duty Team, for the morning to accept."""
-    from triage.demo_data.out_of_hours import seed_night
-
     added, present = seed_night(ctx)
     return StepResult("Out-of-hours handover", added=added, present=present)
 

@@ -6,11 +6,13 @@ from triage.api import (
     cases,
     children,
     contacts,
+    feedback,
     health,
     information_requests,
     me,
     meetings,
     notifications,
+    out_of_hours,
     queue,
     reference,
     reports,
@@ -43,11 +45,8 @@ def register(app: Flask) -> None:
         csrf.exempt(module.blp)
         api.register_blueprint(module.blp)
     # Referrals, assessments and oversight; notifications; the tracker import's review list; retention.
-    for blueprint in (*cases.BLUEPRINTS, notifications.blp, tracker_review.blp, retention.blp):
-        csrf.exempt(blueprint)
-        api.register_blueprint(blueprint)
-
-    from triage.api import feedback, out_of_hours  # the Front Door's own: referrer feedback, EDT handover
-    for blueprint in (feedback.blp, out_of_hours.blp):
+    # Referrer feedback and the out-of-hours handover.
+    for blueprint in (*cases.BLUEPRINTS, notifications.blp, tracker_review.blp, retention.blp,
+                      feedback.blp, out_of_hours.blp):
         csrf.exempt(blueprint)
         api.register_blueprint(blueprint)
