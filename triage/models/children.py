@@ -6,7 +6,8 @@ from datetime import date, datetime
 from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from triage.db_types import UTCDateTime
+from triage.db_types import UTCDateTime, text_enum
+from triage.domain.birth import BirthDateStatus
 from triage.extensions import db
 from triage.models.reference import Locality
 
@@ -19,6 +20,10 @@ class Child(db.Model):
     other_names: Mapped[str | None] = mapped_column(String(200))
     date_of_birth: Mapped[date | None]
     expected_date_of_birth: Mapped[date | None]  # an unborn child
+    # Known, approximate (estimated from an age) or not known: the last two are for the
+    # practitioner to complete (migration 0019).
+    birth_date_status: Mapped[BirthDateStatus] = mapped_column(
+        text_enum(BirthDateStatus, length=12), default=BirthDateStatus.KNOWN, server_default="known")
     sex: Mapped[str] = mapped_column(String(12))  # female / male / unknown / not_stated
     ethnicity: Mapped[str | None] = mapped_column(String(80))  # a DfE code (domain.codes.Ethnicity)
     address_line_1: Mapped[str | None] = mapped_column(String(200))
@@ -56,6 +61,10 @@ class Child(db.Model):
     @property
     def is_unborn(self) -> bool:
         return self.date_of_birth is None and self.expected_date_of_birth is not None
+
+    @property
+    def birth_date_to_complete(self) -> bool:
+        return self.birth_date_status != BirthDateStatus.KNOWN
 
     @property
     def is_tombstone(self) -> bool:

@@ -2,6 +2,7 @@ import json
 
 from marshmallow import Schema, ValidationError, fields, validate
 
+from triage.domain.birth import OLDEST_APPROXIMATE_AGE, BirthDateStatus
 from triage.domain.codes import CensusSex, Disability, Ethnicity, UpnUnknown, ethnicity_code, split_codes
 from triage.schemas.common import AwareDateTime
 from triage.services.children import EDITABLE, SEXES
@@ -33,6 +34,13 @@ class ChildFieldsSchema(Schema):
     other_names = fields.String(allow_none=True, validate=validate.Length(max=200))
     date_of_birth = fields.Date(allow_none=True)
     expected_date_of_birth = fields.Date(allow_none=True)
+    birth_date_status = fields.String(validate=validate.OneOf([s.value for s in BirthDateStatus]), metadata={
+        "description": "known; approximate (an estimate, to confirm); or not_known (no date of birth yet, to "
+                       "complete). Giving a date of birth without this marks it known"})
+    approximate_age = fields.Integer(load_only=True, allow_none=True,
+                                     validate=validate.Range(min=0, max=OLDEST_APPROXIMATE_AGE), metadata={
+        "description": "Instead of a date of birth: the child's age in whole years, as far as it is known. "
+                       "The record gets an estimated date of birth, marked approximate"})
     sex = fields.String(validate=validate.OneOf(SEX_VALUES), metadata={
         "description": "female, male, unknown or not_stated; or the census codes F, M, U"})
     ethnicity = fields.String(allow_none=True, validate=_ethnicity_known, metadata={

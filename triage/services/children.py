@@ -9,6 +9,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import selectinload
 
 from triage.clock import local_date
+from triage.domain.birth import BirthDateStatus, age_problem, estimated_date_of_birth
 from triage.domain.codes import (
     CENSUS_TO_SEX,
     UpnUnknown,
@@ -34,7 +35,7 @@ SEXES = ("female", "male", "unknown", "not_stated")
 EDITABLE = ("first_name", "last_name", "other_names", "date_of_birth", "expected_date_of_birth",
             "sex", "ethnicity", "address_line_1", "address_line_2", "town", "postcode",
             "locality_id", "nhs_number", "upn", "council_child_id", "upn_unknown_reason", "former_upn",
-            "disabilities", "date_of_death")
+            "disabilities", "date_of_death", "birth_date_status")
 
 
 class PossibleDuplicate(Conflict):
@@ -60,6 +61,7 @@ def _clean(fields: dict, today: date) -> dict:
     """Normalise and check a child's fields; raise Invalid naming every field at fault."""
     errors: dict[str, list[str]] = {}
     data = _trimmed(fields)
+    _clean_birth_status(fields, data, today, errors)
     _clean_census_fields(data, today, errors)
     _clean_person_fields(data, today, errors)
     _clean_identifiers(data, errors)
@@ -79,6 +81,35 @@ def _trimmed(fields: dict) -> dict:
         if key in data and data[key] == "":
             data[key] = None
     return data
+
+
+def _clean_birth_status(fields: dict, data: dict, today: date, errors: dict[str, list[str]]) -> None:
+    """Whether the date of birth is known; an approximate age given instead becomes an estimated
+    date of birth, marked approximate for the practitioner to confirm."""
+    status = data.get("birth_date_status")
+    if status is not None and status not in BirthDateStatus._value2member_map_:
+        errors["birth_date_status"] = [f"Choose one of: {', '.join(BirthDateStatus)}"]
+        return
+    age = fields.get("approximate_age")
+    if age is None or age == "":
+        return
+    if problem := age_problem(age):
+        errors["approximate_age"] = [problem]
+    elif data.get("date_of_birth"):
+        errors["approximate_age"] = ["Give a date of birth or an approximate age, not both"]
+    else:
+        data["date_of_birth"] = estimated_date_of_birth(age, today)
+        data["birth_date_status"] = BirthDateStatus.APPROXIMATE
+
+
+def _birth_problem(status: str, born: date | None, due: date | None, known_message: str) -> dict | None:
+    """What is missing or contradictory about a record's date of birth, by field; None if nothing."""
+    if status == BirthDateStatus.NOT_KNOWN:
+        return {"birth_date_status": ["A date of birth is recorded: say it is known or approximate"]} \
+            if born else None
+    if status == BirthDateStatus.APPROXIMATE:
+        return None if born else {"approximate_age": ["Enter an approximate age, or the date of birth"]}
+    return None if born or due else {"date_of_birth": [known_message]}
 
 
 def _clean_person_fields(data: dict, today: date, errors: dict[str, list[str]]) -> None:
@@ -203,8 +234,10 @@ def _new_child_data(fields: dict, today: date) -> dict:
     """A new child's fields, cleaned, with everything a record needs."""
     data = _clean(fields, today)
     missing = {k: ["This field is required"] for k in ("first_name", "last_name", "sex") if k not in data}
-    if not data.get("date_of_birth") and not data.get("expected_date_of_birth"):
-        missing["date_of_birth"] = ["Enter a date of birth, or an expected date of birth for an unborn child"]
+    missing.update(_birth_problem(
+        data.setdefault("birth_date_status", BirthDateStatus.KNOWN), data.get("date_of_birth"),
+        data.get("expected_date_of_birth"),
+        "Enter a date of birth, or an expected date of birth for an unborn child (or say it is not known)") or {})
     if missing:
         raise Invalid("The child's details need correcting", missing)
     return data
@@ -315,6 +348,8 @@ def _update_child(actor: Actor, now: datetime, child_id: int, fields: dict, vers
     data = _clean(fields, local_date(now))
     # Only what actually changed is written and named in the audit row.
     data = {k: v for k, v in data.items() if getattr(child, k) != v}
+    if data.get("date_of_birth") and "birth_date_status" not in data and "birth_date_status" not in fields:
+        data["birth_date_status"] = BirthDateStatus.KNOWN  # the practitioner has completed it
     if not data:
         return child
     if data.get("nhs_number") and possible_duplicates(data["nhs_number"], "", "", None, exclude_id=child.id):
@@ -323,9 +358,10 @@ def _update_child(actor: Actor, now: datetime, child_id: int, fields: dict, vers
     _check_council_id_free(data.get("council_child_id"), child.id)
     for key, value in data.items():
         setattr(child, key, value)
-    if not child.date_of_birth and not child.expected_date_of_birth:
-        raise Invalid("The child's details need correcting",
-                      {"date_of_birth": ["Enter a date of birth, or an expected date of birth"]})
+    problem = _birth_problem(child.birth_date_status, child.date_of_birth, child.expected_date_of_birth,
+                             "Enter a date of birth, or an expected date of birth")
+    if problem:
+        raise Invalid("The child's details need correcting", problem)
     child.updated_at = now
     audit.record(actor, now, "update", "child", child.id, child_id=child.id,
                  detail="changed: " + ", ".join(sorted(data)))

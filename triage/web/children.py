@@ -7,7 +7,7 @@ from __future__ import annotations
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, RadioField, SelectField, SelectMultipleField, StringField
-from wtforms.validators import DataRequired, Optional, ValidationError
+from wtforms.validators import DataRequired, Optional, Regexp, ValidationError
 
 from triage.auth import current_actor, roles_required
 from triage.clock import utcnow
@@ -73,9 +73,14 @@ class ChildForm(FlaskForm):
     last_name = _text("Last name", 100, "Enter the child's last name")
     other_names = _text("Other names (optional)", 200)
     born = RadioField("Has the child been born?",
-                      choices=choices([("yes", "Yes"), ("no", "No, the child is unborn")]),
+                      choices=choices([("yes", "Yes"), ("approximate", "Yes, but only their approximate age is known"),
+                                       ("unknown", "Yes, but their date of birth is not known"),
+                                       ("no", "No, the child is unborn")]),
                       invalid_choice_message="Select whether the child has been born")
     date_of_birth = DateInputField("Date of birth")
+    estimated_date_of_birth = DateInputField("Estimated date of birth")
+    approximate_age = StringField("Or their approximate age in years", validators=[
+        Optional(), Regexp(r"^\s*\d{1,2}\s*$", message="Enter the age in whole years, for example 14")])
     expected_date_of_birth = DateInputField("Expected date of birth")
     sex = RadioField("Sex", choices=choices(SEX_CHOICES), invalid_choice_message="Select the child's sex")
     ethnicity = SelectField("Ethnicity", choices=choices(ETHNICITY_CHOICES), validators=[Optional()],
@@ -102,22 +107,27 @@ class ChildForm(FlaskForm):
         super().__init__(*args, **kwargs)
         self.locality_id.choices = choices(NO_LOCALITY + [(loc.id, loc.name) for loc in reference.list_localities()])
 
+    # For each answer to "born?", the date that answer needs and what is said when it is missing;
+    # every other date may hold stale typing and does not count.
+    NEEDED_DATE = {"yes": ("date_of_birth", "Enter the child's date of birth"),
+                   "no": ("expected_date_of_birth", "Enter the expected date of birth"),
+                   "approximate": ("estimated_date_of_birth", "Enter an estimated date of birth, or their age"),
+                   "unknown": (None, None)}
+
     def validate(self, extra_validators=None):
         valid = super().validate(extra_validators)
-        # Only the date that goes with the answer to "born?" counts; the other may hold stale typing.
-        if self.born.data == "yes":
-            self.expected_date_of_birth.errors = []
-            if not self.date_of_birth.errors and self.date_of_birth.data is None:
-                self.date_of_birth.errors = ["Enter the child's date of birth"]
-                self.date_of_birth.error_parts = ("day", "month", "year")
-        elif self.born.data == "no":
-            self.date_of_birth.errors = []
-            if not self.expected_date_of_birth.errors and self.expected_date_of_birth.data is None:
-                self.expected_date_of_birth.errors = ["Enter the expected date of birth"]
-                self.expected_date_of_birth.error_parts = ("day", "month", "year")
-        else:
-            self.date_of_birth.errors = []
-            self.expected_date_of_birth.errors = []
+        needed, missing = self.NEEDED_DATE.get(self.born.data, (None, None))
+        if self.born.data == "approximate" and (self.approximate_age.data or "").strip():
+            needed = None  # an age is enough: the service estimates the date from it
+        for name in ("date_of_birth", "expected_date_of_birth", "estimated_date_of_birth"):
+            field = getattr(self, name)
+            if name != needed:
+                field.errors = []
+            elif not field.errors and field.data is None:
+                field.errors = [missing]
+                field.error_parts = ("day", "month", "year")
+        if self.born.data != "approximate":
+            self.approximate_age.errors = []
         self._errors = None
         return valid and not any(f.errors for f in self)
 
@@ -130,9 +140,16 @@ class ChildForm(FlaskForm):
                       date_of_death=self.date_of_death.data)
         if self.born.data == "yes":
             # An earlier expected date is kept: it is part of the child's history.
-            fields["date_of_birth"] = self.date_of_birth.data
+            fields.update(date_of_birth=self.date_of_birth.data, birth_date_status="known")
+        elif self.born.data == "approximate":
+            age = (self.approximate_age.data or "").strip()
+            fields.update(birth_date_status="approximate", approximate_age=int(age) if age else None,
+                          date_of_birth=None if age else self.estimated_date_of_birth.data)
+        elif self.born.data == "unknown":
+            fields.update(date_of_birth=None, birth_date_status="not_known")
         else:
-            fields.update(date_of_birth=None, expected_date_of_birth=self.expected_date_of_birth.data)
+            fields.update(date_of_birth=None, expected_date_of_birth=self.expected_date_of_birth.data,
+                          birth_date_status="known")
         return fields
 
 
@@ -258,7 +275,10 @@ def edit(child_id: int):
         child = children.get_child(actor, now, child_id)
         form = EditChildForm(obj=child)
         form.disabilities.data = split_codes(child.disabilities)
-        form.born.data = "no" if child.is_unborn else "yes"
+        form.born.data = {"approximate": "approximate", "not_known": "unknown"}.get(
+            child.birth_date_status, "no" if child.is_unborn else "yes")
+        if child.birth_date_status == "approximate":
+            form.estimated_date_of_birth.data = child.date_of_birth
         form.version.data = str(child.version)
         return _render_form(form, 200, mode="edit", child_id=child_id)
     form = EditChildForm()
@@ -300,7 +320,8 @@ FIELD_LABELS = {"first_name": "First name", "last_name": "Last name", "other_nam
                 "ethnicity": "Ethnicity", "address_line_1": "Address line 1", "address_line_2": "Address line 2",
                 "town": "Town or city", "postcode": "Postcode", "locality_id": "Locality", "nhs_number": "NHS number",
                 "upn": "UPN", "council_child_id": "Council child id", "upn_unknown_reason": "Why there is no UPN",
-                "former_upn": "Former UPN", "disabilities": "Disability", "date_of_death": "Date of death"}
+                "former_upn": "Former UPN", "disabilities": "Disability", "date_of_death": "Date of death",
+                "birth_date_status": "Date of birth known?"}
 
 
 @bp.route("/<int:child_id>/merge", methods=["GET", "POST"])
