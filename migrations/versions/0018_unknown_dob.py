@@ -4,14 +4,14 @@ child   birth_date_status: known (every existing record: each has a date of birt
         one), approximate (estimated from an approximate age, for the practitioner to confirm) or
         not_known (no date of birth yet, for the practitioner to complete)
 
-Revision ID: 0019
-Revises: 0018
+Revision ID: 0018
+Revises: 0017
 """
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0019'
-down_revision = '0018'
+revision = '0018'
+down_revision = '0017'
 branch_labels = None
 depends_on = None
 
