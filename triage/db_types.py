@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from enum import Enum as PyEnum
 
-from sqlalchemy import DateTime, Enum
+from sqlalchemy import DateTime, String
 from sqlalchemy.types import TypeDecorator
 
 
@@ -35,11 +35,39 @@ class UTCDateTime(TypeDecorator):
         return value.astimezone(UTC)
 
 
-def text_enum(enum: type[PyEnum], length: int = 30) -> Enum:
+class TextEnum(TypeDecorator):
     """A state or code column: a Python enum in the code, its value as plain text in the database.
 
     Stored as VARCHAR(length) with no database enum type and no CHECK constraint, so adding a
-    state is a code change, not a migration, and the column is what it always was.
+    state is a code change, not a migration, and the column is what it always was. Writing a
+    value outside the enum is refused. Reading one (left by an older system or a hand-made fix)
+    hands back the text as it is: a page or a return must be able to show the bad value and
+    say what is wrong with it, not fail on it.
     """
-    return Enum(enum, native_enum=False, create_constraint=False, length=length,
-                values_callable=lambda members: [m.value for m in members], validate_strings=True)
+
+    impl = String
+    cache_ok = True
+
+    def __init__(self, enum: type[PyEnum], length: int = 30):
+        super().__init__(length)
+        self.enum = enum
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        try:
+            return self.enum(value).value
+        except ValueError:
+            raise ValueError(f"{value!r} is not a {self.enum.__name__}") from None
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        try:
+            return self.enum(value)
+        except ValueError:
+            return value
+
+
+def text_enum(enum: type[PyEnum], length: int = 30) -> TextEnum:
+    return TextEnum(enum, length)
