@@ -33,3 +33,21 @@ def clock_settings() -> ClockSettings:
         case_discussion_working_days=tuple(c["CASE_DISCUSSION_WORKING_DAYS"]),
         icpc_working_days=int(c["ICPC_WORKING_DAYS"]),
     )
+
+
+@dataclass(frozen=True)
+class ReportSettings:
+    """When the morning report is built (London time), the child population its rates are per,
+    and how many rows of a long section its page shows at a time."""
+
+    hour: int
+    minute: int
+    child_population: int
+    page_size: int
+
+
+def report_settings() -> ReportSettings:
+    c = current_app.config
+    return ReportSettings(hour=int(c["MORNING_REPORT_HOUR"]), minute=int(c["MORNING_REPORT_MINUTE"]),
+                          child_population=int(c["CHILD_POPULATION"]),
+                          page_size=int(c.get("REPORT_PAGE_SIZE", 100)))

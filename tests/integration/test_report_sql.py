@@ -9,9 +9,11 @@ from triage.domain import report as shape
 from triage.domain.clocks import describe_working_days_left
 from triage.extensions import db
 from triage.models import Assessment, Referral
-from triage.services import assessments, contacts, morning_report, report_sql
+from triage.services import assessments, contacts
 from triage.services.calendar import working_day_calendar
 from triage.services.reference import ensure_team
+from triage.services.report import build as morning_report
+from triage.services.report import sql as report_sql
 from triage.settings import clock_settings
 
 NOW = datetime(2026, 11, 27, 9, 30, tzinfo=UTC)

@@ -13,8 +13,8 @@ def test_a_manager_opens_this_mornings_report_filters_by_team_and_downloads_the_
     from playwright.sync_api import expect
 
     from triage.clock import utcnow
-    from triage.services import morning_report
     from triage.services.reference import ensure_team
+    from triage.services.report import build as morning_report
 
     ensure_team("14+ team")
     morning_report.build_on_demand(council["manager"], utcnow())

@@ -114,7 +114,7 @@ def sweep(now: datetime, claimant: str | None = None, keep_going=None) -> dict[s
 
 def morning_report(now: datetime, trigger: str = "scheduled") -> dict[str, int]:
     """Build this morning's report unless it is not a working day or one already exists."""
-    from triage.services.morning_report import build_scheduled_report
+    from triage.services.report.build import build_scheduled_report
 
     report = build_scheduled_report(now, trigger=trigger)
     if report is None:
@@ -137,7 +137,7 @@ def morning_report_catch_up(now: datetime, hour: int, minute: int) -> dict[str, 
     now = require_aware(now, "now")
     if now < report_time_today(now, hour, minute):
         return {"built": 0, "before_report_time": 1}
-    from triage.services.morning_report import report_due_today
+    from triage.services.report.build import report_due_today
 
     if not report_due_today(now):
         return {"built": 0}
