@@ -76,7 +76,7 @@ def test_the_csv_round_trips_to_the_same_rows(app, client, login, make_user, bui
     response = client.get("/reports/morning.csv?date=2026-11-27&section=allocated_cases")
     assert response.status_code == 200
     parsed = list(csv.reader(io.StringIO(response.get_data(as_text=True))))
-    headers, rows = report_exports.section_rows(built.content, "allocated_cases")
+    headers, rows = report_exports.section_rows(built.content, "allocated_cases", "http://localhost/")
     assert parsed[0] == headers
     assert parsed[1:] == [[str(v) for v in row] for row in rows]
     assert client.get("/reports/morning.csv?date=2026-11-27&section=nonsense").status_code == 422

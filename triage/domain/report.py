@@ -74,3 +74,18 @@ def assessment_status(authorised_on: date | None, due: date, today: date, starte
     if state is ClockState.DUE_SOON:
         return "Due soon"
     return "Not started" if started_on is None else "In progress"
+
+
+def record_path(row: dict) -> str | None:
+    """The address of the record a report row is about: the case when the row names a referral,
+    else the contact; None for a row from a report built before rows carried either."""
+    if row.get("referral_id"):
+        return f"/cases/{row['referral_id']}"
+    if row.get("contact_id"):
+        return f"/contacts/{row['contact_id']}"
+    return None
+
+
+def chronology_path(child_id: int) -> str:
+    """The address of a child's whole story, everything recorded about them in time order."""
+    return f"/children/{child_id}/chronology"

@@ -6,6 +6,7 @@ from markupsafe import Markup
 
 from triage.auth import current_actor, roles_required
 from triage.clock import local_date, utcnow
+from triage.domain.report import chronology_path, record_path
 from triage.domain.trend_chart import trend_svg
 from triage.services import national_measures
 from triage.services.errors import Invalid, NotFound
@@ -76,6 +77,7 @@ def morning():
         return url_for("web.reports.morning", **selection, page=cases.page, action_page=n) + "#needs-action"
 
     return render_template("reports/morning.html", report=served, content=content, filters=numbers,
+                           record_path=record_path, chronology_path=chronology_path,
                            chart=Markup(trend_svg(content["trend"])),
                            history=list_reports(current_actor()),
                            sections=exports.SECTIONS, cases=cases, actions=actions, page_url=page_url,
@@ -101,7 +103,8 @@ def morning_csv():
         raise Invalid("Unknown section", {"section": [f"Choose one of: {', '.join(exports.SECTIONS)}"]})
     served, _ = _read("csv", sections=(section,))
     name = f"front-door-{section.replace('_', '-')}-{served.report_date.isoformat()}-v{served.version}.csv"
-    return Response(stream_with_context(exports.iter_csv(served.content, section)), mimetype="text/csv",
+    return Response(stream_with_context(exports.iter_csv(served.content, section, request.host_url)),
+                    mimetype="text/csv",
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
 
@@ -110,6 +113,6 @@ def morning_csv():
 def morning_xlsx():
     served, _ = _read("xlsx")
     name = f"front-door-morning-report-{served.report_date.isoformat()}-v{served.version}.xlsx"
-    return Response(stream_with_context(exports.iter_workbook(served.content)),
+    return Response(stream_with_context(exports.iter_workbook(served.content, request.host_url)),
                     mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import case, func, literal_column, select
+from sqlalchemy import case, func, literal, literal_column, select, union_all
 
 from triage.domain import report as shape
 from triage.domain.clocks import (
@@ -30,6 +30,7 @@ from triage.extensions import db
 from triage.models import (
     Agency,
     Assessment,
+    CaseDiscussion,
     Child,
     Clock,
     ClockEvent,
@@ -91,6 +92,22 @@ def _children_by_id(ids) -> dict:
         .where(among(Child.id, ids)))}
 
 
+def _referrals_of(rows) -> dict[tuple[str, int], int]:
+    """The referral behind each case clock (assessment, case discussion, strategy discussion), so
+    a row can link to its case: one statement, each part read by primary key."""
+    ids = {subject: {r.subject_id for r in rows if r.subject == subject}
+           for subject in ("assessment", "case_discussion", "strategy_discussion")}
+    parts = union_all(
+        select(literal("assessment").label("subject"), Assessment.id.label("subject_id"), Assessment.referral_id)
+        .where(among(Assessment.id, ids["assessment"])),
+        select(literal("case_discussion"), CaseDiscussion.id, Assessment.referral_id)
+        .join(Assessment, Assessment.id == CaseDiscussion.assessment_id)
+        .where(among(CaseDiscussion.id, ids["case_discussion"])),
+        select(literal("strategy_discussion"), StrategyDiscussion.id, StrategyDiscussion.referral_id)
+        .where(among(StrategyDiscussion.id, ids["strategy_discussion"])))
+    return {(r.subject, r.subject_id): r.referral_id for r in db.session.execute(parts)}
+
+
 def needs_action(now: datetime, today: date, names: dict) -> list[dict]:
     """Everything breached, then everything due today, across all clocks."""
     rows = db.session.execute(
@@ -100,6 +117,7 @@ def needs_action(now: datetime, today: date, names: dict) -> list[dict]:
         .order_by(Clock.due_at, Clock.id)).all()
     kids = _children_by_id({r.child_id for r in rows if r.child_id})
     contact_children = _children_of_contacts(sorted({r.contact_id for r in rows if r.contact_id and not r.child_id}))
+    referrals = _referrals_of(rows)
     result = []
     for r in rows:
         kid = kids.get(r.child_id)
@@ -107,8 +125,8 @@ def needs_action(now: datetime, today: date, names: dict) -> list[dict]:
                     else contact_children.get(r.contact_id, []))
         result.append({
             "clock_id": r.id, "kind": r.kind, "subject": r.subject, "subject_id": r.subject_id,
-            "contact_id": r.contact_id, "children": children,
-            "due_at": r.due_at.isoformat(), "due_date": iso(r.due_date),
+            "contact_id": r.contact_id, "referral_id": referrals.get((r.subject, r.subject_id)),
+            "children": children, "due_at": r.due_at.isoformat(), "due_date": iso(r.due_date),
             "status": "Breached" if _state(r, now) is ClockState.BREACHED else "Due today",
             "owner": names["user"].get(r.owner_id), "team_id": r.team_id, "team": names["team"].get(r.team_id),
             "locality_id": kid.locality_id if kid else None,
