@@ -1,4 +1,5 @@
-"""Every row of the morning report links to its record, on the page and in the downloads."""
+"""Every row of the morning report links to its record, on the page and in the downloads, and its
+wide tables scroll inside their own box on a phone."""
 import csv
 import io
 import re
@@ -70,3 +71,15 @@ def test_the_workbook_and_csv_rows_carry_the_records_address_as_plain_text(counc
         f"http://localhost/contacts/{council['c'].id}", f"http://localhost/contacts/{council['b'].id}"]
     text = client.get("/reports/morning.csv?date=2026-11-27&section=strategy").get_data(as_text=True)
     assert next(csv.reader(io.StringIO(text)))[-1] == "Record"
+
+
+def test_every_table_in_the_report_sits_in_its_own_scrolling_region(council, built, client, login, make_user):
+    with freeze_time(NOW):
+        login(make_user("manager"))
+        html = client.get("/reports/morning?date=2026-11-27").get_data(as_text=True)
+    report = html[html.index('id="needs-action"'):html.index('id="since"')]
+    tables = report.count("<table ")
+    wrapped = re.findall(r'<div class="triage-table-scroll" role="region" aria-labelledby="([a-z-]+)" tabindex="0">\s*<table ',
+                         report)
+    assert tables >= 5 and len(wrapped) == tables
+    assert {"needs-action", "awaiting-decision", "allocated-cases", "measures"} <= set(wrapped)
