@@ -74,3 +74,32 @@ def test_on_a_phone_the_report_scrolls_only_inside_its_tables_and_a_row_leads_to
         expect(page).to_have_url(f"{live_server}/cases/{council['a_referral'].id}")
     finally:
         page.close()
+
+
+@pytest.mark.browser
+def test_printed_the_report_keeps_its_tables_whole_and_drops_the_controls(live_server, browser, council, make_user,
+                                                                          app):
+    from triage.clock import utcnow
+    from triage.services.report import build as morning_report
+
+    morning_report.build_on_demand(council["manager"], utcnow())
+    make_user("manager", username="mo.manager")
+    app.config["REPORT_PAGE_SIZE"] = 1  # two needs-action pages and more, so there is paging to leave out
+    page = browser.new_page(viewport={"width": 794, "height": 1123})
+    try:
+        page.goto(f"{live_server}/login")
+        page.get_by_label("Username").fill("mo.manager")
+        page.get_by_label("Password").fill(PASSWORD)
+        page.get_by_role("button", name="Sign in").click()
+        page.goto(f"{live_server}/reports/morning")
+        assert page.get_by_role("navigation", name="Pagination").count() >= 1
+        page.emulate_media(media="print")
+        assert not page.get_by_role("button", name="Apply filters").is_visible()
+        assert not page.get_by_role("link", name="Download the Excel workbook").is_visible()
+        assert all(not nav.is_visible() for nav in page.get_by_role("navigation", name="Pagination").all())
+        regions = page.locator(".triage-table-scroll")
+        assert regions.count() >= 5
+        assert set(regions.evaluate_all("all => all.map(e => getComputedStyle(e).overflowX)")) == {"visible"}
+    finally:
+        page.close()
+        app.config.pop("REPORT_PAGE_SIZE")
