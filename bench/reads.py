@@ -44,8 +44,9 @@ def _setup(url: str, contacts_wanted: int, past_mornings: int, kilobytes: int):
     from triage.domain.roles import Role
     from triage.extensions import db
     from triage.models import MorningReport
-    from triage.services import contacts, morning_report, people
+    from triage.services import contacts, people
     from triage.services.actor import Actor
+    from triage.services.report import build as morning_report
 
     app = make_app(url, WTF_CSRF_ENABLED=False)
     with app.app_context():

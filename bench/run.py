@@ -140,7 +140,7 @@ def time_report(app, repeats: int) -> dict:
     """build_text(NOW), the report as it is stored and served, timed; and the same SQL replayed
     raw through the same connection."""
     from triage.extensions import db
-    from triage.services.morning_report import build_text
+    from triage.services.report.build import build_text
 
     with app.app_context():
         text = build_text(NOW)  # warm: caches, the holiday calendar, the calendar table, the buffer pool

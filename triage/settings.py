@@ -13,8 +13,6 @@ from triage.domain.meetings import MeetingType, read_meeting_type
 from triage.domain.retention import RetentionRules
 from triage.domain.signin import DelayPolicy, TokenLifetime
 
-__all__ = ["ClockSettings", "MeetingSettings", "clock_settings", "meeting_settings"]
-
 
 def clock_settings() -> ClockSettings:
     """Every clock's lengths and warnings as this council set them (defaults: the domain's)."""
@@ -165,3 +163,21 @@ def front_door_settings() -> FrontDoorSettings:
     return FrontDoorSettings(council_name=str(c["COUNCIL_NAME"]),
                              opens=time.fromisoformat(str(c["FRONT_DOOR_OPENS"])),
                              closes=time.fromisoformat(str(c["FRONT_DOOR_CLOSES"])))
+
+
+@dataclass(frozen=True)
+class ReportSettings:
+    """When the morning report is built (London time), the child population its rates are per,
+    and how many rows of a long section its page shows at a time."""
+
+    hour: int
+    minute: int
+    child_population: int
+    page_size: int
+
+
+def report_settings() -> ReportSettings:
+    c = current_app.config
+    return ReportSettings(hour=int(c["MORNING_REPORT_HOUR"]), minute=int(c["MORNING_REPORT_MINUTE"]),
+                          child_population=int(c["CHILD_POPULATION"]),
+                          page_size=int(c.get("REPORT_PAGE_SIZE", 100)))

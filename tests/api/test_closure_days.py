@@ -8,8 +8,9 @@ from sqlalchemy import select
 from tests.conftest import NOW
 from triage.extensions import db
 from triage.models import Assessment, AuditEvent, CaseDiscussion, Clock, Referral
-from triage.services import cases, contacts, morning_report
+from triage.services import cases, contacts
 from triage.services.reference import ensure_team
+from triage.services.report import build as morning_report
 
 CLOSED = date(2026, 12, 10)  # a Thursday inside the windows below, after NOW (Fri 27 Nov 2026)
 

@@ -126,13 +126,13 @@ def test_reading_a_users_trail_puts_the_read_on_each_named_childs_trail(api_as, 
 
 @pytest.fixture
 def report(app, contact_about):
-    from triage.services import morning_report
+    from triage.services.report import build as morning_report
     contact_about("Gus", "Gil")
     return morning_report.build_scheduled_report(NOW)
 
 
 def test_a_report_view_audits_each_child_it_shows_in_one_statement(api_as, report):
-    from triage.services.report_audit import children_shown
+    from triage.services.report.audit import children_shown
     with freeze_time(NOW), recorded_statements() as statements:
         response = api_as("manager").get("/api/v1/reports/morning?date=2026-11-27")
     rows = audit_rows(entity="morning_report")
@@ -146,7 +146,7 @@ def test_a_report_view_audits_each_child_it_shows_in_one_statement(api_as, repor
                                             ("/reports/morning.xlsx?date=2026-11-27", "xlsx")])
 def test_each_download_is_an_export_naming_its_format_and_children(client, login, make_user, report, url,
                                                                     served_as):
-    from triage.services.report_audit import children_shown
+    from triage.services.report.audit import children_shown
     with freeze_time(NOW):
         login(make_user("performance"))
         assert client.get(url).status_code == 200

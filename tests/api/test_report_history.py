@@ -9,7 +9,7 @@ from tests.support.report_council import NOW
 from tests.support.statements import recorded_statements, statements_for
 from triage.extensions import db
 from triage.models import MorningReport
-from triage.services.morning_report import LISTED
+from triage.services.report.reading import LISTED
 
 LISTED_NAMES = {column.key for column in LISTED}
 
@@ -26,7 +26,7 @@ def _store_mornings(count: int, start: int = 0) -> None:
 
 @pytest.fixture
 def built(council):
-    from triage.services import morning_report
+    from triage.services.report import build as morning_report
     return morning_report.build_scheduled_report(NOW)
 
 

@@ -14,7 +14,7 @@ from triage.models import AuditEvent
 
 @pytest.fixture
 def built(council):
-    from triage.services import morning_report
+    from triage.services.report import build as morning_report
     return morning_report.build_scheduled_report(NOW)
 
 
@@ -23,7 +23,7 @@ def test_the_api_returns_a_mornings_report_and_audits_the_read(api_as, built):
         response = api_as("manager").get("/api/v1/reports/morning?date=2026-11-27")
     assert response.status_code == 200
     assert response.json["version"] == 1 and response.json["content"]["allocated_cases"][0]["child"] == "Ava Test"
-    from triage.services.report_audit import children_shown
+    from triage.services.report.audit import children_shown
     rows = db.session.query(AuditEvent).filter_by(entity="morning_report", action="read").all()
     shown = children_shown(response.json["content"])
     assert len(shown) >= 3 and sorted(r.child_id for r in rows) == sorted(shown)  # one row per child shown
@@ -70,13 +70,13 @@ def test_the_workbook_opens_with_real_dates_frozen_headers_and_rag_in_text(app, 
 
 
 def test_the_csv_round_trips_to_the_same_rows(app, client, login, make_user, built):
-    from triage.services import report_exports
+    from triage.services.report import exports as report_exports
 
     login(make_user("manager"))
     response = client.get("/reports/morning.csv?date=2026-11-27&section=allocated_cases")
     assert response.status_code == 200
     parsed = list(csv.reader(io.StringIO(response.get_data(as_text=True))))
-    headers, rows = report_exports.section_rows(built.content, "allocated_cases")
+    headers, rows = report_exports.section_rows(built.content, "allocated_cases", "http://localhost/")
     assert parsed[0] == headers
     assert parsed[1:] == [[str(v) for v in row] for row in rows]
     assert client.get("/reports/morning.csv?date=2026-11-27&section=nonsense").status_code == 422

@@ -202,7 +202,8 @@ def test_the_morning_reports_email_goes_through_the_claimed_sender_once_to_each_
     or the scheduler stopped after storing the report, and never retried."""
     from tests.support.report_council import NOW  # a working day after the report's time
     from triage.models import User
-    from triage.services import morning_report, people
+    from triage.services import people
+    from triage.services.report import build as morning_report
 
     managers = [people.create_user(NOW, f"head{i}", f"Head {i}", "correct horse battery", "manager",
                                    email=f"head{i}@council.example") for i in range(2)]

@@ -15,7 +15,10 @@ from sqlalchemy import event
 from tests.support.report_council import NOW, utc
 from triage.extensions import db
 from triage.models import MorningReport
-from triage.services import contacts, morning_report
+from triage.services import contacts
+from triage.services.calendar import forget_cached_calendar
+from triage.services.report import build as morning_report
+from triage.services.report import reading
 from triage.services.sweep import sweep_clocks
 
 
@@ -96,9 +99,9 @@ def test_the_trend_buckets_contacts_and_decisions_by_london_day(content):
 
 
 def test_filters_narrow_the_case_lists_to_a_team(council, content):
-    narrowed = morning_report.filtered(content, team_id=council["team"].id + 1000)
+    narrowed = reading.filtered(content, team_id=council["team"].id + 1000)
     assert narrowed["allocated_cases"] == [] and narrowed["measures"] == content["measures"]
-    assert len(morning_report.filtered(content, team_id=council["team"].id)["allocated_cases"]) == 1
+    assert len(reading.filtered(content, team_id=council["team"].id)["allocated_cases"]) == 1
 
 
 def test_a_rebuild_is_a_new_version_and_the_scheduled_build_happens_once(council, actor_for, make_user):
@@ -116,6 +119,9 @@ def test_a_rebuild_is_a_new_version_and_the_scheduled_build_happens_once(council
 
 def test_the_report_is_built_in_the_same_number_of_queries_however_many_cases(council, app):
     def count_queries():
+        # The calendar's closure days are cached for a second: start each count from the same
+        # place, however long the machine took to record the contacts in between.
+        forget_cached_calendar()
         statements = []
         listener = lambda *args: statements.append(args[2])  # noqa: E731
         event.listen(db.engine, "before_cursor_execute", listener)

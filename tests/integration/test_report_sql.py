@@ -1,18 +1,22 @@
 """The report's SQL says what the domain's rules say (issue 13, item 3): the case list is built
 by the database, so these tests hold its CASE expressions to the pure functions."""
+from collections import Counter
 from datetime import UTC, date, datetime
 
 import pytest
 from sqlalchemy import literal, select
 
 from triage.domain import report as shape
-from triage.domain.clocks import describe_working_days_left
+from triage.domain.clocks import ClockState, clock_state, describe_working_days_left
 from triage.extensions import db
-from triage.models import Assessment, Referral
+from triage.models import Assessment, Clock, Referral
 from triage.services import cases as case_service
-from triage.services import contacts, morning_report, report_sql
+from triage.services import contacts
 from triage.services.calendar import working_day_calendar
 from triage.services.reference import ensure_team
+from triage.services.report import build as morning_report
+from triage.services.report import reading
+from triage.services.report import sql as report_sql
 from triage.settings import clock_settings
 
 NOW = datetime(2026, 11, 27, 9, 30, tzinfo=UTC)
@@ -75,3 +79,17 @@ def test_every_case_row_agrees_with_the_domains_working_days_and_status(app, cas
         statuses.add(status)
     assert statuses == {"Authorised", "Authorised late", "Overdue", "Due soon", "In progress", "Not started"}
     assert [r["due_date"] for r in rows] == sorted(r["due_date"] for r in rows)
+
+
+def test_the_counts_by_team_agree_with_the_state_of_each_running_assessment_clock(app, cases):
+    content = morning_report.build_content(NOW)
+    counted = {"cases": 0, "overdue": 0, "due_soon": 0}
+    for team in reading.cases_by_team(content["allocated_cases"]):
+        for key in counted:
+            counted[key] += team[key]
+    running = db.session.query(Clock).filter(Clock.kind == "assessment", Clock.subject_id.in_(cases),
+                                             Clock.stopped_at.is_(None)).all()
+    states = Counter(clock_state(c.due_at, NOW, None, c.due_at - c.warn_at) for c in running)
+    assert counted == {"cases": len(cases), "overdue": states[ClockState.BREACHED],
+                       "due_soon": states[ClockState.DUE_SOON]}
+    assert counted["overdue"] and counted["due_soon"]  # the cases include both

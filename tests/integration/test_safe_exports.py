@@ -24,7 +24,8 @@ def _name_the_child(first_name: str, new_name: str) -> None:
 
 def test_the_morning_report_csv_and_workbook_write_a_formula_named_child_as_text(
         app, client, login, make_user, council):
-    from triage.services import morning_report, report_exports
+    from triage.services.report import build as morning_report
+    from triage.services.report import exports as report_exports
 
     _name_the_child("Ava", HOSTILE)
     _name_the_child("Bea", "+Bea")

@@ -21,7 +21,7 @@ from triage.extensions import db
 from triage.models import MorningReport
 from triage.services import clocks
 
-REPORT_MODULE = "triage.services.morning_report"
+REPORT_MODULE = "triage.services.report.build"
 
 
 @pytest.fixture
@@ -68,7 +68,7 @@ def runners(app):
 
 
 class FakeReportService:
-    """Stands in for triage.services.morning_report, with its contract but none of its content:
+    """Stands in for triage.services.report.build, with its contract but none of its content:
     report_due_today(now) is "a working day (here Monday to Friday) and the report time has
     passed in London"; build_scheduled_report(now, trigger) stores today's report when it is due
     and none was built by the scheduler yet, else returns None. It records every call, so tests

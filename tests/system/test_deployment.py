@@ -92,7 +92,7 @@ def test_two_web_processes_and_two_schedulers_lose_nothing_double_nothing_and_re
     from triage.clock import utcnow
     from triage.extensions import db
     from triage.models import Clock, ClockEvent, Contact, MorningReport
-    from triage.services.morning_report import report_due_today
+    from triage.services.report.build import report_due_today
 
     ports = [_port(), _port()]
     for port in ports:

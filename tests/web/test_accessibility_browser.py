@@ -18,8 +18,8 @@ from triage.demo import DEMO_PASSWORD, seed_demo
 from triage.domain.roles import Role
 from triage.extensions import db
 from triage.models import Contact, Meeting, Referral, User
-from triage.services import morning_report
 from triage.services.actor import Actor
+from triage.services.report import build as morning_report
 
 AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
 WCAG_22_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22a", "wcag22aa"]

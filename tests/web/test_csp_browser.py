@@ -9,7 +9,8 @@ import pytest
 
 from tests.web.test_meetings_browser import notification, sign_in
 from triage.clock import local_date, utcnow
-from triage.services import contacts, meetings, morning_report
+from triage.services import contacts, meetings
+from triage.services.report import build as morning_report
 
 WATCH_CSP = """
 window.__violations = [];

@@ -5,8 +5,9 @@ import pytest
 from freezegun import freeze_time
 
 from tests.support.report_council import NOW
-from triage.services import contacts, morning_report
+from triage.services import contacts
 from triage.services.reference import ensure_team
+from triage.services.report import build as morning_report
 
 
 @pytest.fixture

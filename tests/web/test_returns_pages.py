@@ -135,7 +135,7 @@ def test_a_workbook_from_the_page_is_audited_with_who_produced_it_and_when(clien
 
 def test_the_morning_report_shows_the_councils_measures_beside_englands(client, login, make_user, actor_for, demo,
                                                                          now):
-    from triage.services import morning_report
+    from triage.services.report import build as morning_report
 
     manager = make_user("manager")
     with freeze_time(now):

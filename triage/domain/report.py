@@ -2,12 +2,16 @@
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
 from triage.domain.calendar import WorkingDayCalendar
-from triage.domain.clocks import describe_working_days_left, working_days_left
+from triage.domain.clocks import (
+    LONDON,
+    ClockState,
+    date_clock_state,
+    describe_working_days_left,
+    working_days_left,
+)
 
-LONDON = ZoneInfo("Europe/London")
 WINDOWS = (7, 30, 365)  # days, for the measures
 
 
@@ -60,11 +64,28 @@ def assessment_progress(referral_date: date, due: date, today: date, calendar: W
 
 def assessment_status(authorised_on: date | None, due: date, today: date, started_on: date | None,
                       warn_working_days: int, calendar: WorkingDayCalendar) -> str:
-    """One word a manager can sort by: Authorised, Authorised late, Overdue, Due soon, Not started, In progress."""
+    """One word a manager can sort by for the assessment clock's state: Authorised, Authorised
+    late, Overdue, Due soon, Not started, In progress."""
+    state = date_clock_state(due, today, authorised_on, warn_working_days, calendar)
     if authorised_on is not None:
-        return "Authorised" if authorised_on <= due else "Authorised late"
-    if today > due:
+        return "Authorised" if state is ClockState.MET else "Authorised late"
+    if state is ClockState.BREACHED:
         return "Overdue"
-    if working_days_left(due, today, calendar) <= warn_working_days:
+    if state is ClockState.DUE_SOON:
         return "Due soon"
     return "Not started" if started_on is None else "In progress"
+
+
+def record_path(row: dict) -> str | None:
+    """The address of the record a report row is about: the case when the row names a referral,
+    else the contact; None for a row from a report built before rows carried either."""
+    if row.get("referral_id"):
+        return f"/cases/{row['referral_id']}"
+    if row.get("contact_id"):
+        return f"/contacts/{row['contact_id']}"
+    return None
+
+
+def chronology_path(child_id: int) -> str:
+    """The address of a child's whole story, everything recorded about them in time order."""
+    return f"/children/{child_id}/chronology"

@@ -18,7 +18,7 @@ class MorningReport(db.Model):
     built_at: Mapped[datetime] = mapped_column(UTCDateTime())
     trigger: Mapped[str] = mapped_column(String(20))  # scheduled, catch_up, on_demand
     built_by: Mapped[str] = mapped_column(String(120))
-    # The JSON text exactly as the API serves it (built by the database, services/morning_report.py):
+    # The JSON text exactly as the API serves it (built by the database, services/report/build.py):
     # read and sent without parsing; megabytes, so loaded only when asked for.
     body: Mapped[str] = mapped_column("content", Text, deferred=True)
 

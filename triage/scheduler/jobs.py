@@ -99,7 +99,7 @@ def build_trigger(spec: JobSpec):
     return kinds[spec.trigger](**spec.trigger_args)
 
 
-REPORT_SERVICE = "triage.services.morning_report"
+REPORT_SERVICE = "triage.services.report.build"
 
 
 # --- the job functions ---------------------------------------------------------------------

@@ -31,7 +31,8 @@ def children_shown(content: dict, sections=CHILD_SECTIONS) -> list[int]:
 
 def record_shown(actor: Actor, now: datetime, report: MorningReport, content: dict, served_as: str,
                  sections=CHILD_SECTIONS) -> None:
-    """One audit row per child in what was served (after filters), in one statement, committed.
+    """One audit row per child in what was served (after filters), in one statement; the
+    caller's unit of work commits it.
 
     `served_as` is page or json (a read) or csv / xlsx (an export)."""
     action = "export" if served_as in EXPORTS else "read"
@@ -39,4 +40,3 @@ def record_shown(actor: Actor, now: datetime, report: MorningReport, content: di
     audit.record_shown(actor, now, action, "morning_report",
                        [(report.id, child_id) for child_id in children_shown(content, sections)],
                        detail=f"{report.report_date.isoformat()} v{report.version} {served_as}{scope}")
-    audit.commit_read()

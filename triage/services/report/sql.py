@@ -12,9 +12,26 @@ two agree.
 """
 from __future__ import annotations
 
+import json
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import String, Text, and_, case, cast, func, literal, literal_column, select, text, union_all
+from sqlalchemy import (
+    Integer,
+    String,
+    Text,
+    and_,
+    any_,
+    bindparam,
+    case,
+    cast,
+    func,
+    literal,
+    literal_column,
+    select,
+    text,
+    union_all,
+)
+from sqlalchemy.dialects.postgresql import ARRAY, aggregate_order_by
 from sqlalchemy.orm import aliased
 
 from triage.domain import report as shape
@@ -35,6 +52,19 @@ from triage.models import (
 
 def _postgresql() -> bool:
     return db.engine.dialect.name == "postgresql"
+
+
+def among(column, ids):
+    """`column IN ids` as ONE bound value (a PostgreSQL array; SQLite's json_each), so the
+    database reads just those rows by index however large the table has grown. Joined instead,
+    PostgreSQL hashed the whole child (and referral, assessment) table: the report grew with
+    history (bench/README.md). One value also keeps thousands of ids from being thousands of
+    parameters."""
+    ids = sorted(ids)
+    if _postgresql():
+        return column == any_(bindparam(None, ids, type_=ARRAY(Integer)))
+    listed = select(literal_column("value")).select_from(func.json_each(json.dumps(ids)))
+    return column.in_(listed.scalar_subquery())
 
 
 # ---------------------------------------------------------------- JSON on both databases
@@ -68,7 +98,6 @@ def json_array(rows, obj_label: str = "o", as_text: bool = True):
     ordered = rows.subquery()
     obj = ordered.c[obj_label]
     if _postgresql():
-        from sqlalchemy.dialects.postgresql import aggregate_order_by
         keys = [c for c in ordered.c if c.name != obj_label]
         aggregated = func.json_agg(aggregate_order_by(obj, *keys))
         if as_text:
@@ -114,7 +143,6 @@ def _records_json(fields, source, order_by: tuple[str, ...], nested: bool = Fals
     rows = source.with_only_columns(*(expr.label(key) for key, expr, _ in fields)).subquery("r")
     keys = [rows.c[key] for key in order_by]
     if _postgresql():
-        from sqlalchemy.dialects.postgresql import aggregate_order_by
         aggregated = func.json_agg(aggregate_order_by(literal_column(rows.name), *keys))
         if nested:
             return select(func.coalesce(aggregated, literal_column("'[]'::json"))).select_from(rows)
@@ -134,18 +162,16 @@ def allocated_cases_json(today: date, warn_days: int) -> str:
     left = working_days_left(a.due_date, at_due.number, today, n_today)
     # The open cases' ids first (by index), so assessments, children and case discussions are
     # read by id: joined as a whole, PostgreSQL hashed every child and assessment ever recorded
-    # and the report grew with history (the same reason as morning_report._among).
-    from triage.services.morning_report import _among
+    # and the report grew with history (the same reason as `among`).
     # (SQLite's planner reads them by index already: nested loops from the open referrals.)
-    open_ = db.session.execute(select(r.id, r.child_id, a.id).join(a, a.referral_id == r.id)
+    open_ = db.session.execute(select(r.id, r.child_id, a.id.label("assessment_id")).join(a, a.referral_id == r.id)
                                .where(r.closed_at.is_(None))).all() if _postgresql() else []
     d = CaseDiscussion
     held = json_object(("sequence", d.sequence), ("planned_on", iso_date(d.planned_on)),
                        ("held_on", iso_date(d.held_on)))
     if _postgresql():
-        from sqlalchemy.dialects.postgresql import aggregate_order_by
         per_assessment = (select(d.assessment_id, func.json_agg(aggregate_order_by(held, d.sequence)).label("j"))
-                          .where(_among(d.assessment_id, [o[2] for o in open_])).group_by(d.assessment_id))
+                          .where(among(d.assessment_id, [o.assessment_id for o in open_])).group_by(d.assessment_id))
         per_assessment = per_assessment.subquery("discussions")
         discussions = func.coalesce(per_assessment.c.j, literal_column("'[]'::json"))
     else:
@@ -186,7 +212,7 @@ def allocated_cases_json(today: date, warn_days: int) -> str:
     if per_assessment is None:
         return db.session.scalar(_records_json(fields, source, ("due_date", "referral_id")))
     source = (source.outerjoin(per_assessment, per_assessment.c.assessment_id == a.id)
-              .where(_among(a.id, [o[2] for o in open_]), _among(kid.id, {o[1] for o in open_})))
+              .where(among(a.id, [o.assessment_id for o in open_]), among(kid.id, {o.child_id for o in open_})))
     # One statement that sorts and aggregates every open case: with the default 4 MB its sorts
     # spilled to disk, and parallel workers each re-ran the discussions' grouping (bench/README.md).
     # SET LOCAL lasts to the end of the transaction, so both are put back straight after.
