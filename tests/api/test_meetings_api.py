@@ -261,7 +261,7 @@ def test_lists_are_paginated_and_history_is_searchable_by_date_and_child(app, wo
         assert [m["id"] for m in by_name] == [world["friday"]]
         assert chair.get("/api/v1/meetings?date_from=2026-11-28&date_to=2026-11-01").status_code == 422
         types = chair.get("/api/v1/meetings/types").json
-        assert {t["code"] for t in types} == {"mash_daily", "emotional_health_weekly"}
+        assert {t["code"] for t in types} == {"mash_daily", "emotional_health_weekly", "team_14_plus"}
 
 
 def test_the_meeting_routes_are_described_in_the_openapi_document(api_as):

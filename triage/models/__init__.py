@@ -11,7 +11,14 @@ from triage.models.children import Child
 from triage.models.clocks import Clock, ClockEvent
 from triage.models.contacts import Contact, ContactChild, InformationRequest, RagChange, Referral
 from triage.models.imports import TrackerNameMap, TrackerReviewItem
-from triage.models.meetings import ItemContribution, Meeting, MeetingAction, MeetingAttendance, MeetingItem
+from triage.models.meetings import (
+                                       ItemContribution,
+                                       Meeting,
+                                       MeetingAction,
+                                       MeetingAttendance,
+                                       MeetingItem,
+                                       PathwayRule,
+)
 from triage.models.people import ApiToken, KnownAddress, SignInDelay, User
 from triage.models.reference import Agency, ClosureDay, Locality, Team, WorkingDay
 from triage.models.reports import MorningReport
@@ -20,4 +27,4 @@ __all__ = ["Agency", "ApiToken", "Assessment", "AuditEvent", "CaseDiscussion", "
            "ContactChild", "KnownAddress", "SignInDelay", "InformationRequest", "Locality", "MorningReport",
            "Notification", "RagChange", "Referral", "SchedulerLock", "StrategyDiscussion", "Team",
            "TrackerNameMap", "TrackerReviewItem", "User", "WorkingDay",
-           "ItemContribution", "Meeting", "MeetingAction", "MeetingAttendance", "MeetingItem"]
+           "ItemContribution", "Meeting", "MeetingAction", "MeetingAttendance", "MeetingItem", "PathwayRule"]
