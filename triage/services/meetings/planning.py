@@ -47,6 +47,16 @@ MODES = ("in_person", "virtual")
 MODE_LABELS = {"in_person": "In person", "virtual": "Virtual"}
 
 
+class DuplicateMeeting(Conflict):
+    """The series already meets that day: `meeting_id` is that meeting (None when it was
+    planned at the same moment and is not visible yet), so a page can link to it."""
+
+    def __init__(self, kind: MeetingType, meeting_date: date, meeting_id: int | None):
+        super().__init__(f"There is already a {kind.name} on {meeting_date.isoformat()}",
+                         {"meeting_date": ["A meeting of this type is already planned for this day"]})
+        self.meeting_id = meeting_id
+
+
 def series_key(type_code: str, locality_id: int | None) -> str:
     return f"{type_code}:{locality_id or 'all'}"
 
@@ -93,9 +103,9 @@ def plan_meeting(actor: Actor, now: datetime, type_code: str, meeting_date: date
         raise Invalid("The meeting needs correcting", errors)
     ensure_meeting_agencies()
     series = series_key(type_code, locality_id)
-    if db.session.scalar(select(Meeting.id).where(Meeting.series == series, Meeting.meeting_date == meeting_date)):
-        raise Conflict(f"There is already a {kind.name} on {meeting_date.isoformat()}",
-                       {"meeting_date": ["A meeting of this type is already planned for this day"]})
+    existing = db.session.scalar(select(Meeting.id).where(Meeting.series == series, Meeting.meeting_date == meeting_date))
+    if existing:
+        raise DuplicateMeeting(kind, meeting_date, existing)
     meeting = Meeting(type_code=type_code, series=series, meeting_date=meeting_date, locality_id=locality_id,
                       chair_id=chair.id, state=MeetingState.PLANNED,
                       planned_start_at=kind.start_on(meeting_date), notes=(notes or "").strip() or None,
@@ -104,8 +114,7 @@ def plan_meeting(actor: Actor, now: datetime, type_code: str, meeting_date: date
     try:
         db.session.flush()  # a meeting planned at the same moment by someone else fails here
     except IntegrityError:
-        raise Conflict(f"There is already a {kind.name} on {meeting_date.isoformat()}",
-                       {"meeting_date": ["A meeting of this type is already planned for this day"]}) from None
+        raise DuplicateMeeting(kind, meeting_date, None) from None
     meeting.cut_off = previous_start(meeting)
     audit.record(actor, now, "create", "meeting", meeting.id, detail=f"{type_code} {meeting_date.isoformat()}")
     return meeting

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from flask import g
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, IntegerField, RadioField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, InputRequired, Optional
+from wtforms import HiddenField, RadioField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Optional
 
 from triage.domain.codes import DecisionOutcome, Rag
 from triage.domain.roles import Role
@@ -12,6 +12,7 @@ from triage.services import meetings, people, reference
 from triage.web.forms import DateInputField, choices, max_length, optional_int
 
 READERS = meetings.READERS
+CSC = "childrens_social_care"  # the agency a Front Door practitioner or manager attends for
 MODE_CHOICES = [("in_person", "In person"), ("virtual", "Virtual")]
 RAG_CHOICES = [(r.value, r.value.capitalize()) for r in Rag]
 
@@ -31,7 +32,10 @@ class PlanForm(FlaskForm):
 
 
 class AgendaChangeForm(FlaskForm):
-    contact_id = IntegerField("Contact number", validators=[InputRequired("Enter the contact number")])
+    """Add a contact by a child's name: one match is added; several are offered to choose from."""
+
+    child_name = StringField("Child's name", validators=[Optional(), max_length(100, "Name")])
+    contact_id = RadioField("Which contact", coerce=optional_int, validate_choice=False, validators=[Optional()])
     reason = TextAreaField("Reason", validators=[DataRequired("Give the reason"), max_length(2000, "Reason")])
 
 
@@ -49,6 +53,8 @@ class AttendanceForm(FlaskForm):
         people_here = [u for u in people.list_users() if u.active and Role(u.role) in READERS]
         self.user_id.choices = choices([("", "Someone without an account")] + [
             (u.id, f"{u.display_name} ({u.agency.name if u.agency else Role(u.role).label})") for u in people_here])
+        # Which agency each person can attend for: the page offers only the chosen agency's people.
+        self.agency_of = {str(u.id): (u.agency.code if u.agency else CSC) for u in people_here}
 
 
 class ContributionForm(FlaskForm):

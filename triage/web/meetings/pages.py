@@ -20,7 +20,7 @@ from flask import (
 from flask_wtf import FlaskForm
 
 from triage.auth import current_actor, roles_required
-from triage.clock import local_date, utcnow
+from triage.clock import local_date, to_london, utcnow
 from triage.domain.agenda import ItemSource
 from triage.domain.clocks import ClockState
 from triage.domain.codes import DecisionOutcome
@@ -94,12 +94,14 @@ def index():
     return _index_page(form, plan, results, problems, searched, status)
 
 
-def _index_page(form, plan, results, problems, searched, status):
+def _index_page(form, plan, results, problems, searched, status, existing: int | None = None):
+    """`existing`: the meeting a plan would have duplicated, linked from the error."""
     actor, now = current_actor(), utcnow()
     todays = meetings.meetings_on(actor, now, local_date(now))
     return render_template("meetings/index.html", form=form, plan=plan, results=results, problems=problems,
                            today=local_date(now), todays=todays, searched=searched, page_url=_page_url,
-                           types=meetings.meeting_types(), is_staff=actor.has_role(*RUNNERS)), status
+                           types=meetings.meeting_types(), is_staff=actor.has_role(*RUNNERS),
+                           existing=existing), status
 
 
 def _page_url(n: int) -> str:
@@ -113,18 +115,18 @@ def _page_url(n: int) -> str:
 def plan():
     form = PlanForm()
     problems: list[str] = []
-    status = 400
+    status, existing = 400, None
     if form.validate():
         try:
             meeting = meetings.plan_meeting(current_actor(), utcnow(), form.type.data, form.meeting_date.data,
                                             form.locality_id.data)
         except (Invalid, Conflict) as exc:
             problems = attach_service_errors(form, exc)
-            status = exc.status
+            status, existing = exc.status, getattr(exc, "meeting_id", None)
         else:
             flash("Meeting planned")
             return redirect(url_for("web.meetings.show", meeting_id=meeting.id))
-    return _index_page(SearchForm(formdata=None), form, None, problems, False, status)
+    return _index_page(SearchForm(formdata=None), form, None, problems, False, status, existing)
 
 
 @bp.get("/actions")
@@ -174,17 +176,40 @@ def _is_chair(actor, meeting) -> bool:
 @bp.post("/<int:meeting_id>/agenda/add")
 @roles_required(*RUNNERS)
 def agenda_add(meeting_id: int):
+    """Add by a child's name: one undecided contact naming them is added; several are offered
+    on the form to choose from (the reason kept); the chosen one comes back as contact_id."""
     form = AgendaChangeForm(prefix="add")
-    if form.validate():
-        try:
-            meetings.add_item(current_actor(), utcnow(), meeting_id, form.contact_id.data, form.reason.data)
-        except (Invalid, Conflict, NotFound) as exc:
-            if isinstance(exc, NotFound):
-                raise
-            return _after_agenda_error(meeting_id, exc, add_form=form)
-        flash(f"Contact {form.contact_id.data} added to the agenda")
-        return _back(meeting_id)
-    return _after_agenda_error(meeting_id, None, add_form=form)
+    if not form.validate():
+        return _after_agenda_error(meeting_id, None, add_form=form)
+    actor, now = current_actor(), utcnow()
+    try:
+        contact_id = form.contact_id.data or _one_contact_named(actor, now, meeting_id, form)
+        if contact_id is None:
+            return _after_agenda_error(meeting_id, None, add_form=form, status=200)
+        meetings.add_item(actor, now, meeting_id, contact_id, form.reason.data)
+    except (Invalid, Conflict) as exc:
+        return _after_agenda_error(meeting_id, exc, add_form=form)
+    flash(f"Contact {contact_id} added to the agenda")
+    return _back(meeting_id)
+
+
+def _one_contact_named(actor, now, meeting_id: int, form) -> int | None:
+    """The one contact the name finds; None after putting several on the form to choose from."""
+    found = meetings.contacts_to_add(actor, now, meeting_id, form.child_name.data)
+    if not found:
+        raise Invalid("No contact found", {"child_name": [
+            f"No undecided contact off this agenda names a child called {form.child_name.data.strip()}"]})
+    if len(found) == 1:
+        return found[0].id
+    form.contact_id.choices = [(c.id, _contact_label(c)) for c in found]
+    return None
+
+
+def _contact_label(contact) -> str:
+    children = ", ".join(f"{link.child.full_name}"
+                         + (f" (born {link.child.date_of_birth:%-d %b %Y})" if link.child.date_of_birth else "")
+                         for link in contact.children)
+    return f"{children}: contact {contact.id}, received {to_london(contact.received_at):%-d %b %Y %H:%M}"
 
 
 @bp.post("/<int:meeting_id>/agenda/<int:contact_id>/remove")
@@ -201,7 +226,7 @@ def agenda_remove(meeting_id: int, contact_id: int):
     return _after_agenda_error(meeting_id, None, remove_forms={contact_id: form})
 
 
-def _after_agenda_error(meeting_id, exc, **forms):
+def _after_agenda_error(meeting_id, exc, status: int | None = None, **forms):
     """Show the page again with the form that failed and what was wrong with it."""
     problems = []
     if exc is not None:
@@ -209,7 +234,7 @@ def _after_agenda_error(meeting_id, exc, **forms):
             forms.get("attendance_form") or forms.get("cancel_form")
         problems = attach_service_errors(form, exc, default_field="reason" if hasattr(form, "reason") else None)
     meeting = meetings.load_meeting(current_actor(), utcnow(), meeting_id)
-    status = 409 if isinstance(exc, Conflict) else 400
+    status = status or (409 if isinstance(exc, Conflict) else 400)
     forms.pop("cancel_form", None)
     if meeting.state == MeetingState.PLANNED:
         return _planned_page(meeting_id, status, problems=problems, **forms)
@@ -264,6 +289,19 @@ def step(meeting_id: int, step: str):
     if step == "close":
         return redirect(url_for("web.meetings.minutes_page", meeting_id=meeting_id))
     return redirect(url_for("web.meetings.live", meeting_id=meeting_id))
+
+
+@bp.get("/<int:meeting_id>/close")
+@roles_required(*RUNNERS)
+def close_confirm(meeting_id: int):
+    """Ask before closing: what is not yet discussed carries over to the next meeting."""
+    actor, now = current_actor(), utcnow()
+    meeting = meetings.load_meeting(actor, now, meeting_id)
+    if meeting.state != MeetingState.OPEN:
+        return redirect(url_for("web.meetings.show", meeting_id=meeting_id))
+    pending = [i for i in meeting.items if i.state == ItemState.PENDING]
+    return render_template("meetings/close.html", meeting=meeting, kind=meetings.meeting_type(meeting.type_code),
+                           pending=len(pending))
 
 
 @bp.post("/<int:meeting_id>/cancel")
