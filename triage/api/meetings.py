@@ -182,6 +182,17 @@ class AgendaAdditions(MethodView):
         return meetings.add_item(current_actor(), utcnow(), meeting_id, data["contact_id"], data["reason"])
 
 
+@blp.route("/<int:meeting_id>/agenda/candidates")
+class AgendaCandidates(MethodView):
+    decorators = [roles_required(*RUNNERS)]
+
+    @blp.arguments(s.AgendaCandidateArgs, location="query")
+    @blp.response(200, s.AgendaCandidateSchema(many=True))
+    def get(self, args, meeting_id):
+        """Undecided contacts naming a child, newest first (at most 20), to add by contact_id; each child is audited"""
+        return meetings.contacts_to_add(current_actor(), utcnow(), meeting_id, args["child_name"])
+
+
 @blp.route("/<int:meeting_id>/agenda/removals")
 class AgendaRemovals(MethodView):
     decorators = [roles_required(*RUNNERS)]

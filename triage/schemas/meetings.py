@@ -51,6 +51,21 @@ class AgendaChangeSchema(Schema):
     reason = fields.String(required=True, validate=validate.Length(min=1, max=2000))
 
 
+class AgendaCandidateArgs(Schema):
+    child_name = fields.String(required=True, validate=validate.Length(min=2, max=100),
+                               metadata={"description": "First name, last name or both"})
+
+
+class AgendaCandidateSchema(Schema):
+    """An undecided contact naming the child, to add to the agenda by its id."""
+
+    contact_id = fields.Integer(attribute="id")
+    received_at = AwareDateTime()
+    channel = fields.String()
+    rag = fields.String(allow_none=True)
+    children = fields.Function(lambda c: [_child(link) for link in c.children])
+
+
 class CurrentItemSchema(Schema):
     item_id = fields.Integer(required=True)
 
