@@ -162,12 +162,29 @@ class Defaults:
             "core_agencies": ["camhs", "primary_mental_health", "school_nursing", "early_help"],
             "scope": "locality", "channels": [], "takes_put_forward": False,
         },
+        "team_14_plus": {
+            "name": "14+ team triage", "cadence": "daily", "starts_at": "11:00",
+            "core_agencies": ["childrens_social_care", "police", "youth_justice", "education"],
+            "scope": "county", "channels": [], "takes_put_forward": False,
+        },
+    }
+    # Pathways: the words in a contact's concern that put it in a category, for the routing
+    # rules administrators write (each word matches at the start of a word, in any case).
+    CONCERN_CATEGORIES = {
+        "exploitation": {"name": "Exploitation", "keywords": [
+            "exploit", "county lines", "CSE", "CCE", "grooming", "groomed", "trafficking", "trafficked"]},
+        "missing": {"name": "Missing from home or care", "keywords": [
+            "missing", "ran away", "run away", "runaway", "absconded"]},
+        "emotional_health": {"name": "Emotional health", "keywords": [
+            "self-harm", "self harm", "suicid", "anxiety", "anxious", "depress", "eating disorder",
+            "mental health", "emotional", "low mood", "panic attack"]},
     }
     # Agencies the meeting types need beyond the standard ones: code -> (name, kind).
     MEETING_AGENCIES = {
         "camhs": ["CAMHS / CYPS", "health"],
         "primary_mental_health": ["Primary mental health", "health"],
         "school_nursing": ["School nursing", "health"],
+        "youth_justice": ["Youth justice service", "other"],
     }
 
     # Behind a load balancer: how many proxies' X-Forwarded-For to trust (0: none).

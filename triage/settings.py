@@ -10,6 +10,7 @@ from flask import current_app
 
 from triage.domain.clocks import ClockSettings, DecisionPolicy
 from triage.domain.meetings import MeetingType, read_meeting_type
+from triage.domain.pathways import ConcernCategory, read_concern_category
 from triage.domain.retention import RetentionRules
 from triage.domain.signin import DelayPolicy, TokenLifetime
 
@@ -70,6 +71,7 @@ class MeetingSettings:
     types: MappingProxyType  # code -> MeetingType, in the order the council listed them
     partner_access_hours: int  # how long attending partners keep a closed meeting's items
     agencies: MappingProxyType  # agencies the types need beyond the standard ones: code -> (name, kind)
+    concern_categories: tuple[ConcernCategory, ...] = ()  # what pathways' routing rules look for
 
     def type(self, code: str) -> MeetingType | None:
         return self.types.get(code)
@@ -79,9 +81,10 @@ def meeting_settings() -> MeetingSettings:
     c = current_app.config
     types = {code: read_meeting_type(code, raw) for code, raw in c["MEETING_TYPES"].items()}
     agencies = {code: tuple(pair) for code, pair in dict(c.get("MEETING_AGENCIES", {})).items()}
+    concerns = tuple(read_concern_category(code, raw) for code, raw in dict(c.get("CONCERN_CATEGORIES", {})).items())
     return MeetingSettings(types=MappingProxyType(types),
                            partner_access_hours=int(c["MEETING_PARTNER_ACCESS_HOURS"]),
-                           agencies=MappingProxyType(agencies))
+                           agencies=MappingProxyType(agencies), concern_categories=concerns)
 
 
 @dataclass(frozen=True)

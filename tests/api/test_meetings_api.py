@@ -261,7 +261,7 @@ def test_lists_are_paginated_and_history_is_searchable_by_date_and_child(app, wo
         assert [m["id"] for m in by_name] == [world["friday"]]
         assert chair.get("/api/v1/meetings?date_from=2026-11-28&date_to=2026-11-01").status_code == 422
         types = chair.get("/api/v1/meetings/types").json
-        assert {t["code"] for t in types} == {"mash_daily", "emotional_health_weekly"}
+        assert {t["code"] for t in types} == {"mash_daily", "emotional_health_weekly", "team_14_plus"}
 
 
 def test_the_meeting_routes_are_described_in_the_openapi_document(api_as):
@@ -295,3 +295,21 @@ def test_a_meeting_shows_the_decision_clock_with_the_councils_warning_as_the_que
     finally:
         app.config["DECISION_WARN_HOURS"] = 4
     assert clocks_seen() == {"running"}
+
+
+def test_a_contact_to_add_is_found_by_a_childs_name(app, world):
+    users, friday = world["users"], world["friday"]
+    with freeze_time(at(THURSDAY, 17, 30)):
+        chair, police = Session(app, users["chair"]), Session(app, users["police"])
+        url = f"/api/v1/meetings/{friday}/agenda/candidates"
+        found = chair.get(url, query_string={"child_name": "kid2 api"})
+        assert found.status_code == 200
+        assert [c["contact_id"] for c in found.get_json()] == [world["contacts"][1]]
+        assert found.get_json()[0]["children"][0]["name"] == "Kid2 Api"
+        short = chair.get(url, query_string={"child_name": "k"})
+        assert short.status_code == 422 and "child_name" in short.get_json()["errors"]["query"]
+        assert police.get(url, query_string={"child_name": "kid2"}).status_code == 403
+        added = chair.post(f"/api/v1/meetings/{friday}/agenda/additions",
+                           json={"contact_id": world["contacts"][1], "reason": "Asked for by name"})
+        assert added.status_code == 201
+        assert chair.get(url, query_string={"child_name": "kid2"}).get_json() == []  # on the agenda now

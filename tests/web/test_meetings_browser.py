@@ -129,6 +129,8 @@ def test_a_chair_and_a_police_representative_run_a_two_item_meeting_live(live_se
         seat.screenshot(path=PARTNER_SCREENSHOT, full_page=False)
 
         desk.get_by_role("button", name="Close the meeting").click()
+        expect(desk.get_by_role("heading", level=1)).to_have_text("Close the meeting?")  # asked first
+        desk.get_by_role("button", name="Yes, close the meeting").click()
         expect(desk.get_by_role("heading", level=1)).to_contain_text("Minutes:")
         expect(desk.locator("main")).to_contain_text("One previous domestic call-out, 2025.")
         expect(seat.locator("[data-meeting-banner]")).to_contain_text("The meeting has closed", timeout=WAIT)

@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from tests.conftest import csrf_token_from
 from triage.extensions import db
-from triage.models import AuditEvent, Meeting, MeetingItem
+from triage.models import AuditEvent, ContactChild, Meeting, MeetingItem
 from triage.services import contacts, meetings
 
 UTC = UTC
@@ -196,3 +196,81 @@ def test_the_menu_links_to_the_meetings_for_partners_and_staff(client, login, se
     assert 'href="/meetings"' in text_of(client.get("/"))
     assert re.search(r"Triage meetings", text_of(client.get("/meetings")))
     assert db.session.get(Meeting, setup["friday"]) is not None
+
+
+# ---------------------------------------------------------------- by name: adding items, attendance, duplicates, closing
+
+def _phone_contact(actor, first, last, n):
+    data = {"channel": "phone", "source_code": "2A", "concern": "Worried about home", "consent": "given",
+            "consent_by": "Mother", "children": [{"child": {"first_name": first, "last_name": last, "sex": "male",
+                                                            "date_of_birth": FRIDAY.replace(year=2015, day=n)},
+                                                  "confirmed_new": True}]}
+    return contacts.record_contact(actor, at(THURSDAY, 12, n), data)[0].id
+
+
+def test_the_chair_adds_an_item_by_a_childs_name_choosing_when_several_match(client, login, setup, actor_for):
+    friday, users = setup["friday"], setup["users"]
+    era = actor_for(users["manager"])
+    only = _phone_contact(era, "Zed", "Quill", 1)
+    first, second = _phone_contact(era, "Max", "Orr", 2), _phone_contact(era, "Maxine", "Orr", 3)
+    page = f"/meetings/{friday}"
+    with freeze_time(at(THURSDAY, 17, 30)):
+        login(users["chair"])
+        assert 'name="add-child_name"' in text_of(client.get(page))
+        nobody = post_form(client, page, f"{page}/agenda/add", {"add-child_name": "Nobody Here", "add-reason": "x"})
+        assert nobody.status_code == 400 and "names a child called Nobody Here" in text_of(nobody)
+
+        added = post_form(client, page, f"{page}/agenda/add", {"add-child_name": "zed quill", "add-reason": "Sibling"})
+        assert added.status_code == 302
+        assert db.session.scalar(select(MeetingItem.contact_id).where(MeetingItem.meeting_id == friday)) == only
+
+        several = post_form(client, page, f"{page}/agenda/add", {"add-child_name": "Orr", "add-reason": "Same family"})
+        html = text_of(several)
+        assert several.status_code == 200 and "More than one contact names a child called" in html
+        assert f'value="{first}"' in html and f'value="{second}"' in html and "Same family" in html
+        chosen = post_form(client, page, f"{page}/agenda/add", {"add-child_name": "Orr", "add-contact_id": str(second),
+                                                                "add-reason": "Same family"})
+        assert chosen.status_code == 302
+        on_agenda = set(db.session.scalars(select(MeetingItem.contact_id).where(MeetingItem.meeting_id == friday)))
+        assert on_agenda == {only, second}
+    audited = set(db.session.scalars(select(AuditEvent.child_id).where(
+        AuditEvent.action == "search", AuditEvent.entity == "contact", AuditEvent.child_id.is_not(None))))
+    shown = set(db.session.scalars(select(ContactChild.child_id).where(ContactChild.contact_id.in_(
+        [only, first, second]))))
+    assert audited == shown and len(shown) == 3  # each child the search showed, and no other
+
+
+def test_the_attendance_list_tells_the_page_each_persons_agency(client, login, setup):
+    friday, users = setup["friday"], setup["users"]
+    with freeze_time(at(THURSDAY, 17, 30)):
+        login(users["chair"])
+        html = text_of(client.get(f"/meetings/{friday}"))
+    assert f'value="{users["police"].id}" data-agency="police"' in html
+    assert f'value="{users["manager"].id}" data-agency="childrens_social_care"' in html
+    assert 'data-person-select data-agency-field="att-agency"' in html
+
+
+def test_planning_a_duplicate_links_to_the_meeting_already_planned(client, login, setup):
+    friday, users = setup["friday"], setup["users"]
+    with freeze_time(at(THURSDAY, 17, 30)):
+        login(users["chair"])
+        again = post_form(client, "/meetings", "/meetings/plan", {
+            "type": "mash_daily", "meeting_date-day": str(FRIDAY.day), "meeting_date-month": str(FRIDAY.month),
+            "meeting_date-year": str(FRIDAY.year), "locality_id": ""})
+    assert again.status_code == 409
+    assert f'href="/meetings/{friday}">Go to the meeting already planned' in text_of(again)
+
+
+def test_closing_a_meeting_asks_first(client, login, setup):
+    friday, users = setup["friday"], setup["users"]
+    with freeze_time(DURING):
+        login(users["chair"])
+        post_form(client, f"/meetings/{friday}", f"/meetings/{friday}/start", {})
+        live = text_of(client.get(f"/meetings/{friday}/live"))
+        assert f'href="/meetings/{friday}/close"' in live and f'action="/meetings/{friday}/close"' not in live
+        ask = text_of(client.get(f"/meetings/{friday}/close"))
+        assert "Close the meeting?" in ask and "2 items not yet discussed will carry over" in ask
+        assert db.session.get(Meeting, friday).state == "open"  # asking changed nothing
+        closed = post_form(client, f"/meetings/{friday}/close", f"/meetings/{friday}/close", {})
+        assert closed.headers["Location"].endswith(f"/meetings/{friday}/minutes")
+        assert db.session.get(Meeting, friday).state == "closed"

@@ -14,6 +14,15 @@ from triage.services import meetings
 from triage.services.meetings.common import load_item
 from triage.services.meetings.document import DOCX_TYPE as DOCX
 from triage.services.meetings.document import minutes_document
+from triage.services.meetings.pathways import (
+    ADMINS,
+    RuleCommand,
+    category_choices,
+    create_rule,
+    get_rule,
+    list_rules,
+    update_rule,
+)
 
 blp = Blueprint("meetings", __name__, url_prefix="/api/v1/meetings",
                 description="Daily multi-agency triage meetings. Every read of an item is audited per child.")
@@ -55,6 +64,59 @@ class MeetingTypes(MethodView):
     def get(self):
         """The meeting types this council runs (settings)"""
         return list(meetings.meeting_types().values())
+
+
+def _rule_command(data: dict) -> RuleCommand:
+    return RuleCommand(name=data["name"], meeting_type=data["meeting_type"], min_age=data.get("min_age"),
+                       max_age=data.get("max_age"), concern_categories=tuple(data["concern_categories"]),
+                       source_codes=tuple(data["source_codes"]), locality_id=data.get("locality_id"),
+                       active=data["active"])
+
+
+@blp.route("/pathways")
+class Pathways(MethodView):
+    decorators = [roles_required(*(ADMINS + RUNNERS))]
+
+    @blp.response(200, s.PathwayRuleSchema(many=True))
+    @blp.paginate()
+    def get(self, pagination_parameters):
+        """Routing rules: which contacts go on which pathway's agenda (active first)"""
+        result = list_rules(current_actor(), utcnow(), page=pagination_parameters.page,
+                            per_page=pagination_parameters.page_size)
+        pagination_parameters.item_count = result.total
+        return result.items
+
+    @blp.arguments(s.PathwayRuleInputSchema)
+    @blp.response(201, s.PathwayRuleSchema)
+    def post(self, data):
+        """Write a routing rule (administrators): a contact meeting every criterion set goes on the agenda"""
+        return create_rule(current_actor(), utcnow(), _rule_command(data))
+
+
+@blp.route("/pathways/categories")
+class ConcernCategories(MethodView):
+    decorators = [roles_required(*(ADMINS + RUNNERS))]
+
+    @blp.response(200, s.ConcernCategorySchema(many=True))
+    def get(self):
+        """The concern categories rules may name, with the words in a concern that put a contact in each (settings)"""
+        return list(category_choices())
+
+
+@blp.route("/pathways/<int:rule_id>")
+class PathwayResource(MethodView):
+    decorators = [roles_required(*(ADMINS + RUNNERS))]
+
+    @blp.response(200, s.PathwayRuleSchema)
+    def get(self, rule_id):
+        """One routing rule"""
+        return get_rule(current_actor(), utcnow(), rule_id)
+
+    @blp.arguments(s.PathwayRuleUpdateSchema)
+    @blp.response(200, s.PathwayRuleSchema)
+    def put(self, data, rule_id):
+        """Replace a routing rule (administrators; active=false switches it off; a stale version is a 409)"""
+        return update_rule(current_actor(), utcnow(), rule_id, _rule_command(data), data["version"])
 
 
 @blp.route("/<int:meeting_id>")
@@ -118,6 +180,17 @@ class AgendaAdditions(MethodView):
     def post(self, data, meeting_id):
         """The chair adds a contact, with a reason (in progress: straight after the current item)"""
         return meetings.add_item(current_actor(), utcnow(), meeting_id, data["contact_id"], data["reason"])
+
+
+@blp.route("/<int:meeting_id>/agenda/candidates")
+class AgendaCandidates(MethodView):
+    decorators = [roles_required(*RUNNERS)]
+
+    @blp.arguments(s.AgendaCandidateArgs, location="query")
+    @blp.response(200, s.AgendaCandidateSchema(many=True))
+    def get(self, args, meeting_id):
+        """Undecided contacts naming a child, newest first (at most 20), to add by contact_id; each child is audited"""
+        return meetings.contacts_to_add(current_actor(), utcnow(), meeting_id, args["child_name"])
 
 
 @blp.route("/<int:meeting_id>/agenda/removals")

@@ -1,10 +1,11 @@
 """The triage meeting's agenda: which contacts go on it, and in what order.
 
-The rule (domain.md section 1, step 4; issue 5):
+The rule:
 
 * every contact that came in on one of the meeting type's own channels (the daily MASH
   meeting: police notifications) after the cut-off (the start of the previous meeting of the
   same series) and by the time the agenda freezes (this meeting's start);
+* every contact a pathway's routing rule sends to this meeting type, in the same window;
 * every contact a practitioner put forward that no meeting has discussed yet;
 * every item an earlier meeting did not reach (carried over);
 * never a contact already decided, already discussed, or removed from an earlier agenda by its
@@ -34,6 +35,7 @@ class ItemSource(LabelledEnum):
     PUT_FORWARD = "put_forward", "Put forward by a practitioner"
     CARRIED_OVER = "carried_over", "Not reached at the last meeting"
     ADDED = "added", "Added by the chair"
+    ROUTED = "routed", "Routed here by a pathway rule"
 
 
 # What an item at an earlier meeting says about the contact now.
@@ -55,6 +57,7 @@ class Candidate:
     decided: bool = False
     put_forward: bool = False
     earlier_item_state: str | None = None  # its latest item at another meeting, if any
+    routed: bool = False  # a pathway's routing rule sends it to this meeting type
 
 
 @dataclass(frozen=True)
@@ -96,11 +99,14 @@ def _judge(c: Candidate, rule: AgendaRule) -> tuple[ItemSource | None, str]:
         return None, "on another meeting's agenda"
     if earlier == EARLIER_NOT_REACHED:
         return ItemSource.CARRIED_OVER, ""
-    if c.channel in rule.channels and (rule.cut_off is None or c.received_at > rule.cut_off):
+    in_window = rule.cut_off is None or c.received_at > rule.cut_off
+    if c.channel in rule.channels and in_window:
         return ItemSource.CHANNEL, ""
+    if c.routed and in_window:
+        return ItemSource.ROUTED, ""
     if rule.takes_put_forward and c.put_forward:
         return ItemSource.PUT_FORWARD, ""
-    if c.channel in rule.channels:
+    if c.channel in rule.channels or c.routed:
         return None, "arrived before the cut-off"
     return None, "not a contact this meeting takes"
 

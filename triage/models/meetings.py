@@ -166,3 +166,36 @@ class MeetingAction(db.Model):
         if self.owner_name:
             return self.owner_name
         return self.owner_agency.name if self.owner_agency else ""
+
+
+class PathwayRule(db.Model):
+    """An administrator's routing rule: contacts that meet every criterion it sets go on the
+    agenda of its meeting type (the meeting of the contact's locality, where that type meets
+    per locality). Empty criteria match every contact."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120))
+    meeting_type: Mapped[str] = mapped_column(String(40))  # a key of the MEETING_TYPES setting
+    min_age: Mapped[int | None]
+    max_age: Mapped[int | None]
+    concern_categories: Mapped[str | None] = mapped_column(String(200))  # codes, comma-separated: any of them
+    source_codes: Mapped[str | None] = mapped_column(String(100))  # referral sources, comma-separated
+    locality_id: Mapped[int | None] = mapped_column(ForeignKey("locality.id"))
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    version: Mapped[int] = mapped_column(default=1)
+
+    locality: Mapped[Locality | None] = relationship()
+
+    __mapper_args__ = {"version_id_col": version}
+    __table_args__ = (Index("ix_pathway_rule_type", "meeting_type", "active"),)
+
+    @property
+    def category_list(self) -> list[str]:
+        return [c for c in (self.concern_categories or "").split(",") if c]
+
+    @property
+    def source_list(self) -> list[str]:
+        return [c for c in (self.source_codes or "").split(",") if c]

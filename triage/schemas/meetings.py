@@ -51,6 +51,21 @@ class AgendaChangeSchema(Schema):
     reason = fields.String(required=True, validate=validate.Length(min=1, max=2000))
 
 
+class AgendaCandidateArgs(Schema):
+    child_name = fields.String(required=True, validate=validate.Length(min=2, max=100),
+                               metadata={"description": "First name, last name or both"})
+
+
+class AgendaCandidateSchema(Schema):
+    """An undecided contact naming the child, to add to the agenda by its id."""
+
+    contact_id = fields.Integer(attribute="id")
+    received_at = AwareDateTime()
+    channel = fields.String()
+    rag = fields.String(allow_none=True)
+    children = fields.Function(lambda c: [_child(link) for link in c.children])
+
+
 class CurrentItemSchema(Schema):
     item_id = fields.Integer(required=True)
 
@@ -111,6 +126,47 @@ class ActionArgs(Schema):
     open = fields.Boolean(load_default=True, metadata={"description": "Only actions not yet done"})
     agency = fields.String(validate=validate.Length(max=40))
     meeting_id = fields.Integer()
+
+
+class PathwayRuleInputSchema(Schema):
+    name = fields.String(required=True, validate=validate.Length(min=1, max=120))
+    meeting_type = fields.String(required=True, validate=validate.Length(min=1, max=40),
+                                 metadata={"description": "The meeting type whose agenda the rule fills"})
+    min_age = fields.Integer(allow_none=True, metadata={"description": "Youngest age (years, on arrival) of any child"})
+    max_age = fields.Integer(allow_none=True, metadata={"description": "Oldest age of any child"})
+    concern_categories = fields.List(fields.String(validate=validate.Length(min=1, max=40)),
+                                     validate=validate.Length(max=20), load_default=list,
+                                     metadata={"description": "Any of these: see GET /api/v1/meetings/pathways/categories"})
+    source_codes = fields.List(fields.String(validate=validate.Length(min=1, max=3)), validate=validate.Length(max=30),
+                               load_default=list, metadata={"description": "Referral sources: any of these"})
+    locality_id = fields.Integer(allow_none=True)
+    active = fields.Boolean(load_default=True)
+
+
+class ConcernCategorySchema(Schema):
+    code = fields.String()
+    name = fields.String()
+    keywords = fields.List(fields.String())
+
+
+class PathwayRuleUpdateSchema(PathwayRuleInputSchema):
+    version = fields.Integer(required=True, metadata={"description": "The version you read"})
+
+
+class PathwayRuleSchema(Schema):
+    id = fields.Integer()
+    name = fields.String()
+    meeting_type = fields.String()
+    min_age = fields.Integer(allow_none=True)
+    max_age = fields.Integer(allow_none=True)
+    concern_categories = fields.Function(lambda r: r.category_list)
+    source_codes = fields.Function(lambda r: r.source_list)
+    locality_id = fields.Integer(allow_none=True)
+    locality = fields.Function(lambda r: r.locality.name if r.locality else None)
+    active = fields.Boolean()
+    created_at = AwareDateTime()
+    updated_at = AwareDateTime()
+    version = fields.Integer()
 
 
 # ---------------------------------------------------------------- output

@@ -9,6 +9,25 @@
  *   costs nothing; on a change, only the items whose digest changed are fetched again.
  * - Forms marked data-enhance are sent with fetch; the answer is the item's panel, re-rendered.
  */
+// The attendance form offers only the people who can attend for the agency chosen.
+(function () {
+  "use strict";
+  Array.prototype.forEach.call(document.querySelectorAll("[data-person-select]"), function (people) {
+    var agency = document.getElementById(people.dataset.agencyField);
+    if (!agency) { return; }
+    function narrow() {
+      Array.prototype.forEach.call(people.options, function (option) {
+        var fits = !option.dataset.agency || !agency.value || option.dataset.agency === agency.value;
+        option.hidden = !fits;
+        option.disabled = !fits;
+        if (!fits && option.selected) { people.value = ""; }
+      });
+    }
+    agency.addEventListener("change", narrow);
+    narrow();
+  });
+})();
+
 (function () {
   "use strict";
   var root = document.querySelector("[data-meeting-live]");

@@ -33,6 +33,7 @@ MENU = [
     Entry("Notifications", "web.notifications.index", (R.PRACTITIONER, R.MANAGER)),
     Entry("Find a child", "web.children.search", (R.ERA, R.PRACTITIONER, R.MANAGER)),
     Entry("Closure days", "web.admin.closure_days", (R.ADMIN,)),
+    Entry("Pathways", "web.meetings.pathways", (R.ADMIN,)),
     Entry("Users", "web.admin.users", (R.ADMIN,)),
     Entry("Token approvals", "web.admin.token_approvals", (R.MANAGER,)),
     Entry("Referrer wording", "web.feedback.wording", (R.ADMIN,)),  # managers: from a contact's feedback page

@@ -3,11 +3,13 @@
 planning: plan, the self-building agenda, attendance, start (freezes the agenda), close, cancel
 items:    agencies' information, the agreed outcome and its confirmation, actions, current item
 reading:  the record, the live state screens poll, history, actions, minutes
+finding:  a contact to add to the agenda, by a child's name
 clocks:   the decision clock and overdue actions as of now, stamped on what the services return
 settings: the meeting types this council runs
 """
 from triage.services.meetings.clocks import DecisionClock, decision_clock  # noqa: F401
 from triage.services.meetings.common import READERS, RUNNERS, load_meeting  # noqa: F401
+from triage.services.meetings.finding import contacts_to_add  # noqa: F401
 from triage.services.meetings.items import (  # noqa: F401
                                             add_action,
                                             agree_outcome,

@@ -6,7 +6,6 @@ from datetime import date, datetime
 
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import selectinload
 
 from triage.clock import local_date
 from triage.domain.agenda import Agenda, AgendaRule, Candidate, ItemSource, build_agenda
@@ -17,7 +16,6 @@ from triage.extensions import db
 from triage.models import (
     Agency,
     Contact,
-    ContactChild,
     Locality,
     Meeting,
     MeetingAttendance,
@@ -28,6 +26,7 @@ from triage.services import audit
 from triage.services.actor import Actor
 from triage.services.errors import Conflict, Invalid, NotFound
 from triage.services.guards import check_version, require
+from triage.services.meetings import pathways
 from triage.services.meetings.clocks import decision_clock, stamp_item, stamp_items, stamped
 from triage.services.meetings.common import (
     RUNNERS,
@@ -46,6 +45,16 @@ from triage.services.unit_of_work import unit_of_work
 
 MODES = ("in_person", "virtual")
 MODE_LABELS = {"in_person": "In person", "virtual": "Virtual"}
+
+
+class DuplicateMeeting(Conflict):
+    """The series already meets that day: `meeting_id` is that meeting (None when it was
+    planned at the same moment and is not visible yet), so a page can link to it."""
+
+    def __init__(self, kind: MeetingType, meeting_date: date, meeting_id: int | None):
+        super().__init__(f"There is already a {kind.name} on {meeting_date.isoformat()}",
+                         {"meeting_date": ["A meeting of this type is already planned for this day"]})
+        self.meeting_id = meeting_id
 
 
 def series_key(type_code: str, locality_id: int | None) -> str:
@@ -84,8 +93,6 @@ def plan_meeting(actor: Actor, now: datetime, type_code: str, meeting_date: date
         errors["meeting_date"] = ["A meeting cannot be planned for a day that has passed"]
     if kind is not None and kind.per_locality and locality_id is None:
         errors["locality_id"] = [f"Choose the locality: the {kind.name} meets per locality"]
-    if kind is not None and not kind.per_locality and locality_id is not None:
-        errors["locality_id"] = [f"The {kind.name} is county-wide: leave the locality out"]
     if locality_id is not None and db.session.get(Locality, locality_id) is None:
         errors["locality_id"] = ["Unknown locality"]
     chair_id = chair_id or actor.user_id
@@ -96,9 +103,9 @@ def plan_meeting(actor: Actor, now: datetime, type_code: str, meeting_date: date
         raise Invalid("The meeting needs correcting", errors)
     ensure_meeting_agencies()
     series = series_key(type_code, locality_id)
-    if db.session.scalar(select(Meeting.id).where(Meeting.series == series, Meeting.meeting_date == meeting_date)):
-        raise Conflict(f"There is already a {kind.name} on {meeting_date.isoformat()}",
-                       {"meeting_date": ["A meeting of this type is already planned for this day"]})
+    existing = db.session.scalar(select(Meeting.id).where(Meeting.series == series, Meeting.meeting_date == meeting_date))
+    if existing:
+        raise DuplicateMeeting(kind, meeting_date, existing)
     meeting = Meeting(type_code=type_code, series=series, meeting_date=meeting_date, locality_id=locality_id,
                       chair_id=chair.id, state=MeetingState.PLANNED,
                       planned_start_at=kind.start_on(meeting_date), notes=(notes or "").strip() or None,
@@ -107,8 +114,7 @@ def plan_meeting(actor: Actor, now: datetime, type_code: str, meeting_date: date
     try:
         db.session.flush()  # a meeting planned at the same moment by someone else fails here
     except IntegrityError:
-        raise Conflict(f"There is already a {kind.name} on {meeting_date.isoformat()}",
-                       {"meeting_date": ["A meeting of this type is already planned for this day"]}) from None
+        raise DuplicateMeeting(kind, meeting_date, None) from None
     meeting.cut_off = previous_start(meeting)
     audit.record(actor, now, "create", "meeting", meeting.id, detail=f"{type_code} {meeting_date.isoformat()}")
     return meeting
@@ -165,7 +171,7 @@ class AgendaPreview:
 
 def _candidates(meeting: Meeting, kind: MeetingType, cut_off: datetime | None, until: datetime,
                 extra_ids: set[int]) -> tuple[list[Candidate], dict[int, Contact]]:
-    """Contacts the rule might take: one query, then the pure rule decides."""
+    """Contacts the rule might take: a query or two, then the pure rules decide."""
     conditions = []
     if kind.channels:
         by_channel = Contact.channel.in_(sorted(kind.channels))
@@ -178,16 +184,41 @@ def _candidates(meeting: Meeting, kind: MeetingType, cut_off: datetime | None, u
     conditions.append(Contact.id.in_(carried))
     if extra_ids:
         conditions.append(Contact.id.in_(sorted(extra_ids)))
-    query = select(Contact).where(Contact.received_at <= until, or_(*conditions))
-    if kind.per_locality:
-        query = query.where(or_(Contact.locality_id == meeting.locality_id, Contact.id.in_(sorted(extra_ids))))
-    contacts = list(db.session.scalars(query.options(
-        selectinload(Contact.children).selectinload(ContactChild.child))))
+    in_scope = _in_scope(meeting, or_(Contact.id.in_(sorted(extra_ids)), Contact.id.in_(carried)))
+    routed = _routed(meeting, cut_off, until, in_scope)
+    if routed:
+        conditions.append(Contact.id.in_(sorted(routed)))
+    query = select(Contact).where(Contact.received_at <= until, or_(*conditions), in_scope)
+    contacts = list(db.session.scalars(query.options(pathways.contact_loads())))
     earlier = _earlier_item_states(meeting, [c.id for c in contacts])
     return [Candidate(contact_id=c.id, channel=c.channel, received_at=c.received_at, rag=c.rag,
                       decision_due_at=c.decision_due_at, decided=c.state == ContactState.DECIDED.value,
-                      put_forward=bool(c.put_forward_to_meeting), earlier_item_state=earlier.get(c.id))
+                      put_forward=bool(c.put_forward_to_meeting), earlier_item_state=earlier.get(c.id),
+                      routed=c.id in routed)
             for c in contacts], {c.id: c for c in contacts}
+
+
+def _in_scope(meeting: Meeting, kept):
+    """A locality's meeting takes its locality's contacts; a county-wide meeting takes every
+    contact except those of a locality holding its own meeting of the same type that day.
+    `kept` (the chair's additions, the series' carried-over items) stay whatever their locality."""
+    if meeting.locality_id is not None:
+        return or_(Contact.locality_id == meeting.locality_id, kept)
+    local = (select(Meeting.locality_id)
+             .where(Meeting.type_code == meeting.type_code, Meeting.meeting_date == meeting.meeting_date,
+                    Meeting.locality_id.is_not(None), Meeting.state != MeetingState.CANCELLED))
+    return or_(Contact.locality_id.is_(None), Contact.locality_id.not_in(local), kept)
+
+
+def _routed(meeting: Meeting, cut_off: datetime | None, until: datetime, in_scope) -> set[int]:
+    """Undecided contacts in this meeting's window that a pathway's routing rule sends here."""
+    if not pathways.has_rules(meeting.type_code):
+        return set()
+    window = [Contact.received_at <= until, Contact.state != ContactState.DECIDED.value, in_scope]
+    if cut_off is not None:
+        window.append(Contact.received_at > cut_off)
+    contacts = db.session.scalars(select(Contact).where(*window).options(pathways.contact_loads()))
+    return pathways.routed_ids(meeting.type_code, contacts)
 
 
 def _earlier_item_states(meeting: Meeting, contact_ids: list[int]) -> dict[int, str]:

@@ -12,35 +12,42 @@ from flask import (
     abort,
     current_app,
     flash,
-    g,
     redirect,
     render_template,
     request,
     url_for,
 )
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, IntegerField, RadioField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, InputRequired, Optional
 
 from triage.auth import current_actor, roles_required
-from triage.clock import local_date, utcnow
+from triage.clock import local_date, to_london, utcnow
 from triage.domain.agenda import ItemSource
 from triage.domain.clocks import ClockState
-from triage.domain.codes import DecisionOutcome, Rag
+from triage.domain.codes import DecisionOutcome
 from triage.domain.meetings import ItemState, MeetingState
 from triage.domain.roles import Role
 from triage.services import contacts as contacts_service
-from triage.services import meetings, people, reference
+from triage.services import meetings
 from triage.services.errors import Conflict, Invalid, NotFound, ServiceError
 from triage.services.meetings.common import load_item
 from triage.services.meetings.document import DOCX_TYPE, minutes_document
 from triage.web.forms import (
-    DateInputField,
     attach_service_errors,
-    choices,
-    max_length,
     none_if_blank,
-    optional_int,
+)
+from triage.web.meetings.forms import (
+    MODE_CHOICES,
+    ActionForm,
+    AgendaChangeForm,
+    AttendanceForm,
+    ConfirmForm,
+    ContributionForm,
+    OutcomeForm,
+    PlanForm,
+    ReasonForm,
+    SearchForm,
+    agencies,
+    agency_choices,
 )
 
 bp = Blueprint("meetings", __name__, url_prefix="/meetings")
@@ -48,102 +55,6 @@ bp = Blueprint("meetings", __name__, url_prefix="/meetings")
 RUNNERS = meetings.RUNNERS
 READERS = meetings.READERS
 PER_PAGE = 20
-MODE_CHOICES = [("in_person", "In person"), ("virtual", "Virtual")]
-RAG_CHOICES = [(r.value, r.value.capitalize()) for r in Rag]
-
-
-# ---------------------------------------------------------------- forms
-
-class PlanForm(FlaskForm):
-    type = SelectField("Meeting", validators=[DataRequired("Choose the kind of meeting")],
-                       invalid_choice_message="Choose a meeting from the list")
-    meeting_date = DateInputField("Date", required="Enter the date of the meeting")
-    locality_id = SelectField("Locality (per-locality meetings only)", coerce=optional_int,
-                              invalid_choice_message="Choose a locality from the list")
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.type.choices = choices([(t.code, t.name) for t in meetings.meeting_types().values()])
-        self.locality_id.choices = choices([("", "County-wide")] +
-                                           [(loc.id, loc.name) for loc in reference.list_localities()])
-
-
-class AgendaChangeForm(FlaskForm):
-    contact_id = IntegerField("Contact number", validators=[InputRequired("Enter the contact number")])
-    reason = TextAreaField("Reason", validators=[DataRequired("Give the reason"), max_length(2000, "Reason")])
-
-
-class AttendanceForm(FlaskForm):
-    agency = SelectField("Agency", validators=[DataRequired("Choose the agency")],
-                         invalid_choice_message="Choose an agency from the list")
-    user_id = SelectField("Person", coerce=optional_int, invalid_choice_message="Choose a person from the list")
-    name = StringField("Or their name, if they have no account", validators=[Optional(), max_length(120, "Name")])
-    mode = RadioField("Attending", choices=choices(MODE_CHOICES), validators=[DataRequired("Choose in person or virtual")],
-                      invalid_choice_message="Choose in person or virtual")
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.agency.choices = choices([("", "Choose an agency")] + [(a.code, a.name) for a in _agencies()])
-        people_here = [u for u in people.list_users() if u.active and Role(u.role) in READERS]
-        self.user_id.choices = choices([("", "Someone without an account")] + [
-            (u.id, f"{u.display_name} ({u.agency.name if u.agency else Role(u.role).label})") for u in people_here])
-
-
-class ContributionForm(FlaskForm):
-    text = TextAreaField("What your agency holds", validators=[DataRequired("Enter what is held, or 'nothing held'"),
-                                                               max_length(20000, "The entry")])
-    agency = SelectField("For", validators=[Optional()], invalid_choice_message="Choose an agency from the list")
-    version = HiddenField()
-
-
-class OutcomeForm(FlaskForm):
-    rag = RadioField("Priority", choices=choices(RAG_CHOICES), validators=[DataRequired("Choose red, amber or green")],
-                     invalid_choice_message="Choose red, amber or green")
-    outcome = SelectField("Outcome", choices=choices([("", "Choose the outcome")] + DecisionOutcome.choices()),
-                          validators=[DataRequired("Choose the outcome")], invalid_choice_message="Choose an outcome")
-    lead_agency = SelectField("Lead agency", validators=[DataRequired("Choose the agency that leads")],
-                              invalid_choice_message="Choose an agency from the list")
-    rationale = TextAreaField("Rationale", validators=[DataRequired("Write the rationale: it is always required"),
-                                                       max_length(20000, "Rationale")])
-    version = HiddenField()
-
-
-class ConfirmForm(FlaskForm):
-    delay_reason = TextAreaField("Why the decision is late (only if the clock has run out)",
-                                 validators=[Optional(), max_length(5000, "Reason")])
-    version = HiddenField()
-
-
-class ActionForm(FlaskForm):
-    description = TextAreaField("Action", validators=[DataRequired("Say what is to be done"), max_length(5000, "Action")])
-    owner_agency = SelectField("Owner agency", validators=[Optional()], invalid_choice_message="Choose an agency")
-    owner_name = StringField("Or a named person", validators=[Optional(), max_length(120, "Name")])
-    due_date = DateInputField("Due", required="Give the date it is due")
-
-
-class ReasonForm(FlaskForm):
-    reason = TextAreaField("Reason", validators=[DataRequired("Give the reason"), max_length(2000, "Reason")])
-
-
-class SearchForm(FlaskForm):
-    class Meta:
-        csrf = False  # a search changes nothing
-
-    date_from = DateInputField("From")
-    date_to = DateInputField("To")
-    child_name = StringField("Child's name", validators=[Optional(), max_length(100, "Name")])
-
-
-def _agencies() -> list:
-    """The agencies, read once per request (every panel's selects offer them)."""
-    if "meeting_agencies" not in g:
-        g.meeting_agencies = reference.list_agencies()
-    return g.meeting_agencies
-
-
-def _agency_choices(first: str | None = None, only: list | None = None) -> list:
-    agencies = only if only is not None else _agencies()
-    return choices(([("", first)] if first else []) + [(a.code, a.name) for a in agencies])
 
 
 def _version(form_field) -> int | None:
@@ -183,12 +94,14 @@ def index():
     return _index_page(form, plan, results, problems, searched, status)
 
 
-def _index_page(form, plan, results, problems, searched, status):
+def _index_page(form, plan, results, problems, searched, status, existing: int | None = None):
+    """`existing`: the meeting a plan would have duplicated, linked from the error."""
     actor, now = current_actor(), utcnow()
     todays = meetings.meetings_on(actor, now, local_date(now))
     return render_template("meetings/index.html", form=form, plan=plan, results=results, problems=problems,
                            today=local_date(now), todays=todays, searched=searched, page_url=_page_url,
-                           types=meetings.meeting_types(), is_staff=actor.has_role(*RUNNERS)), status
+                           types=meetings.meeting_types(), is_staff=actor.has_role(*RUNNERS),
+                           existing=existing), status
 
 
 def _page_url(n: int) -> str:
@@ -202,18 +115,18 @@ def _page_url(n: int) -> str:
 def plan():
     form = PlanForm()
     problems: list[str] = []
-    status = 400
+    status, existing = 400, None
     if form.validate():
         try:
             meeting = meetings.plan_meeting(current_actor(), utcnow(), form.type.data, form.meeting_date.data,
                                             form.locality_id.data)
         except (Invalid, Conflict) as exc:
             problems = attach_service_errors(form, exc)
-            status = exc.status
+            status, existing = exc.status, getattr(exc, "meeting_id", None)
         else:
             flash("Meeting planned")
             return redirect(url_for("web.meetings.show", meeting_id=meeting.id))
-    return _index_page(SearchForm(formdata=None), form, None, problems, False, status)
+    return _index_page(SearchForm(formdata=None), form, None, problems, False, status, existing)
 
 
 @bp.get("/actions")
@@ -224,7 +137,7 @@ def actions():
     page = meetings.list_actions(current_actor(), utcnow(), meetings.ActionFilters(overdue=overdue, agency_code=agency),
                                  page=request.args.get("page", 1, type=int), per_page=50)
     return render_template("meetings/actions.html", page=page, overdue=overdue, agency=agency,
-                           agencies=_agencies(), today=local_date(utcnow()),
+                           agencies=agencies(), today=local_date(utcnow()),
                            page_url=lambda n: url_for("web.meetings.actions", **{**request.args.to_dict(), "page": n}))
 
 
@@ -263,17 +176,40 @@ def _is_chair(actor, meeting) -> bool:
 @bp.post("/<int:meeting_id>/agenda/add")
 @roles_required(*RUNNERS)
 def agenda_add(meeting_id: int):
+    """Add by a child's name: one undecided contact naming them is added; several are offered
+    on the form to choose from (the reason kept); the chosen one comes back as contact_id."""
     form = AgendaChangeForm(prefix="add")
-    if form.validate():
-        try:
-            meetings.add_item(current_actor(), utcnow(), meeting_id, form.contact_id.data, form.reason.data)
-        except (Invalid, Conflict, NotFound) as exc:
-            if isinstance(exc, NotFound):
-                raise
-            return _after_agenda_error(meeting_id, exc, add_form=form)
-        flash(f"Contact {form.contact_id.data} added to the agenda")
-        return _back(meeting_id)
-    return _after_agenda_error(meeting_id, None, add_form=form)
+    if not form.validate():
+        return _after_agenda_error(meeting_id, None, add_form=form)
+    actor, now = current_actor(), utcnow()
+    try:
+        contact_id = form.contact_id.data or _one_contact_named(actor, now, meeting_id, form)
+        if contact_id is None:
+            return _after_agenda_error(meeting_id, None, add_form=form, status=200)
+        meetings.add_item(actor, now, meeting_id, contact_id, form.reason.data)
+    except (Invalid, Conflict) as exc:
+        return _after_agenda_error(meeting_id, exc, add_form=form)
+    flash(f"Contact {contact_id} added to the agenda")
+    return _back(meeting_id)
+
+
+def _one_contact_named(actor, now, meeting_id: int, form) -> int | None:
+    """The one contact the name finds; None after putting several on the form to choose from."""
+    found = meetings.contacts_to_add(actor, now, meeting_id, form.child_name.data)
+    if not found:
+        raise Invalid("No contact found", {"child_name": [
+            f"No undecided contact off this agenda names a child called {form.child_name.data.strip()}"]})
+    if len(found) == 1:
+        return found[0].id
+    form.contact_id.choices = [(c.id, _contact_label(c)) for c in found]
+    return None
+
+
+def _contact_label(contact) -> str:
+    children = ", ".join(f"{link.child.full_name}"
+                         + (f" (born {link.child.date_of_birth:%-d %b %Y})" if link.child.date_of_birth else "")
+                         for link in contact.children)
+    return f"{children}: contact {contact.id}, received {to_london(contact.received_at):%-d %b %Y %H:%M}"
 
 
 @bp.post("/<int:meeting_id>/agenda/<int:contact_id>/remove")
@@ -290,7 +226,7 @@ def agenda_remove(meeting_id: int, contact_id: int):
     return _after_agenda_error(meeting_id, None, remove_forms={contact_id: form})
 
 
-def _after_agenda_error(meeting_id, exc, **forms):
+def _after_agenda_error(meeting_id, exc, status: int | None = None, **forms):
     """Show the page again with the form that failed and what was wrong with it."""
     problems = []
     if exc is not None:
@@ -298,7 +234,7 @@ def _after_agenda_error(meeting_id, exc, **forms):
             forms.get("attendance_form") or forms.get("cancel_form")
         problems = attach_service_errors(form, exc, default_field="reason" if hasattr(form, "reason") else None)
     meeting = meetings.load_meeting(current_actor(), utcnow(), meeting_id)
-    status = 409 if isinstance(exc, Conflict) else 400
+    status = status or (409 if isinstance(exc, Conflict) else 400)
     forms.pop("cancel_form", None)
     if meeting.state == MeetingState.PLANNED:
         return _planned_page(meeting_id, status, problems=problems, **forms)
@@ -353,6 +289,19 @@ def step(meeting_id: int, step: str):
     if step == "close":
         return redirect(url_for("web.meetings.minutes_page", meeting_id=meeting_id))
     return redirect(url_for("web.meetings.live", meeting_id=meeting_id))
+
+
+@bp.get("/<int:meeting_id>/close")
+@roles_required(*RUNNERS)
+def close_confirm(meeting_id: int):
+    """Ask before closing: what is not yet discussed carries over to the next meeting."""
+    actor, now = current_actor(), utcnow()
+    meeting = meetings.load_meeting(actor, now, meeting_id)
+    if meeting.state != MeetingState.OPEN:
+        return redirect(url_for("web.meetings.show", meeting_id=meeting_id))
+    pending = [i for i in meeting.items if i.state == ItemState.PENDING]
+    return render_template("meetings/close.html", meeting=meeting, kind=meetings.meeting_type(meeting.type_code),
+                           pending=len(pending))
 
 
 @bp.post("/<int:meeting_id>/cancel")
@@ -410,20 +359,20 @@ def _panel_context(actor, now, meeting, item, forms: dict | None = None, problem
                                                          "version": str(mine.version) if mine else ""})
     if staff:
         unique = {a.code: a for a in present if a.code != "childrens_social_care"}
-        csc = [a for a in _agencies() if a.code == "childrens_social_care"]
-        contribution.agency.choices = _agency_choices(None, csc + sorted(unique.values(), key=lambda a: a.name))
+        csc = [a for a in agencies() if a.code == "childrens_social_care"]
+        contribution.agency.choices = agency_choices(None, csc + sorted(unique.values(), key=lambda a: a.name))
     outcome = forms.get("outcome") or OutcomeForm(prefix=f"i{item.id}-outcome", formdata=None, data={
         "rag": item.rag or item.contact.rag, "outcome": item.outcome or "",
         "lead_agency": item.lead_agency.code if item.lead_agency else "", "rationale": item.rationale or "",
         "version": str(item.version)})
-    outcome.lead_agency.choices = _agency_choices("Choose the lead agency")
+    outcome.lead_agency.choices = agency_choices("Choose the lead agency")
     confirm = forms.get("confirm") or ConfirmForm(prefix=f"i{item.id}-confirm", formdata=None,
                                                   data={"version": str(item.version)})
     confirm.version.data = str(item.version)
     if not forms.get("outcome"):
         outcome.version.data = str(item.version)
     action = forms.get("action") or ActionForm(prefix=f"i{item.id}-action", formdata=None)
-    action.owner_agency.choices = _agency_choices("No agency (a named person)")
+    action.owner_agency.choices = agency_choices("No agency (a named person)")
     contact = item.contact
     clock = meetings.decision_clock(contact, now)
     late = not clock.decided and clock.state is ClockState.BREACHED
@@ -494,7 +443,7 @@ def _item_form_post(meeting_id: int, item_id: int, key: str, form: FlaskForm, ca
 def contribution(meeting_id: int, item_id: int):
     actor = current_actor()
     form = ContributionForm(prefix=f"i{item_id}-info")
-    form.agency.choices = _agency_choices(None)
+    form.agency.choices = agency_choices(None)
     return _item_form_post(meeting_id, item_id, "contribution", form, lambda f: meetings.record_contribution(
         actor, utcnow(), item_id, f.text.data, (f.agency.data or None) if actor.has_role(*RUNNERS) else None,
         _version(f.version)), "Information saved")
@@ -504,7 +453,7 @@ def contribution(meeting_id: int, item_id: int):
 @roles_required(*RUNNERS)
 def outcome(meeting_id: int, item_id: int):
     form = OutcomeForm(prefix=f"i{item_id}-outcome")
-    form.lead_agency.choices = _agency_choices("Choose the lead agency")
+    form.lead_agency.choices = agency_choices("Choose the lead agency")
     return _item_form_post(meeting_id, item_id, "outcome", form, lambda f: meetings.agree_outcome(
         current_actor(), utcnow(), item_id, f.rag.data, f.outcome.data, f.lead_agency.data, f.rationale.data,
         _version(f.version)), "Outcome agreed")
@@ -523,7 +472,7 @@ def confirm(meeting_id: int, item_id: int):
 @roles_required(*RUNNERS)
 def add_action(meeting_id: int, item_id: int):
     form = ActionForm(prefix=f"i{item_id}-action")
-    form.owner_agency.choices = _agency_choices("No agency (a named person)")
+    form.owner_agency.choices = agency_choices("No agency (a named person)")
     return _item_form_post(meeting_id, item_id, "action", form, lambda f: meetings.add_action(
         current_actor(), utcnow(), item_id, f.description.data, f.due_date.data, f.owner_agency.data or None,
         None, none_if_blank(f.owner_name.data)), "Action recorded")
