@@ -412,7 +412,9 @@ def test_the_referrals_list_runs_the_same_number_of_queries_for_3_rows_as_for_30
         for i in range(n):
             referral = referral_on(date(2026, 10, 1 + (start + i) % 28))
             if i % 2:
-                cases.allocate(staff["manager"], now, referral.id, cases.Allocation((staff["team"] if i % 4 == 1 else staff["other_team"]).id, staff["worker"].user_id))
+                in_team = i % 4 == 1  # the worker is in the first team only
+                cases.allocate(staff["manager"], now, referral.id, cases.Allocation(
+                    (staff["team"] if in_team else staff["other_team"]).id, staff["worker"].user_id if in_team else None))
 
     with freeze_time(NOW):
         add(3, 0)
