@@ -100,7 +100,9 @@ def test_the_cases_list_shows_each_referral_with_working_days_left_and_a_status(
     page = text_of(client.get("/cases"))
 
     assert "2 referrals" in page
-    assert page.index("Ada Moss") < page.index("Bea Moss")  # oldest referral first
+    assert page.index("Bea Moss") < page.index("Ada Moss")  # newest referral first
+    # Counts by status over the whole list: Ada overdue, Bea allocated and not yet started.
+    assert ">1 overdue</strong>" in page and ">1 not started</strong>" in page and "due soon</strong>" not in page
     assert f'href="/cases/{late.id}">Ada Moss</a>' in page
     assert re.search(r"\d+ working days overdue", page)
     assert re.search(r'govuk-tag--red">Overdue<', page)
@@ -112,8 +114,9 @@ def test_the_cases_list_shows_each_referral_with_working_days_left_and_a_status(
     assert "Ada Moss" in waiting and "Bea Moss" not in waiting
     assert "0 referrals" in text_of(client.get("/cases?status=closed"))
     listed = db.session.query(AuditEvent).filter_by(action="list", entity="referral").order_by(AuditEvent.id).all()
-    # One row per child shown: both, then Bea, then Ada, then none (the empty list is still on record).
-    assert [r.child_id for r in listed] == [late.child_id, recent.child_id, recent.child_id, late.child_id, None]
+    # One row per child shown: both (newest first), then Bea, then Ada, then none (the empty list is
+    # still on record).
+    assert [r.child_id for r in listed] == [recent.child_id, late.child_id, recent.child_id, late.child_id, None]
 
 
 # ---------------------------------------------------------------- a case
@@ -561,3 +564,12 @@ def test_a_manager_transfers_a_case_from_its_page_and_a_worker_from_another_team
     page = text_of(client.get(url))
     assert "Case transferred" in page and "Family moved south" in page and "Assessment team South" in page
     assert db.session.get(Referral, made.id).worker_id == newcomer.id
+
+
+def test_a_case_links_to_its_child_and_the_decision_links_to_the_case(client, login, staff, referral):
+    made = referral(10)
+    login(staff["manager"])
+    case_page = text_of(client.get(f"/cases/{made.id}"))
+    assert f'<a class="govuk-link" href="/children/{made.child_id}">Ivy Moss</a>' in case_page
+    contact_page = text_of(client.get(f"/contacts/{made.contact_id}"))
+    assert f'href="/cases/{made.id}">Ivy Moss</a>' in contact_page

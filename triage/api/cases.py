@@ -39,11 +39,22 @@ class Referrals(MethodView):
     @referrals_blp.response(200, s.CaseRowSchema(many=True))
     @referrals_blp.paginate()
     def get(self, args, pagination_parameters):
-        """Referrals, oldest first, filtered by team, worker, open or closed, allocated or not"""
+        """Referrals, newest first, filtered by team, worker, open or closed, allocated or not"""
         page = cases.list_referrals(current_actor(), utcnow(), cases.ReferralFilters(**args),
                                     page=pagination_parameters.page, per_page=pagination_parameters.page_size)
         pagination_parameters.item_count = page.total
         return page.items
+
+
+@referrals_blp.route("/counts")
+class ReferralCounts(MethodView):
+    decorators = [roles_required(*CASE_WORKERS)]
+
+    @referrals_blp.arguments(s.ReferralListArgs, location="query")
+    @referrals_blp.response(200, s.CaseCountsSchema)
+    def get(self, args):
+        """How many referrals (with the same filters as the list) are overdue, due soon, not allocated ..."""
+        return cases.case_counts(current_actor(), utcnow(), cases.ReferralFilters(**args))
 
 
 @referrals_blp.route("/<int:referral_id>")

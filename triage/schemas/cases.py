@@ -175,6 +175,18 @@ class CaseRowSchema(Schema):
     status_label = fields.String()
 
 
+class CaseCountsSchema(Schema):
+    """How many of the listed cases are in each status."""
+
+    closed = fields.Integer()
+    authorised = fields.Integer()
+    overdue = fields.Integer()
+    due_soon = fields.Integer()
+    not_allocated = fields.Integer()
+    not_started = fields.Integer()
+    in_progress = fields.Integer()
+
+
 class ReferralSummarySchema(Schema):
     id = fields.Integer()
     version = fields.Integer()

@@ -23,7 +23,7 @@ from triage.domain.roles import Role
 from triage.services import cases, reference
 from triage.services.cases import CASE_WORKERS
 from triage.services.errors import Conflict, Invalid
-from triage.web.cases.blueprint import CLOCK_STATES, STATUS_COLOURS, bp, contact_url
+from triage.web.cases.blueprint import CLOCK_STATES, STATUS_COLOURS, bp, child_url, contact_url
 from triage.web.cases.forms import (
     AllocateForm,
     AuthoriseForm,
@@ -145,7 +145,7 @@ def _render_case(referral_id: int, bound: dict | None = None, problems=(), statu
         outcome_labels=dict(AssessmentOutcome.choices()), closure_labels=dict(ClosureReason.choices()),
         s47_labels=dict(S47Outcome.choices()),
         agency_names={a.code: a.name for a in reference.list_agencies()},
-        contact_url=contact_url(case.referral.contact_id)), status
+        contact_url=contact_url(case.referral.contact_id), child_url=child_url(case.referral.child_id)), status
 
 
 @bp.get("/<int:referral_id>")
