@@ -7,6 +7,7 @@ from datetime import timedelta
 from flask import current_app
 
 from triage.domain.clocks import DecisionPolicy
+from triage.domain.step_down import STEP_DOWN_WARN_WORKING_DAYS, STEP_DOWN_WORKING_DAYS
 
 
 @dataclass(frozen=True)
@@ -43,3 +44,16 @@ class PartnerSettings:
 
 def partner_settings() -> PartnerSettings:
     return PartnerSettings(read_days=int(current_app.config["PARTNER_READ_DAYS"]))
+
+
+@dataclass(frozen=True)
+class StepDownSettings:
+    # The early help team answers a handover within this many working days; warned this many before.
+    working_days: int
+    warn_working_days: int
+
+
+def step_down_settings() -> StepDownSettings:
+    c = current_app.config
+    return StepDownSettings(working_days=int(c.get("STEP_DOWN_WORKING_DAYS", STEP_DOWN_WORKING_DAYS)),
+                            warn_working_days=int(c.get("STEP_DOWN_WARN_WORKING_DAYS", STEP_DOWN_WARN_WORKING_DAYS)))

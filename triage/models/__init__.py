@@ -5,6 +5,7 @@ from triage.models.assessments import (
                                        CaseTransfer,
                                        Notification,
                                        SchedulerLock,
+                                       StepDown,
                                        StrategyDiscussion,
 )
 from triage.models.audit import AuditEvent
@@ -19,6 +20,6 @@ from triage.models.reports import MorningReport
 
 __all__ = ["Agency", "ApiToken", "Assessment", "AuditEvent", "CaseDiscussion", "CaseTransfer", "Child", "Clock", "ClockEvent", "ClosureDay", "Contact",
            "ContactChild", "KnownAddress", "SignInDelay", "InformationRequest", "Locality", "MorningReport",
-           "Notification", "RagChange", "Referral", "SchedulerLock", "StrategyDiscussion", "Team",
+           "Notification", "RagChange", "Referral", "SchedulerLock", "StepDown", "StrategyDiscussion", "Team",
            "TrackerNameMap", "TrackerReviewItem", "User", "WorkingDay",
            "ItemContribution", "Meeting", "MeetingAction", "MeetingAttendance", "MeetingItem"]

@@ -17,7 +17,16 @@ from triage.domain import clocks as clock_rules
 from triage.domain.calendar import WorkingDayCalendar
 from triage.domain.clocks import ClockState
 from triage.extensions import db
-from triage.models import Assessment, CaseDiscussion, CaseTransfer, Clock, Referral, StrategyDiscussion, User
+from triage.models import (
+    Assessment,
+    CaseDiscussion,
+    CaseTransfer,
+    Clock,
+    Referral,
+    StepDown,
+    StrategyDiscussion,
+    User,
+)
 from triage.services import audit
 from triage.services.actor import Actor
 from triage.services.calendar import working_day_calendar
@@ -92,6 +101,7 @@ class CaseDetail:
     clocks: list[ClockView]
     status: str
     transfers: tuple[CaseTransfer, ...] = ()  # earliest first
+    step_downs: tuple[StepDown, ...] = ()  # handovers to early help, earliest first
 
     @property
     def status_label(self) -> str:
@@ -267,5 +277,7 @@ def get_case(actor: Actor, now: datetime, referral_id: int) -> CaseDetail:
                  selectinload(CaseTransfer.from_worker), selectinload(CaseTransfer.to_worker),
                  selectinload(CaseTransfer.transferred_by))
         .order_by(CaseTransfer.transferred_at, CaseTransfer.id)))
-    return CaseDetail(referral=referral, worker=worker, assessment=progress,
-                      strategy_discussions=discussions, clocks=views, status=status, transfers=transfers)
+    step_downs = tuple(db.session.scalars(select(StepDown).where(StepDown.referral_id == referral_id)
+                                          .options(selectinload(StepDown.agency)).order_by(StepDown.id)))
+    return CaseDetail(referral=referral, worker=worker, assessment=progress, strategy_discussions=discussions,
+                      clocks=views, status=status, transfers=transfers, step_downs=step_downs)
