@@ -67,7 +67,7 @@ def test_a_manager_lists_referrals_and_allocates_one_to_a_worker(api_as, staff, 
         listed = manager.get("/api/v1/referrals?status=open&page_size=50")
         assert listed.status_code == 200, listed.json
         rows = {row["id"]: row for row in listed.json}
-        assert list(rows) == [late.id, recent.id]  # oldest referral first
+        assert list(rows) == [recent.id, late.id]  # newest referral first
         assert rows[late.id]["child_name"] == "Ada Moss"
         assert rows[late.id]["assessment_due_date"] == "2026-11-03"
         assert rows[late.id]["working_days_left"] < 0 and rows[late.id]["status"] == "overdue"
@@ -412,7 +412,9 @@ def test_the_referrals_list_runs_the_same_number_of_queries_for_3_rows_as_for_30
         for i in range(n):
             referral = referral_on(date(2026, 10, 1 + (start + i) % 28))
             if i % 2:
-                cases.allocate(staff["manager"], now, referral.id, cases.Allocation((staff["team"] if i % 4 == 1 else staff["other_team"]).id, staff["worker"].user_id))
+                in_team = i % 4 == 1  # the worker is in the first team only
+                cases.allocate(staff["manager"], now, referral.id, cases.Allocation(
+                    (staff["team"] if in_team else staff["other_team"]).id, staff["worker"].user_id if in_team else None))
 
     with freeze_time(NOW):
         add(3, 0)
@@ -422,3 +424,25 @@ def test_the_referrals_list_runs_the_same_number_of_queries_for_3_rows_as_for_30
         many, rows_many = _count_queries(manager, url)
     assert (rows_few, rows_many) == (3, 30)
     assert few == many, (few, many)
+
+
+def test_the_counts_by_status_agree_with_the_statuses_of_the_listed_rows(api_as, staff, referral_on, now):
+    """Every day from 45 working days back to today: overdue, due soon (the warning days before
+    the due date) and on track all occur, each counted as its row says."""
+    for day in (date(2026, 9, 1), date(2026, 9, 28), date(2026, 10, 1), date(2026, 10, 20), date(2026, 11, 20)):
+        referral = referral_on(day)
+        if day.day == 1:
+            cases.allocate(staff["manager"], now, referral.id,
+                           cases.Allocation(staff["team"].id, staff["worker"].user_id))
+    manager = api_as("manager")
+    with freeze_time(NOW):
+        rows = manager.get("/api/v1/referrals?page_size=100").json
+        counts = manager.get("/api/v1/referrals/counts").json
+        open_only = manager.get("/api/v1/referrals/counts?status=closed").json
+    by_row: dict[str, int] = {}
+    for row in rows:
+        by_row[row["status"]] = by_row.get(row["status"], 0) + 1
+    assert {k: v for k, v in counts.items() if v} == by_row
+    assert {"overdue", "due_soon"} <= set(by_row) and sum(counts.values()) == 5
+    assert sum(open_only.values()) == 0
+    assert api_as("era").get("/api/v1/referrals/counts").status_code == 403

@@ -16,7 +16,7 @@ def at(d: date, hour=10):
 def _allocated_referral(make_user, actor_for):
     team = ensure_team("Assessment team North")
     manager, worker, era = make_user("manager"), make_user("practitioner"), make_user("era")
-    worker.manager_id = manager.id
+    worker.manager_id, worker.team_id = manager.id, team.id
     db.session.commit()
     day = date(2026, 9, 1)  # the assessment is due on Tue 3 Nov 2026
     contact, _ = contacts.record_contact(actor_for(era), at(day), {

@@ -100,7 +100,9 @@ def test_the_cases_list_shows_each_referral_with_working_days_left_and_a_status(
     page = text_of(client.get("/cases"))
 
     assert "2 referrals" in page
-    assert page.index("Ada Moss") < page.index("Bea Moss")  # oldest referral first
+    assert page.index("Bea Moss") < page.index("Ada Moss")  # newest referral first
+    # Counts by status over the whole list: Ada overdue, Bea allocated and not yet started.
+    assert ">1 overdue</strong>" in page and ">1 not started</strong>" in page and "due soon</strong>" not in page
     assert f'href="/cases/{late.id}">Ada Moss</a>' in page
     assert re.search(r"\d+ working days overdue", page)
     assert re.search(r'govuk-tag--red">Overdue<', page)
@@ -112,16 +114,31 @@ def test_the_cases_list_shows_each_referral_with_working_days_left_and_a_status(
     assert "Ada Moss" in waiting and "Bea Moss" not in waiting
     assert "0 referrals" in text_of(client.get("/cases?status=closed"))
     listed = db.session.query(AuditEvent).filter_by(action="list", entity="referral").order_by(AuditEvent.id).all()
-    # One row per child shown: both, then Bea, then Ada, then none (the empty list is still on record).
-    assert [r.child_id for r in listed] == [late.child_id, recent.child_id, recent.child_id, late.child_id, None]
+    # One row per child shown: both (newest first), then Bea, then Ada, then none (the empty list is
+    # still on record).
+    assert [r.child_id for r in listed] == [recent.child_id, late.child_id, recent.child_id, late.child_id, None]
 
 
 # ---------------------------------------------------------------- a case
+
+def _allocate(staff, made) -> None:
+    cases.allocate(staff["as"](staff["manager"]), utcnow(), made.id,
+                   cases.Allocation(staff["team"].id, staff["worker"].id))
+
+
+def _start(staff, made) -> None:
+    cases.start_assessment(staff["as"](staff["worker"]), utcnow(), assessment_of(made).id,
+                           cases.StartAssessment(made.referral_date + timedelta(days=1)))
+
 
 def test_a_case_page_shows_the_assessment_its_discussions_and_clocks(client, login, staff, referral):
     made = referral(100)
     assessment = assessment_of(made)
     login(staff["worker"])
+    unallocated = text_of(client.get(f"/cases/{made.id}"))
+    # Nothing moves on a case before someone holds it: no forms at all for the practitioner.
+    assert 'class="triage-action"' not in unallocated and "What you can do" not in unallocated
+    _allocate(staff, made)
 
     response = client.get(f"/cases/{made.id}")
 
@@ -134,10 +151,14 @@ def test_a_case_page_shows_the_assessment_its_discussions_and_clocks(client, log
     assert "Case discussion 1" in page and "Case discussion 2" in page
     assert "Clocks on this case" in page and "Decision on the contact" in page
     assert "Breached" in page and "Met" in page
-    # A practitioner can move the assessment on but neither allocate nor authorise.
-    assert 'id="start"' in page and 'id="discussion"' in page and 'id="strategy"' in page
-    assert 'id="allocate"' not in page and 'id="authorise"' not in page
-    assert db.session.query(AuditEvent).filter_by(action="read", entity="referral", entity_id=made.id).count() == 1
+    # A practitioner can start the assessment and record a strategy discussion, but neither allocate
+    # nor authorise; the steps after the start come once it has started.
+    assert 'id="start"' in page and 'id="strategy"' in page
+    assert 'id="allocate"' not in page and 'id="authorise"' not in page and 'id="discussion"' not in page
+    _start(staff, made)
+    started = text_of(client.get(f"/cases/{made.id}"))
+    assert 'id="discussion"' in started and 'id="seen"' in started and 'id="start"' not in started
+    assert db.session.query(AuditEvent).filter_by(action="read", entity="referral", entity_id=made.id).count() == 3
 
 
 def test_a_manager_allocates_and_a_stale_version_is_refused_with_a_409(client, login, staff, referral):
@@ -149,7 +170,7 @@ def test_a_manager_allocates_and_a_stale_version_is_refused_with_a_409(client, l
             "allocate-version": version}
 
     done = post_form(client, f"{url}/allocate", url, data)
-    assert done.status_code == 302 and done.headers["Location"] == url
+    assert done.status_code == 302 and done.headers["Location"] == f"{url}#summary"  # back where it shows
     assert "Case allocated" in text_of(client.get(url))
     assert db.session.get(Referral, made.id).worker_id == staff["worker"].id
 
@@ -185,6 +206,8 @@ def test_a_practitioner_cannot_post_an_allocation_or_an_authorisation(client, lo
 
 def test_a_case_discussion_in_the_future_is_refused_and_one_today_is_recorded(client, login, staff, referral):
     made = referral(30)
+    _allocate(staff, made)
+    _start(staff, made)
     assessment = assessment_of(made)
     login(staff["worker"])
     url = f"/cases/{made.id}"
@@ -199,13 +222,16 @@ def test_a_case_discussion_in_the_future_is_refused_and_one_today_is_recorded(cl
     assert ">Plan agreed</textarea>" in text_of(refused)  # what was typed is kept
 
     done = post_form(client, action, url, {**data, **date_fields("discussion-held_on", today)})
-    assert done.status_code == 302
+    assert done.status_code == 302 and done.headers["Location"] == f"{url}#case-discussions"
     held = db.session.query(CaseDiscussion).filter_by(assessment_id=assessment.id, sequence=1).one()
     assert (held.held_on, held.held_by_id, held.note) == (today, staff["worker"].id, "Plan agreed")
 
 
 def test_the_late_reason_is_asked_for_only_when_the_assessment_is_late(client, login, staff, referral):
     on_time, late = referral(10, "Ada"), referral(100, "Bea")
+    for made in (on_time, late):
+        _allocate(staff, made)
+        _start(staff, made)
     login(staff["manager"])
     assert 'name="authorise-late_reason"' not in text_of(client.get(f"/cases/{on_time.id}"))
     page = text_of(client.get(f"/cases/{late.id}"))
@@ -453,10 +479,12 @@ def test_a_manager_allocates_the_worker_records_a_case_discussion_and_the_manage
 
 def test_every_form_on_a_managers_case_page_has_its_own_ids(client, login, staff, referral):
     made = referral(60)
+    _allocate(staff, made)
+    _start(staff, made)
     cases.record_strategy_discussion(staff["as"](staff["worker"]), utcnow(), made.id, cases.StrategyDiscussionHeld(local_date(utcnow()), ["police"], True))
     login(staff["manager"])
     page = text_of(client.get(f"/cases/{made.id}"))
-    for section in ("allocate", "start", "seen", "discussion", "authorise", "strategy"):
+    for section in ("allocate", "seen", "discussion", "authorise", "strategy", "transfer", "close"):
         assert f'id="{section}"' in page
     assert re.search(r'id="s47-\d+"', page) and re.search(r'id="icpc-\d+"', page)
     ids = re.findall(r'\sid="([^"]+)"', page)
@@ -532,7 +560,16 @@ def test_a_manager_transfers_a_case_from_its_page_and_a_worker_from_another_team
     assert "Choose a worker in the chosen team" in text_of(wrong)
 
     done = post_form(client, f"{url}/transfer", url, {**data, "transfer-worker_id": str(newcomer.id)})
-    assert done.status_code == 302 and done.headers["Location"] == url
+    assert done.status_code == 302 and done.headers["Location"] == f"{url}#transfers"
     page = text_of(client.get(url))
     assert "Case transferred" in page and "Family moved south" in page and "Assessment team South" in page
     assert db.session.get(Referral, made.id).worker_id == newcomer.id
+
+
+def test_a_case_links_to_its_child_and_the_decision_links_to_the_case(client, login, staff, referral):
+    made = referral(10)
+    login(staff["manager"])
+    case_page = text_of(client.get(f"/cases/{made.id}"))
+    assert f'<a class="govuk-link" href="/children/{made.child_id}">Ivy Moss</a>' in case_page
+    contact_page = text_of(client.get(f"/contacts/{made.contact_id}"))
+    assert f'href="/cases/{made.id}">Ivy Moss</a>' in contact_page

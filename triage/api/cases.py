@@ -25,8 +25,11 @@ strategy_blp = Blueprint("strategy-discussions", __name__, url_prefix="/api/v1/s
                          description="Section 47 outcomes and initial child protection conferences")
 oversight_blp = Blueprint("oversight", __name__, url_prefix="/api/v1",
                           description="Caseloads, and every clock due soon or breached")
+step_downs_blp = Blueprint("step-downs", __name__, url_prefix="/api/v1/step-downs",
+                           description="Families handed over to early help, who accept or return them. "
+                                       "An early help team sees only its own handovers.")
 
-BLUEPRINTS = (referrals_blp, assessments_blp, strategy_blp, oversight_blp)
+BLUEPRINTS = (referrals_blp, assessments_blp, strategy_blp, oversight_blp, step_downs_blp)
 
 
 # ---------------------------------------------------------------- referrals
@@ -39,11 +42,22 @@ class Referrals(MethodView):
     @referrals_blp.response(200, s.CaseRowSchema(many=True))
     @referrals_blp.paginate()
     def get(self, args, pagination_parameters):
-        """Referrals, oldest first, filtered by team, worker, open or closed, allocated or not"""
+        """Referrals, newest first, filtered by team, worker, open or closed, allocated or not"""
         page = cases.list_referrals(current_actor(), utcnow(), cases.ReferralFilters(**args),
                                     page=pagination_parameters.page, per_page=pagination_parameters.page_size)
         pagination_parameters.item_count = page.total
         return page.items
+
+
+@referrals_blp.route("/counts")
+class ReferralCounts(MethodView):
+    decorators = [roles_required(*CASE_WORKERS)]
+
+    @referrals_blp.arguments(s.ReferralListArgs, location="query")
+    @referrals_blp.response(200, s.CaseCountsSchema)
+    def get(self, args):
+        """How many referrals (with the same filters as the list) are overdue, due soon, not allocated ..."""
+        return cases.case_counts(current_actor(), utcnow(), cases.ReferralFilters(**args))
 
 
 @referrals_blp.route("/<int:referral_id>")
@@ -221,3 +235,42 @@ class DueClocks(MethodView):
                                 page=pagination_parameters.page, per_page=pagination_parameters.page_size)
         pagination_parameters.item_count = page.total
         return page.items
+
+
+# ---------------------------------------------------------------- step-down to early help
+
+@step_downs_blp.route("")
+class StepDowns(MethodView):
+    decorators = [roles_required(*CASE_WORKERS, Role.PARTNER)]
+
+    @step_downs_blp.arguments(s.StepDownArgs, location="query")
+    @step_downs_blp.response(200, s.StepDownSchema(many=True))
+    @step_downs_blp.paginate()
+    def get(self, args, pagination_parameters):
+        """Handovers to your early help team (or all, for case workers), soonest due first"""
+        state = None if args["state"] == "all" else args["state"]
+        result = cases.step_downs_for(current_actor(), utcnow(), state, page=pagination_parameters.page,
+                                      per_page=pagination_parameters.page_size)
+        pagination_parameters.item_count = result.total
+        return result.items
+
+
+@step_downs_blp.route("/<int:step_down_id>")
+class StepDownResource(MethodView):
+    decorators = [roles_required(*CASE_WORKERS, Role.PARTNER)]
+
+    @step_downs_blp.response(200, s.StepDownSchema)
+    def get(self, step_down_id):
+        """One handover, with the child and what the Front Door says"""
+        return cases.get_step_down(current_actor(), utcnow(), step_down_id)
+
+
+@step_downs_blp.route("/<int:step_down_id>/answer")
+class StepDownAnswerResource(MethodView):
+    decorators = [roles_required(*CASE_WORKERS, Role.PARTNER)]
+
+    @step_downs_blp.arguments(s.StepDownAnswerSchema)
+    @step_downs_blp.response(200, s.StepDownSchema)
+    def post(self, command, step_down_id):
+        """Accept the family, or return the handover saying why; its clock stops"""
+        return cases.answer_step_down(current_actor(), utcnow(), step_down_id, command)

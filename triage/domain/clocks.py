@@ -52,6 +52,7 @@ class ClockKind(StrEnum):
     CASE_DISCUSSION = "case_discussion"
     ASSESSMENT = "assessment"
     ICPC = "icpc"
+    STEP_DOWN = "step_down"  # the early help team's answer to a handover
 
 
 class ClockState(StrEnum):

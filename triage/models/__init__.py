@@ -5,6 +5,7 @@ from triage.models.assessments import (
                                        CaseTransfer,
                                        Notification,
                                        SchedulerLock,
+                                       StepDown,
                                        StrategyDiscussion,
 )
 from triage.models.audit import AuditEvent
@@ -32,4 +33,4 @@ __all__ = ["Agency", "ApiToken", "Assessment", "AuditEvent", "CaseDiscussion", "
            "ItemContribution", "KnownAddress", "Locality", "Meeting", "MeetingAction", "MeetingAttendance",
            "MeetingItem", "MorningReport", "Notification", "OutOfHoursHandover", "PathwayRule", "RagChange",
            "Referral", "ReferrerFeedback", "RetentionErasure", "RetentionHold", "SchedulerLock", "SignInDelay",
-           "StrategyDiscussion", "Team", "TrackerNameMap", "TrackerReviewItem", "User", "WorkingDay"]
+           "StepDown", "StrategyDiscussion", "Team", "TrackerNameMap", "TrackerReviewItem", "User", "WorkingDay"]

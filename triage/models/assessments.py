@@ -8,11 +8,12 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from triage.db_types import UTCDateTime, text_enum
 from triage.domain.codes import AssessmentOutcome, CategoryOfAbuse, ClosureReason, S47Outcome
+from triage.domain.step_down import StepDownState
 from triage.extensions import db
 from triage.models.children import Child
 from triage.models.contacts import Referral
 from triage.models.people import User
-from triage.models.reference import Team
+from triage.models.reference import Agency, Team
 
 
 class Assessment(db.Model):
@@ -136,6 +137,32 @@ class CaseTransfer(db.Model):
     transferred_by: Mapped[User | None] = relationship(foreign_keys=[transferred_by_id])
 
     __table_args__ = (Index("ix_case_transfer_referral", "referral_id", "transferred_at"),)
+
+
+class StepDown(db.Model):
+    """A family handed over to an early help team, who accept or return it (0014)."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    referral_id: Mapped[int] = mapped_column(ForeignKey("referral.id"))
+    child_id: Mapped[int] = mapped_column(ForeignKey("child.id"))
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agency.id"))  # the early help team
+    state: Mapped[StepDownState] = mapped_column(text_enum(StepDownState, 12), default=StepDownState.WAITING)
+    note: Mapped[str | None] = mapped_column(Text)  # what the Front Door tells early help
+    handed_over_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    handed_over_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    due_date: Mapped[date]
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    answered_by: Mapped[str | None] = mapped_column(String(120))  # username or token name
+    answer_reason: Mapped[str | None] = mapped_column(Text)
+    version: Mapped[int] = mapped_column(default=1)
+
+    referral: Mapped[Referral] = relationship()
+    child: Mapped[Child] = relationship()
+    agency: Mapped[Agency] = relationship()
+
+    __mapper_args__ = {"version_id_col": version}
+    __table_args__ = (Index("ix_step_down_agency_state", "agency_id", "state", "due_date"),
+                      Index("ix_step_down_referral", "referral_id"))
 
 
 class Notification(db.Model):

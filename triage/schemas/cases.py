@@ -77,6 +77,9 @@ class AuthoriseSchema(StepSchema):
     needs_support = fields.Boolean(allow_none=True, metadata={
         "description": "Was the child assessed as needing children's social care support? Defaults from "
                        "the outcome (yes for a child in need plan or s47)"})
+    early_help_team = fields.String(allow_none=True, validate=validate.Length(max=40), metadata={
+        "description": "With the early_help outcome: the code of the early help team (an agency) the family "
+                       "is handed over to; may be left out when the council has one"})
 
 
 class TransferSchema(StepSchema):
@@ -173,6 +176,18 @@ class CaseRowSchema(Schema):
     working_days_left_text = fields.String(allow_none=True)
     status = fields.String()
     status_label = fields.String()
+
+
+class CaseCountsSchema(Schema):
+    """How many of the listed cases are in each status."""
+
+    closed = fields.Integer()
+    authorised = fields.Integer()
+    overdue = fields.Integer()
+    due_soon = fields.Integer()
+    not_allocated = fields.Integer()
+    not_started = fields.Integer()
+    in_progress = fields.Integer()
 
 
 class ReferralSummarySchema(Schema):
@@ -339,3 +354,35 @@ class NotificationSchema(Schema):
     link = fields.String(allow_none=True)
     created_at = AwareDateTime()
     read_at = AwareDateTime(allow_none=True)
+
+
+# ---------------------------------------------------------------- step-down to early help
+
+class StepDownArgs(Schema):
+    state = fields.String(load_default="waiting", validate=validate.OneOf(["waiting", "accepted", "returned", "all"]))
+
+
+class StepDownAnswerSchema(CommandSchema):
+    command = commands.StepDownAnswer
+    accepted = fields.Boolean(required=True, metadata={"description": "true: early help takes the family on"})
+    reason = fields.String(allow_none=True, validate=validate.Length(max=5000), metadata={
+        "description": "Required when returning the handover"})
+    version = fields.Integer(allow_none=True, load_default=None, metadata={
+        "description": "The version you read; if it has changed since, the answer is 409"})
+
+
+class StepDownSchema(Schema):
+    id = fields.Integer()
+    version = fields.Integer()
+    referral_id = fields.Integer()
+    child = fields.Function(lambda s: {"id": s.child.id, "name": s.child.full_name,
+                                       "date_of_birth": s.child.date_of_birth and s.child.date_of_birth.isoformat()})
+    team = fields.Function(lambda s: s.agency.code)
+    team_name = fields.Function(lambda s: s.agency.name)
+    state = fields.String()
+    note = fields.String(allow_none=True)
+    handed_over_at = AwareDateTime()
+    due_date = fields.Date(metadata={"description": "Early help answers by the end of this working day"})
+    answered_at = AwareDateTime(allow_none=True)
+    answered_by = fields.String(allow_none=True)
+    answer_reason = fields.String(allow_none=True)

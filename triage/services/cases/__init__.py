@@ -6,6 +6,7 @@
 * `closure`: the referral's census details and closing the case;
 * `reading`: the cases list and one case as pages and the API show them;
 * `oversight`: caseloads, clocks due soon or breached, and what a clock notification is about;
+* `step_down`: handing a family over to early help, who accept or return it;
 * `clock_views`: clocks as people read them; `commands`: what each use case is asked to do.
 
 The names below are the use cases other rooms call: `from triage.services import cases`.
@@ -40,6 +41,7 @@ from triage.services.cases.commands import (
     ReferralDetails,
     S47OutcomeGiven,
     StartAssessment,
+    StepDownAnswer,
     StrategyDiscussionHeld,
     Transfer,
 )
@@ -58,18 +60,20 @@ from triage.services.cases.reading import (
     CaseDetail,
     CaseRow,
     ReferralFilters,
+    case_counts,
     describe_assessment,
     get_case,
     list_referrals,
 )
+from triage.services.cases.step_down import answer_step_down, get_step_down, step_downs_for
 
 __all__ = [
     "CASE_STATUSES", "CASE_WORKERS", "CLOCK_LABELS", "CLOSING_OUTCOMES", "Allocation", "AssessmentView",
     "Authorisation", "CaseDetail", "CaseDiscussionHeld", "CaseRow", "Caseload", "ChildSeen", "ClockView",
     "Closure", "Conference", "NotificationContext", "PlanRecord", "ReferralDetails", "ReferralFilters",
-    "S47OutcomeGiven", "StartAssessment", "StrategyDiscussionHeld", "Transfer", "allocate", "authorise", "caseload",
+    "S47OutcomeGiven", "StartAssessment", "StepDownAnswer", "StrategyDiscussionHeld", "Transfer", "allocate", "answer_step_down", "authorise", "case_counts", "caseload",
     "close_case", "clock_views", "clocks_for_referral", "describe_assessment", "discussion_on_case",
-    "due_clocks", "get_assessment", "get_case", "list_referrals", "notification_contexts", "open_assessment",
+    "due_clocks", "get_assessment", "get_case", "get_step_down", "list_referrals", "notification_contexts", "open_assessment",
     "record_case_discussion", "record_child_seen", "record_icpc", "record_plan", "record_referral_details",
-    "record_s47_outcome", "record_strategy_discussion", "start_assessment", "transfer",
+    "record_s47_outcome", "record_strategy_discussion", "start_assessment", "step_downs_for", "transfer",
 ]

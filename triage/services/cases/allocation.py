@@ -27,8 +27,8 @@ from triage.services.guards import check_version, require
 from triage.services.unit_of_work import unit_of_work
 
 
-def _allocation_problems(team_id: int | None, worker_id: int | None,
-                         worker_in_team: bool = False) -> dict[str, list[str]]:
+def _allocation_problems(team_id: int | None, worker_id: int | None) -> dict[str, list[str]]:
+    """The team must exist and the worker (if any) be an active case worker in that team."""
     errors = {}
     if team_id is None or db.session.get(Team, team_id) is None:
         errors["team_id"] = ["Unknown team"]
@@ -36,7 +36,7 @@ def _allocation_problems(team_id: int | None, worker_id: int | None,
     if worker_id is not None and (worker is None or not worker.active
                                   or Role(worker.role) not in CASE_WORKERS):
         errors["worker_id"] = ["Choose an active practitioner or manager"]
-    elif worker is not None and worker_in_team and "team_id" not in errors and worker.team_id != team_id:
+    elif worker is not None and "team_id" not in errors and worker.team_id != team_id:
         errors["worker_id"] = ["Choose a worker in the chosen team"]
     return errors
 
@@ -85,7 +85,7 @@ def transfer(actor: Actor, now: datetime, referral_id: int, command: Transfer) -
     check_version(referral, command.version, "referral")
     if referral.closed_at is not None:
         raise Conflict("This case is closed; it cannot be transferred")
-    errors = _allocation_problems(command.team_id, command.worker_id, worker_in_team=True)
+    errors = _allocation_problems(command.team_id, command.worker_id)
     if command.team_id is not None and command.team_id == referral.team_id:
         errors["team_id"] = ["The case is already with this team: choose another team (or allocate it "
                              "to another worker in this one)"]

@@ -16,6 +16,7 @@ from triage.services.calendar import working_day_calendar
 from triage.services.cases.closure import AFTER_ASSESSMENT, CLOSING_OUTCOMES, close_referral, has_s47
 from triage.services.cases.commands import Authorisation, CaseDiscussionHeld, ChildSeen, StartAssessment
 from triage.services.cases.common import CASE_WORKERS, MANAGERS, load, past_or_today
+from triage.services.cases.step_down import early_help_team, hand_over
 from triage.services.errors import Conflict, Invalid
 from triage.services.guards import check_version, require
 from triage.services.unit_of_work import unit_of_work
@@ -138,7 +139,8 @@ def _authorisation_problems(assessment: Assessment, command: Authorisation, had_
 @unit_of_work("assessment")
 def authorise(actor: Actor, now: datetime, assessment_id: int, command: Authorisation) -> Assessment:
     """A manager authorises the assessment with its outcome, factor codes and the referral's
-    primary need (census: recorded by authorisation). Late: say why.
+    primary need (census: recorded by authorisation). Late: say why. The early help outcome
+    hands the family over to an early help team (see step_down).
 
     An episode that had a section 47 enquiry does not close as RC8/RC9 ("after assessment"):
     the census counts that as activity on a case closed after assessment (rule 2990), so it
@@ -153,6 +155,12 @@ def authorise(actor: Actor, now: datetime, assessment_id: int, command: Authoris
     today = local_date(now)
     late = today > assessment.due_date
     errors = _authorisation_problems(assessment, command, had_s47, need, late)
+    team = None
+    if command.outcome == AssessmentOutcome.EARLY_HELP:
+        try:
+            team = early_help_team(command.early_help_team)
+        except Invalid as exc:
+            errors.update(exc.errors)
     if errors:
         raise Invalid("The authorisation needs correcting", errors)
     outcome = AssessmentOutcome(command.outcome)
@@ -170,6 +178,8 @@ def authorise(actor: Actor, now: datetime, assessment_id: int, command: Authoris
         assessment.closure_reason = ClosureReason(closes)
         close_referral(assessment.referral, actor, now, today, str(closes))
     clocks.stop_clock(ClockKind.ASSESSMENT, "assessment", assessment.id, now)
+    if team is not None:  # the family steps down: early help is asked to take them on
+        hand_over(actor, now, assessment.referral, team)
     for discussion in assessment.case_discussions:  # oversight points not yet held are moot now
         if discussion.held_on is None:
             clocks.stop_clock(ClockKind.CASE_DISCUSSION, "case_discussion", discussion.id, now)

@@ -12,14 +12,15 @@ from triage.domain import clocks as clock_rules
 from triage.domain.calendar import WorkingDayCalendar
 from triage.domain.clocks import ClockKind
 from triage.extensions import db
-from triage.models import Assessment, CaseDiscussion, Clock, StrategyDiscussion
+from triage.models import Assessment, CaseDiscussion, Clock, StepDown, StrategyDiscussion
 from triage.services import clocks
 from triage.services.calendar import working_day_calendar
 
 CLOCK_LABELS = {ClockKind.DECISION: "Decision on the contact", ClockKind.ACKNOWLEDGEMENT: "Acknowledge the referrer",
                 ClockKind.PARTNER_INFORMATION: "Partner information request",
                 ClockKind.CASE_DISCUSSION: "Case discussion", ClockKind.ASSESSMENT: "Assessment",
-                ClockKind.ICPC: "Initial child protection conference"}
+                ClockKind.ICPC: "Initial child protection conference",
+                ClockKind.STEP_DOWN: "Early help's answer to a handover"}
 
 
 @dataclass(frozen=True)
@@ -67,8 +68,9 @@ def clock_view(clock: Clock, now: datetime, calendar: WorkingDayCalendar, label:
 
 
 def cases_for_clocks(clocks_: list[Clock]) -> dict[int, tuple[int | None, int | None]]:
-    """clock id -> (referral id, case discussion number), in at most three queries."""
-    wanted: dict[str, set[int]] = {"assessment": set(), "case_discussion": set(), "strategy_discussion": set()}
+    """clock id -> (referral id, case discussion number), in at most four queries."""
+    wanted: dict[str, set[int]] = {"assessment": set(), "case_discussion": set(), "strategy_discussion": set(),
+                                   "step_down": set()}
     for clock in clocks_:
         if clock.subject in wanted:
             wanted[clock.subject].add(clock.subject_id)
@@ -88,6 +90,10 @@ def cases_for_clocks(clocks_: list[Clock]) -> dict[int, tuple[int | None, int | 
                 select(StrategyDiscussion.id, StrategyDiscussion.referral_id)
                 .where(StrategyDiscussion.id.in_(wanted["strategy_discussion"]))):
             found[("strategy_discussion", ident)] = (referral_id, None)
+    if wanted["step_down"]:
+        for ident, referral_id in db.session.execute(
+                select(StepDown.id, StepDown.referral_id).where(StepDown.id.in_(wanted["step_down"]))):
+            found[("step_down", ident)] = (referral_id, None)
     return {c.id: found.get((c.subject, c.subject_id), (None, None)) for c in clocks_}
 
 

@@ -56,6 +56,7 @@ class Authorisation:
     version: int | None = None
     primary_need: str | None = None
     needs_support: bool | None = None  # None: as the outcome says
+    early_help_team: str | None = None  # early help: the agency code of the team the family goes to
 
 
 @dataclass(frozen=True)
@@ -105,4 +106,13 @@ class PlanRecord:
     plan_category: str | None = None
     plan_start_date: date | None = None
     plan_end_date: date | None = None
+    version: int | None = None
+
+
+@dataclass(frozen=True)
+class StepDownAnswer:
+    """The early help team's answer to a handover: accept the family, or return it saying why."""
+
+    accepted: bool | None
+    reason: str | None = None
     version: int | None = None

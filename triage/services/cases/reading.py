@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, case, func, literal, or_, select
 from sqlalchemy.orm import selectinload
 
 from triage.clock import local_date
@@ -17,7 +17,16 @@ from triage.domain import clocks as clock_rules
 from triage.domain.calendar import WorkingDayCalendar
 from triage.domain.clocks import ClockState
 from triage.extensions import db
-from triage.models import Assessment, CaseDiscussion, CaseTransfer, Clock, Referral, StrategyDiscussion, User
+from triage.models import (
+    Assessment,
+    CaseDiscussion,
+    CaseTransfer,
+    Clock,
+    Referral,
+    StepDown,
+    StrategyDiscussion,
+    User,
+)
 from triage.services import audit
 from triage.services.actor import Actor
 from triage.services.calendar import working_day_calendar
@@ -92,6 +101,7 @@ class CaseDetail:
     clocks: list[ClockView]
     status: str
     transfers: tuple[CaseTransfer, ...] = ()  # earliest first
+    step_downs: tuple[StepDown, ...] = ()  # handovers to early help, earliest first
 
     @property
     def status_label(self) -> str:
@@ -159,8 +169,9 @@ def _case_row(referral: Referral, assessment: Assessment | None, worker: str | N
 @unit_of_work("referral", keep_loaded=True)
 def list_referrals(actor: Actor, now: datetime, filters: ReferralFilters = ReferralFilters(),
                    page: int = 1, per_page: int = 50) -> Page:
-    """Referrals with their assessment, oldest referral first: a count and one query (plus one
-    batched load each for the children and teams) whatever the page size."""
+    """Referrals with their assessment, newest referral first (new work is what a manager looks
+    for): a count and one query (plus one batched load each for the children and teams) whatever
+    the page size."""
     require(actor, CASE_WORKERS, "see the cases list")
     page, per_page = max(1, page), max(1, per_page)
     conditions = _filter_conditions(filters)
@@ -170,7 +181,7 @@ def list_referrals(actor: Actor, now: datetime, filters: ReferralFilters = Refer
              .outerjoin(User, User.id == Referral.worker_id)
              .where(*conditions)
              .options(selectinload(Referral.child), selectinload(Referral.team))
-             .order_by(Referral.referral_date, Referral.id)
+             .order_by(Referral.referral_date.desc(), Referral.id.desc())
              .limit(per_page).offset((page - 1) * per_page))
     today, calendar = local_date(now), working_day_calendar()
     items = [_case_row(referral, assessment, worker, today, calendar)
@@ -178,6 +189,34 @@ def list_referrals(actor: Actor, now: datetime, filters: ReferralFilters = Refer
     audit.record_shown(actor, now, "list", "referral", [(i.referral_id, i.child_id) for i in items],
                        detail=f"cases list: {len(items)} referrals shown")
     return Page(items=items, total=total, page=page, per_page=per_page)
+
+
+def _status_expression(today: date, soon_before: date):
+    """case_status in SQL. An open assessment is overdue once its due date has passed and due
+    soon while its due date falls before `soon_before`, the first day the domain's
+    date_clock_state no longer calls due soon (working_days_left > the warning)."""
+    return case(
+        (Referral.closed_at.is_not(None), literal("closed")),
+        (Assessment.authorised_at.is_not(None), literal("authorised")),
+        (and_(Assessment.id.is_not(None), Assessment.due_date < today), literal("overdue")),
+        (and_(Assessment.id.is_not(None), Assessment.due_date < soon_before), literal("due_soon")),
+        (Referral.worker_id.is_(None), literal("not_allocated")),
+        (and_(Assessment.id.is_not(None), Assessment.started_on.is_not(None)), literal("in_progress")),
+        else_=literal("not_started"))
+
+
+def case_counts(actor: Actor, now: datetime, filters: ReferralFilters = ReferralFilters()) -> dict[str, int]:
+    """How many of the listed cases are in each status (overdue, due soon ...): one grouped query.
+    Counts name no child, so they are not audited."""
+    require(actor, CASE_WORKERS, "see the cases list")
+    today, calendar = local_date(now), working_day_calendar()
+    soon_before = calendar.add_working_days(today, clock_settings().assessment_warn_working_days + 1)
+    status = _status_expression(today, soon_before).label("status")
+    rows = db.session.execute(select(status, func.count(Referral.id))
+                              .select_from(Referral).outerjoin(Assessment, Assessment.referral_id == Referral.id)
+                              .where(*_filter_conditions(filters)).group_by(status)).all()
+    found = dict(rows)
+    return {key: int(found.get(key, 0)) for key in CASE_STATUSES}
 
 
 def describe_assessment(assessment: Assessment, now: datetime, calendar=None) -> AssessmentView:
@@ -238,5 +277,7 @@ def get_case(actor: Actor, now: datetime, referral_id: int) -> CaseDetail:
                  selectinload(CaseTransfer.from_worker), selectinload(CaseTransfer.to_worker),
                  selectinload(CaseTransfer.transferred_by))
         .order_by(CaseTransfer.transferred_at, CaseTransfer.id)))
-    return CaseDetail(referral=referral, worker=worker, assessment=progress,
-                      strategy_discussions=discussions, clocks=views, status=status, transfers=transfers)
+    step_downs = tuple(db.session.scalars(select(StepDown).where(StepDown.referral_id == referral_id)
+                                          .options(selectinload(StepDown.agency)).order_by(StepDown.id)))
+    return CaseDetail(referral=referral, worker=worker, assessment=progress, strategy_discussions=discussions,
+                      clocks=views, status=status, transfers=transfers, step_downs=step_downs)

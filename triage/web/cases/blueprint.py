@@ -15,3 +15,10 @@ def contact_url(contact_id: int | None) -> str | None:
     if contact_id and "web.contacts.show" in current_app.view_functions:
         return url_for("web.contacts.show", contact_id=contact_id)
     return None
+
+
+def child_url(child_id: int) -> str | None:
+    """The child's page (their record and story), when this deployment has it."""
+    if "web.children.show" in current_app.view_functions:
+        return url_for("web.children.show", child_id=child_id)
+    return None

@@ -7,6 +7,7 @@ from wtforms import BooleanField, HiddenField, RadioField, SelectField, SelectMu
 from wtforms.validators import Optional, ValidationError
 
 from triage.domain.codes import (
+    AgencyKind,
     AssessmentFactor,
     AssessmentOutcome,
     CategoryOfAbuse,
@@ -171,8 +172,14 @@ class AuthoriseForm(StepForm):
                                choices=choices([("", "As the outcome says"), ("yes", "Yes"), ("no", "No")]),
                                validators=[Optional()], invalid_choice_message="Answer yes or no")
 
+    early_help_team = SelectField("Early help team (with the early help outcome)", validators=[Optional()],
+                                  invalid_choice_message="Choose an early help team from the list")
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, prefix="authorise", **kwargs)
+        teams = [a for a in reference.list_agencies() if a.kind == AgencyKind.EARLY_HELP]
+        self.early_help_team.choices = choices(([("", "Choose the team")] if len(teams) > 1 else [])
+                                               + [(a.code, a.name) for a in teams])
 
     def validate_factors(self, field):
         if not field.data:
@@ -182,7 +189,8 @@ class AuthoriseForm(StepForm):
         return commands.Authorisation(
             self.outcome.data, tuple(self.factors.data), none_if_blank(self.closure_reason.data),
             none_if_blank(self.late_reason.data), int(self.version.data), none_if_blank(self.primary_need.data),
-            {"yes": True, "no": False}.get(self.needs_support.data or ""))
+            {"yes": True, "no": False}.get(self.needs_support.data or ""),
+            none_if_blank(self.early_help_team.data) if self.outcome.data == AssessmentOutcome.EARLY_HELP else None)
 
 
 class CloseForm(StepForm):

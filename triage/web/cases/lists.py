@@ -32,13 +32,15 @@ def index():
         team_id=_int_or_none(args.get("team_id")), worker_id=worker,
         status=args["status"] if args["status"] in ("open", "closed") else None,
         allocated={"yes": True, "no": False}.get(args.get("allocated", "")))
-    page = cases.list_referrals(actor, utcnow(), filters, page=request.args.get("page", 1, type=int),
-                                      per_page=PER_PAGE)
+    now = utcnow()
+    page = cases.list_referrals(actor, now, filters, page=request.args.get("page", 1, type=int), per_page=PER_PAGE)
+    counts = cases.case_counts(actor, now, filters)
 
     def page_url(n):
         return url_for("web.cases.index", **{**args, "page": n})
 
-    return render_template("cases/index.html", form=form, page=page, page_url=page_url,
+    return render_template("cases/index.html", form=form, page=page, page_url=page_url, counts=counts,
+                           status_labels=cases.CASE_STATUSES,
                            status_colours=STATUS_COLOURS, filtered=bool(set(request.args) - {"page"}))
 
 

@@ -10,12 +10,20 @@ from flask_wtf import FlaskForm
 
 from triage.auth import current_actor, roles_required
 from triage.clock import utcnow
+from triage.domain.case_steps import (
+    CaseFacts,
+    CaseStep,
+    DiscussionFacts,
+    DiscussionStep,
+    discussion_steps,
+    next_steps,
+)
 from triage.domain.codes import AssessmentFactor, AssessmentOutcome, ClosureReason, S47Outcome
 from triage.domain.roles import Role
 from triage.services import cases, reference
 from triage.services.cases import CASE_WORKERS
 from triage.services.errors import Conflict, Invalid
-from triage.web.cases.blueprint import CLOCK_STATES, STATUS_COLOURS, bp, contact_url
+from triage.web.cases.blueprint import CLOCK_STATES, STATUS_COLOURS, bp, child_url, contact_url
 from triage.web.cases.forms import (
     AllocateForm,
     AuthoriseForm,
@@ -75,25 +83,26 @@ def _forms(case, bound: dict | None = None) -> dict:
 
 
 def _what_can_be_done(case, actor) -> dict:
+    """Form name -> whether the page offers it: the next steps the domain allows from here."""
     referral, view = case.referral, case.assessment
-    open_ = referral.closed_at is None
     assessment = view.assessment if view else None
-    in_progress = assessment is not None and assessment.authorised_at is None
-    manager = actor.has_role(Role.MANAGER)
-    can = {"allocate": manager and open_,
-           "start": in_progress and assessment.started_on is None,
-           "seen": in_progress and assessment.child_seen_on is None,
-           "discussion": in_progress and any(d.held_on is None for d in assessment.case_discussions),
-           "authorise": manager and in_progress,
-           "strategy": open_, "close": manager and open_,
-           "transfer": manager and open_ and referral.team_id is not None}
+    facts = CaseFacts(
+        closed=referral.closed_at is not None, has_team=referral.team_id is not None,
+        has_worker=referral.worker_id is not None,
+        assessment_open=assessment is not None and assessment.authorised_at is None,
+        started=bool(assessment and assessment.started_on), child_seen=bool(assessment and assessment.child_seen_on),
+        discussions_to_hold=bool(assessment and any(d.held_on is None for d in assessment.case_discussions)),
+        by_manager=actor.has_role(Role.MANAGER))
+    steps = next_steps(facts)
+    can = {str(step): step in steps for step in CaseStep}
     for discussion in case.strategy_discussions:
-        s47 = discussion.s47_started_on is not None
-        can[f"s47-{discussion.id}"] = s47 and discussion.s47_outcome is None
-        can[f"icpc-{discussion.id}"] = (s47 and discussion.icpc_held_on is None
-                                        and discussion.icpc_not_needed_reason is None
-                                        and discussion.s47_outcome in (None, S47Outcome.SUBSTANTIATED_ICPC))
-        can[f"plan-{discussion.id}"] = discussion.icpc_held_on is not None and discussion.plan_end_date is None
+        left = discussion_steps(DiscussionFacts(
+            s47_started=discussion.s47_started_on is not None, s47_outcome=discussion.s47_outcome,
+            conference_held=discussion.icpc_held_on is not None,
+            conference_not_needed=discussion.icpc_not_needed_reason is not None,
+            plan_ended=discussion.plan_end_date is not None))
+        for step in DiscussionStep:
+            can[f"{step}-{discussion.id}"] = step in left
     return can
 
 
@@ -127,6 +136,8 @@ def _render_case(referral_id: int, bound: dict | None = None, problems=(), statu
             form._errors = None
     forms = _forms(case, bound)
     can = _what_can_be_done(case, actor)
+    if failed:
+        can[failed] = True  # the form just sent stays, with its errors beside its fields
     return render_template(
         "cases/show.html", case=case, forms=forms, can=can, failed=failed, problems=list(problems),
         status_colours=STATUS_COLOURS, clock_states=CLOCK_STATES, factor_groups=factor_groups(),
@@ -134,13 +145,24 @@ def _render_case(referral_id: int, bound: dict | None = None, problems=(), statu
         outcome_labels=dict(AssessmentOutcome.choices()), closure_labels=dict(ClosureReason.choices()),
         s47_labels=dict(S47Outcome.choices()),
         agency_names={a.code: a.name for a in reference.list_agencies()},
-        contact_url=contact_url(case.referral.contact_id)), status
+        contact_url=contact_url(case.referral.contact_id), child_url=child_url(case.referral.child_id)), status
 
 
 @bp.get("/<int:referral_id>")
 @roles_required(*CASE_WORKERS)
 def show(referral_id: int):
     return _render_case(referral_id)
+
+
+# Where each form's result shows on the case page: the page opens there after a save.
+SECTIONS = {"discussion": "case-discussions", "strategy": "strategy-discussions", "transfer": "transfers"}
+
+
+def _section_of(form_name: str) -> str:
+    kind, _, discussion_id = form_name.partition("-")
+    if discussion_id:  # an s47 outcome, conference or plan of one strategy discussion
+        return f"strategy-{discussion_id}"
+    return SECTIONS.get(kind, "summary")
 
 
 def _submit(referral_id: int, name: str, form: FlaskForm, call, done: str):
@@ -160,7 +182,7 @@ def _submit(referral_id: int, name: str, form: FlaskForm, call, done: str):
             problems = attach_service_errors(form, exc)
         else:
             flash(done)
-            return redirect(url_for("web.cases.show", referral_id=referral_id))
+            return redirect(url_for("web.cases.show", referral_id=referral_id, _anchor=_section_of(name)))
     return _render_case(referral_id, {name: form}, problems, status)
 
 
