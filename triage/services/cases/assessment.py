@@ -40,16 +40,15 @@ def open_assessment(now: datetime, referral: Referral, started_on: date | None =
     db.session.flush()
     links = {"child_id": referral.child_id, "owner_id": referral.worker_id, "team_id": referral.team_id}
     started_at = clocks_started_at or now
-    clocks.start_date_clock(ClockKind.ASSESSMENT, "assessment", assessment.id, started_at, due,
-                            settings.assessment_warn_working_days, calendar, **links)
+    clocks.start_subject_date_clock(ClockKind.ASSESSMENT, assessment, started_at, due, settings, calendar, **links)
     planned = clock_rules.case_discussion_due_dates(referral.referral_date, calendar,
                                                     settings.case_discussion_working_days)
     for sequence, day in enumerate(planned, start=1):
         discussion = CaseDiscussion(assessment_id=assessment.id, sequence=sequence, planned_on=day)
         db.session.add(discussion)
         db.session.flush()
-        clocks.start_date_clock(ClockKind.CASE_DISCUSSION, "case_discussion", discussion.id, started_at, day, 1,
-                                calendar, **links)
+        clocks.start_subject_date_clock(ClockKind.CASE_DISCUSSION, discussion, started_at, day, settings, calendar,
+                                        **links)
     return assessment
 
 

@@ -18,13 +18,7 @@ from triage.services.cases.common import CASE_WORKERS, load, past_or_today
 from triage.services.errors import Conflict, Invalid, NotFound
 from triage.services.guards import check_version, require
 from triage.services.unit_of_work import unit_of_work
-from triage.settings import ClockSettings, clock_settings
-
-
-def icpc_warn_working_days(settings: ClockSettings) -> int:
-    """How many working days before the conference is due its clock warns: a council setting.
-    Three until the setting exists on every deployment's configuration."""
-    return int(getattr(settings, "icpc_warn_working_days", 3))
+from triage.settings import clock_settings
 
 
 @unit_of_work("strategy discussion")
@@ -44,10 +38,9 @@ def record_strategy_discussion(actor: Actor, now: datetime, referral_id: int,
     db.session.flush()
     if command.s47_started:
         settings, calendar = clock_settings(), working_day_calendar()
-        discussion.icpc_due_date = clock_rules.icpc_due_date(held_on, calendar, settings.icpc_working_days)
-        clocks.start_date_clock(ClockKind.ICPC, "strategy_discussion", discussion.id, now,
-                                discussion.icpc_due_date, icpc_warn_working_days(settings), calendar,
-                                child_id=referral.child_id, owner_id=referral.worker_id, team_id=referral.team_id)
+        clocks.start_subject_date_clock(ClockKind.ICPC, discussion, now, settings.icpc_due(held_on, calendar),
+                                        settings, calendar, child_id=referral.child_id, owner_id=referral.worker_id,
+                                        team_id=referral.team_id)
     audit.record(actor, now, "create", "strategy_discussion", discussion.id, child_id=referral.child_id)
     return discussion
 
