@@ -1,4 +1,4 @@
-"""Reads that must not decay (issue 13): the report page and history API with 1 vs 250 stored
+"""Reads that must not decay: the report page and history API with 1 vs 250 stored
 mornings, and the queue API listing 10 vs 100 contacts (time and statements).
 
 Run through bench/run.py (`--only reads`). Requests go through Flask's test client in-process, so

@@ -1,4 +1,4 @@
-"""Statutory returns (issue 11): the CIN census and Ofsted's Annex A for a generated council.
+"""Statutory returns: the CIN census and Ofsted's Annex A for a generated council.
 
 Targets on PostgreSQL: census < 10 s, Annex A < 5 s for a council with two years of history,
 each beside the raw SQL that reads the same rows, and memory flat as history grows (the peak

@@ -1,4 +1,4 @@
-"""The benchmark suite (issue 7): figures and ratios, on SQLite and PostgreSQL, side by side.
+"""The benchmark suite: figures and ratios, on SQLite and PostgreSQL, side by side.
 
     make bench                          # everything (about 20 minutes on two cores)
     .venv/bin/python bench/run.py --quick         # a smaller run in a few minutes
@@ -675,7 +675,7 @@ def bench_audit(dbs: Databases, quick: bool) -> dict:
 
 
 def bench_returns(dbs: Databases, quick: bool) -> dict:
-    from bench.returns import bench_returns as run_returns  # issue 11: census and Annex A
+    from bench.returns import bench_returns as run_returns  # the census and Annex A
 
     return run_returns(dbs, quick)
 

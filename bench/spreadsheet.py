@@ -1,4 +1,4 @@
-"""The spreadsheet the service replaces, timed (issue 13): the same open cases with WORKDAY and
+"""The spreadsheet the service replaces, timed: the same open cases with WORKDAY and
 NETWORKDAYS formulas, recalculated by headless LibreOffice (`libreoffice-calc-nogui`).
 
 A flat ODS (one XML file) holds a row per open case: the referral date, the authorised date if

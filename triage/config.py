@@ -97,7 +97,7 @@ class Defaults:
     END_OF_WORKING_DAY = clocks.END_OF_DAY.isoformat()  # London time, HH:MM:SS
     CHILD_POPULATION = 63000
 
-    # Statutory returns (issue 11). The census header: the council's 3-digit LA code, the
+    # Statutory returns. The census header: the council's 3-digit LA code, the
     # software's code and release, and the serial number of this council's return.
     CENSUS_LEA = "001"
     CENSUS_SOFTWARE_CODE = "TRIAGE"
@@ -147,7 +147,7 @@ class Defaults:
     # covers, and what it logs waits on the morning's handover list.
     FRONT_DOOR_OPENS = "08:30"
     FRONT_DOOR_CLOSES = "17:00"
-    # Meeting types (issue 5): code -> name, cadence (daily / weekly), usual start (London),
+    # Meeting types: code -> name, cadence (daily / weekly), usual start (London),
     # core agencies (codes; absent ones are shown on the record), scope (county / locality),
     # the contact channels whose arrivals go on the agenda by themselves, and whether contacts
     # a practitioner puts forward go to this type of meeting.

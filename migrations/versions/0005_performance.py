@@ -1,4 +1,4 @@
-"""performance: indexes the benchmark figures justify (issue 7, bench/README.md)
+"""performance: indexes the benchmark figures justify
 
 Each serves a read of the morning report that otherwise scanned a whole table, so grew with
 all of history rather than with what is open or with the report's windows:

@@ -1,4 +1,4 @@
-"""tracker review: the import's review list, its saved name mapping, imported clocks (issue 10)
+"""tracker review: the import's review list, its saved name mapping, imported clocks
 
 tracker_review_item  one per imported referral the import had doubts about, for a manager
 tracker_name_map     saved answers to "what is this team / worker name from the tracker here?"

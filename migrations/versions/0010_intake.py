@@ -1,4 +1,4 @@
-"""intake: the council's child id set by the database (issue 13, lean intake)
+"""intake: the council's child id set by the database
 
 A child recorded without a council id gets "T" and its record id, zero-padded to 7 digits,
 as the service used to write with a second statement (an UPDATE after the INSERT). Now the

@@ -1,4 +1,4 @@
-"""returns: what the CIN census and Ofsted's Annex A need (issue 11)
+"""returns: what the CIN census and Ofsted's Annex A need
 
 child            upn_unknown_reason (UN1-UN7), former_upn, disabilities (codes or NONE), date_of_death;
                  ethnicity now holds the DfE code

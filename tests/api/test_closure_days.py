@@ -1,4 +1,4 @@
-"""A closure day moves the running working-day clocks that count across it (issue 10, item 5)."""
+"""A closure day moves the running working-day clocks that count across it."""
 from datetime import UTC, date, datetime
 
 import pytest

@@ -1,5 +1,5 @@
 """Intake from partner systems: retries never duplicate, answers never reveal what the Front
-Door knows (issue 12), and the path stays lean (issue 13)."""
+Door knows, and the path stays lean."""
 from datetime import date
 
 import pytest

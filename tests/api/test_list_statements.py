@@ -1,4 +1,4 @@
-"""A list costs the same number of SQL statements whatever its length (issue 13 item 4): the
+"""A list costs the same number of SQL statements whatever its length: the
 audit rows and the response come from the same rows, and nothing is loaded again after the
 commit."""
 from datetime import UTC, date, datetime, timedelta

@@ -1,6 +1,5 @@
 """A partner agency reads a contact while its request is open and for PARTNER_READ_DAYS (7 by
-default) after the answer or withdrawal, then it is a 404; `?state=all` lists no more than that
-(issue 12 item 2)."""
+default) after the answer or withdrawal, then it is a 404; `?state=all` lists no more than that."""
 from datetime import UTC, date, datetime, timedelta
 
 import pytest

@@ -1,5 +1,5 @@
 """Every read that shows a child's data leaves one audit row per child shown, written by one
-statement in the same transaction (issue 12 item 1; architecture rule 14)."""
+statement in the same transaction."""
 from datetime import UTC, date, datetime
 
 import pytest

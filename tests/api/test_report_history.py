@@ -1,5 +1,5 @@
 """The list of past reports never loads a report's content, so it costs the same however many
-mornings are kept (issue 13: each stored morning added about 90 ms to the page and history API)."""
+mornings are kept."""
 from datetime import UTC, date, datetime, timedelta
 
 import pytest

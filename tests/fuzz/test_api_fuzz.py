@@ -1,4 +1,4 @@
-"""Schemathesis against a served test instance, in every `make test` (issue 12, item 7).
+"""Schemathesis against a served test instance, in every `make test`.
 
 The API is served over HTTP from a thread (the same app and database as the test), holding a
 small Front Door (tests/support/report_council.py, plus a triage meeting), and schemathesis's

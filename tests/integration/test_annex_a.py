@@ -1,4 +1,4 @@
-"""Ofsted's Annex A (issue 11): lists 1, 3, 4 and 5 from the records, as the template has them."""
+"""Ofsted's Annex A: lists 1, 3, 4 and 5 from the records, as the template has them."""
 from __future__ import annotations
 
 import io

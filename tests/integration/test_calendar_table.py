@@ -1,4 +1,4 @@
-"""The working-day calendar table agrees with the pure calendar, day for day (issue 13, item 2)."""
+"""The working-day calendar table agrees with the pure calendar, day for day."""
 from datetime import date, timedelta
 
 from sqlalchemy import select, update

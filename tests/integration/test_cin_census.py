@@ -1,4 +1,4 @@
-"""The CIN census (issue 11): built from the records, streamed, and passed by the DfE's own rules."""
+"""The CIN census: built from the records, streamed, and passed by the DfE's own rules."""
 from __future__ import annotations
 
 import io

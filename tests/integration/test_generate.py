@@ -1,4 +1,4 @@
-"""The synthetic data generator (issue 7): a tiny run is consistent with the domain rules."""
+"""The synthetic data generator: a tiny run is consistent with the domain rules."""
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta

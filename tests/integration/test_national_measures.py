@@ -1,4 +1,4 @@
-"""The council's measures beside England's (issue 11, item 6), counted in SQL."""
+"""The council's measures beside England's, counted in SQL."""
 from __future__ import annotations
 
 from datetime import UTC, datetime

@@ -1,4 +1,4 @@
-"""The report's SQL says what the domain's rules say (issue 13, item 3): the case list is built
+"""The report's SQL says what the domain's rules say: the case list is built
 by the database, so these tests hold its CASE expressions to the pure functions."""
 from collections import Counter
 from datetime import UTC, date, datetime

@@ -1,4 +1,4 @@
-"""The data the returns need, captured where it arises (issue 11): codes checked field by field,
+"""The data the returns need, captured where it arises: codes checked field by field,
 case closure by a manager, conferences and plans."""
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The tracker import captures the census details an old tracker keeps (issue 11): sex, ethnicity,
+"""The tracker import captures the census details an old tracker keeps: sex, ethnicity,
 disability, UPN, primary need and closure reason, each read against its DfE code list. A bad
 code is a warning for the row, never a rejection: import what is real, question what is doubtful."""
 from __future__ import annotations

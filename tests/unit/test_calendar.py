@@ -97,7 +97,7 @@ def test_weekends_are_never_working_days():
 # --- the worked example and WORKDAY semantics ----------------------------------------------
 
 def test_worked_example_referral_20_dec_2018_plus_45_working_days_is_tue_26_feb_2019():
-    # domain.md calls 20 Dec 2018 a Friday; it was a Thursday. The dates are what matter.
+    # 20 Dec 2018 was a Thursday (it is sometimes quoted as a Friday); the dates are what matter.
     three_holidays = WorkingDayCalendar([date(2018, 12, 25), date(2018, 12, 26), date(2019, 1, 1)])
     for calendar in (three_holidays, CALENDAR):
         assert calendar.add_working_days(date(2018, 12, 20), 45) == date(2019, 2, 26)

@@ -1,4 +1,4 @@
-"""The domain package imports only the standard library (architecture.md, rule 1)."""
+"""The domain package imports only the standard library."""
 from __future__ import annotations
 
 import ast

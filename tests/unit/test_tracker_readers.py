@@ -1,6 +1,6 @@
 """Reading tracker files (CSV and XLSX) into rows, and the two sample trackers end to end.
 
-No app and no database: files are the samples (tests/fixtures, copied from ../shared/samples) or are written here with
+No app and no database: files are the samples (tests/fixtures, copies of a real council-style tracker) or are written here with
 openpyxl. The expected results for the samples were checked by eye against the files with
 today = Friday 27 November 2026 (tests/conftest.py NOW); serial numbers were converted by
 hand from 46357 = 1 Dec 2026 (45658 = 1 Jan 2025, + 365 + 334).
@@ -20,7 +20,7 @@ from triage.domain.tracker import HeaderNotFound, Merge, find_header, parse_trac
 from triage.importing import TrackerFileError, read_rows, read_table
 
 TODAY = date(2026, 11, 27)
-# Copies of ../shared/samples, kept in the repo so a clean clone can run them.
+# Copies of real-looking council trackers, kept in the repo so a clean clone can run them.
 SAMPLES = Path(__file__).resolve().parents[1] / "fixtures"
 SAMPLE_CSV = SAMPLES / "front_door_tracker.csv"
 SAMPLE_XLSX = SAMPLES / "front_door_tracker.xlsx"

@@ -1,4 +1,4 @@
-"""The Front Door matches a partner system's children at screening (issue 12)."""
+"""The Front Door matches a partner system's children at screening."""
 from __future__ import annotations
 
 from datetime import date

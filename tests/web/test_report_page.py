@@ -1,4 +1,4 @@
-"""The report page shows the case list a page at a time, with counts per team (issue 13, item 3)."""
+"""The report page shows the case list a page at a time, with counts per team."""
 from datetime import UTC, date, datetime
 
 import pytest

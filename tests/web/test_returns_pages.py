@@ -1,4 +1,4 @@
-"""The Statutory returns page (issue 11): downloads, the DfE's findings, measures beside England."""
+"""The Statutory returns page: downloads, the DfE's findings, measures beside England."""
 from __future__ import annotations
 
 import io
@@ -55,7 +55,7 @@ def test_the_demo_councils_census_shows_no_findings_and_downloads_with_its_heade
 
 def test_done_when_an_officer_on_the_make_run_demo_gets_both_returns_from_the_page_and_no_findings(
         app, client, login, make_user, now):
-    """Issue 11's Done-when, as a user would do it: the demo council `make run` seeds (its default
+    """What the returns must do, as a user would do it: the demo council `make run` seeds (its default
     size), the page's own links and forms with their defaults (the current year, today's date)."""
     import re
     from html import unescape

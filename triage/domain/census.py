@@ -1,8 +1,8 @@
 """The Children in Need census as data: its year, its episodes, and what each module holds.
 
 Pure: the service reads rows from the database, these functions decide what the census says
-about them, and the service writes the XML. The rules followed are the DfE's (see
-../shared/returns.md); the rule numbers in comments are the validator's.
+about them, and the service writes the XML. The rules followed are the DfE's (its
+CIN census validation rules); the rule numbers in comments are the validator's.
 
 - The collection year runs 1 April to 31 March; `year` is the year it ends in.
 - A child is in scope with a referral in the year, or an episode still open on 1 April.

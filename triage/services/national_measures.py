@@ -18,7 +18,7 @@ from triage.domain.annex_a import months_before
 from triage.extensions import db
 from triage.models import Assessment, Contact, Referral, StrategyDiscussion
 
-# England, year to 31 March 2025 (../shared/returns.md section 3).
+# England, year to 31 March 2025 (the DfE's "Characteristics of children in need" release).
 ENGLAND = {"re_referrals": 22.6, "assessments_in_time": 85.7, "icpcs_in_time": 81.4, "conversion": 21.0}
 DFE_COUNTING_NOTE = ("The DfE counts the start day as day 1 (we count the referral or strategy discussion "
                      "day as day 0) and knows bank holidays but not the council's closure days, so a case "

@@ -34,7 +34,7 @@ from triage.services.meetings.common import (
 from triage.services.meetings.settings import meeting_type
 from triage.services.unit_of_work import unit_of_work
 
-# What each kind of agency is asked to bring (issue 5, "each item").
+# What each kind of agency is asked to bring to each item.
 HOLDS = {
     "police": "Police history",
     "health": "Health involvement",
