@@ -37,6 +37,19 @@ class Contacts(MethodView):
         return receipt, 201 if created else 200
 
 
+@blp.route("/batch")
+class ContactBatch(MethodView):
+    decorators = [roles_required(*contacts.FEEDS)]
+
+    @blp.arguments(s.BatchSchema())
+    @blp.response(200, s.BatchResultSchema)
+    def post(self, data):
+        """Record up to 500 contacts from a partner system's feed in one request, each with its own
+        idempotency key and its own answer: created, replayed, or refused with the fields to correct"""
+        items = [contacts.BatchItem(*s.load_batch_item(raw)) for raw in data["contacts"]]
+        return contacts.receive_batch(current_actor(), utcnow(), items)
+
+
 @blp.route("/<int:contact_id>")
 class ContactResource(MethodView):
     decorators = [roles_required(*STAFF, Role.PARTNER)]

@@ -262,3 +262,65 @@ class ReferralSchema(Schema):
     referral_date = fields.Date()
     outcome = fields.String()
     is_re_referral = fields.Boolean()
+
+
+# ---------------------------------------------------------------- batch intake
+
+class BatchItemSchema(Schema):
+    """One contact of a batch, with the key that makes a retry of it harmless."""
+
+    idempotency_key = fields.String(required=True, validate=validate.Length(min=1, max=100), metadata={
+        "description": "This contact's own key: a retry with the same key and body answers `replayed`; the "
+                       "same key with a different body is refused. Trimmed; at most 100 characters"})
+    contact = fields.Nested(ContactCreateSchema, required=True)
+
+
+class _EachItem(fields.Nested):
+    """Documented as a batch item, but handed over as sent, so that each item is loaded (and
+    refused) on its own instead of one bad item failing the whole batch."""
+
+    def _deserialize(self, value, attr, data, partial=None, **kwargs):
+        return value
+
+
+class BatchSchema(Schema):
+    contacts = fields.List(_EachItem(BatchItemSchema), required=True, validate=validate.Length(min=1, max=500),
+                           metadata={"description": "Up to 500 contacts, each answered on its own"})
+
+
+def load_batch_item(raw) -> tuple[str | None, IntakeCommand | None, dict | None]:
+    """(key, command, None), or (key if readable, None, field errors named by their path in the item)."""
+    try:
+        loaded = BatchItemSchema().load(raw)
+    except ValidationError as exc:
+        key = raw.get("idempotency_key") if isinstance(raw, dict) else None
+        return (key if isinstance(key, str) else None), None, _flatten(exc.messages)
+    return loaded["idempotency_key"], loaded["contact"], None
+
+
+def _flatten(messages, prefix: str = "") -> dict[str, list[str]]:
+    if isinstance(messages, list):
+        return {prefix or "_item": [str(m) for m in messages]}
+    flat: dict[str, list[str]] = {}
+    for key, value in messages.items():
+        name = "_item" if key == "_schema" and not prefix else (f"{prefix}.{key}" if prefix else str(key))
+        flat.update(_flatten(value, name))
+    return flat
+
+
+class BatchAnswerSchema(Schema):
+    index = fields.Integer(metadata={"description": "The item's position in the batch, from 0"})
+    idempotency_key = fields.String(allow_none=True)
+    status = fields.String(metadata={"description": "created, replayed (recorded before, nothing new written) "
+                                                    "or refused (see errors)"})
+    contact = fields.Nested(ContactReceiptSchema, allow_none=True)
+    errors = fields.Dict(keys=fields.String(), values=fields.List(fields.String()), metadata={
+        "description": "For a refused item: each field at fault, by its path in the item "
+                       "(e.g. contact.children.0.child.sex), with what to correct"})
+
+
+class BatchResultSchema(Schema):
+    created = fields.Integer()
+    replayed = fields.Integer()
+    refused = fields.Integer()
+    results = fields.List(fields.Nested(BatchAnswerSchema))

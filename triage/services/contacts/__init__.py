@@ -2,6 +2,7 @@
 decision. Each use case runs in one unit of work and checks the rules its command must meet.
 
     intake      recording a contact (and answering a partner system's retry)
+    batch       a partner system's notifications, many contacts in one request
     reading     the contact and what is already known of its children, audited
     screening   consent, RAG rating, triage, the practitioner's recommendation
     decision    the manager's decision, and acknowledging and feeding back to the referrer
@@ -26,6 +27,7 @@ def check_version(contact, version: int | None) -> None:
     guards.check_version(contact, version, "contact")
 
 
+from triage.services.contacts.batch import FEEDS, BatchItem, BatchResult, receive_batch  # noqa: E402
 from triage.services.contacts.common import audit_children, load, move  # noqa: E402
 from triage.services.contacts.decision import acknowledge, record_decision, record_feedback  # noqa: E402
 from triage.services.contacts.intake import (  # noqa: E402
@@ -55,9 +57,10 @@ from triage.services.contacts.screening import (  # noqa: E402
 from triage.services.referrals import RE_REFERRAL_WINDOW_DAYS, had_referral_within_a_year  # noqa: E402
 
 __all__ = [
-    "DECIDERS", "IDEMPOTENCY_KEY_HEADER", "IDEMPOTENCY_KEY_MAX", "INTAKE", "RE_REFERRAL_WINDOW_DAYS", "SCREENERS",
-    "STAFF", "ChildHistory", "ContactRead", "Receipt", "acknowledge", "as_command", "audit_children",
-    "check_intake", "check_version", "clean_idempotency_key", "commit", "get_contact", "had_referral_within_a_year",
-    "history_for", "load", "move", "put_forward", "read_for_page", "receive_contact", "record_consent",
-    "record_contact", "record_decision", "record_feedback", "recommend", "require", "set_rag", "start_screening",
+    "DECIDERS", "FEEDS", "IDEMPOTENCY_KEY_HEADER", "IDEMPOTENCY_KEY_MAX", "INTAKE", "RE_REFERRAL_WINDOW_DAYS",
+    "SCREENERS", "STAFF", "BatchItem", "BatchResult", "ChildHistory", "ContactRead", "Receipt", "acknowledge",
+    "as_command", "audit_children", "check_intake", "check_version", "clean_idempotency_key", "commit",
+    "get_contact", "had_referral_within_a_year", "history_for", "load", "move", "put_forward",
+    "read_for_page", "receive_batch", "receive_contact", "recommend", "record_consent", "record_contact",
+    "record_decision", "record_feedback", "require", "set_rag", "start_screening",
 ]
