@@ -7,6 +7,7 @@ from datetime import timedelta
 from flask import current_app
 
 from triage.domain.clocks import DecisionPolicy
+from triage.domain.signposting import DEFAULT_SIGNPOSTING
 
 
 @dataclass(frozen=True)
@@ -33,3 +34,14 @@ def clock_settings() -> ClockSettings:
         case_discussion_working_days=tuple(c["CASE_DISCUSSION_WORKING_DAYS"]),
         icpc_working_days=int(c["ICPC_WORKING_DAYS"]),
     )
+
+
+@dataclass(frozen=True)
+class ContactSettings:
+    # code -> label: where a family may be signposted with no further action (the council's list)
+    signposting: dict[str, str]
+
+
+def contact_settings() -> ContactSettings:
+    c = current_app.config
+    return ContactSettings(signposting=dict(c.get("SIGNPOSTING") or DEFAULT_SIGNPOSTING))

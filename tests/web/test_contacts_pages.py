@@ -777,3 +777,70 @@ def test_a_practitioner_records_consent_on_the_contact_page_and_nonsense_is_refu
         "consent-consent_by": "Father"})
     assert good.status_code == 302
     assert db.session.get(Contact, made["id"]).consent == "given"
+
+
+# A child with an open case -------------------------------------------------------------------
+
+def test_a_contact_about_a_child_with_an_open_case_can_be_added_to_it_from_the_page(
+        client, login, make_user, actor_for, record, make_child):
+    from triage.services import contacts
+
+    manager, worker = make_user("manager"), make_user("practitioner", username="worker")
+    child = make_child("Maya", "Okafor", date(2017, 3, 2))
+    first = record([child], received_at=NOW - timedelta(days=2))
+    contacts.record_decision(actor_for(manager), NOW - timedelta(days=2) + timedelta(hours=1), first.id,
+                             [{"outcome": "assessment", "rationale": "Needs assessing"}])
+    case = db.session.scalar(select(Referral).where(Referral.contact_id == first.id))
+    case.worker_id = worker.id
+    db.session.commit()
+    second, unrelated = record([child]), record([make_child("Ola", "Bell", date(2018, 1, 5))])
+    login(manager)
+
+    page = text_of(client.get(f"/contacts/{second.id}"))
+    assert f'href="/cases/{case.id}"' in page and 'value="add_to_open_case"' in page
+    assert 'value="add_to_open_case"' not in text_of(client.get(f"/contacts/{unrelated.id}"))
+
+    response = action(client, second.id, "decision", "decide", second.version, outcome="add_to_open_case",
+                      rationale="The same worry: the worker already knows the family")
+
+    assert response.status_code == 302
+    assert "Added to the open case" in text_of(client.get(f"/contacts/{second.id}"))
+    assert current(second.id).children[0].case_referral_id == case.id
+    assert count(Referral) == 1
+
+
+# Consent overridden, and signposting with no further action ----------------------------------
+
+def test_only_a_manager_can_override_a_refusal_on_the_page_and_the_approval_is_shown(
+        client, login, make_user, record):
+    contact = record(consent="refused", consent_by="Mother")
+    login(make_user("practitioner"))
+    page = text_of(client.get(f"/contacts/{contact.id}"))
+    assert "needs a Front Door manager's approval" in page and "consent-override_reason" not in page
+
+    login(make_user("manager"))
+    assert 'name="consent-override_reason"' in text_of(client.get(f"/contacts/{contact.id}"))
+    refused = action(client, contact.id, "consent", "consent", contact.version, consent="not_required")
+    assert refused.status_code == 400
+    assert '<a href="#consent-override_reason">Say why sharing without consent is justified' in text_of(refused)
+
+    approved = action(client, contact.id, "consent", "consent", contact.version, consent="not_required",
+                      override_reason="Risk of significant harm to the children")
+    assert approved.status_code == 302
+    page = text_of(client.get(f"/contacts/{contact.id}"))
+    assert "Sharing without consent approved by" in page and "Risk of significant harm to the children" in page
+
+
+def test_no_further_action_records_the_signposting_chosen_on_the_page(client, login, make_user, record):
+    contact = record(consent="given", consent_by="Mother")
+    login(make_user("manager"))
+    assert 'name="decide-signposting" type="checkbox" value="family_hub"' in text_of(client.get(f"/contacts/{contact.id}"))
+
+    response = client.post(f"/contacts/{contact.id}/decision", data={
+        "decide-csrf_token": token(client), "decide-version": str(contact.version),
+        "decide-outcome": "no_further_action", "decide-rationale": "Below the threshold",
+        "decide-signposting": ["family_hub", "school"]})
+
+    assert response.status_code == 302
+    assert "Signposted to" in text_of(client.get(f"/contacts/{contact.id}"))
+    assert current(contact.id).children[0].signposting == "family_hub,school"

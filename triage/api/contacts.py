@@ -132,3 +132,14 @@ class ContactReferrals(MethodView):
     def get(self, contact_id):
         """Referrals the decision created"""
         return referrals_for_contact(current_actor(), utcnow(), contact_id)
+
+
+@blp.route("/<int:contact_id>/open-cases")
+class ContactOpenCases(MethodView):
+    decorators = [roles_required(*STAFF)]
+
+    @blp.response(200, s.ReferralSchema(many=True))
+    def get(self, contact_id):
+        """The open cases of the children the contact names: a decision of `add_to_open_case` adds the
+        contact to the child's case instead of making a second referral"""
+        return contacts.read_open_cases(current_actor(), utcnow(), contact_id)

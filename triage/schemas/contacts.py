@@ -90,6 +90,9 @@ class ChildDecisionSchema(Schema):
     child_id = fields.Integer(metadata={"description": "Omit to apply to every child in the contact"})
     outcome = fields.String(required=True, validate=one_of(DecisionOutcome))
     rationale = fields.String(required=True, validate=validate.Length(min=1, max=20000))
+    signposting = fields.List(fields.String(validate=validate.Length(max=40)), validate=validate.Length(max=10),
+                              metadata={"description": "With no_further_action: where the family was signposted, "
+                                                       "codes from the council's list (the SIGNPOSTING setting)"})
 
 
 class DecisionSchema(VersionSchema):
@@ -108,6 +111,9 @@ class ConsentSchema(VersionSchema):
     consent_by = fields.String(validate=validate.Length(max=120))
     consent_not_sought_reason = fields.String(validate=one_of(NotSoughtReason))
     consent_at = AwareDateTime()
+    override_reason = fields.String(validate=validate.Length(max=5000), metadata={
+        "description": "Sharing without consent after it was refused (not_required or not_sought over a "
+                       "refusal) is a Front Door manager's approval: why it is justified. Recorded with who and when"})
 
     @post_load
     def command(self, data, **kwargs) -> ConsentCommand:
@@ -161,6 +167,9 @@ class ContactChildSchema(Schema):
     decided_at = AwareDateTime(allow_none=True)
     within_clock = fields.Boolean(allow_none=True)
     delay_reason = fields.String(allow_none=True)
+    signposting = fields.Function(lambda link: link.signposting.split(",") if link.signposting else [])
+    case_referral_id = fields.Integer(allow_none=True, metadata={
+        "description": "The open case (referral) the decision added this contact to, for add_to_open_case"})
 
 
 class ContactReceiptSchema(Schema):
@@ -188,6 +197,9 @@ class ContactSchema(ContactReceiptSchema):
     consent_by = fields.String(allow_none=True)
     consent_at = AwareDateTime(allow_none=True)
     consent_not_sought_reason = fields.String(allow_none=True)
+    consent_override_by_id = fields.Integer(allow_none=True)
+    consent_override_at = AwareDateTime(allow_none=True)
+    consent_override_reason = fields.String(allow_none=True)
     police_incident_reference = fields.String(allow_none=True)
     dash_risk = fields.String(allow_none=True)
     operation_encompass_informed = fields.Boolean(allow_none=True)

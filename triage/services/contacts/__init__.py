@@ -9,6 +9,7 @@ decision. Each use case runs in one unit of work and checks the rules its comman
 """
 from __future__ import annotations
 
+from triage.domain.contact_commands import ConsentCommand, DecisionCommand, IntakeCommand
 from triage.domain.contact_states import DECIDERS, INTAKE, SCREENERS, STAFF
 from triage.services import guards
 from triage.services.guards import require
@@ -45,7 +46,9 @@ from triage.services.contacts.reading import (  # noqa: E402
     ContactRead,
     get_contact,
     history_for,
+    open_cases,
     read_for_page,
+    read_open_cases,
 )
 from triage.services.contacts.screening import (  # noqa: E402
     put_forward,
@@ -58,9 +61,10 @@ from triage.services.referrals import RE_REFERRAL_WINDOW_DAYS, had_referral_with
 
 __all__ = [
     "DECIDERS", "FEEDS", "IDEMPOTENCY_KEY_HEADER", "IDEMPOTENCY_KEY_MAX", "INTAKE", "RE_REFERRAL_WINDOW_DAYS",
-    "SCREENERS", "STAFF", "BatchItem", "BatchResult", "ChildHistory", "ContactRead", "Receipt", "acknowledge",
-    "as_command", "audit_children", "check_intake", "check_version", "clean_idempotency_key", "commit",
-    "get_contact", "had_referral_within_a_year", "history_for", "load", "move", "put_forward",
-    "read_for_page", "receive_batch", "receive_contact", "recommend", "record_consent", "record_contact",
+    "SCREENERS", "STAFF", "BatchItem", "BatchResult", "ChildHistory", "ConsentCommand", "ContactRead",
+    "DecisionCommand", "IntakeCommand", "Receipt", "acknowledge", "as_command", "audit_children",
+    "check_intake", "check_version", "clean_idempotency_key", "commit", "get_contact",
+    "had_referral_within_a_year", "history_for", "load", "move", "open_cases", "put_forward", "read_for_page",
+    "read_open_cases", "receive_batch", "receive_contact", "recommend", "record_consent", "record_contact",
     "record_decision", "record_feedback", "require", "set_rag", "start_screening",
 ]

@@ -18,7 +18,7 @@ from triage.domain.roles import Role
 from triage.services import contacts, information_requests, people
 from triage.services.actor import Actor
 from triage.services.errors import Conflict, Invalid, ServiceError
-from triage.settings import clock_settings
+from triage.settings import clock_settings, contact_settings
 from triage.web.contacts.blueprint import SEX_CHOICES, bp, child_label, request_clock
 from triage.web.contacts.forms import (
     AcknowledgeForm,
@@ -59,10 +59,14 @@ ACTIONS = {
 }
 
 
+def _signposting() -> list[tuple[str, str]]:
+    return list(contact_settings().signposting.items())
+
+
 def _blank_form(key: str, contact):
     spec = ACTIONS[key]
     if key == "decision":
-        form = decision_form_for(contact, formdata=None)
+        form = decision_form_for(contact, set(contacts.open_cases(contact)), _signposting(), formdata=None)
         form.apply_to.data = "all"
         if contact.recommended_outcome:
             form.outcome.data = contact.recommended_outcome
@@ -73,7 +77,7 @@ def _blank_form(key: str, contact):
 def _posted_form(key: str, contact):
     spec = ACTIONS[key]
     if key == "decision":
-        return decision_form_for(contact)
+        return decision_form_for(contact, set(contacts.open_cases(contact)), _signposting())
     return spec.form(prefix=spec.prefix)
 
 
@@ -107,6 +111,7 @@ def _render_show(contact_id: int, status: int = 200, active: dict | None = None,
         request_clock=lambda r: request_clock(r, now), child_label=child_label,
         can_screen=actor.has_role(*SCREENERS), can_decide=actor.has_role(Role.MANAGER),
         can_recommend=actor.has_role(Role.PRACTITIONER), sex_labels=dict(SEX_CHOICES),
+        signposting_labels=contact_settings().signposting,
     ), status
 
 
@@ -116,7 +121,7 @@ def show(contact_id: int):
     return _render_show(contact_id)
 
 
-DECISION_FIELD = re.compile(r"^decisions\.(\d+)\.(outcome|rationale|child_id)$")
+DECISION_FIELD = re.compile(r"^decisions\.(\d+)\.(outcome|rationale|signposting|child_id)$")
 
 
 # The rules are the domain's; the words are the page's, naming the child where there are several.
@@ -135,7 +140,9 @@ def _decision_problems(form: DecisionForm, contact, now: datetime) -> tuple[tupl
     decisions = []
     for suffix, name, child_id in named:
         outcome, rationale = getattr(form, f"outcome{suffix}").data, getattr(form, f"rationale{suffix}").data or ""
-        decisions.append(ChildDecision(outcome=outcome, rationale=rationale, child_id=child_id))
+        signposted = tuple(getattr(form, f"signposting{suffix}").data or ())
+        decisions.append(ChildDecision(outcome=outcome, rationale=rationale, child_id=child_id,
+                                       signposting=signposted))
         for key in outcome_problems(outcome, rationale):
             alone, each = DECISION_WORDING[key]
             if not getattr(form, f"{key}{suffix}").errors:
