@@ -844,3 +844,45 @@ def test_no_further_action_records_the_signposting_chosen_on_the_page(client, lo
     assert response.status_code == 302
     assert "Signposted to" in text_of(client.get(f"/contacts/{contact.id}"))
     assert current(contact.id).children[0].signposting == "family_hub,school"
+
+
+# The next step, and the queue's counts -------------------------------------------------------
+
+def test_the_contact_page_offers_only_the_steps_its_state_allows_and_returns_to_the_section_saved(
+        client, login, make_user, record, actor_for):
+    from triage.services import contacts
+
+    contact = record()
+    login(make_user("practitioner"))
+    page = text_of(client.get(f"/contacts/{contact.id}"))
+    assert f'action="/contacts/{contact.id}/screening"' in page
+    assert f'action="/contacts/{contact.id}/feedback"' not in page
+
+    saved = action(client, contact.id, "rag", "rag", contact.version, rag="amber", reason="Repeated incidents")
+    assert saved.status_code == 302 and saved.headers["Location"] == f"/contacts/{contact.id}#rag"
+    page = text_of(client.get(f"/contacts/{contact.id}"))
+    assert f'action="/contacts/{contact.id}/screening"' not in page  # screening has begun
+
+    contacts.record_decision(actor_for(make_user("manager")), LATER, contact.id,
+                             [{"outcome": "early_help", "rationale": "Family hub"}])
+    page = text_of(client.get(f"/contacts/{contact.id}"))
+    for step in ("rag", "consent", "information-requests", "put-forward", "recommendation", "decision"):
+        assert f'action="/contacts/{contact.id}/{step}"' not in page, step
+    assert f'action="/contacts/{contact.id}/feedback"' in page
+
+
+def test_the_queue_counts_its_contacts_by_decision_clock(client, login, make_user, record, api_as, make_child):
+    child = make_child("Maya", "Okafor", date(2017, 3, 2))
+    record([child], received_at=NOW - timedelta(days=2))  # overdue
+    record([child], received_at=NOW - timedelta(hours=22))  # due an hour after the pages' now
+    record([child], received_at=NOW)  # 23 hours left
+    record([child], received_at=NOW - timedelta(minutes=5))
+    login(make_user("practitioner"))
+
+    page = text_of(client.get("/queue"))
+
+    assert "Overdue: 1" in page and "Due soon: 1" in page and "On time: 2" in page
+    counts = api_as("practitioner").get("/api/v1/queue/counts")
+    assert counts.status_code == 200 and counts.json == {"breached": 1, "due_soon": 1, "running": 2}
+    assert api_as("practitioner").get("/api/v1/queue/counts?rag=red").json == {
+        "breached": 0, "due_soon": 0, "running": 0}

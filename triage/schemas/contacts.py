@@ -254,6 +254,12 @@ class QueueItemSchema(Schema):
     version = fields.Function(lambda item: item.contact.version)
 
 
+class QueueCountsSchema(Schema):
+    breached = fields.Integer(metadata={"description": "Past their decision time"})
+    due_soon = fields.Integer(metadata={"description": "Within the warning time (DECISION_WARN_HOURS) of it"})
+    running = fields.Integer(metadata={"description": "On time"})
+
+
 class AnswerSchema(Schema):
     answer = fields.String(required=True, validate=validate.Length(min=1, max=20000))
     version = fields.Integer()

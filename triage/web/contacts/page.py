@@ -13,7 +13,7 @@ from triage.clock import utcnow
 from triage.domain.clocks import clock_state, describe_time_left
 from triage.domain.consent import partner_request_refusal
 from triage.domain.contact_commands import ChildDecision, DecisionCommand, delay_problem, outcome_problems
-from triage.domain.contact_states import DECIDERS, SCREENERS, STAFF, ContactState
+from triage.domain.contact_states import DECIDERS, SCREENERS, STAFF, ContactState, available_steps
 from triage.domain.roles import Role
 from triage.services import contacts, information_requests, people
 from triage.services.actor import Actor
@@ -57,6 +57,19 @@ ACTIONS = {
     "consent": Action(ConsentForm, "consent", SCREENERS, "Consent record updated"),
     "feedback": Action(FeedbackForm, "feedback", STAFF, "Feedback to the referrer recorded"),
 }
+
+
+def _steps(actor: Actor, contact) -> frozenset[str]:
+    """The steps this person may take on the contact now: the state table's, for their role."""
+    return frozenset(step for step in available_steps(contact.state, bool(contact.acknowledged_at),
+                                                      bool(contact.feedback_at))
+                     if actor.has_role(*ACTIONS[step].roles))
+
+
+# After a save the page opens at the section the step belongs to.
+SECTIONS = {"screening": "rag", "rag": "rag", "information-requests": "partners", "put-forward": "triage-meeting",
+            "recommendation": "recommendation", "decision": "decision", "acknowledgement": "referrer",
+            "consent": "consent", "feedback": "referrer"}
 
 
 def _signposting() -> list[tuple[str, str]]:
@@ -111,6 +124,7 @@ def _render_show(contact_id: int, status: int = 200, active: dict | None = None,
         request_clock=lambda r: request_clock(r, now), child_label=child_label,
         can_screen=actor.has_role(*SCREENERS), can_decide=actor.has_role(Role.MANAGER),
         can_recommend=actor.has_role(Role.PRACTITIONER), sex_labels=dict(SEX_CHOICES),
+        steps=_steps(actor, contact),
         signposting_labels=contact_settings().signposting,
     ), status
 
@@ -219,7 +233,7 @@ def _act(key: str, contact_id: int):
         return _render_show(contact_id, 409 if isinstance(exc, Conflict) else 400, active={key: form},
                             problems=problems)
     flash(ACTIONS[key].done)
-    return redirect(url_for("web.contacts.show", contact_id=contact_id))
+    return redirect(url_for("web.contacts.show", contact_id=contact_id, _anchor=SECTIONS[key]))
 
 
 def _register_action(key: str) -> None:
