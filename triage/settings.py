@@ -13,6 +13,8 @@ from triage.domain.meetings import MeetingType, read_meeting_type
 from triage.domain.pathways import ConcernCategory, read_concern_category
 from triage.domain.retention import RetentionRules
 from triage.domain.signin import DelayPolicy, TokenLifetime
+from triage.domain.signposting import DEFAULT_SIGNPOSTING
+from triage.domain.step_down import STEP_DOWN_WARN_WORKING_DAYS, STEP_DOWN_WORKING_DAYS
 
 
 def clock_settings() -> ClockSettings:
@@ -184,3 +186,27 @@ def report_settings() -> ReportSettings:
     return ReportSettings(hour=int(c["MORNING_REPORT_HOUR"]), minute=int(c["MORNING_REPORT_MINUTE"]),
                           child_population=int(c["CHILD_POPULATION"]),
                           page_size=int(c.get("REPORT_PAGE_SIZE", 100)))
+
+
+@dataclass(frozen=True)
+class StepDownSettings:
+    # The early help team answers a handover within this many working days; warned this many before.
+    working_days: int
+    warn_working_days: int
+
+
+def step_down_settings() -> StepDownSettings:
+    c = current_app.config
+    return StepDownSettings(working_days=int(c.get("STEP_DOWN_WORKING_DAYS", STEP_DOWN_WORKING_DAYS)),
+                            warn_working_days=int(c.get("STEP_DOWN_WARN_WORKING_DAYS", STEP_DOWN_WARN_WORKING_DAYS)))
+
+
+@dataclass(frozen=True)
+class ContactSettings:
+    # code -> label: where a family may be signposted with no further action (the council's list)
+    signposting: dict[str, str]
+
+
+def contact_settings() -> ContactSettings:
+    c = current_app.config
+    return ContactSettings(signposting=dict(c.get("SIGNPOSTING") or DEFAULT_SIGNPOSTING))

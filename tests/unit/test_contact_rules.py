@@ -49,3 +49,14 @@ def test_not_seeking_consent_needs_a_lawful_reason():
 def test_consent_given_or_refused_says_by_whom():
     assert "consent_by" in consent_problem("given", None, " ")
     assert consent_problem("refused", None, "Father") == {}
+
+
+def test_every_state_lists_its_steps_and_a_decided_contact_offers_only_the_referrer_steps():
+    from triage.domain.contact_states import STEPS, available_steps
+
+    assert set(STEPS) == set(ContactState)
+    assert available_steps(S.DECIDED) == {"acknowledgement", "feedback"}
+    assert available_steps(S.DECIDED, acknowledged=True, fed_back=True) == set()
+    assert "screening" in available_steps(S.RECEIVED) and "screening" not in available_steps(S.SCREENING)
+    assert "recommendation" not in available_steps(S.RECEIVED) and "decision" in available_steps(S.RECEIVED)
+    assert "information-requests" in available_steps(S.SCREENING)

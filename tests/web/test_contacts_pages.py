@@ -777,3 +777,112 @@ def test_a_practitioner_records_consent_on_the_contact_page_and_nonsense_is_refu
         "consent-consent_by": "Father"})
     assert good.status_code == 302
     assert db.session.get(Contact, made["id"]).consent == "given"
+
+
+# A child with an open case -------------------------------------------------------------------
+
+def test_a_contact_about_a_child_with_an_open_case_can_be_added_to_it_from_the_page(
+        client, login, make_user, actor_for, record, make_child):
+    from triage.services import contacts
+
+    manager, worker = make_user("manager"), make_user("practitioner", username="worker")
+    child = make_child("Maya", "Okafor", date(2017, 3, 2))
+    first = record([child], received_at=NOW - timedelta(days=2))
+    contacts.record_decision(actor_for(manager), NOW - timedelta(days=2) + timedelta(hours=1), first.id,
+                             [{"outcome": "assessment", "rationale": "Needs assessing"}])
+    case = db.session.scalar(select(Referral).where(Referral.contact_id == first.id))
+    case.worker_id = worker.id
+    db.session.commit()
+    second, unrelated = record([child]), record([make_child("Ola", "Bell", date(2018, 1, 5))])
+    login(manager)
+
+    page = text_of(client.get(f"/contacts/{second.id}"))
+    assert f'href="/cases/{case.id}"' in page and 'value="add_to_open_case"' in page
+    assert 'value="add_to_open_case"' not in text_of(client.get(f"/contacts/{unrelated.id}"))
+
+    response = action(client, second.id, "decision", "decide", second.version, outcome="add_to_open_case",
+                      rationale="The same worry: the worker already knows the family")
+
+    assert response.status_code == 302
+    assert "Added to the open case" in text_of(client.get(f"/contacts/{second.id}"))
+    assert current(second.id).children[0].case_referral_id == case.id
+    assert count(Referral) == 1
+
+
+# Consent overridden, and signposting with no further action ----------------------------------
+
+def test_only_a_manager_can_override_a_refusal_on_the_page_and_the_approval_is_shown(
+        client, login, make_user, record):
+    contact = record(consent="refused", consent_by="Mother")
+    login(make_user("practitioner"))
+    page = text_of(client.get(f"/contacts/{contact.id}"))
+    assert "needs a Front Door manager's approval" in page and "consent-override_reason" not in page
+
+    login(make_user("manager"))
+    assert 'name="consent-override_reason"' in text_of(client.get(f"/contacts/{contact.id}"))
+    refused = action(client, contact.id, "consent", "consent", contact.version, consent="not_required")
+    assert refused.status_code == 400
+    assert '<a href="#consent-override_reason">Say why sharing without consent is justified' in text_of(refused)
+
+    approved = action(client, contact.id, "consent", "consent", contact.version, consent="not_required",
+                      override_reason="Risk of significant harm to the children")
+    assert approved.status_code == 302
+    page = text_of(client.get(f"/contacts/{contact.id}"))
+    assert "Sharing without consent approved by" in page and "Risk of significant harm to the children" in page
+
+
+def test_no_further_action_records_the_signposting_chosen_on_the_page(client, login, make_user, record):
+    contact = record(consent="given", consent_by="Mother")
+    login(make_user("manager"))
+    assert 'name="decide-signposting" type="checkbox" value="family_hub"' in text_of(client.get(f"/contacts/{contact.id}"))
+
+    response = client.post(f"/contacts/{contact.id}/decision", data={
+        "decide-csrf_token": token(client), "decide-version": str(contact.version),
+        "decide-outcome": "no_further_action", "decide-rationale": "Below the threshold",
+        "decide-signposting": ["family_hub", "school"]})
+
+    assert response.status_code == 302
+    assert "Signposted to" in text_of(client.get(f"/contacts/{contact.id}"))
+    assert current(contact.id).children[0].signposting == "family_hub,school"
+
+
+# The next step, and the queue's counts -------------------------------------------------------
+
+def test_the_contact_page_offers_only_the_steps_its_state_allows_and_returns_to_the_section_saved(
+        client, login, make_user, record, actor_for):
+    from triage.services import contacts
+
+    contact = record()
+    login(make_user("practitioner"))
+    page = text_of(client.get(f"/contacts/{contact.id}"))
+    assert f'action="/contacts/{contact.id}/screening"' in page
+    assert f'action="/contacts/{contact.id}/feedback"' not in page
+
+    saved = action(client, contact.id, "rag", "rag", contact.version, rag="amber", reason="Repeated incidents")
+    assert saved.status_code == 302 and saved.headers["Location"] == f"/contacts/{contact.id}#rag"
+    page = text_of(client.get(f"/contacts/{contact.id}"))
+    assert f'action="/contacts/{contact.id}/screening"' not in page  # screening has begun
+
+    contacts.record_decision(actor_for(make_user("manager")), LATER, contact.id,
+                             [{"outcome": "early_help", "rationale": "Family hub"}])
+    page = text_of(client.get(f"/contacts/{contact.id}"))
+    for step in ("rag", "consent", "information-requests", "put-forward", "recommendation", "decision"):
+        assert f'action="/contacts/{contact.id}/{step}"' not in page, step
+    assert f'action="/contacts/{contact.id}/feedback"' in page
+
+
+def test_the_queue_counts_its_contacts_by_decision_clock(client, login, make_user, record, api_as, make_child):
+    child = make_child("Maya", "Okafor", date(2017, 3, 2))
+    record([child], received_at=NOW - timedelta(days=2))  # overdue
+    record([child], received_at=NOW - timedelta(hours=22))  # due an hour after the pages' now
+    record([child], received_at=NOW)  # 23 hours left
+    record([child], received_at=NOW - timedelta(minutes=5))
+    login(make_user("practitioner"))
+
+    page = text_of(client.get("/queue"))
+
+    assert "Overdue: 1" in page and "Due soon: 1" in page and "On time: 2" in page
+    counts = api_as("practitioner").get("/api/v1/queue/counts")
+    assert counts.status_code == 200 and counts.json == {"breached": 1, "due_soon": 1, "running": 2}
+    assert api_as("practitioner").get("/api/v1/queue/counts?rag=red").json == {
+        "breached": 0, "due_soon": 0, "running": 0}

@@ -37,6 +37,19 @@ class Contacts(MethodView):
         return receipt, 201 if created else 200
 
 
+@blp.route("/batch")
+class ContactBatch(MethodView):
+    decorators = [roles_required(*contacts.FEEDS)]
+
+    @blp.arguments(s.BatchSchema())
+    @blp.response(200, s.BatchResultSchema)
+    def post(self, data):
+        """Record up to 500 contacts from a partner system's feed in one request, each with its own
+        idempotency key and its own answer: created, replayed, or refused with the fields to correct"""
+        items = [contacts.BatchItem(*s.load_batch_item(raw)) for raw in data["contacts"]]
+        return contacts.receive_batch(current_actor(), utcnow(), items)
+
+
 @blp.route("/<int:contact_id>")
 class ContactResource(MethodView):
     decorators = [roles_required(*STAFF, Role.PARTNER)]
@@ -119,3 +132,14 @@ class ContactReferrals(MethodView):
     def get(self, contact_id):
         """Referrals the decision created"""
         return referrals_for_contact(current_actor(), utcnow(), contact_id)
+
+
+@blp.route("/<int:contact_id>/open-cases")
+class ContactOpenCases(MethodView):
+    decorators = [roles_required(*STAFF)]
+
+    @blp.response(200, s.ReferralSchema(many=True))
+    def get(self, contact_id):
+        """The open cases of the children the contact names: a decision of `add_to_open_case` adds the
+        contact to the child's case instead of making a second referral"""
+        return contacts.read_open_cases(current_actor(), utcnow(), contact_id)

@@ -213,6 +213,7 @@ class DecisionOutcome(LabelledEnum):
     STRATEGY_S47 = "strategy_s47", "Strategy discussion / section 47 enquiry"
     IMMEDIATE_PROTECTION = "immediate_protection", "Immediate protection"
     TRANSFER = "transfer", "Transfer to another council or service"
+    ADD_TO_OPEN_CASE = "add_to_open_case", "Add to the child's open case (no new referral)"
 
 
 _REFERRAL_OUTCOMES = frozenset(

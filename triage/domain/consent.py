@@ -1,4 +1,4 @@
-"""When partner agencies may be asked what they hold."""
+"""When partner agencies may be asked what they hold: consent, and the grounds for sharing without it."""
 from __future__ import annotations
 
 from triage.domain.codes import Consent, LabelledEnum

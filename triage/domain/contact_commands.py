@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from triage.domain.codes import ContactChannel, DashRisk, DecisionOutcome, ReferralSource
+from triage.domain.codes import Consent, ContactChannel, DashRisk, DecisionOutcome, ReferralSource
 from triage.domain.consent import consent_problem
 
 LATE_ENTRY_LIMIT = timedelta(days=365)  # late entry, not history: the tracker import is for that
@@ -142,10 +142,12 @@ class ChildDecision:
     outcome: str | None
     rationale: str | None
     child_id: int | None = None
+    signposting: tuple[str, ...] = ()  # with no further action: where the family was pointed
 
     @classmethod
     def from_mapping(cls, entry: Mapping) -> ChildDecision:
-        return cls(outcome=entry.get("outcome"), rationale=entry.get("rationale"), child_id=entry.get("child_id"))
+        return cls(outcome=entry.get("outcome"), rationale=entry.get("rationale"), child_id=entry.get("child_id"),
+                   signposting=tuple(entry.get("signposting") or ()))
 
 
 def outcome_problems(outcome: str | None, rationale: str | None, field_name: str = "outcome") -> dict[str, list[str]]:
@@ -187,12 +189,20 @@ class ConsentCommand:
     consent_not_sought_reason: str | None = None
     consent_at: datetime | None = None
     version: int | None = None
+    # Sharing without consent after it was refused: the manager approving it says why.
+    override_reason: str | None = None
 
     @classmethod
     def from_mapping(cls, data: Mapping) -> ConsentCommand:
         return cls(consent=data.get("consent"), consent_by=_text(data.get("consent_by")),
                    consent_not_sought_reason=data.get("consent_not_sought_reason") or None,
-                   consent_at=data.get("consent_at"), version=data.get("version"))
+                   consent_at=data.get("consent_at"), version=data.get("version"),
+                   override_reason=_text(data.get("override_reason")))
+
+
+def overrides_refusal(recorded: str | None, command: ConsentCommand) -> bool:
+    """Sharing without consent after it was refused: only with a manager's approval."""
+    return recorded == Consent.REFUSED and command.consent in (Consent.NOT_REQUIRED, Consent.NOT_SOUGHT)
 
 
 def consent_record_problems(command: ConsentCommand, now: datetime) -> dict[str, list[str]]:

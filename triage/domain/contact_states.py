@@ -55,3 +55,30 @@ STAFF = (Role.ERA, Role.PRACTITIONER, Role.MANAGER)
 SCREENERS = (Role.PRACTITIONER, Role.MANAGER)
 DECIDERS = (Role.MANAGER,)
 INTAKE = STAFF + (Role.PARTNER,)
+
+
+# The steps a contact page or API offers in each state: what the table above allows from there,
+# named as the steps are (each posts to /contacts/<id>/<step>). Screening starts only from
+# received; an outcome is recommended once screening has begun (partners are asked once it is
+# rated, which begins screening: until then the page says why not); once decided, only telling
+# the referrer is left.
+OPEN_STEPS = frozenset({"rag", "consent", "information-requests", "put-forward", "recommendation", "decision",
+                        "acknowledgement"})
+STEPS: dict[ContactState, frozenset[str]] = {
+    S.RECEIVED: frozenset({"screening", "rag", "consent", "information-requests", "put-forward", "decision",
+                           "acknowledgement"}),
+    S.SCREENING: OPEN_STEPS,
+    S.AWAITING_INFORMATION: OPEN_STEPS,
+    S.READY_FOR_DECISION: OPEN_STEPS,
+    S.DECIDED: frozenset({"acknowledgement", "feedback"}),
+}
+
+
+def available_steps(state: ContactState | str, acknowledged: bool = False, fed_back: bool = False) -> frozenset[str]:
+    """The steps valid now: the state's, less the referrer steps already done."""
+    steps = set(STEPS[ContactState(state)])
+    if acknowledged:
+        steps.discard("acknowledgement")
+    if fed_back:
+        steps.discard("feedback")
+    return frozenset(steps)

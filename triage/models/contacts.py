@@ -33,6 +33,11 @@ class Contact(db.Model):
     consent_by: Mapped[str | None] = mapped_column(String(120))
     consent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     consent_not_sought_reason: Mapped[NotSoughtReason | None] = mapped_column(text_enum(NotSoughtReason, 40))
+    # A refusal overridden (sharing without consent): the approving manager, when and why. The
+    # manager's id, not a foreign key, so adding it never rebuilt the table (migration 0013).
+    consent_override_by_id: Mapped[int | None]
+    consent_override_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    consent_override_reason: Mapped[str | None] = mapped_column(Text)
     # Police notifications
     police_incident_reference: Mapped[str | None] = mapped_column(String(60))
     dash_risk: Mapped[DashRisk | None] = mapped_column(text_enum(DashRisk, 10))
@@ -99,6 +104,11 @@ class ContactChild(db.Model):
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     within_clock: Mapped[bool | None]
+    # "Add to the open case": the child's open referral this contact joined instead of making a
+    # new one. An id, not a foreign key, so adding it never rebuilt the table (migration 0013).
+    case_referral_id: Mapped[int | None]
+    # With no further action: where the family was signposted, codes from the council's list.
+    signposting: Mapped[str | None] = mapped_column(String(300))
 
     contact: Mapped[Contact] = relationship(back_populates="children")
     child: Mapped[Child] = relationship()

@@ -90,6 +90,9 @@ class ChildDecisionSchema(Schema):
     child_id = fields.Integer(metadata={"description": "Omit to apply to every child in the contact"})
     outcome = fields.String(required=True, validate=one_of(DecisionOutcome))
     rationale = fields.String(required=True, validate=validate.Length(min=1, max=20000))
+    signposting = fields.List(fields.String(validate=validate.Length(max=40)), validate=validate.Length(max=10),
+                              metadata={"description": "With no_further_action: where the family was signposted, "
+                                                       "codes from the council's list (the SIGNPOSTING setting)"})
 
 
 class DecisionSchema(VersionSchema):
@@ -108,6 +111,9 @@ class ConsentSchema(VersionSchema):
     consent_by = fields.String(validate=validate.Length(max=120))
     consent_not_sought_reason = fields.String(validate=one_of(NotSoughtReason))
     consent_at = AwareDateTime()
+    override_reason = fields.String(validate=validate.Length(max=5000), metadata={
+        "description": "Sharing without consent after it was refused (not_required or not_sought over a "
+                       "refusal) is a Front Door manager's approval: why it is justified. Recorded with who and when"})
 
     @post_load
     def command(self, data, **kwargs) -> ConsentCommand:
@@ -161,6 +167,9 @@ class ContactChildSchema(Schema):
     decided_at = AwareDateTime(allow_none=True)
     within_clock = fields.Boolean(allow_none=True)
     delay_reason = fields.String(allow_none=True)
+    signposting = fields.Function(lambda link: link.signposting.split(",") if link.signposting else [])
+    case_referral_id = fields.Integer(allow_none=True, metadata={
+        "description": "The open case (referral) the decision added this contact to, for add_to_open_case"})
 
 
 class ContactReceiptSchema(Schema):
@@ -188,6 +197,9 @@ class ContactSchema(ContactReceiptSchema):
     consent_by = fields.String(allow_none=True)
     consent_at = AwareDateTime(allow_none=True)
     consent_not_sought_reason = fields.String(allow_none=True)
+    consent_override_by_id = fields.Integer(allow_none=True)
+    consent_override_at = AwareDateTime(allow_none=True)
+    consent_override_reason = fields.String(allow_none=True)
     police_incident_reference = fields.String(allow_none=True)
     dash_risk = fields.String(allow_none=True)
     operation_encompass_informed = fields.Boolean(allow_none=True)
@@ -242,6 +254,12 @@ class QueueItemSchema(Schema):
     version = fields.Function(lambda item: item.contact.version)
 
 
+class QueueCountsSchema(Schema):
+    breached = fields.Integer(metadata={"description": "Past their decision time"})
+    due_soon = fields.Integer(metadata={"description": "Within the warning time (DECISION_WARN_HOURS) of it"})
+    running = fields.Integer(metadata={"description": "On time"})
+
+
 class AnswerSchema(Schema):
     answer = fields.String(required=True, validate=validate.Length(min=1, max=20000))
     version = fields.Integer()
@@ -262,3 +280,65 @@ class ReferralSchema(Schema):
     referral_date = fields.Date()
     outcome = fields.String()
     is_re_referral = fields.Boolean()
+
+
+# ---------------------------------------------------------------- batch intake
+
+class BatchItemSchema(Schema):
+    """One contact of a batch, with the key that makes a retry of it harmless."""
+
+    idempotency_key = fields.String(required=True, validate=validate.Length(min=1, max=100), metadata={
+        "description": "This contact's own key: a retry with the same key and body answers `replayed`; the "
+                       "same key with a different body is refused. Trimmed; at most 100 characters"})
+    contact = fields.Nested(ContactCreateSchema, required=True)
+
+
+class _EachItem(fields.Nested):
+    """Documented as a batch item, but handed over as sent, so that each item is loaded (and
+    refused) on its own instead of one bad item failing the whole batch."""
+
+    def _deserialize(self, value, attr, data, partial=None, **kwargs):
+        return value
+
+
+class BatchSchema(Schema):
+    contacts = fields.List(_EachItem(BatchItemSchema), required=True, validate=validate.Length(min=1, max=500),
+                           metadata={"description": "Up to 500 contacts, each answered on its own"})
+
+
+def load_batch_item(raw) -> tuple[str | None, IntakeCommand | None, dict | None]:
+    """(key, command, None), or (key if readable, None, field errors named by their path in the item)."""
+    try:
+        loaded = BatchItemSchema().load(raw)
+    except ValidationError as exc:
+        key = raw.get("idempotency_key") if isinstance(raw, dict) else None
+        return (key if isinstance(key, str) else None), None, _flatten(exc.messages)
+    return loaded["idempotency_key"], loaded["contact"], None
+
+
+def _flatten(messages, prefix: str = "") -> dict[str, list[str]]:
+    if isinstance(messages, list):
+        return {prefix or "_item": [str(m) for m in messages]}
+    flat: dict[str, list[str]] = {}
+    for key, value in messages.items():
+        name = "_item" if key == "_schema" and not prefix else (f"{prefix}.{key}" if prefix else str(key))
+        flat.update(_flatten(value, name))
+    return flat
+
+
+class BatchAnswerSchema(Schema):
+    index = fields.Integer(metadata={"description": "The item's position in the batch, from 0"})
+    idempotency_key = fields.String(allow_none=True)
+    status = fields.String(metadata={"description": "created, replayed (recorded before, nothing new written) "
+                                                    "or refused (see errors)"})
+    contact = fields.Nested(ContactReceiptSchema, allow_none=True)
+    errors = fields.Dict(keys=fields.String(), values=fields.List(fields.String()), metadata={
+        "description": "For a refused item: each field at fault, by its path in the item "
+                       "(e.g. contact.children.0.child.sex), with what to correct"})
+
+
+class BatchResultSchema(Schema):
+    created = fields.Integer()
+    replayed = fields.Integer()
+    refused = fields.Integer()
+    results = fields.List(fields.Nested(BatchAnswerSchema))

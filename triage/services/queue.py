@@ -2,9 +2,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from sqlalchemy import exists, func, select
+from sqlalchemy import and_, case, exists, func, select
 
 from triage.domain.clocks import ClockState, clock_state, describe_time_left
 from triage.domain.contact_states import STAFF, ContactState
@@ -65,6 +65,9 @@ class QueuePage:
     total: int
     page: int
     per_page: int
+    # How many of the (filtered) queue are overdue, due soon and on time: the whole queue, not
+    # just this page. Keys are ClockState values.
+    counts: dict[ClockState, int] = field(default_factory=dict)
 
 
 def awaiting_decision(actor: Actor, now: datetime, filters: QueueFilters = QueueFilters(),
@@ -74,7 +77,22 @@ def awaiting_decision(actor: Actor, now: datetime, filters: QueueFilters = Queue
         return _read_queue(actor, now, filters, page, per_page)
 
 
+def queue_counts(actor: Actor, now: datetime, filters: QueueFilters = QueueFilters()) -> dict[ClockState, int]:
+    """How many contacts await decision in each clock state: numbers only, no child shown."""
+    require(actor, STAFF, "see the queue")
+    return _totals(_filtered(filters), now, clock_settings().decision_warn)[1]
+
+
 def _read_queue(actor: Actor, now: datetime, filters: QueueFilters, page: int, per_page: int) -> QueuePage:
+    query = _filtered(filters)
+    # Breached contacts have the earliest due times, so due order is "breached first, then by
+    # time left"; the id keeps pages stable when two are due at the same moment. Three reads of
+    # plain columns (the page, its children, its open requests) whatever the page size.
+    query = query.order_by(Contact.decision_due_at, Contact.id)
+    return _page(actor, now, query, page, per_page)
+
+
+def _filtered(filters: QueueFilters):
     query = select(Contact).where(Contact.state != ContactState.DECIDED)
     if filters.rag == "none":
         query = query.where(Contact.rag.is_(None))
@@ -91,12 +109,13 @@ def _read_queue(actor: Actor, now: datetime, filters: QueueFilters, page: int, p
             InformationRequest.contact_id == Contact.id, InformationRequest.state == "open",
             InformationRequest.agency_id == select(Agency.id).where(
                 Agency.code == filters.awaiting_agency).scalar_subquery()))
-    # Breached contacts have the earliest due times, so due order is "breached first, then by
-    # time left"; the id keeps pages stable when two are due at the same moment. Three reads of
-    # plain columns (the page, its children, its open requests) whatever the page size.
-    query = query.order_by(Contact.decision_due_at, Contact.id)
+    return query
+
+
+def _page(actor: Actor, now: datetime, query, page: int, per_page: int) -> QueuePage:
     page, per_page = max(1, page), max(1, per_page)
-    total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
+    warn = clock_settings().decision_warn
+    total, counts = _totals(query, now, warn)
     rows = db.session.execute(
         query.with_only_columns(Contact.id, Contact.received_at, Contact.channel, Contact.source_code,
                                 Contact.state, Contact.rag, Contact.decision_due_at, Contact.version)
@@ -114,11 +133,26 @@ def _read_queue(actor: Actor, now: datetime, filters: QueueFilters, page: int, p
                 .join(Agency, Agency.id == InformationRequest.agency_id)
                 .where(InformationRequest.contact_id.in_(list(shown)), InformationRequest.state == "open")):
             awaiting[contact_id].add(agency)
-    warn = clock_settings().decision_warn
     items = [QueueItem(contact=c, clock_state=clock_state(c.decision_due_at, now, None, warn),
                        time_left=describe_time_left(c.decision_due_at, now), awaiting=sorted(awaiting[c.id]))
              for c in shown.values()]
     audit.record_shown(actor, now, "list", "contact",
                        [(c.id, link.child_id) for c in shown.values() for link in c.children],
                        detail=f"queue: {len(items)} contacts shown")
-    return QueuePage(items=items, total=total, page=page, per_page=per_page)
+    return QueuePage(items=items, total=total, page=page, per_page=per_page, counts=counts)
+
+
+def _totals(query, now: datetime, warn: timedelta) -> tuple[int, dict[ClockState, int]]:
+    """The queue's size and its count in each clock state, in the one statement that counts it.
+
+    The bands are the domain's clock rule (`clock_state`) written as SQL: breached once the due
+    time has passed, due soon within `warn` of it, otherwise running."""
+    due = query.order_by(None).subquery().c.decision_due_at
+
+    def band(condition):
+        return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
+
+    total, breached, due_soon = db.session.execute(select(
+        func.count(), band(due < now), band(and_(due >= now, due <= now + warn)))).one()
+    return total, {ClockState.BREACHED: breached, ClockState.DUE_SOON: due_soon,
+                   ClockState.RUNNING: total - breached - due_soon}

@@ -2,12 +2,14 @@
 decision. Each use case runs in one unit of work and checks the rules its command must meet.
 
     intake      recording a contact (and answering a partner system's retry)
+    batch       a partner system's notifications, many contacts in one request
     reading     the contact and what is already known of its children, audited
     screening   consent, RAG rating, triage, the practitioner's recommendation
     decision    the manager's decision, and acknowledging and feeding back to the referrer
 """
 from __future__ import annotations
 
+from triage.domain.contact_commands import ConsentCommand, DecisionCommand, IntakeCommand
 from triage.domain.contact_states import DECIDERS, INTAKE, SCREENERS, STAFF
 from triage.services import guards
 from triage.services.guards import require
@@ -26,6 +28,7 @@ def check_version(contact, version: int | None) -> None:
     guards.check_version(contact, version, "contact")
 
 
+from triage.services.contacts.batch import FEEDS, BatchItem, BatchResult, receive_batch  # noqa: E402
 from triage.services.contacts.common import audit_children, load, move  # noqa: E402
 from triage.services.contacts.decision import acknowledge, record_decision, record_feedback  # noqa: E402
 from triage.services.contacts.intake import (  # noqa: E402
@@ -43,7 +46,9 @@ from triage.services.contacts.reading import (  # noqa: E402
     ContactRead,
     get_contact,
     history_for,
+    open_cases,
     read_for_page,
+    read_open_cases,
 )
 from triage.services.contacts.screening import (  # noqa: E402
     put_forward,
@@ -55,9 +60,11 @@ from triage.services.contacts.screening import (  # noqa: E402
 from triage.services.referrals import RE_REFERRAL_WINDOW_DAYS, had_referral_within_a_year  # noqa: E402
 
 __all__ = [
-    "DECIDERS", "IDEMPOTENCY_KEY_HEADER", "IDEMPOTENCY_KEY_MAX", "INTAKE", "RE_REFERRAL_WINDOW_DAYS", "SCREENERS",
-    "STAFF", "ChildHistory", "ContactRead", "Receipt", "acknowledge", "as_command", "audit_children",
-    "check_intake", "check_version", "clean_idempotency_key", "commit", "get_contact", "had_referral_within_a_year",
-    "history_for", "load", "move", "put_forward", "read_for_page", "receive_contact", "record_consent",
-    "record_contact", "record_decision", "record_feedback", "recommend", "require", "set_rag", "start_screening",
+    "DECIDERS", "FEEDS", "IDEMPOTENCY_KEY_HEADER", "IDEMPOTENCY_KEY_MAX", "INTAKE", "RE_REFERRAL_WINDOW_DAYS",
+    "SCREENERS", "STAFF", "BatchItem", "BatchResult", "ChildHistory", "ConsentCommand", "ContactRead",
+    "DecisionCommand", "IntakeCommand", "Receipt", "acknowledge", "as_command", "audit_children",
+    "check_intake", "check_version", "clean_idempotency_key", "commit", "get_contact",
+    "had_referral_within_a_year", "history_for", "load", "move", "open_cases", "put_forward", "read_for_page",
+    "read_open_cases", "receive_batch", "receive_contact", "recommend", "record_consent", "record_contact",
+    "record_decision", "record_feedback", "require", "set_rag", "start_screening",
 ]

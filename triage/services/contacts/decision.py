@@ -6,18 +6,22 @@ from datetime import datetime
 
 from triage.clock import local_date
 from triage.domain.clocks import ClockKind
-from triage.domain.codes import outcome_creates_referral
+from triage.domain.codes import DecisionOutcome, outcome_creates_referral
 from triage.domain.contact_commands import ChildDecision, DecisionCommand, delay_problem, outcome_problems
 from triage.domain.contact_states import DECIDERS, STAFF, ContactState
-from triage.models import Contact
+from triage.domain.signposting import signposting_problem
+from triage.extensions import db
+from triage.models import Contact, ContactChild, Notification, Referral
 from triage.services import audit, clocks
 from triage.services.actor import Actor
 from triage.services.contacts.common import audit_children, load, move
+from triage.services.contacts.reading import open_cases
 from triage.services.errors import Conflict, Invalid
 from triage.services.guards import check_version, require
 from triage.services.referrals import refer_from_decision
 from triage.services.token_holders import acting_person_id
 from triage.services.unit_of_work import unit_of_work
+from triage.settings import contact_settings
 
 
 def record_decision(actor: Actor, now: datetime, contact_id: int,
@@ -36,6 +40,8 @@ def record_decision(actor: Actor, now: datetime, contact_id: int,
         check_version(contact, command.version, "contact")
         move(contact, ContactState.DECIDED)
         by_child = _decisions_by_child(contact, command.decisions)
+        signposted = _signposting(by_child)
+        cases = _cases_to_join(contact, by_child)
         late = now > contact.decision_due_at
         delay = delay_problem(contact.decision_due_at, now, command.delay_reason)
         if delay:
@@ -43,12 +49,15 @@ def record_decision(actor: Actor, now: datetime, contact_id: int,
         referral_date = local_date(contact.received_at)
         decided_by = acting_person_id(actor)  # a token's decision is signed by its holder
         for link in contact.children:
-            outcome, rationale = by_child[link.child_id]
+            outcome, rationale, *_ = by_child[link.child_id]
             link.outcome, link.rationale = outcome, rationale.strip()
             link.decided_at, link.decided_by_id, link.within_clock = now, decided_by, not late
             link.delay_reason = command.delay_reason if late else None
+            link.signposting = ",".join(signposted[link.child_id]) or None
             if outcome_creates_referral(outcome):
                 refer_from_decision(now, contact, link, outcome, referral_date)
+            elif outcome == DecisionOutcome.ADD_TO_OPEN_CASE:
+                _join_case(actor, now, contact, link, cases[link.child_id])
             audit.record(actor, now, "decide", "contact", contact.id, child_id=link.child_id,
                          detail=f"{outcome}{' (late)' if late else ''}")
         contact.decided_at = now
@@ -66,25 +75,64 @@ def _check(decision: ChildDecision, prefix: str = "") -> None:
         raise Invalid("The decision needs correcting", {f"{prefix}{k}": v for k, v in errors.items()})
 
 
-def _decisions_by_child(contact: Contact, decisions: Sequence[ChildDecision]) -> dict[int, tuple[str, str]]:
-    """One decision per child named in the contact; a single entry without a child applies to all."""
+def _decisions_by_child(contact: Contact, decisions: Sequence[ChildDecision]) -> dict[int, tuple[str, str, str, tuple[str, ...]]]:
+    """One decision per child named in the contact (with the field it came from); a single entry
+    without a child applies to all."""
     child_ids = [link.child_id for link in contact.children]
     if len(decisions) == 1 and decisions[0].child_id is None:
         only = decisions[0]
         _check(only)
-        return {cid: (only.outcome, only.rationale) for cid in child_ids}
+        return {cid: (only.outcome, only.rationale, "outcome", only.signposting) for cid in child_ids}
     result = {}
     for index, entry in enumerate(decisions):
         if entry.child_id not in child_ids:
             raise Invalid("The decision needs correcting",
                           {f"decisions.{index}.child_id": ["This child is not named in the contact"]})
         _check(entry, f"decisions.{index}.")
-        result[entry.child_id] = (entry.outcome, entry.rationale)
+        result[entry.child_id] = (entry.outcome, entry.rationale, f"decisions.{index}.outcome", entry.signposting)
     missing = [cid for cid in child_ids if cid not in result]
     if missing:
         raise Invalid("Decide for every child named in the contact",
                       {"decisions": [f"No decision for child record {cid}" for cid in missing]})
     return result
+
+
+def _signposting(by_child: dict) -> dict[int, tuple[str, ...]]:
+    """Each child's signposting, checked against the council's list; Invalid naming the field."""
+    options = contact_settings().signposting
+    errors = {}
+    for outcome, _, field, given in by_child.values():
+        problem = signposting_problem(outcome, given, options)
+        if problem:
+            errors[field.replace("outcome", "signposting")] = [problem]
+    if errors:
+        raise Invalid("The decision needs correcting", errors)
+    return {cid: tuple(given) for cid, (_, _, _, given) in by_child.items()}
+
+
+def _cases_to_join(contact: Contact, by_child: dict[int, tuple[str, str, str, tuple[str, ...]]]) -> dict[int, Referral]:
+    """The open case each child is added to; Invalid naming the outcome of a child who has none."""
+    joining = {cid: field for cid, (outcome, _, field, _) in by_child.items()
+               if outcome == DecisionOutcome.ADD_TO_OPEN_CASE}
+    if not joining:
+        return {}
+    cases = open_cases(contact)
+    errors = {field: ["This child has no open case to add the contact to: choose another outcome"]
+              for cid, field in joining.items() if cid not in cases}
+    if errors:
+        raise Invalid("The decision needs correcting", errors)
+    return cases
+
+
+def _join_case(actor: Actor, now: datetime, contact: Contact, link: ContactChild, case: Referral) -> None:
+    """The contact joins the child's open case: no new referral; the case's worker is told."""
+    link.case_referral_id = case.id
+    audit.record(actor, now, "update", "referral", case.id, child_id=case.child_id,
+                 detail=f"contact {contact.id} added to the case")
+    if case.worker_id is not None:  # ids only: the details stay behind sign-in
+        db.session.add(Notification(user_id=case.worker_id, clock_event_id=None, created_at=now,
+                                    message=f"Contact {contact.id} was added to your case {case.id}: read it",
+                                    link=f"/contacts/{contact.id}"))
 
 
 # ---------------------------------------------------------------- the referrer

@@ -91,7 +91,7 @@ class _Named:
     confirmed_new: bool = False
 
 
-def _check_children(actor: Actor, now: datetime, entries: tuple[ChildEntry, ...]) -> list[_Named]:
+def check_children(actor: Actor, now: datetime, entries: tuple[ChildEntry, ...]) -> list[_Named]:
     """Staff may name existing records by id; partner systems name children only by what they
     know (names, date of birth, NHS number, address), so nothing they are told can say whether
     a child is known to children's social care."""
@@ -150,7 +150,7 @@ def receive_contact(actor: Actor, now: datetime, data: IntakeCommand | Mapping,
     try:
         with unit_of_work("contact"):
             command = check_intake(command, now)
-            named = _check_children(actor, now, command.children)
+            named = check_children(actor, now, command.children)
             return _insert_contact(actor, now, command, named, key, reference), True
     except IntegrityError:
         # The contact's unique key (or partner reference) is taken: a retry, perhaps of a copy

@@ -81,6 +81,28 @@ def _history(contact: Contact, actor: Actor | None, now: datetime | None) -> lis
     return result
 
 
+def open_cases(contact: Contact) -> dict[int, Referral]:
+    """Each child's open case (their latest open referral not made by this contact), by child id:
+    one query. A decision may add the contact to it instead of making a second referral."""
+    found: dict[int, Referral] = {}
+    for referral in db.session.scalars(select(Referral).where(
+            Referral.child_id.in_([link.child_id for link in contact.children]), Referral.closed_at.is_(None),
+            or_(Referral.contact_id.is_(None), Referral.contact_id != contact.id))
+            .order_by(Referral.referral_date.desc(), Referral.id.desc())):
+        found.setdefault(referral.child_id, referral)
+    return found
+
+
+def read_open_cases(actor: Actor, now: datetime, contact_id: int) -> list[Referral]:
+    """The open cases of the children a contact names, audited as read."""
+    require(actor, STAFF, "read referrals")
+    with unit_of_work("contact", keep_loaded=True):
+        cases = list(open_cases(load(contact_id)).values())
+        audit.record_shown(actor, now, "read", "referral", [(r.id, r.child_id) for r in cases],
+                           detail=f"open cases of the children in contact {contact_id}")
+    return cases
+
+
 @dataclass(frozen=True)
 class ContactRead:
     """Everything the contact page shows of the record, read and audited in one transaction."""

@@ -6,8 +6,13 @@ from collections.abc import Mapping
 from datetime import datetime
 
 from triage.domain.codes import Consent, Rag
-from triage.domain.contact_commands import ConsentCommand, consent_record_problems, outcome_problems
-from triage.domain.contact_states import SCREENERS, ContactState
+from triage.domain.contact_commands import (
+    ConsentCommand,
+    consent_record_problems,
+    outcome_problems,
+    overrides_refusal,
+)
+from triage.domain.contact_states import DECIDERS, SCREENERS, ContactState
 from triage.extensions import db
 from triage.models import Contact, RagChange
 from triage.services.actor import Actor
@@ -39,6 +44,8 @@ def record_consent_command(actor: Actor, now: datetime, contact_id: int, command
         check_version(contact, command.version, "contact")
         if contact.state == ContactState.DECIDED:
             raise Conflict("This contact is decided; its consent record can no longer change")
+        if overrides_refusal(contact.consent, command):
+            _approve_override(actor, now, contact, command)
         contact.consent = command.consent
         contact.consent_by = (command.consent_by or "").strip() or None
         contact.consent_not_sought_reason = (command.consent_not_sought_reason
@@ -46,6 +53,18 @@ def record_consent_command(actor: Actor, now: datetime, contact_id: int, command
         contact.consent_at = command.consent_at or now
         audit_children(actor, now, contact, "update", f"consent {command.consent}")
     return contact
+
+
+def _approve_override(actor: Actor, now: datetime, contact: Contact, command: ConsentCommand) -> None:
+    """Sharing without consent after a refusal: a Front Door manager approves it, saying why."""
+    require(actor, DECIDERS, "override a refusal of consent: a Front Door manager approves sharing without it")
+    reason = (command.override_reason or "").strip()
+    if not reason:
+        raise Invalid("Approving sharing without consent needs a reason",
+                      {"override_reason": ["Say why sharing without consent is justified"]})
+    contact.consent_override_by_id, contact.consent_override_at = actor.user_id, now
+    contact.consent_override_reason = reason
+    audit_children(actor, now, contact, "update", "consent override approved")
 
 
 def start_screening(actor: Actor, now: datetime, contact_id: int, version: int | None = None) -> Contact:

@@ -223,10 +223,13 @@ class ConsentForm(VersionForm):
                                            validators=[Optional()],
                                            invalid_choice_message="Select why consent was not sought")
 
+    override_reason = TextAreaField("Why is sharing without consent justified?",
+                                    validators=[Optional(), max_length(5000, "The reason")])
+
     def command(self) -> ConsentCommand:
         return ConsentCommand(consent=self.consent.data, consent_by=none_if_blank(self.consent_by.data),
                               consent_not_sought_reason=self.consent_not_sought_reason.data or None,
-                              version=self.version_number)
+                              version=self.version_number, override_reason=none_if_blank(self.override_reason.data))
 
 
 class FeedbackForm(VersionForm):
@@ -235,6 +238,7 @@ class FeedbackForm(VersionForm):
 
 
 class DecisionForm(VersionForm):
+    signposting = SelectMultipleField("Signposted to (optional)", choices=[], validate_choice=False)
     apply_to = RadioField("Who does this decision apply to?", validators=[Optional()], choices=choices(
         [("all", "The same decision for every child"), ("each", "A different decision for each child")]))
     outcome = RadioField("Outcome", choices=choices(DecisionOutcome.choices()), validators=[Optional()])
@@ -242,8 +246,16 @@ class DecisionForm(VersionForm):
     delay_reason = TextAreaField("Why is the decision late?", validators=[Optional(), max_length(5000, "The reason")])
 
 
-def decision_form_for(contact, **kwargs) -> DecisionForm:
-    """The decision form with an outcome and rationale for each child the contact names."""
+def outcome_choices(open_case: bool) -> list:
+    """The outcomes a manager may choose: adding to an open case only where the child has one."""
+    return choices([(o.value, o.label) for o in DecisionOutcome
+                    if open_case or o is not DecisionOutcome.ADD_TO_OPEN_CASE])
+
+
+def decision_form_for(contact, open_case_children=frozenset(), signposting=(), **kwargs) -> DecisionForm:
+    """The decision form with an outcome and rationale for each child the contact names.
+    `open_case_children`: the children with an open case the contact may join; `signposting`: the
+    council's (code, label) list for no further action."""
 
     class ContactDecisionForm(DecisionForm):
         pass
@@ -251,8 +263,15 @@ def decision_form_for(contact, **kwargs) -> DecisionForm:
     for link in contact.children:
         name = link.child.full_name
         setattr(ContactDecisionForm, f"outcome_{link.child_id}", RadioField(
-            f"Outcome for {name}", choices=choices(DecisionOutcome.choices()), validators=[Optional()]))
+            f"Outcome for {name}", choices=outcome_choices(link.child_id in open_case_children),
+            validators=[Optional()]))
+        setattr(ContactDecisionForm, f"signposting_{link.child_id}", SelectMultipleField(
+            f"{name}: signposted to (optional)", choices=choices(signposting), validate_choice=False))
         setattr(ContactDecisionForm, f"rationale_{link.child_id}", TextAreaField(
             f"Rationale for {name}", validators=[Optional(), max_length(20000, "The rationale")]))
-    return ContactDecisionForm(prefix="decide", **kwargs)
+    form = ContactDecisionForm(prefix="decide", **kwargs)
+    form.signposting.choices = choices(signposting)
+    form.outcome.choices = outcome_choices(
+        bool(contact.children) and all(link.child_id in open_case_children for link in contact.children))
+    return form
 

@@ -13,12 +13,12 @@ from triage.clock import utcnow
 from triage.domain.clocks import clock_state, describe_time_left
 from triage.domain.consent import partner_request_refusal
 from triage.domain.contact_commands import ChildDecision, DecisionCommand, delay_problem, outcome_problems
-from triage.domain.contact_states import DECIDERS, SCREENERS, STAFF, ContactState
+from triage.domain.contact_states import DECIDERS, SCREENERS, STAFF, ContactState, available_steps
 from triage.domain.roles import Role
 from triage.services import contacts, information_requests, people
 from triage.services.actor import Actor
 from triage.services.errors import Conflict, Invalid, ServiceError
-from triage.settings import clock_settings
+from triage.settings import clock_settings, contact_settings
 from triage.web.contacts.blueprint import SEX_CHOICES, bp, child_label, request_clock
 from triage.web.contacts.forms import (
     AcknowledgeForm,
@@ -59,10 +59,27 @@ ACTIONS = {
 }
 
 
+def _steps(actor: Actor, contact) -> frozenset[str]:
+    """The steps this person may take on the contact now: the state table's, for their role."""
+    return frozenset(step for step in available_steps(contact.state, bool(contact.acknowledged_at),
+                                                      bool(contact.feedback_at))
+                     if actor.has_role(*ACTIONS[step].roles))
+
+
+# After a save the page opens at the section the step belongs to.
+SECTIONS = {"screening": "rag", "rag": "rag", "information-requests": "partners", "put-forward": "triage-meeting",
+            "recommendation": "recommendation", "decision": "decision", "acknowledgement": "referrer",
+            "consent": "consent", "feedback": "referrer"}
+
+
+def _signposting() -> list[tuple[str, str]]:
+    return list(contact_settings().signposting.items())
+
+
 def _blank_form(key: str, contact):
     spec = ACTIONS[key]
     if key == "decision":
-        form = decision_form_for(contact, formdata=None)
+        form = decision_form_for(contact, set(contacts.open_cases(contact)), _signposting(), formdata=None)
         form.apply_to.data = "all"
         if contact.recommended_outcome:
             form.outcome.data = contact.recommended_outcome
@@ -73,7 +90,7 @@ def _blank_form(key: str, contact):
 def _posted_form(key: str, contact):
     spec = ACTIONS[key]
     if key == "decision":
-        return decision_form_for(contact)
+        return decision_form_for(contact, set(contacts.open_cases(contact)), _signposting())
     return spec.form(prefix=spec.prefix)
 
 
@@ -107,6 +124,8 @@ def _render_show(contact_id: int, status: int = 200, active: dict | None = None,
         request_clock=lambda r: request_clock(r, now), child_label=child_label,
         can_screen=actor.has_role(*SCREENERS), can_decide=actor.has_role(Role.MANAGER),
         can_recommend=actor.has_role(Role.PRACTITIONER), sex_labels=dict(SEX_CHOICES),
+        steps=_steps(actor, contact),
+        signposting_labels=contact_settings().signposting,
     ), status
 
 
@@ -116,7 +135,7 @@ def show(contact_id: int):
     return _render_show(contact_id)
 
 
-DECISION_FIELD = re.compile(r"^decisions\.(\d+)\.(outcome|rationale|child_id)$")
+DECISION_FIELD = re.compile(r"^decisions\.(\d+)\.(outcome|rationale|signposting|child_id)$")
 
 
 # The rules are the domain's; the words are the page's, naming the child where there are several.
@@ -135,7 +154,9 @@ def _decision_problems(form: DecisionForm, contact, now: datetime) -> tuple[tupl
     decisions = []
     for suffix, name, child_id in named:
         outcome, rationale = getattr(form, f"outcome{suffix}").data, getattr(form, f"rationale{suffix}").data or ""
-        decisions.append(ChildDecision(outcome=outcome, rationale=rationale, child_id=child_id))
+        signposted = tuple(getattr(form, f"signposting{suffix}").data or ())
+        decisions.append(ChildDecision(outcome=outcome, rationale=rationale, child_id=child_id,
+                                       signposting=signposted))
         for key in outcome_problems(outcome, rationale):
             alone, each = DECISION_WORDING[key]
             if not getattr(form, f"{key}{suffix}").errors:
@@ -212,7 +233,7 @@ def _act(key: str, contact_id: int):
         return _render_show(contact_id, 409 if isinstance(exc, Conflict) else 400, active={key: form},
                             problems=problems)
     flash(ACTIONS[key].done)
-    return redirect(url_for("web.contacts.show", contact_id=contact_id))
+    return redirect(url_for("web.contacts.show", contact_id=contact_id, _anchor=SECTIONS[key]))
 
 
 def _register_action(key: str) -> None:

@@ -36,7 +36,7 @@ def queue_page():
     result = queue.awaiting_decision(current_actor(), utcnow(), filters,
                                      page=max(1, request.args.get("page", 1, type=int)), per_page=QUEUE_PAGE)
     page = Page(items=result.items, total=result.total, page=result.page, per_page=result.per_page)
-    return render_template("contacts/queue.html", form=form, page=page, filtered=filtered,
+    return render_template("contacts/queue.html", form=form, page=page, filtered=filtered, counts=result.counts,
                            page_url=_page_url("web.contacts.queue"))
 
 
