@@ -83,16 +83,6 @@ def record_shown(actor: Actor, now: datetime, action: str, entity: str,
     return len(pairs)
 
 
-def commit_read() -> None:
-    """Commit a read's audit rows without expiring what was read.
-
-    Kept only for services not yet running their reads in `unit_of_work(..., keep_loaded=True)`,
-    which is what this now is; new code uses the unit of work itself.
-    """
-    with unit_of_work("record", keep_loaded=True):
-        pass
-
-
 def _trail(actor: Actor, condition, limit: int, before_id: int | None) -> list[AuditEvent]:
     if not actor.has_role(*TRAIL_READERS):
         raise Forbidden("Only managers and administrators can read the audit trail")

@@ -11,27 +11,10 @@ from __future__ import annotations
 
 from triage.domain.contact_commands import ConsentCommand, DecisionCommand, IntakeCommand
 from triage.domain.contact_states import DECIDERS, INTAKE, SCREENERS, STAFF
-from triage.services import guards
-from triage.services.guards import require
-from triage.services.unit_of_work import unit_of_work
-
-
-# Kept only for the rooms that still import them from here while they move to the unit of work
-# and the shared guards; nothing in this package uses them. Defined before the submodules are
-# imported because one of those rooms (assessments) is imported through the decision module.
-def commit() -> None:
-    with unit_of_work("contact"):
-        pass
-
-
-def check_version(contact, version: int | None) -> None:
-    guards.check_version(contact, version, "contact")
-
-
-from triage.services.contacts.batch import FEEDS, BatchItem, BatchResult, receive_batch  # noqa: E402
-from triage.services.contacts.common import audit_children, load, move  # noqa: E402
-from triage.services.contacts.decision import acknowledge, record_decision, record_feedback  # noqa: E402
-from triage.services.contacts.intake import (  # noqa: E402
+from triage.services.contacts.batch import FEEDS, BatchItem, BatchResult, receive_batch
+from triage.services.contacts.common import audit_children, load, move
+from triage.services.contacts.decision import acknowledge, record_decision, record_feedback
+from triage.services.contacts.intake import (
     IDEMPOTENCY_KEY_HEADER,
     IDEMPOTENCY_KEY_MAX,
     Receipt,
@@ -41,7 +24,7 @@ from triage.services.contacts.intake import (  # noqa: E402
     receive_contact,
     record_contact,
 )
-from triage.services.contacts.reading import (  # noqa: E402
+from triage.services.contacts.reading import (
     ChildHistory,
     ContactRead,
     get_contact,
@@ -50,20 +33,21 @@ from triage.services.contacts.reading import (  # noqa: E402
     read_for_page,
     read_open_cases,
 )
-from triage.services.contacts.screening import (  # noqa: E402
+from triage.services.contacts.screening import (
     put_forward,
     recommend,
     record_consent,
     set_rag,
     start_screening,
 )
-from triage.services.referrals import RE_REFERRAL_WINDOW_DAYS, had_referral_within_a_year  # noqa: E402
+from triage.services.guards import require
+from triage.services.referrals import RE_REFERRAL_WINDOW_DAYS, had_referral_within_a_year
 
 __all__ = [
     "DECIDERS", "FEEDS", "IDEMPOTENCY_KEY_HEADER", "IDEMPOTENCY_KEY_MAX", "INTAKE", "RE_REFERRAL_WINDOW_DAYS",
     "SCREENERS", "STAFF", "BatchItem", "BatchResult", "ChildHistory", "ConsentCommand", "ContactRead",
     "DecisionCommand", "IntakeCommand", "Receipt", "acknowledge", "as_command", "audit_children",
-    "check_intake", "check_version", "clean_idempotency_key", "commit", "get_contact",
+    "check_intake", "clean_idempotency_key", "get_contact",
     "had_referral_within_a_year", "history_for", "load", "move", "open_cases", "put_forward", "read_for_page",
     "read_open_cases", "receive_batch", "receive_contact", "recommend", "record_consent", "record_contact",
     "record_decision", "record_feedback", "require", "set_rag", "start_screening",
