@@ -1,11 +1,13 @@
 """Template helpers: times shown in London, dates the way a social worker writes them."""
 from datetime import date, datetime
 
-from flask import Flask, request
+from flask import Flask, g, request
 from flask_login import current_user
 
+from triage.auth import current_actor, signed_in_via_token
 from triage.clock import to_london
 from triage.domain.roles import Role
+from triage.services import inbox
 from triage.web.navigation import items_for
 
 
@@ -43,6 +45,13 @@ def iso_date(value: str | None) -> str:
     return date.fromisoformat(value).strftime("%-d %b %Y") if value else ""
 
 
+def _unread_count() -> int:
+    """The header badge: one COUNT, asked once per page."""
+    if "_unread_count" not in g:
+        g._unread_count = inbox.unread_count(current_actor())
+    return g._unread_count
+
+
 def register(app: Flask) -> None:
     app.jinja_env.filters["london"] = london_datetime
     app.jinja_env.filters["long_date"] = long_date
@@ -54,8 +63,12 @@ def register(app: Flask) -> None:
     @app.context_processor
     def layout_context():
         role = None
+        staff = False
         if getattr(current_user, "is_authenticated", False):
             role = Role(current_user.role)
+            # People at a desk: signed in to the pages, not a partner system's token.
+            staff = not signed_in_via_token()
         return {"council_name": app.config["COUNCIL_NAME"],
                 "service_name": app.config["SERVICE_NAME"], "current_role": role, "Role": Role,
-                "navigation_items": lambda: items_for(role, request.path)}
+                "navigation_items": lambda: items_for(role, request.path),
+                "unread_notifications": _unread_count if staff else None}
