@@ -1,4 +1,5 @@
-"""Template helpers: times shown in London, dates the way a social worker writes them."""
+"""Template helpers: times shown in London, dates the way a social worker writes them, people by
+name and role; and what every page's layout needs (the menu, who is signed in, the unread count)."""
 from datetime import date, datetime
 
 from flask import Flask, g, request
@@ -7,7 +8,7 @@ from flask_login import current_user
 from triage.auth import current_actor, signed_in_via_token
 from triage.clock import to_london
 from triage.domain.roles import Role
-from triage.services import inbox
+from triage.services import inbox, names
 from triage.web.navigation import items_for
 
 
@@ -45,6 +46,33 @@ def iso_date(value: str | None) -> str:
     return date.fromisoformat(value).strftime("%-d %b %Y") if value else ""
 
 
+def person(value) -> str:
+    """Whoever did something, by name and role: `{{ req.answered_by | person }}`.
+
+    Takes an account as the records keep it (a username, a user id, a User) and gives "Helen
+    Firth (Health)" for a partner, "Gareth Howell (Front Door manager)" for staff, "Police feed
+    (partner system)" for a token; anything else (a name typed in, "cli") is shown as it is.
+    Each account is looked up once per request.
+    """
+    if value is None or value == "":
+        return ""
+    if hasattr(value, "display_name") and hasattr(value, "role"):
+        agency = value.agency.name if getattr(value, "agency", None) else None
+        return str(names.describe(value.display_name, value.role, agency))
+    if isinstance(value, str):
+        token = names.label_for_principal(value)
+        if token is not None:
+            return str(token)
+    known = g.setdefault("_people_named", {})
+    if value not in known:
+        if isinstance(value, int):
+            found = names.people_by(user_ids={value})[1].get(value)
+        else:
+            found = names.people_by(usernames={str(value)})[0].get(str(value))
+        known[value] = str(found) if found else str(value)
+    return known[value]
+
+
 def _unread_count() -> int:
     """The header badge: one COUNT, asked once per page."""
     if "_unread_count" not in g:
@@ -59,6 +87,7 @@ def register(app: Flask) -> None:
     app.jinja_env.filters["isodate"] = iso_date
     app.jinja_env.filters["nhs_number"] = nhs_number
     app.jinja_env.filters["role_label"] = role_label
+    app.jinja_env.filters["person"] = person
 
     @app.context_processor
     def layout_context():
@@ -71,4 +100,5 @@ def register(app: Flask) -> None:
         return {"council_name": app.config["COUNCIL_NAME"],
                 "service_name": app.config["SERVICE_NAME"], "current_role": role, "Role": Role,
                 "navigation_items": lambda: items_for(role, request.path),
+                "signed_in_as": (lambda: person(current_user._get_current_object())) if staff else None,
                 "unread_notifications": _unread_count if staff else None}
