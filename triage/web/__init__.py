@@ -17,12 +17,13 @@ from triage.web import (
     reports,
     requests,
     returns,
+    search,
 )
 
 bp = Blueprint("web", __name__, template_folder="templates")
 # One area per module; add a new one to this tuple.
 for area in (assets, auth, home, children, admin, contacts, requests, meetings, cases, notifications,
-             reports, imports, returns):
+             reports, imports, returns, search):
     bp.register_blueprint(area.bp)
 
 

@@ -1,5 +1,5 @@
 """Template helpers: times shown in London, dates the way a social worker writes them, people by
-name and role; and what every page's layout needs (the menu, who is signed in, the unread count)."""
+name and role; and what every page's layout needs (the menu, the unread count, the search box)."""
 from datetime import date, datetime
 
 from flask import Flask, g, request
@@ -9,7 +9,8 @@ from triage.auth import current_actor, signed_in_via_token
 from triage.clock import to_london
 from triage.domain.roles import Role
 from triage.services import inbox, names
-from triage.web.navigation import items_for
+from triage.services.children import CHILD_RECORD_ROLES
+from triage.web.navigation import items_for, menu_for
 
 
 def london_datetime(value: datetime | None) -> str:
@@ -100,5 +101,7 @@ def register(app: Flask) -> None:
         return {"council_name": app.config["COUNCIL_NAME"],
                 "service_name": app.config["SERVICE_NAME"], "current_role": role, "Role": Role,
                 "navigation_items": lambda: items_for(role, request.path),
+                "menu_and_more": lambda: menu_for(role, request.path),
                 "signed_in_as": (lambda: person(current_user._get_current_object())) if staff else None,
-                "unread_notifications": _unread_count if staff else None}
+                "unread_notifications": _unread_count if staff else None,
+                "header_search": staff and role in CHILD_RECORD_ROLES}
