@@ -22,7 +22,7 @@ from flask import current_app
 from sqlalchemy import select
 
 from triage.clock import LONDON, UTC, local_date, require_aware, utcnow
-from triage.demo_data import casework, names, places
+from triage.demo_data import casework, catchup, names, places
 from triage.demo_data.out_of_hours import seed_night
 from triage.domain.identifiers import UPN_LETTERS, nhs_check_digit, nhs_number_is_valid, upn_check_letter
 from triage.domain.roles import Role
@@ -42,6 +42,9 @@ HISTORY_WEEKS = 8  # records are spread over this many weeks before `now`
 SIGN_IN_URL = f"http://127.0.0.1:{os.environ.get('PORT', '5000')}"  # make run passes PORT
 # Demo children carry council ids DEMO00001, DEMO00002 ...: how a re-run knows what it made.
 DEMO_ID_PREFIX = "DEMO"
+
+
+CATCH_UP = "Catching up to today"
 
 
 class DemoRefused(Exception):
@@ -168,8 +171,14 @@ def step(name: str) -> Callable[[StepFunction], StepFunction]:
 
 
 def seed_demo(now: datetime, children: int = DEFAULT_CHILDREN, echo=click.echo, *,
-              force: bool = False) -> SeedSummary:
-    """Build (or complete) the demo council; safe to re-run. Needs an app context."""
+              force: bool = False, catch_up: bool = False) -> SeedSummary:
+    """Build (or complete) the demo council; safe to re-run. Needs an app context.
+
+    `catch_up`: on a later day, also do what a well-run Front Door did since the demo was last
+    brought up to date, so that whatever day it is opened a handful of things are due soon, very
+    few are overdue and none by weeks (`make run` asks for it; a second run at the same moment
+    still adds nothing).
+    """
     now = require_aware(now, "now")
     if isinstance(children, bool) or not isinstance(children, int) or not 1 <= children <= MAX_CHILDREN:
         raise ValueError(f"children must be a whole number from 1 to {MAX_CHILDREN}")
@@ -180,6 +189,10 @@ def seed_demo(now: datetime, children: int = DEFAULT_CHILDREN, echo=click.echo, 
     results = []
     for _name, fn in STEPS:
         result = fn(ctx)
+        echo(result.describe())
+        results.append(result)
+    if catch_up:
+        result = StepResult(CATCH_UP, added=catchup.catch_up(ctx, ctx.rng(CATCH_UP)), present=0)
         echo(result.describe())
         results.append(result)
     summary = SeedSummary(
@@ -490,10 +503,14 @@ def demo_upn(rng: random.Random, dob: date) -> str:
 @click.option("--children", type=click.IntRange(1, MAX_CHILDREN), default=DEFAULT_CHILDREN,
               show_default=True, help=f"How many children to create (1 to {MAX_CHILDREN}).")
 @click.option("--force", is_flag=True, help="Run even in production (the demo password is public).")
-def seed_demo_command(children: int, force: bool) -> None:
-    """Fill the database with a demo council: teams, a login per role, children. Safe to re-run."""
+@click.option("--catch-up/--no-catch-up", default=True, show_default=True,
+              help="On a later day, bring the demo's casework up to date as a well-run Front Door would.")
+def seed_demo_command(children: int, force: bool, catch_up: bool) -> None:
+    """Fill the database with a demo council: teams, a login per role, children, eight weeks of
+    casework. Safe to re-run: nothing is added twice, and on a later day the casework is brought
+    up to date."""
     try:
-        seed_demo(utcnow(), children=children, force=force)
+        seed_demo(utcnow(), children=children, force=force, catch_up=catch_up)
     except DemoRefused as exc:
         raise click.ClickException(str(exc)) from None
     except ServiceError as exc:

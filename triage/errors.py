@@ -33,8 +33,10 @@ def _reason(status: int) -> str:
 
 
 def _page(status: int, message: str, errors: dict | None = None):
+    # error_page: the layout asks the database nothing more (no unread count, no names), since
+    # the error may have left the request's transaction unusable.
     return render_template("error.html", status=status, title=_reason(status), message=message,
-                           errors=errors or {}), status
+                           errors=errors or {}, error_page=True), status
 
 
 # Headers an HTTP error carries that the answer must keep: 405's Allow, 401's WWW-Authenticate,

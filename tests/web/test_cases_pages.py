@@ -355,13 +355,16 @@ def test_notifications_after_a_sweep_link_to_the_case_and_can_be_marked_read(cli
     page = text_of(client.get("/notifications?show=unread"))
     assert "3 unread notifications" in page
     assert "Assessment: breached" in page and "Case discussion 1: breached" in page
-    assert f'href="/cases/{made.id}"' in page
+    first, second, _ = db.session.query(Notification).filter_by(user_id=staff["worker"].id).order_by(Notification.id)
+    assert f'href="/notifications/{first.id}"' in page and f'href="/notifications/{second.id}"' in page
 
-    first = db.session.query(Notification).filter_by(user_id=staff["worker"].id).order_by(Notification.id).first()
     done = post_form(client, f"/notifications/{first.id}/read", "/notifications", {"show": "unread"})
     assert done.status_code == 302 and done.headers["Location"] == "/notifications?show=unread"
     assert "2 unread notifications" in text_of(client.get("/notifications?show=unread"))
     assert "3 notifications" in text_of(client.get("/notifications"))
+    opened = client.get(f"/notifications/{second.id}")  # opening one reads it and leads to its case
+    assert opened.status_code == 302 and opened.headers["Location"] == f"/cases/{made.id}"
+    assert "1 unread notification" in text_of(client.get("/notifications?show=unread"))
     others = db.session.query(Notification).filter_by(user_id=staff["manager"].id).first()
     assert post_form(client, f"/notifications/{others.id}/read", "/notifications", {}).status_code == 404
 

@@ -1,11 +1,12 @@
-"""The caller's own notifications: clocks on their cases that are due soon or breached."""
+"""The caller's own notifications: clocks on their cases that are due soon or breached, in plain
+words with the record each is about."""
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from triage.auth import current_actor, roles_required
 from triage.clock import utcnow
-from triage.schemas.cases import NotificationArgs, NotificationSchema
-from triage.services import notify
+from triage.schemas.notifications import NotificationArgs, NotificationSchema
+from triage.services import inbox
 
 blp = Blueprint("notifications", __name__, url_prefix="/api/v1/notifications",
                 description="Your notifications, newest first (people only: a token has none)")
@@ -20,9 +21,8 @@ class Notifications(MethodView):
     @blp.paginate()
     def get(self, args, pagination_parameters):
         """Your notifications; `unread=true` for those not yet read"""
-        page = notify.notifications_for(current_actor(), unread_only=args["unread"],
-                                        page=pagination_parameters.page,
-                                        per_page=pagination_parameters.page_size)
+        page = inbox.notices_for(current_actor(), utcnow(), unread_only=args["unread"],
+                                 page=pagination_parameters.page, per_page=pagination_parameters.page_size)
         pagination_parameters.item_count = page.total
         return page.items
 
@@ -34,4 +34,4 @@ class MarkRead(MethodView):
     @blp.response(200, NotificationSchema)
     def post(self, notification_id):
         """Mark one of your notifications as read"""
-        return notify.mark_read(current_actor(), utcnow(), notification_id)
+        return inbox.open_notice(current_actor(), utcnow(), notification_id)

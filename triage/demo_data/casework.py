@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from triage.clock import LONDON
 from triage.extensions import db
-from triage.models import Assessment, Child, Contact, Referral, Team
+from triage.models import Assessment, Child, Contact, Referral, StrategyDiscussion
 from triage.services import cases, contacts, information_requests
 from triage.services.calendar import working_day_calendar
 from triage.services.errors import ServiceError
@@ -32,6 +32,7 @@ CONCERNS = [
 ]
 WORKERS = ["sw.north1", "sw.north2", "sw.west1", "sw.central1", "sw.southeast1", "sw.14plus1"]
 AGENCIES = ["police", "health", "education", "early_help"]
+FRESH_CONTACTS = 3  # received in the hours before the demo is made
 PARTNER_USERS = {"police": "partner.police", "health": "partner.health", "education": "partner.education",
                  "early_help": "partner.early_help"}
 
@@ -57,15 +58,19 @@ def seed_casework(ctx, rng: random.Random, per_child: float = 0.5):
     kids = list(db.session.scalars(select(Child).where(Child.council_child_id.like("DEMO%")).order_by(Child.id)))
     chosen = rng.sample(kids, k=max(1, int(len(kids) * per_child)))
     days = [d for d in (ctx.today - timedelta(days=n) for n in range(55, -1, -1)) if calendar.is_working_day(d)]
-    teams = {t.name: t for t in db.session.scalars(select(Team))}
     added = 0
-    for child in sorted(chosen, key=lambda c: c.created_at):
-        day = max(rng.choice(days), child.created_at.astimezone(LONDON).date())
-        received = _at(day, rng.randint(8, 17), rng.choice([0, 10, 20, 30, 40, 50]))
+    ordered = sorted(chosen, key=lambda c: c.created_at)
+    fresh = {c.id for c in ordered[-FRESH_CONTACTS:]}
+    for child in ordered:
+        if child.id in fresh:  # just arrived: the queue is never empty at the start of a demo
+            received = max(ctx.now - timedelta(hours=rng.uniform(0.3, 2.5)), child.created_at)
+        else:
+            day = max(rng.choice(days), child.created_at.astimezone(LONDON).date())
+            received = _at(day, rng.randint(8, 17), rng.choice([0, 10, 20, 30, 40, 50]))
         if received > ctx.now:
             continue
         try:
-            _one_contact(ctx, rng, child, received, teams)
+            one_contact(ctx, rng, child, received)
             added += 1
         except ServiceError:
             db.session.rollback()  # a demo step never leaves half a contact behind
@@ -73,7 +78,8 @@ def seed_casework(ctx, rng: random.Random, per_child: float = 0.5):
     return added, 0
 
 
-def _one_contact(ctx, rng, child, received, teams):
+def one_contact(ctx, rng, child, received):
+    """One contact for `child` from its arrival to whatever would have happened by now."""
     source = _pick(rng, SOURCES)
     police = source == "6"
     data = {"channel": "police_notification" if police else rng.choice(["phone", "email", "portal", "marf"]),
@@ -86,7 +92,7 @@ def _one_contact(ctx, rng, child, received, teams):
                     dash_risk=rng.choice(["standard", "medium", "high"]), operation_encompass_informed=True)
     contact, _ = contacts.record_contact(ctx.actor(rng.choice(["era", "era2"])), received, data)
     step = lambda hours: received + timedelta(hours=hours)  # noqa: E731
-    if step(1) <= ctx.now and rng.random() < 0.95:
+    if step(1) <= ctx.now:
         contacts.acknowledge(ctx.actor("era"), step(1), contact.id)
     age = ctx.now - received
     if age < timedelta(hours=3):
@@ -94,67 +100,108 @@ def _one_contact(ctx, rng, child, received, teams):
     practitioner = ctx.actor(rng.choice(["practitioner", "practitioner2"]))
     rag = rng.choices(["red", "amber", "green"], weights=[15, 45, 40])[0]
     contacts.set_rag(practitioner, step(1.5), contact.id, rag, "Screened against the threshold document")
-    if rng.random() < 0.5 and step(2) <= ctx.now:
+    # Below the significant-harm threshold partners are asked only with the family's consent.
+    may_ask = rag != "green" or data["consent"] == "given"
+    if may_ask and rng.random() < 0.5 and step(2) <= ctx.now:
         agencies = rng.sample(AGENCIES, k=rng.randint(1, 2))
         asked = information_requests.request_information(practitioner, step(2), contact.id, agencies,
                                                           "Please share what you hold about this child.")
         hours = {"red": 4, "amber": 24, "green": 72}[rag]
         for request in asked:
-            answered = step(2 + hours * rng.uniform(0.2, 1.3))
+            answered = step(2 + hours * rng.uniform(0.2, 1.05))
             if answered <= ctx.now:
                 partner = ctx.actor(PARTNER_USERS[request.agency.code])
                 information_requests.answer_request(partner, answered, request.id,
                                                     "Checked our records: details shared with the MASH.")
-    decided = step(rng.uniform(3, 23) if rng.random() < 0.85 else rng.uniform(25, 60))
+    decided = step(rng.uniform(3, 23) if rng.random() < 0.92 else rng.uniform(25, 40))
     if decided > ctx.now:
         return  # still in the queue
     contacts.record_decision(ctx.actor("manager"), decided, contact.id,
                              [{"outcome": _pick(rng, OUTCOMES), "rationale": "Agreed after screening."}],
                              delay_reason="Waiting for partner information" if decided > contact.decision_due_at else None)
-    _casework_after(ctx, rng, contact, decided, teams)
+    _casework_after(ctx, rng, contact, decided)
 
 
-def _casework_after(ctx, rng, contact, decided, teams):
+def _casework_after(ctx, rng, contact, decided):
     for referral in db.session.scalars(select(Referral).where(Referral.contact_id == contact.id)):
-        worker_name = rng.choice(WORKERS)
-        worker = ctx.users[worker_name]
+        follow_referral(ctx, rng, referral, decided)
+
+
+def follow_referral(ctx, rng, referral, decided) -> None:
+    """Whatever a well-run team would have done on this referral by now, each step once: allocate,
+    start, any strategy discussion and conference, the case discussions, authorisation before the
+    due date. Safe to run again later: what is done is skipped, what has come due is done."""
+    assessment = db.session.scalar(select(Assessment).where(Assessment.referral_id == referral.id))
+    if referral.worker_id is None:
         allocated = decided + timedelta(hours=rng.uniform(1, 20))
-        if allocated > ctx.now:
-            continue
+        if allocated > ctx.now or referral.closed_at is not None:
+            return
+        worker = ctx.users[rng.choice(WORKERS)]
         cases.allocate(ctx.actor("manager"), allocated, referral.id, cases.Allocation(worker.team_id, worker.id))
-        assessment = db.session.scalar(select(Assessment).where(Assessment.referral_id == referral.id))
-        started = allocated + timedelta(days=rng.randint(0, 3))
+    worker_name = next(name for name in WORKERS if ctx.users[name].id == referral.worker_id)
+    worker_actor = ctx.actor(worker_name)
+    if assessment.started_on is None:
+        started = referral.allocated_at + timedelta(days=rng.randint(0, 3))
         if started > ctx.now:
-            continue
-        worker_actor = ctx.actor(worker_name)
+            return
         cases.start_assessment(worker_actor, started, assessment.id,
                                cases.StartAssessment(started.astimezone(LONDON).date()))
-        if referral.outcome == "strategy_s47":
-            held = started + timedelta(days=1)
-            if held <= ctx.now:
-                discussion = cases.record_strategy_discussion(worker_actor, held, referral.id, cases.StrategyDiscussionHeld(
-                    held.astimezone(LONDON).date(), ("police", "health"), True))
-                # Within the 15 working days the DfE's rules allow (8675Q), on a weekday.
-                icpc = held + timedelta(days=rng.randint(8, 18))
-                while icpc.weekday() >= 5:
-                    icpc += timedelta(days=1)
-                if icpc <= ctx.now:
-                    plan = rng.random() < 0.7
-                    cases.record_icpc(worker_actor, icpc, discussion.id, cases.Conference(
-                        held_on=icpc.astimezone(LONDON).date(), resulted_in_plan=plan,
-                        plan_category=rng.choice(["NEG", "EMO", "PHY", "SAB", "MUL"]) if plan else None))
-        for discussion in assessment.case_discussions:
-            held_on = discussion.planned_on + timedelta(days=rng.choice([0, 0, 1, 3]))
-            when = _at(held_on, 14)
-            if when <= ctx.now and rng.random() < 0.85:
-                cases.record_case_discussion(worker_actor, when, assessment.id, discussion.sequence,
-                                             cases.CaseDiscussionHeld(held_on, note="Plan reviewed"))
-        finish = started + timedelta(days=rng.randint(20, 75))
-        if finish <= ctx.now and rng.random() < 0.9:
-            outcome = rng.choice(["no_further_action", "child_in_need_plan", "early_help", "child_in_need_plan"])
-            factors = ["21"] if outcome == "no_further_action" and rng.random() < 0.5 else [
-                rng.choice(["3A", "3C", "4B", "16A", "17A", "2B", "1B"])]
-            late = finish.astimezone(LONDON).date() > assessment.due_date
-            cases.authorise(ctx.actor("manager"), finish, assessment.id, cases.Authorisation(
-                outcome, tuple(factors), late_reason="Complex family; extension agreed" if late else None,
-                primary_need=rng.choice(["N1", "N1", "N4", "N5", "N2", "N3", "N6", "N8"])))
+    started = _at(assessment.started_on, 10)
+    if referral.outcome == "strategy_s47":
+        _protection(ctx, rng, worker_actor, referral, started)
+    _case_discussions(ctx, rng, worker_actor, assessment)
+    if assessment.authorised_at is None:
+        _authorise(ctx, rng, assessment, started)
+
+
+def _protection(ctx, rng, worker_actor, referral, started) -> None:
+    discussion = db.session.scalar(select(StrategyDiscussion).where(StrategyDiscussion.referral_id == referral.id))
+    if discussion is None:
+        held = started + timedelta(days=1)
+        if held > ctx.now:
+            return
+        discussion = cases.record_strategy_discussion(worker_actor, held, referral.id, cases.StrategyDiscussionHeld(
+            held.astimezone(LONDON).date(), ("police", "health"), True))
+    if discussion.icpc_held_on is not None or discussion.icpc_not_needed_reason:
+        return
+    # Within the 15 working days allowed, on a weekday, never after the conference is due.
+    calendar = working_day_calendar()
+    icpc_day = calendar.add_working_days(discussion.held_on, rng.randint(6, 13))
+    if discussion.icpc_due_date:
+        icpc_day = min(icpc_day, discussion.icpc_due_date)
+    icpc = _at(icpc_day, 11)
+    if icpc <= ctx.now:
+        plan = rng.random() < 0.7
+        cases.record_icpc(worker_actor, icpc, discussion.id, cases.Conference(
+            held_on=icpc_day, resulted_in_plan=plan,
+            plan_category=rng.choice(["NEG", "EMO", "PHY", "SAB", "MUL"]) if plan else None))
+
+
+def _case_discussions(ctx, rng, worker_actor, assessment) -> None:
+    calendar = working_day_calendar()
+    for discussion in assessment.case_discussions:
+        if discussion.held_on is not None:
+            continue
+        # A well-run team holds them on the day planned or the day before; a few slip a day.
+        held_on = calendar.add_working_days(discussion.planned_on, rng.choice([0, 0, 0, 0, -1, -1, 1]))
+        held_on = max(held_on, assessment.started_on)
+        when = _at(held_on, 14)
+        if when <= ctx.now:
+            cases.record_case_discussion(worker_actor, when, assessment.id, discussion.sequence,
+                                         cases.CaseDiscussionHeld(held_on, note="Plan reviewed"))
+
+
+def _authorise(ctx, rng, assessment, started) -> None:
+    """Signed off in 20 to 75 days, and before the due date: a manager who watches the clocks."""
+    calendar = working_day_calendar()
+    latest = _at(calendar.add_working_days(assessment.due_date, -rng.randint(0, 3)), 15)
+    finish = min(started + timedelta(days=rng.randint(20, 75)), latest)
+    if finish > ctx.now:
+        return
+    outcome = rng.choice(["no_further_action", "child_in_need_plan", "early_help", "child_in_need_plan"])
+    factors = ["21"] if outcome == "no_further_action" and rng.random() < 0.5 else [
+        rng.choice(["3A", "3C", "4B", "16A", "17A", "2B", "1B"])]
+    late = finish.astimezone(LONDON).date() > assessment.due_date
+    cases.authorise(ctx.actor("manager"), finish, assessment.id, cases.Authorisation(
+        outcome, tuple(factors), late_reason="Complex family; extension agreed" if late else None,
+        primary_need=rng.choice(["N1", "N1", "N4", "N5", "N2", "N3", "N6", "N8"])))

@@ -20,12 +20,13 @@ from triage.web import (
     requests,
     retention,
     returns,
+    search,
 )
 
 bp = Blueprint("web", __name__, template_folder="templates")
 # One area per module; add a new one to this tuple.
 for area in (assets, auth, home, children, admin, contacts, requests, meetings, cases, notifications,
-             reports, imports, returns, retention,
+             reports, imports, returns, retention, search,
              feedback, out_of_hours):  # the Front Door's own features
     bp.register_blueprint(area.bp)
 

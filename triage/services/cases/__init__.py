@@ -52,7 +52,6 @@ from triage.services.cases.oversight import (
     caseload,
     clocks_for_referral,
     due_clocks,
-    notification_contexts,
 )
 from triage.services.cases.reading import (
     CASE_STATUSES,
@@ -73,7 +72,7 @@ __all__ = [
     "Closure", "Conference", "NotificationContext", "PlanRecord", "ReferralDetails", "ReferralFilters",
     "S47OutcomeGiven", "StartAssessment", "StepDownAnswer", "StrategyDiscussionHeld", "Transfer", "allocate", "answer_step_down", "authorise", "case_counts", "caseload",
     "close_case", "clock_views", "clocks_for_referral", "describe_assessment", "discussion_on_case",
-    "due_clocks", "get_assessment", "get_case", "get_step_down", "list_referrals", "notification_contexts", "open_assessment",
+    "due_clocks", "get_assessment", "get_case", "get_step_down", "list_referrals", "open_assessment",
     "record_case_discussion", "record_child_seen", "record_icpc", "record_plan", "record_referral_details",
     "record_s47_outcome", "record_strategy_discussion", "start_assessment", "step_downs_for", "transfer",
 ]

@@ -13,9 +13,7 @@ from triage.models import (
     Assessment,
     Child,
     Clock,
-    ClockEvent,
     ContactChild,
-    Notification,
     Referral,
     StrategyDiscussion,
     Team,
@@ -120,28 +118,3 @@ def due_clocks(actor: Actor, now: datetime, team_id: int | None = None, page: in
                         for child_id in ([c.child_id] if c.child_id else contact_children.get(c.contact_id, []))],
                        detail=f"{len(items)} due or breached clocks shown")
     return Page(items=items, total=total, page=page, per_page=per_page)
-
-
-@dataclass(frozen=True)
-class NotificationContext:
-    clock_label: str
-    event: str  # due_soon or breached
-    due_at: datetime
-    referral_id: int | None
-    contact_id: int | None
-
-
-def notification_contexts(notification_ids: list[int]) -> dict[int, NotificationContext]:
-    """What each notification is about and which case to open, in a fixed number of queries."""
-    if not notification_ids:
-        return {}
-    rows = db.session.execute(
-        select(Notification.id, Clock, ClockEvent.kind)
-        .join(ClockEvent, ClockEvent.id == Notification.clock_event_id)
-        .join(Clock, Clock.id == ClockEvent.clock_id)
-        .where(Notification.id.in_(notification_ids))).all()
-    links = cases_for_clocks([clock for _, clock, _ in rows])
-    return {ident: NotificationContext(clock_label=label(clock, links[clock.id][1]), event=event,
-                                       due_at=clock.due_at, referral_id=links[clock.id][0],
-                                       contact_id=clock.contact_id)
-            for ident, clock, event in rows}
