@@ -48,7 +48,6 @@ from triage.services.cases.commands import (
 from triage.services.cases.common import CASE_WORKERS
 from triage.services.cases.oversight import (
     Caseload,
-    NotificationContext,
     caseload,
     clocks_for_referral,
     due_clocks,
@@ -69,7 +68,7 @@ from triage.services.cases.step_down import answer_step_down, get_step_down, ste
 __all__ = [
     "CASE_STATUSES", "CASE_WORKERS", "CLOCK_LABELS", "CLOSING_OUTCOMES", "Allocation", "AssessmentView",
     "Authorisation", "CaseDetail", "CaseDiscussionHeld", "CaseRow", "Caseload", "ChildSeen", "ClockView",
-    "Closure", "Conference", "NotificationContext", "PlanRecord", "ReferralDetails", "ReferralFilters",
+    "Closure", "Conference", "PlanRecord", "ReferralDetails", "ReferralFilters",
     "S47OutcomeGiven", "StartAssessment", "StepDownAnswer", "StrategyDiscussionHeld", "Transfer", "allocate", "answer_step_down", "authorise", "case_counts", "caseload",
     "close_case", "clock_views", "clocks_for_referral", "describe_assessment", "discussion_on_case",
     "due_clocks", "get_assessment", "get_case", "get_step_down", "list_referrals", "open_assessment",
