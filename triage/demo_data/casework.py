@@ -15,6 +15,7 @@ from triage.services import cases, contacts, information_requests
 from triage.services.calendar import working_day_calendar
 from triage.services.errors import ServiceError
 from triage.services.sweep import sweep_clocks
+from triage.services.unit_of_work import unit_of_work
 
 SOURCES = [("6", 30), ("2A", 18), ("3A", 5), ("3B", 4), ("3E", 5), ("1A", 8), ("5D", 6), ("4", 3),
            ("9", 3), ("1D", 4), ("8", 4), ("7", 2), ("3F", 3), ("5C", 3), ("1C", 2)]
@@ -51,9 +52,9 @@ def seed_casework(ctx, rng: random.Random, per_child: float = 0.5):
     if present:
         return 0, len(db.session.scalars(select(Contact.id)).all())
     manager = ctx.users["manager"]
-    for username in WORKERS:  # case workers report to the demo manager, who is told of breaches
-        ctx.users[username].manager_id = manager.id
-    db.session.commit()
+    with unit_of_work("user"):  # case workers report to the demo manager, who is told of breaches
+        for username in WORKERS:
+            ctx.users[username].manager_id = manager.id
     calendar = working_day_calendar()
     kids = list(db.session.scalars(select(Child).where(Child.council_child_id.like("DEMO%")).order_by(Child.id)))
     chosen = rng.sample(kids, k=max(1, int(len(kids) * per_child)))

@@ -30,6 +30,7 @@ from triage.generate.sink import sink_for
 from triage.models import AuditEvent
 from triage.services.calendar import working_day_calendar
 from triage.services.reference import ensure_agencies
+from triage.services.unit_of_work import unit_of_work
 from triage.settings import clock_settings
 
 MARKER_ENTITY = "synthetic_data"
@@ -128,10 +129,10 @@ def generate(preset_name: str, years: float, *, now: datetime, seed: int = 1, ap
     now = require_aware(now, "now")
     start, end, as_of = _period(preset, years, now, append)
 
-    ensure_agencies()
+    with unit_of_work("agency"):
+        ensure_agencies()
     settings, calendar = clock_settings(), working_day_calendar()
     with_meetings = inspect(db.engine).has_table("meeting")
-    db.session.commit()
     db.session.close()  # the sinks write through their own connections; hold no locks here
 
     tables = [t for t in (*ORG_TABLES, *ORDER, "audit_event") if with_meetings or t not in MEETING_TABLES]

@@ -7,6 +7,7 @@ from datetime import date, datetime
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.exc import IntegrityError
 
+import triage.services.meetings.pathways as pathways
 from triage.clock import local_date
 from triage.domain.agenda import Agenda, AgendaRule, Candidate, ItemSource, build_agenda
 from triage.domain.contact_states import ContactState
@@ -26,7 +27,6 @@ from triage.services import audit
 from triage.services.actor import Actor
 from triage.services.errors import Conflict, Invalid, NotFound
 from triage.services.guards import check_version, require
-from triage.services.meetings import pathways
 from triage.services.meetings.clocks import decision_clock, stamp_item, stamp_items, stamped
 from triage.services.meetings.common import (
     RUNNERS,

@@ -1,6 +1,6 @@
-"""The triage meeting's pages (pages), their forms (forms) and the pathways' routing rules an
-administrator writes (pathways), on one blueprint."""
-from triage.web.meetings import pathways  # noqa: F401  (adds its pages to the blueprint)
+"""The triage meeting's pages (pages), their forms (forms), its record (minutes) and the pathways'
+routing rules an administrator writes (pathways), on one blueprint."""
+from triage.web.meetings import minutes, pathways  # noqa: F401  (they add their pages to the blueprint)
 from triage.web.meetings.pages import bp
 
 __all__ = ["bp"]

@@ -8,9 +8,7 @@ from __future__ import annotations
 
 from flask import (
     Blueprint,
-    Response,
     abort,
-    current_app,
     flash,
     redirect,
     render_template,
@@ -30,13 +28,11 @@ from triage.services import contacts as contacts_service
 from triage.services import meetings
 from triage.services.errors import Conflict, Invalid, NotFound, ServiceError
 from triage.services.meetings.common import load_item
-from triage.services.meetings.document import DOCX_TYPE, minutes_document
 from triage.web.forms import (
     attach_service_errors,
     none_if_blank,
 )
 from triage.web.meetings.forms import (
-    MODE_CHOICES,
     ActionForm,
     AgendaChangeForm,
     AttendanceForm,
@@ -484,26 +480,3 @@ def action_done(meeting_id: int, item_id: int, action_id: int):
     form = FlaskForm()
     return _item_form_post(meeting_id, item_id, "done", form, lambda f: meetings.set_action_done(
         current_actor(), utcnow(), action_id, request.form.get("done", "1") == "1"), "Action updated")
-
-
-# ---------------------------------------------------------------- the record
-
-@bp.get("/<int:meeting_id>/minutes")
-@roles_required(*READERS)
-def minutes_page(meeting_id: int):
-    actor, now = current_actor(), utcnow()
-    record = meetings.minutes(actor, now, meeting_id)
-    return render_template("meetings/minutes.html", record=record, meeting=record.meeting, kind=record.kind,
-                           holds=meetings.holds_heading, modes=dict(MODE_CHOICES),
-                           outcome_label=lambda v: DecisionOutcome(v).label if v else "",
-                           is_overdue=lambda a: meetings.is_overdue(a, now))
-
-
-@bp.get("/<int:meeting_id>/minutes.docx")
-@roles_required(*READERS)
-def minutes_docx(meeting_id: int):
-    record = meetings.minutes(current_actor(), utcnow(), meeting_id, export=True)
-    body = minutes_document(record, current_app.config["COUNCIL_NAME"])
-    name = f"triage-minutes-{record.meeting.meeting_date.isoformat()}-{record.meeting.id}.docx"
-    return Response(body, mimetype=DOCX_TYPE, headers={"Content-Disposition": f'attachment; filename="{name}"'})
-
