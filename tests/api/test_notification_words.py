@@ -28,7 +28,7 @@ def _allocated_referral(make_user, actor_for):
     """Noor Ali's assessment, allocated to a worker whose manager hears of its clocks too."""
     team = ensure_team("Assessment team North")
     manager, worker, era = make_user("manager"), make_user("practitioner"), make_user("era")
-    worker.manager_id = manager.id
+    worker.manager_id, worker.team_id = manager.id, team.id  # a worker is allocated within their team
     db.session.commit()
     day = date(2026, 9, 1)
     contact, _ = contacts.record_contact(actor_for(era), at(day), {
