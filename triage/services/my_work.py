@@ -19,7 +19,8 @@ from triage.domain.contact_states import STAFF
 from triage.domain.information_requests import RequestState
 from triage.domain.roles import Role
 from triage.extensions import db
-from triage.models import Clock, InformationRequest, MorningReport, Notification, Referral
+from triage.models import Clock, InformationRequest, MorningReport, Referral
+from triage.services import inbox
 from triage.services.actor import Actor
 from triage.services.cases.common import CASE_WORKERS
 from triage.services.queue import queue_counts
@@ -134,8 +135,7 @@ def my_work(actor: Actor, now: datetime) -> MyWork:
     with unit_of_work("my work", keep_loaded=True):
         parts: dict = {}
         if actor.user_id is not None:
-            parts["unread_notifications"] = _count(select(func.count(Notification.id)).where(
-                Notification.user_id == actor.user_id, Notification.read_at.is_(None)))
+            parts["unread_notifications"] = inbox.unread_count(actor)
         if actor.has_role(*STAFF):
             parts["queue"] = _queue_work(actor, now)
         if actor.has_role(*CASE_WORKERS) and actor.user_id is not None:
