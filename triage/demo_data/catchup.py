@@ -19,9 +19,10 @@ from sqlalchemy import func, select
 
 from triage.clock import LONDON, UTC, local_date
 from triage.demo_data.casework import AGENCIES, PARTNER_USERS, follow_referral, one_contact
+from triage.domain.step_down import StepDownState
 from triage.extensions import db
-from triage.models import AuditEvent, Child, Contact, InformationRequest, Meeting, Referral
-from triage.services import audit, contacts, information_requests, meetings
+from triage.models import AuditEvent, Child, Contact, InformationRequest, Meeting, Referral, StepDown
+from triage.services import audit, cases, contacts, information_requests, meetings
 from triage.services.calendar import working_day_calendar
 from triage.services.errors import ServiceError
 from triage.services.sweep import sweep_clocks
@@ -52,6 +53,7 @@ def catch_up(ctx, rng: random.Random) -> int:
     _answer_overdue_requests(ctx, rng)
     for referral in db.session.scalars(select(Referral).where(Referral.closed_at.is_(None)).order_by(Referral.id)):
         follow_referral(ctx, rng, referral, referral.created_at)
+    _answer_overdue_step_downs(ctx, rng)  # after the sign-offs that hand families over
     added += _plan_todays_meeting(ctx)
     sweep_clocks(ctx.now)
     _mark(ctx)
@@ -126,6 +128,22 @@ def _answer_overdue_requests(ctx, rng: random.Random) -> None:
         try:
             information_requests.answer_request(ctx.actor(PARTNER_USERS[code]), answered, request.id,
                                                 "Checked our records: details shared with the MASH.")
+        except ServiceError:
+            db.session.rollback()
+
+
+def _answer_overdue_step_downs(ctx, rng: random.Random) -> None:
+    """Early help answers its handovers in time, nearly always taking the family on."""
+    waiting = db.session.scalars(select(StepDown).where(StepDown.state == StepDownState.WAITING,
+                                                        StepDown.due_date < ctx.today)
+                                 .order_by(StepDown.id)).all()
+    for handover in waiting:
+        due = datetime.combine(handover.due_date, time(12), tzinfo=LONDON)
+        answered = handover.handed_over_at + (due - handover.handed_over_at) * rng.uniform(0.3, 0.9)
+        accepted = rng.random() < 0.9
+        try:
+            cases.answer_step_down(ctx.actor("manager"), answered, handover.id, cases.StepDownAnswer(
+                accepted=accepted, reason=None if accepted else "Already known to the school's family support"))
         except ServiceError:
             db.session.rollback()
 
