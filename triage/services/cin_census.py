@@ -18,7 +18,7 @@ from datetime import date, datetime, time
 from typing import BinaryIO
 from xml.sax.saxutils import XMLGenerator
 
-from sqlalchemy import and_, distinct, literal, or_, select
+from sqlalchemy import String, and_, distinct, literal, or_, select, type_coerce
 
 from triage.clock import LONDON
 from triage.domain import census
@@ -156,7 +156,10 @@ def _write_chunk(xml: XMLGenerator, ids: list[int], year: census.CensusYear, ind
     referrals: dict[int, list[census.Referral]] = defaultdict(list)
     by_id: dict[int, census.Referral] = {}
     for row in db.session.execute(
-            select(Referral.id, Referral.child_id, Referral.referral_date, Referral.source_code,
+            # The code as stored, not as the enum: a code outside the list (an old import, a
+            # hand edit) must reach the DfE's check and be reported, not stop the census.
+            select(Referral.id, Referral.child_id, Referral.referral_date,
+                   type_coerce(Referral.source_code, String).label("source_code"),
                    Referral.primary_need, Referral.nfa, Referral.closed_on, Referral.closed_at,
                    Referral.closure_reason,
                    Assessment.started_on, Assessment.authorised_on, Assessment.factors)
