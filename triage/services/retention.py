@@ -286,6 +286,7 @@ def erase_child(actor: Actor, now: datetime, child_id: int, version: int | None)
             raise Conflict(f"These records are kept {when}", {"child_id": [f"Not due: kept {when}"]})
         everyone = [child, *tombstones]
         names = {c.id: (c.first_name, c.last_name) for c in everyone}
+        first_named = min(_london_date(c.created_at) for c in everyone)
         for one in everyone:
             made = RetentionErasure(child_id=one.id, erased_at=now, erased_by_id=actor.user_id,
                                     erased_by=actor.label, due_on=kept.due_on, **_counts(one.id))
@@ -298,7 +299,7 @@ def erase_child(actor: Actor, now: datetime, child_id: int, version: int | None)
                 f"{made.contacts} contacts, {made.referrals} referrals, {made.assessments} assessments, "
                 f"{made.section47s} s47 enquiries" + ("" if one is child else f"; merged into record {child_id}")))
         _erase_merge_snapshots(list(names))
-        _erase_from_stored_reports(names)
+        _erase_from_stored_reports(names, first_named)
     return erasure
 
 
@@ -338,11 +339,13 @@ def _erase_merge_snapshots(ids: list[int]) -> None:
 _NAMED_BY = ("name", "child")  # the keys under which a stored report names a child beside its child_id
 
 
-def _erase_from_stored_reports(names: dict[int, tuple[str, str]]) -> None:
+def _erase_from_stored_reports(names: dict[int, tuple[str, str]], since: date) -> None:
     """Each stored morning report naming an erased child keeps its figures and rows but names
     the child as erased. The database picks the reports that contain one of the names (however
     the text was encoded when stored); only those are read, and they are written back in one
-    statement. A child is found by its child_id, so another child of the same name stays named."""
+    statement. A child is found by its child_id, so another child of the same name stays named.
+    Only reports from the day the first of the records was made are searched: none before can
+    name them, and the bodies are large."""
     patterns = set()
     for first, last in names.values():
         full = f"{first} {last}"
@@ -353,7 +356,7 @@ def _erase_from_stored_reports(names: dict[int, tuple[str, str]]) -> None:
         return
     body = MorningReport.__table__.c.content
     found = db.session.execute(select(MorningReport.id, body).where(
-        or_(*(body.like(p, escape="\\") for p in sorted(patterns))))).all()
+        MorningReport.report_date >= since, or_(*(body.like(p, escape="\\") for p in sorted(patterns))))).all()
     erased_name = f"{ERASED_FIRST} {ERASED_LAST}"
     changed = []
     for report_id, text in found:
