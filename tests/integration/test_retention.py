@@ -5,7 +5,8 @@ import json
 from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import DatabaseError
 
 from triage.clock import LONDON
 from triage.extensions import db
@@ -18,6 +19,7 @@ from triage.models import (
     ContactChild,
     MorningReport,
     Referral,
+    ReportErasurePermit,
     RetentionErasure,
     RetentionHold,
     StrategyDiscussion,
@@ -368,3 +370,23 @@ def test_erasure_renames_the_child_in_stored_morning_reports_and_nobody_else(app
         assert content["allocated_cases"][0]["child"] == "Ava Stone"
         assert "C100" not in db.session.get(MorningReport, report.id).body
     assert db.session.get(MorningReport, other.id).body == other_body
+    assert db.session.scalar(select(func.count()).select_from(ReportErasurePermit)) == 0
+    renamed = db.session.scalars(select(AuditEvent.detail).where(AuditEvent.entity == "morning_report")).all()
+    assert renamed == ["erased name removed from 2 stored morning reports"]
+
+
+def test_stored_reports_stay_append_only_outside_an_erasure(app, council):
+    report = stored_report(json.dumps({"strategy": []}), 1)
+    db.session.commit()
+
+    for statement in (update(MorningReport).where(MorningReport.id == report.id).values(body="{}"),
+                      update(MorningReport).where(MorningReport.id == report.id).values(built_by="someone")):
+        with pytest.raises(DatabaseError, match="append-only"):
+            db.session.execute(statement)
+        db.session.rollback()
+    # Even with a permit, only the text may change.
+    db.session.add(ReportErasurePermit(report_id=report.id))
+    db.session.flush()
+    with pytest.raises(DatabaseError, match="append-only"):
+        db.session.execute(update(MorningReport).where(MorningReport.id == report.id).values(version=9))
+    db.session.rollback()

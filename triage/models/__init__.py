@@ -18,7 +18,11 @@ from triage.models.out_of_hours import OutOfHoursHandover
 from triage.models.people import ApiToken, KnownAddress, SignInDelay, User
 from triage.models.reference import Agency, ClosureDay, Locality, Team, WorkingDay
 from triage.models.reports import MorningReport
-from triage.models.retention import RetentionErasure, RetentionHold  # noqa: F401  (retention)
+from triage.models.retention import (  # noqa: F401  (retention)
+                                       ReportErasurePermit,
+                                       RetentionErasure,
+                                       RetentionHold,
+)
 
 __all__ = ["Agency", "ApiToken", "Assessment", "AuditEvent", "CaseDiscussion", "CaseTransfer", "Child", "ChildMerge", "Clock", "ClockEvent", "ClosureDay", "Contact",
            "ContactChild", "KnownAddress", "SignInDelay", "InformationRequest", "Locality", "MorningReport",
