@@ -273,7 +273,7 @@ def erase_child(actor: Actor, now: datetime, child_id: int, version: int | None)
     require(actor, RETENTION_ROLES, "erase a child's records")
     today = local_date(now)
     with unit_of_work("child record"):
-        child, _, kept, holds, erasure = _load(child_id)
+        child, _, kept, _, erasure = _load(child_id)
         if erasure is not None:
             raise Conflict("This child's records have already been erased", {"version": ["Already erased"]})
         if child.is_tombstone:
