@@ -1,10 +1,12 @@
 """Retention: the monthly review, legal holds and erasure, on both databases."""
 from __future__ import annotations
 
+import json
 from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import DatabaseError
 
 from triage.clock import LONDON
 from triage.extensions import db
@@ -12,14 +14,17 @@ from triage.models import (
     Assessment,
     AuditEvent,
     Child,
+    ChildMerge,
     Contact,
     ContactChild,
+    MorningReport,
     Referral,
+    ReportErasurePermit,
     RetentionErasure,
     RetentionHold,
     StrategyDiscussion,
 )
-from triage.services import retention
+from triage.services import child_merge, retention
 from triage.services.errors import Conflict, Forbidden, Invalid
 
 NOW = datetime(2026, 11, 27, 9, 30, tzinfo=UTC)  # review month: November 2026
@@ -220,3 +225,168 @@ def test_a_hold_and_the_review_for_an_unknown_child_or_a_blank_reason_are_refuse
         retention.place_hold(manager, NOW, council["contacts_due"].id, "")
     assert list(blank.value.errors) == ["reason"]
     assert db.session.scalar(select(func.count(RetentionHold.id))) == 0
+
+
+# Merged records, stored reports ----------------------------------------------------------------
+
+def a_merged_duplicate(manager, kept: Child, first: str = "Ava") -> Child:
+    """A second record of the child, with a contact of its own, merged into `kept`."""
+    duplicate = a_child(first, kept.date_of_birth, town="Leeds")
+    a_contact([duplicate], date(2019, 6, 1), concern="Ava missing from school")
+    db.session.commit()
+    child_merge.merge(manager, NOW, kept.id, duplicate.id, db.session.get(Child, kept.id).version,
+                      frozenset({"town"}))
+    return duplicate
+
+
+def test_the_review_leaves_out_merged_duplicates(app, council, manager):
+    ava = council["contacts_due"]
+    duplicate = a_merged_duplicate(manager, ava)
+    # Left alone, the tombstone's own dates would make it due: it has no contacts left and an old creation.
+    found = retention.review(manager, NOW)
+
+    assert duplicate.id not in {e.child_id for e in found.items}
+    assert ava.id in {e.child_id for e in found.items}
+    with pytest.raises(Conflict, match="merged into record"):
+        retention.erase_child(manager, NOW, duplicate.id, db.session.get(Child, duplicate.id).version)
+    with pytest.raises(Conflict, match="place the hold there"):
+        retention.place_hold(manager, NOW, duplicate.id, "Court order")
+
+
+def test_erasing_a_child_erases_the_records_merged_into_it_and_the_merges_snapshots(app, council, manager,
+                                                                                   make_user, actor_for):
+    ava = council["contacts_due"]
+    duplicate = a_merged_duplicate(manager, ava)
+    merge = db.session.scalars(select(ChildMerge)).one()
+    assert "Ava" in merge.kept_before and "Leeds" in merge.duplicate_before
+
+    retention.erase_child(manager, NOW, ava.id, db.session.get(Child, ava.id).version)
+
+    db.session.expire_all()
+    tomb = db.session.get(Child, duplicate.id)
+    assert (tomb.first_name, tomb.last_name, tomb.date_of_birth, tomb.town, tomb.merged_into_id) == (
+        "Erased", "record", None, None, ava.id)
+    merge = db.session.get(ChildMerge, merge.id)
+    for snapshot in (merge.kept_before, merge.duplicate_before):
+        assert "Ava" not in snapshot and "2010" not in snapshot and "Leeds" not in snapshot
+    assert set(db.session.scalars(select(RetentionErasure.child_id))) == {ava.id, duplicate.id}
+    erased = db.session.scalars(select(AuditEvent.detail).where(AuditEvent.action == "erase",
+                                                                AuditEvent.child_id == duplicate.id)).one()
+    assert f"merged into record {ava.id}" in erased
+    with pytest.raises(Conflict, match="erased since the merge") as undo:
+        child_merge.undo(actor_for(make_user("admin")), NOW, merge.id)
+    assert "merge_id" in undo.value.errors
+
+
+def test_a_merge_moves_a_standing_hold_to_the_kept_record_and_refuses_erased_records(app, council, manager):
+    ava, bea = council["contacts_due"], council["contacts_due_later"]
+    duplicate = a_child("Ava", ava.date_of_birth)
+    db.session.commit()
+    hold = retention.place_hold(manager, NOW, duplicate.id, "Care proceedings")
+
+    child_merge.merge(manager, NOW, ava.id, duplicate.id, db.session.get(Child, ava.id).version)
+
+    db.session.expire_all()
+    assert db.session.get(RetentionHold, hold.id).child_id == ava.id
+    assert retention.child_retention(manager, NOW, ava.id).active_hold.id == hold.id
+    assert ava.id not in {e.child_id for e in retention.review(manager, NOW).items}
+    with pytest.raises(Conflict, match="legal hold"):
+        retention.erase_child(manager, NOW, ava.id, db.session.get(Child, ava.id).version)
+
+    retention.erase_child(manager, NOW, bea.id, bea.version)
+    with pytest.raises(Conflict, match="erased") as erased:
+        child_merge.merge(manager, NOW, ava.id, bea.id, db.session.get(Child, ava.id).version)
+    assert "duplicate_id" in erased.value.errors
+    assert db.session.scalar(select(func.count(ChildMerge.id))) == 1
+
+
+def test_a_merge_of_two_records_each_under_a_hold_is_refused_naming_the_hold(app, council, manager):
+    ava = council["contacts_due"]
+    duplicate = a_child("Ava", ava.date_of_birth)
+    db.session.commit()
+    retention.place_hold(manager, NOW, ava.id, "Subject access request")
+    theirs = retention.place_hold(manager, NOW, duplicate.id, "Care proceedings")
+
+    with pytest.raises(Conflict) as refused:
+        child_merge.merge(manager, NOW, ava.id, duplicate.id, db.session.get(Child, ava.id).version)
+
+    assert f"Legal hold {theirs.id}" in refused.value.errors["duplicate_id"][0]
+    assert db.session.get(Child, duplicate.id).merged_into_id is None
+    assert db.session.get(RetentionHold, theirs.id).child_id == duplicate.id
+
+
+def test_a_merge_undone_gives_the_duplicate_its_hold_back(app, council, manager, make_user, actor_for):
+    ava = council["contacts_due"]
+    duplicate = a_child("Ava", ava.date_of_birth)
+    db.session.commit()
+    hold = retention.place_hold(manager, NOW, duplicate.id, "Care proceedings")
+    record = child_merge.merge(manager, NOW, ava.id, duplicate.id, db.session.get(Child, ava.id).version)
+
+    child_merge.undo(actor_for(make_user("admin")), NOW, record.id)
+
+    db.session.expire_all()
+    assert db.session.get(RetentionHold, hold.id).child_id == duplicate.id
+
+
+def stored_report(content, version: int) -> MorningReport:
+    report = MorningReport(report_date=date(2026, 11, 2), version=version, built_at=NOW, trigger="scheduled",
+                           built_by="scheduler")
+    report.body = content
+    db.session.add(report)
+    db.session.flush()
+    return report
+
+
+def test_erasure_renames_the_child_in_stored_morning_reports_and_nobody_else(app, council, manager):
+    ava, eve = council["contacts_due"], council["case_closed"]
+    namesake = a_child("Ava", date(2015, 1, 1))  # another Ava Stone, whose records are kept
+    bea = council["contacts_due_later"]
+
+    def shaped(separators, ensure_ascii):
+        return json.dumps({
+            "needs_action": [{"clock_id": 1, "children": [
+                {"child_id": ava.id, "name": "Ava Stone", "council_child_id": "C100"},
+                {"child_id": namesake.id, "name": "Ava Stone", "council_child_id": None}]}],
+            "strategy": [{"strategy_discussion_id": 3, "child_id": ava.id, "child": "Ava Stone"}],
+            "allocated_cases": [{"referral_id": 4, "child_id": namesake.id, "child": "Ava Stone"}],
+        }, separators=separators, ensure_ascii=ensure_ascii)
+
+    compact = stored_report(shaped((",", ":"), False), 1)
+    spaced = stored_report(shaped((", ", ": "), True), 2)
+    other = stored_report(json.dumps({"strategy": [{"child_id": bea.id, "child": "Bea Stone"}]}), 3)
+    other_body = other.body
+    db.session.commit()
+
+    retention.erase_child(manager, NOW, ava.id, ava.version)
+    retention.erase_child(manager, NOW, eve.id, eve.version)  # named in no report: nothing to rename
+
+    db.session.expire_all()
+    for report in (compact, spaced):
+        content = json.loads(db.session.get(MorningReport, report.id).body)
+        named = content["needs_action"][0]["children"]
+        assert named[0] == {"child_id": ava.id, "name": "Erased record", "council_child_id": None}
+        assert named[1]["name"] == "Ava Stone"  # the namesake is found by id, not by name
+        assert content["strategy"][0]["child"] == "Erased record"
+        assert content["allocated_cases"][0]["child"] == "Ava Stone"
+        assert "C100" not in db.session.get(MorningReport, report.id).body
+    assert db.session.get(MorningReport, other.id).body == other_body
+    assert db.session.scalar(select(func.count()).select_from(ReportErasurePermit)) == 0
+    renamed = db.session.scalars(select(AuditEvent.detail).where(AuditEvent.entity == "morning_report")).all()
+    assert renamed == ["erased name removed from 2 stored morning reports"]
+
+
+def test_stored_reports_stay_append_only_outside_an_erasure(app, council):
+    report = stored_report(json.dumps({"strategy": []}), 1)
+    db.session.commit()
+
+    for statement in (update(MorningReport).where(MorningReport.id == report.id).values(body="{}"),
+                      update(MorningReport).where(MorningReport.id == report.id).values(built_by="someone")):
+        with pytest.raises(DatabaseError, match="append-only"):
+            db.session.execute(statement)
+        db.session.rollback()
+    # Even with a permit, only the text may change.
+    db.session.add(ReportErasurePermit(report_id=report.id))
+    db.session.flush()
+    with pytest.raises(DatabaseError, match="append-only"):
+        db.session.execute(update(MorningReport).where(MorningReport.id == report.id).values(version=9))
+    db.session.rollback()

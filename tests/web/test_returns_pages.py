@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import io
 import xml.etree.ElementTree as ET
+from datetime import date
 
 import cin_validator.cin_validator  # noqa: F401  (pandas must load before freezegun patches datetime)
 import pytest
@@ -98,6 +99,27 @@ def test_a_finding_links_to_the_record_to_fix(client, login, make_user, demo, no
 
     assert "1 error" in page and "8790" in page
     assert f'href="/children/{child_id}">{la_id}</a>' in page
+
+
+def test_dates_of_birth_to_confirm_are_listed_and_one_not_known_is_an_error_linking_to_the_child(
+        client, login, make_user, demo, now):
+    first, second = db.session.execute(select(Child.id, Child.council_child_id).join(Referral, Referral.child_id == Child.id)
+                                       .where(Referral.referral_date >= date(2026, 4, 1))
+                                       .group_by(Child.id, Child.council_child_id).order_by(Child.id).limit(2)).all()
+    db.session.execute(update(Child).where(Child.id == first.id).values(birth_date_status="approximate"))
+    db.session.execute(update(Child).where(Child.id == second.id).values(birth_date_status="not_known",
+                                                                          date_of_birth=None))
+    db.session.commit()
+    with freeze_time(now):
+        login(make_user("performance"))
+        plain = text_of(client.get("/returns?year=2027"))
+        checked = text_of(client.get("/returns?year=2027&check=1"))
+
+    listed = plain.split('id="birth-dates-to-confirm"')[1].split("</ul>")[0]
+    assert f'href="/children/{first.id}">{first.council_child_id}</a>' in listed and "To confirm" in listed
+    assert f'href="/children/{second.id}">{second.council_child_id}</a>' in listed and "To complete" in listed
+    assert "<strong>1 error</strong>" in checked and "8525Q" in checked and "PersonBirthDate" in checked
+    assert 'id="census-clean"' not in checked
 
 
 def test_without_the_validator_the_page_says_how_to_install_it(client, login, make_user, monkeypatch, now):

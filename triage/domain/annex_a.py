@@ -35,6 +35,7 @@ SHEET_NAMES = {LIST_1[0]: "List 1 Contacts", LIST_3[0]: "List 3 Referrals", LIST
 GENDER = {"male": "a) Male", "female": "b) Female", "unknown": "c) Not stated/recorded",
           "not_stated": "c) Not stated/recorded"}
 YES, NO, UNKNOWN = "a) Yes", "b) No", "c) Unknown"
+NOT_KNOWN = "Not known"  # a date of birth (and so an age) nobody knows: never an invented date
 
 _ETHNICITY_ORDER = ("WBRI", "WIRI", "WOTH", "WIRT", "WROM", "MWBC", "MWBA", "MWAS", "MOTH", "AIND", "APKN",
                     "ABAN", "AOTH", "BCRB", "BAFR", "BOTH", "CHNE", "OOTH", "REFU", "NOBT")

@@ -26,11 +26,11 @@ from triage.models.out_of_hours import OutOfHoursHandover
 from triage.models.people import ApiToken, KnownAddress, SignInDelay, User
 from triage.models.reference import Agency, ClosureDay, Locality, Team, WorkingDay
 from triage.models.reports import MorningReport
-from triage.models.retention import RetentionErasure, RetentionHold
+from triage.models.retention import ReportErasurePermit, RetentionErasure, RetentionHold
 
 __all__ = ["Agency", "ApiToken", "Assessment", "AuditEvent", "CaseDiscussion", "CaseTransfer", "Child", "ChildMerge",
            "Clock", "ClockEvent", "ClosureDay", "Contact", "ContactChild", "FeedbackTemplate", "InformationRequest",
            "ItemContribution", "KnownAddress", "Locality", "Meeting", "MeetingAction", "MeetingAttendance",
            "MeetingItem", "MorningReport", "Notification", "OutOfHoursHandover", "PathwayRule", "RagChange",
-           "Referral", "ReferrerFeedback", "RetentionErasure", "RetentionHold", "SchedulerLock", "SignInDelay",
+           "Referral", "ReferrerFeedback", "ReportErasurePermit", "RetentionErasure", "RetentionHold", "SchedulerLock", "SignInDelay",
            "StepDown", "StrategyDiscussion", "Team", "TrackerNameMap", "TrackerReviewItem", "User", "WorkingDay"]

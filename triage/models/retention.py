@@ -55,3 +55,12 @@ class RetentionErasure(db.Model):
     referrals: Mapped[int]
     assessments: Mapped[int]
     section47s: Mapped[int]
+
+
+class ReportErasurePermit(db.Model):
+    """Leave for one stored morning report to lose an erased child's name, inside the erasure's
+    transaction only: the report table refuses every other change (its append-only trigger lets
+    an UPDATE through only while a permit names the report and nothing but the text changes),
+    and the erasure deletes its permits before it commits."""
+
+    report_id: Mapped[int] = mapped_column(ForeignKey("morning_report.id"), primary_key=True)

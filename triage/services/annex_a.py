@@ -18,6 +18,7 @@ from sqlalchemy.orm import aliased
 
 from triage.clock import LONDON
 from triage.domain import annex_a as A
+from triage.domain.birth import BirthDateStatus
 from triage.exports.xlsx_stream import Workbook
 from triage.extensions import db
 from triage.models import (
@@ -73,13 +74,22 @@ def _start_of(day: date) -> datetime:
 
 
 def _child_columns(row, on: date) -> list:
-    born = row.date_of_birth
+    """The child's columns. An approximate date of birth is the estimate recorded; one not known
+    is said to be so, never left blank as if forgotten nor filled with a made-up date."""
     child_id = row.council_child_id or f"T{row.child_pk:07d}"
+    if row.birth_date_status == BirthDateStatus.NOT_KNOWN and row.date_of_birth is None:
+        return [child_id, A.gender(row.sex), A.ethnicity(row.ethnicity), A.NOT_KNOWN, A.NOT_KNOWN]
+    born = row.date_of_birth
     return [child_id, A.gender(row.sex), A.ethnicity(row.ethnicity), born, A.age_in_years(born, on)]
 
 
 CHILD = (Child.id.label("child_pk"), Child.council_child_id, Child.date_of_birth, Child.expected_date_of_birth,
-         Child.sex, Child.ethnicity, Child.disabilities)
+         Child.birth_date_status, Child.sex, Child.ethnicity, Child.disabilities)
+
+
+def _not_merged(child_id):
+    """Rows of live records only: a merged duplicate's events moved to the record kept."""
+    return child_id.not_in(select(Child.id).where(Child.merged_into_id.is_not(None)))
 
 
 @dataclass(frozen=True)
@@ -126,7 +136,8 @@ def _write_list(book: Workbook, annex_list: _List, children: set[int]) -> int:
 def _contacts(w: Windows) -> _List:
     """List 1: one row per child per contact in the contacts' window."""
     window = (Contact.received_at >= _start_of(w.contacts_from),
-              Contact.received_at < _start_of(date.fromordinal(w.as_of.toordinal() + 1)))
+              Contact.received_at < _start_of(date.fromordinal(w.as_of.toordinal() + 1)),
+              _not_merged(ContactChild.child_id))
     query = (select(*CHILD, Contact.received_at, Contact.source_code)
              .join(ContactChild, ContactChild.contact_id == Contact.id).join(Child, Child.id == ContactChild.child_id)
              .where(*window).order_by(Contact.received_at, Contact.id, ContactChild.id))
@@ -146,7 +157,8 @@ def _referrals(w: Windows) -> _List:
                .where(earlier.child_id == Referral.child_id, earlier.referral_date <= Referral.referral_date,
                       earlier.referral_date > _year_back(Referral.referral_date))
                .correlate(Referral).scalar_subquery())
-    window = (Referral.referral_date >= w.others_from, Referral.referral_date <= w.as_of)
+    window = (Referral.referral_date >= w.others_from, Referral.referral_date <= w.as_of,
+              _not_merged(Referral.child_id))
     query = (select(*CHILD, Referral.referral_date, Referral.source_code, Referral.nfa, in_year.label("in_year"),
                     Team.name.label("team"), User.display_name.label("worker"))
              .join(Child, Child.id == Referral.child_id).outerjoin(Team, Team.id == Referral.team_id)
@@ -164,7 +176,8 @@ def _assessments(w: Windows) -> _List:
     """List 4: assessments started in the window or still open at its end."""
     authorised = Assessment.authorised_on
     window = (Assessment.started_on.is_not(None), Assessment.started_on <= w.as_of,
-              (Assessment.started_on >= w.others_from) | authorised.is_(None) | (authorised >= w.others_from))
+              (Assessment.started_on >= w.others_from) | authorised.is_(None) | (authorised >= w.others_from),
+              _not_merged(Assessment.child_id))
     query = (select(*CHILD, Assessment.started_on, Assessment.child_seen_on, authorised, Assessment.needs_support,
                     Team.name.label("team"), User.display_name.label("worker"))
              .join(Child, Child.id == Assessment.child_id).outerjoin(Team, Team.id == Assessment.team_id)
@@ -196,7 +209,8 @@ def _section47s(w: Windows) -> _List:
                     other.icpc_held_on <= StrategyDiscussion.s47_started_on,
                     other.icpc_held_on > _year_back(StrategyDiscussion.s47_started_on))
              .correlate(StrategyDiscussion).scalar_subquery())
-    window = (StrategyDiscussion.s47_started_on >= w.others_from, StrategyDiscussion.s47_started_on <= w.as_of)
+    window = (StrategyDiscussion.s47_started_on >= w.others_from, StrategyDiscussion.s47_started_on <= w.as_of,
+              _not_merged(StrategyDiscussion.child_id))
     query = (select(*CHILD, StrategyDiscussion.s47_started_on, StrategyDiscussion.icpc_held_on,
                     StrategyDiscussion.icpc_not_needed_reason, StrategyDiscussion.resulted_in_plan,
                     s47s.label("s47s"), icpcs.label("icpcs"), Team.name.label("team"),

@@ -108,10 +108,28 @@ def check_census(source: BinaryIO | str, year: int, index: CensusIndex | None = 
         findings.append(Finding(rule=rule, description=str(row["rule_description"]), is_query=rule.endswith("Q"),
                                 la_child_id=la_child, child_id=child_id, referral_id=referral_id, table=table,
                                 field=_text(row.get("columns_affected")), value=_text(row.get("value_flagged"))))
+    findings = _birth_dates_not_known(findings, index)
     for row in multichild.drop_duplicates().to_dict("records"):
         rule = str(row["rule_code"])
         findings.append(Finding(rule=rule, description=str(row["rule_description"]), is_query=rule.endswith("Q")))
     return sorted(findings, key=lambda f: (f.is_query, f.rule, f.la_child_id or "", f.table or ""))
+
+
+NO_BIRTH_DATE = "8525Q"
+NOT_KNOWN_SAYS = ("Date of birth not known: complete it on the child's record before sending. The DfE's rule "
+                  "asks for a date of birth or an expected one (it is a query there); the service sends no "
+                  "invented date, so it stands as an error until completed.")
+
+
+def _birth_dates_not_known(findings: list[Finding], index: CensusIndex | None) -> list[Finding]:
+    """A child sent with no date of birth (not known) is an error to complete, by rule, child and field."""
+    if index is None or not index.birth_date_not_known:
+        return findings
+    missing = set(index.birth_date_not_known.values())
+    kept = [f for f in findings if not (f.rule == NO_BIRTH_DATE and f.la_child_id in missing)]
+    return kept + [Finding(rule=NO_BIRTH_DATE, description=NOT_KNOWN_SAYS, is_query=False, la_child_id=la_id,
+                           child_id=child_id, table="ChildIdentifiers", field="PersonBirthDate")
+                   for child_id, la_id in index.birth_date_not_known.items()]
 
 
 CHUNK = 250  # children converted at a time

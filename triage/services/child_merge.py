@@ -7,6 +7,13 @@ records' events. The duplicate stays as a tombstone that points at the record ke
 and ids still lead somewhere. The audit trail is never rewritten: the kept record's trail reads
 the duplicate's rows too. An administrator can undo a merge within `UNDO_DAYS`, which restores
 both records' fields and moves back exactly the rows the merge moved.
+
+A legal hold follows the records it protects: the duplicate's holds (standing or lifted) move to
+the record kept with everything else, so the merged records stay protected without anyone
+lifting a hold. Where both records already stand under a hold the merge is refused, naming the
+duplicate's hold: two holds cannot both stand on one record, and which one ends is a records
+manager's decision, not the merge's. An erased record is never merged, and a merge involving a
+record erased since cannot be undone (its snapshots were erased with it).
 """
 from __future__ import annotations
 
@@ -25,6 +32,8 @@ from triage.models import (
     Clock,
     ContactChild,
     Referral,
+    RetentionErasure,
+    RetentionHold,
     StrategyDiscussion,
     TrackerReviewItem,
 )
@@ -40,7 +49,8 @@ UNDOERS = (Role.ADMIN,)
 UNDO_DAYS = 30
 # Each record's rows that belong to the child, by the table's name in `ChildMerge.moved`.
 MOVED = {"contact_child": ContactChild, "referral": Referral, "assessment": Assessment,
-         "strategy_discussion": StrategyDiscussion, "clock": Clock, "tracker_review_item": TrackerReviewItem}
+         "strategy_discussion": StrategyDiscussion, "clock": Clock, "tracker_review_item": TrackerReviewItem,
+         "retention_hold": RetentionHold}
 # One record per value: a value taken from the duplicate leaves the duplicate first.
 _UNIQUE = ("nhs_number", "council_child_id")
 
@@ -76,7 +86,23 @@ def _pair(kept_id: int, duplicate_id: int) -> tuple[Child, Child]:
         if child.is_tombstone:
             raise Conflict(f"Record {child.id} has already been merged into record {child.merged_into_id}",
                            {"duplicate_id" if child is duplicate else "child": ["Already merged"]})
+    erased = set(db.session.scalars(select(RetentionErasure.child_id)
+                                    .where(RetentionErasure.child_id.in_((kept.id, duplicate.id)))))
+    for child in (kept, duplicate):
+        if child.id in erased:
+            raise Conflict(f"Record {child.id}'s personal data has been erased: it cannot be merged",
+                           {"duplicate_id" if child is duplicate else "child": ["Erased"]})
     return kept, duplicate
+
+
+def _standing_holds(kept: Child, duplicate: Child) -> None:
+    """Refuse a merge that would leave two legal holds standing on one record."""
+    standing = dict(db.session.execute(select(RetentionHold.child_id, RetentionHold.id).where(
+        RetentionHold.child_id.in_((kept.id, duplicate.id)), RetentionHold.lifted_at.is_(None))).all())
+    if kept.id in standing and duplicate.id in standing:
+        raise Conflict(f"Both records are under a legal hold: lift the duplicate's hold {standing[duplicate.id]} "
+                       f"(or the kept record's hold {standing[kept.id]}) before merging",
+                       {"duplicate_id": [f"Legal hold {standing[duplicate.id]} stands on record {duplicate.id}"]})
 
 
 def compare(actor: Actor, now: datetime, kept_id: int, duplicate_id: int) -> Comparison:
@@ -138,6 +164,7 @@ def merge(actor: Actor, now: datetime, kept_id: int, duplicate_id: int, version:
         if shared:
             raise Conflict("Both records are named on the same contact, so they cannot be merged as they are",
                            {"duplicate_id": [f"Both named on contact {', '.join(map(str, shared))}"]})
+        _standing_holds(kept, duplicate)
         record = ChildMerge(kept_id=kept.id, duplicate_id=duplicate.id, merged_at=now, merged_by_id=actor.user_id,
                             kept_before=_as_json(kept), duplicate_before=_as_json(duplicate),
                             taken=",".join(f for f in EDITABLE if f in take), moved="{}")
@@ -178,6 +205,11 @@ def undo(actor: Actor, now: datetime, merge_id: int) -> ChildMerge:
             raise NotFound(f"No merge {merge_id}")
         if record.undone_at is not None:
             raise Conflict("This merge has already been undone")
+        erased = db.session.scalar(select(RetentionErasure.child_id).where(
+            RetentionErasure.child_id.in_((record.kept_id, record.duplicate_id))).limit(1))
+        if erased is not None:
+            raise Conflict(f"Record {erased}'s personal data has been erased since the merge, so it cannot be "
+                           "undone", {"merge_id": ["Erased since the merge"]})
         if now - record.merged_at > timedelta(days=UNDO_DAYS):
             raise Conflict(f"A merge can be undone within {UNDO_DAYS} days; this one was made on "
                            f"{record.merged_at:%d/%m/%Y}")

@@ -4,19 +4,25 @@ Children are read a chunk at a time (their referrals, assessments, s47s and plan
 set-based queries per chunk) and written as they are read with the standard library's
 XMLGenerator, so memory stays flat as the council grows. Which child, episode and module goes
 in, and how, is decided by triage.domain.census.
+
+A merged duplicate is never in the census (its referrals moved to the record kept). A child whose
+date of birth is approximate goes in with the estimated date, and is listed on the returns page
+to confirm; one whose date of birth is not known goes in with none (nothing is invented), which
+the census check reports as an error to complete before the return is sent.
 """
 from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import datetime, time
+from datetime import date, datetime, time
 from typing import BinaryIO
 from xml.sax.saxutils import XMLGenerator
 
-from sqlalchemy import and_, distinct, literal, or_, select
+from sqlalchemy import String, and_, distinct, literal, or_, select, type_coerce
 
 from triage.clock import LONDON
 from triage.domain import census
+from triage.domain.birth import BirthDateStatus
 from triage.domain.codes import Ethnicity, census_sex, split_codes
 from triage.domain.roles import Role
 from triage.extensions import db
@@ -45,13 +51,15 @@ class CensusIndex:
     assessment_referral_ids: list[int] = field(default_factory=list)
     s47_referral_ids: list[int] = field(default_factory=list)
     plan_referral_ids: list[int] = field(default_factory=list)
+    birth_date_not_known: dict[int, str] = field(default_factory=dict)  # child id -> LAchildID
 
 
 def in_scope(year: census.CensusYear):
     """Referrals in the year, and those from before it still open on 1 April. (A closure with
     no closure date, from before migration 0012's fill or another path, counts by its time.)"""
     start_at = datetime.combine(year.start, time(0), tzinfo=LONDON)
-    return and_(Referral.referral_date <= year.end,
+    merged = select(Child.id).where(Child.merged_into_id.is_not(None))
+    return and_(Referral.referral_date <= year.end, Referral.child_id.not_in(merged),
                 or_(Referral.referral_date >= year.start, Referral.closed_on >= year.start,
                     and_(Referral.closed_on.is_(None),
                          or_(Referral.closed_at.is_(None), Referral.closed_at >= start_at))))
@@ -141,14 +149,17 @@ def _header(xml: XMLGenerator, year: census.CensusYear, settings: ReturnsSetting
 
 CHILD_COLUMNS = (Child.id, Child.council_child_id, Child.upn, Child.former_upn, Child.upn_unknown_reason,
                  Child.date_of_birth, Child.expected_date_of_birth, Child.sex, Child.date_of_death,
-                 Child.ethnicity, Child.disabilities)
+                 Child.ethnicity, Child.disabilities, Child.birth_date_status)
 
 
 def _write_chunk(xml: XMLGenerator, ids: list[int], year: census.CensusYear, index: CensusIndex) -> None:
     referrals: dict[int, list[census.Referral]] = defaultdict(list)
     by_id: dict[int, census.Referral] = {}
     for row in db.session.execute(
-            select(Referral.id, Referral.child_id, Referral.referral_date, Referral.source_code,
+            # The code as stored, not as the enum: a code outside the list (an old import, a
+            # hand edit) must reach the DfE's check and be reported, not stop the census.
+            select(Referral.id, Referral.child_id, Referral.referral_date,
+                   type_coerce(Referral.source_code, String).label("source_code"),
                    Referral.primary_need, Referral.nfa, Referral.closed_on, Referral.closed_at,
                    Referral.closure_reason,
                    Assessment.started_on, Assessment.authorised_on, Assessment.factors)
@@ -197,6 +208,8 @@ def _write_child(w: _Writer, child, found: list[census.Episode], year: census.Ce
     index.children += 1
     index.child_ids.append(child.id)
     index.la_child_ids[la_id] = child.id
+    if child.date_of_birth is None and child.birth_date_status == BirthDateStatus.NOT_KNOWN:
+        index.birth_date_not_known[child.id] = la_id
     w.start("Child")
     w.start("ChildIdentifiers")
     w.el("LAchildID", la_id)
@@ -264,3 +277,28 @@ def _write_episode(w: _Writer, e: census.Episode, year: census.CensusYear, index
         w.el("NumberOfPreviousCPP", p.previous)
         w.end("ChildProtectionPlans")
     w.end("CINdetails")
+
+
+@dataclass(frozen=True)
+class BirthDateToConfirm:
+    child_id: int
+    la_child_id: str
+    status: BirthDateStatus
+    date_of_birth: date | None  # the estimate sent, for an approximate one
+
+
+def birth_dates_to_confirm(actor: Actor, now: datetime, year_ending: int) -> list[BirthDateToConfirm]:
+    """The children in the census whose date of birth is approximate (the estimate is sent) or not
+    known (to complete before sending), in id order; audited per child shown."""
+    require(actor, RETURN_ROLES, "produce statutory returns")
+    year = census.CensusYear(year_ending)
+    in_census = select(Referral.child_id).where(in_scope(year))
+    with unit_of_work("return", keep_loaded=True):
+        rows = db.session.execute(
+            select(Child.id, Child.council_child_id, Child.birth_date_status, Child.date_of_birth)
+            .where(Child.id.in_(in_census), Child.birth_date_status != BirthDateStatus.KNOWN)
+            .order_by(Child.id)).all()
+        audit.record_shown(actor, now, "read", "child", [(r.id, r.id) for r in rows],
+                           detail=f"CIN census {year.year}: date of birth to confirm")
+    return [BirthDateToConfirm(r.id, r.council_child_id or f"T{r.id:07d}", BirthDateStatus(r.birth_date_status),
+                               r.date_of_birth) for r in rows]

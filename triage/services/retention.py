@@ -9,15 +9,21 @@ codes, so no figure for a past year changes. The audit trail is never touched: i
 holds ids only, and gains a row saying who erased the record and when. A contact that also
 names a child whose records are kept keeps its text, which is that child's record too.
 
+A merged duplicate (a tombstone) is not reviewed on its own: its records moved to the record
+kept, and erasing that record erases the tombstones merged into it, the name and date-of-birth
+snapshots the merge kept for its undo, and the erased children's names in the stored morning
+reports (the one change ever made to a stored report: a name must not outlive its erasure).
+
 A hold and an erasure each change the child's version, so a hold placed while someone erases
 (or the reverse) makes the second of them a 409 rather than an erasure under a hold.
 """
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import case, exists, func, select, update
+from sqlalchemy import bindparam, case, delete, exists, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from triage.clock import LONDON, local_date
@@ -28,14 +34,17 @@ from triage.models import (
     Assessment,
     CaseDiscussion,
     Child,
+    ChildMerge,
     Contact,
     ContactChild,
     InformationRequest,
     ItemContribution,
     MeetingAction,
     MeetingItem,
+    MorningReport,
     RagChange,
     Referral,
+    ReportErasurePermit,
     RetentionErasure,
     RetentionHold,
     StrategyDiscussion,
@@ -145,7 +154,7 @@ def review(actor: Actor, now: datetime, page: int = 1, per_page: int = 50) -> Re
     query, contacts, cases, held = _history_query()
     erased = exists().where(RetentionErasure.child_id == Child.id)
     query = query.where(
-        ~erased, ~held, func.coalesce(cases.c.open_cases, 0) == 0,
+        ~erased, ~held, Child.merged_into_id.is_(None), func.coalesce(cases.c.open_cases, 0) == 0,
         func.coalesce(contacts.c.last_contact, Child.created_at) < _start_of(contacts_by + timedelta(days=1)),
         (cases.c.last_closed_on.is_(None)) | (cases.c.last_closed_on <= closed_by),
         (cases.c.last_closed_at.is_(None)) | (cases.c.last_closed_at < _start_of(closed_by + timedelta(days=1))))
@@ -218,6 +227,9 @@ def place_hold(actor: Actor, now: datetime, child_id: int, reason: str | None) -
     reason = _reason(reason, "reason")
     with unit_of_work("child record"):
         child, _, _, holds, erasure = _load(child_id)
+        if child.is_tombstone:
+            raise Conflict(f"This record was merged into record {child.merged_into_id}: place the hold there",
+                           {"child_id": [f"Merged into record {child.merged_into_id}"]})
         if erasure is not None:
             raise Conflict("This child's records have been erased: there is nothing left to hold",
                            {"child_id": ["Erased on " + _london_date(erasure.erased_at).strftime("%d/%m/%Y")]})
@@ -256,29 +268,132 @@ def lift_hold(actor: Actor, now: datetime, hold_id: int, reason: str | None, ver
 
 
 def erase_child(actor: Actor, now: datetime, child_id: int, version: int | None) -> RetentionErasure:
-    """Erase a child's personal data once the records are due and no hold stands; audited."""
+    """Erase a child's personal data, and that of the records merged into it, once the records are
+    due and no hold stands on any of them; audited per record."""
     require(actor, RETENTION_ROLES, "erase a child's records")
     today = local_date(now)
     with unit_of_work("child record"):
-        child, _, kept, holds, erasure = _load(child_id)
+        child, _, kept, _, erasure = _load(child_id)
         if erasure is not None:
             raise Conflict("This child's records have already been erased", {"version": ["Already erased"]})
+        if child.is_tombstone:
+            raise Conflict(f"This record was merged into record {child.merged_into_id}: erase that record",
+                           {"child_id": [f"Merged into record {child.merged_into_id}"]})
         check_version(child, version, "child record")
-        if any(h.active for h in holds):
-            raise Conflict("A legal hold stands on this child's records: lift it before erasing",
-                           {"child_id": ["On legal hold"]})
+        tombstones = _tombstones_of(child_id)
+        _refuse_held(child_id, tombstones)
         if not kept.is_due(today):
             when = f"until {kept.due_on.strftime('%d/%m/%Y')}" if kept.due_on else "while a case is open"
             raise Conflict(f"These records are kept {when}", {"child_id": [f"Not due: kept {when}"]})
-        erasure = RetentionErasure(child_id=child_id, erased_at=now, erased_by_id=actor.user_id,
-                                   erased_by=actor.label, due_on=kept.due_on, **_counts(child_id))
-        _erase(child, now)
-        db.session.add(erasure)
-        audit.record(actor, now, "erase", "child", child_id, child_id=child_id, detail=(
-            f"personal data erased (due {kept.due_on.isoformat()}); kept as dates and codes: "
-            f"{erasure.contacts} contacts, {erasure.referrals} referrals, {erasure.assessments} assessments, "
-            f"{erasure.section47s} s47 enquiries"))
+        everyone = [child, *tombstones]
+        names = {c.id: (c.first_name, c.last_name) for c in everyone}
+        first_named = min(_london_date(c.created_at) for c in everyone)
+        for one in everyone:
+            made = RetentionErasure(child_id=one.id, erased_at=now, erased_by_id=actor.user_id,
+                                    erased_by=actor.label, due_on=kept.due_on, **_counts(one.id))
+            erasure = made if one is child else erasure
+            _erase(one, now)
+            db.session.add(made)
+            db.session.flush()
+            audit.record(actor, now, "erase", "child", one.id, child_id=one.id, detail=(
+                f"personal data erased (due {kept.due_on.isoformat()}); kept as dates and codes: "
+                f"{made.contacts} contacts, {made.referrals} referrals, {made.assessments} assessments, "
+                f"{made.section47s} s47 enquiries" + ("" if one is child else f"; merged into record {child_id}")))
+        _erase_merge_snapshots(list(names))
+        renamed = _erase_from_stored_reports(names, first_named)
+        if renamed:
+            audit.record(actor, now, "erase", "morning_report", None, child_id=child_id,
+                         detail=f"erased name removed from {renamed} stored morning reports")
     return erasure
+
+
+def _tombstones_of(child_id: int) -> list[Child]:
+    """The records merged into this one, and into those (a record kept once may be merged later)."""
+    found: list[Child] = []
+    frontier = [child_id]
+    while frontier:
+        more = list(db.session.scalars(select(Child).where(Child.merged_into_id.in_(frontier)).order_by(Child.id)))
+        found += more
+        frontier = [c.id for c in more]
+    return found
+
+
+def _refuse_held(child_id: int, tombstones: list[Child]) -> None:
+    ids = [child_id, *(t.id for t in tombstones)]
+    held = db.session.execute(select(RetentionHold.id, RetentionHold.child_id).where(
+        RetentionHold.child_id.in_(ids), RetentionHold.lifted_at.is_(None)).order_by(RetentionHold.id)).first()
+    if held is None:
+        return
+    if held.child_id == child_id:
+        raise Conflict("A legal hold stands on this child's records: lift it before erasing",
+                       {"child_id": ["On legal hold"]})
+    raise Conflict(f"Legal hold {held.id} stands on record {held.child_id}, merged into this one: lift it "
+                   "before erasing", {"child_id": [f"On legal hold (record {held.child_id})"]})
+
+
+def _erase_merge_snapshots(ids: list[int]) -> None:
+    """The fields each merge kept for its undo, erased for the erased records (set-based)."""
+    erased = json.dumps({"erased": True})
+    for column, side in ((ChildMerge.kept_before, ChildMerge.kept_id),
+                         (ChildMerge.duplicate_before, ChildMerge.duplicate_id)):
+        db.session.execute(update(ChildMerge).where(side.in_(ids)).values({column: erased})
+                           .execution_options(synchronize_session=False))
+
+
+_NAMED_BY = ("name", "child")  # the keys under which a stored report names a child beside its child_id
+
+
+def _erase_from_stored_reports(names: dict[int, tuple[str, str]], since: date) -> int:
+    """Each stored morning report naming an erased child keeps its figures and rows but names
+    the child as erased. The database picks the reports that contain one of the names (however
+    the text was encoded when stored); only those are read, and they are written back in one
+    statement. A child is found by its child_id, so another child of the same name stays named.
+    Only reports from the day the first of the records was made are searched: none before can
+    name them, and the bodies are large."""
+    patterns = set()
+    for first, last in names.values():
+        full = f"{first} {last}"
+        for ascii_only in (False, True):
+            encoded = json.dumps(full, ensure_ascii=ascii_only)[1:-1]
+            patterns.add("%" + encoded.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%")
+    body = MorningReport.__table__.c.content
+    found = db.session.execute(select(MorningReport.id, body).where(
+        MorningReport.report_date >= since, or_(*(body.like(p, escape="\\") for p in sorted(patterns))))).all()
+    erased_name = f"{ERASED_FIRST} {ERASED_LAST}"
+    changed = []
+    for report_id, text in found:
+        content = json.loads(text)
+        if _scrub(content, set(names), erased_name):
+            changed.append({"report_id": report_id, "scrubbed": json.dumps(content, ensure_ascii=False,
+                                                                          separators=(",", ":"))})
+    if changed:
+        # The report table is append-only: a permit per report lets this one change through,
+        # and goes before the commit.
+        ids = [c["report_id"] for c in changed]
+        db.session.execute(insert(ReportErasurePermit), [{"report_id": i} for i in ids])
+        table = MorningReport.__table__
+        db.session.execute(table.update().where(table.c.id == bindparam("report_id"))
+                           .values(content=bindparam("scrubbed")), changed)
+        db.session.execute(delete(ReportErasurePermit).where(ReportErasurePermit.report_id.in_(ids)))
+    return len(changed)
+
+
+def _scrub(node, ids: set[int], erased_name: str) -> bool:
+    """Rename the erased children wherever the report names them; whether anything changed."""
+    changed = False
+    if isinstance(node, dict):
+        if node.get("child_id") in ids:
+            for key in _NAMED_BY:
+                if isinstance(node.get(key), str) and node[key] != erased_name:
+                    node[key], changed = erased_name, True
+            if node.get("council_child_id") is not None:
+                node["council_child_id"], changed = None, True
+        for value in node.values():
+            changed = _scrub(value, ids, erased_name) or changed
+    elif isinstance(node, list):
+        for value in node:
+            changed = _scrub(value, ids, erased_name) or changed
+    return changed
 
 
 def _counts(child_id: int) -> dict[str, int]:

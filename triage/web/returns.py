@@ -73,7 +73,8 @@ def index():
                            install_hint=census_check.INSTALL_HINT,
                            measures=national_measures.council_measures(now),
                            counting_note=national_measures.DFE_COUNTING_NOTE,
-                           windows=annex_a.windows(today))
+                           windows=annex_a.windows(today),
+                           to_confirm=cin_census.birth_dates_to_confirm(current_actor(), now, year))
 
 
 def _spooled(write) -> tempfile.SpooledTemporaryFile:
