@@ -200,7 +200,10 @@ def _authorise(ctx, rng, assessment, started) -> None:
     if finish > ctx.now:
         return
     outcome = rng.choice(["no_further_action", "child_in_need_plan", "early_help", "child_in_need_plan"])
-    factors = ["21"] if outcome == "no_further_action" and rng.random() < 0.5 else [
+    # "No factors identified" (21) only where no s47 enquiry was made: the DfE asks (8873Q) why a
+    # case closed as services ceased, as any case with an s47 behind it is, found nothing.
+    no_factors = outcome == "no_further_action" and assessment.referral.outcome != "strategy_s47"
+    factors = ["21"] if no_factors and rng.random() < 0.5 else [
         rng.choice(["3A", "3C", "4B", "16A", "17A", "2B", "1B"])]
     late = finish.astimezone(LONDON).date() > assessment.due_date
     cases.authorise(ctx.actor("manager"), finish, assessment.id, cases.Authorisation(

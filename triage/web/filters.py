@@ -74,6 +74,13 @@ def person(value) -> str:
     return known[value]
 
 
+def remember_unread_count(count: int | None) -> None:
+    """A page that has already counted the reader's unread notifications (the home page's "my
+    work") hands the number to the header badge, so the page asks once."""
+    if count is not None:
+        g._unread_count = count
+
+
 def _unread_count() -> int:
     """The header badge: one COUNT, asked once per page."""
     if "_unread_count" not in g:

@@ -11,6 +11,7 @@ from triage.auth import current_actor, roles_required
 from triage.clock import utcnow
 from triage.domain.roles import Role
 from triage.services.my_work import MyWork, my_work
+from triage.web.filters import remember_unread_count
 
 bp = Blueprint("home", __name__)
 
@@ -92,5 +93,6 @@ def _sections(work: MyWork) -> list[Section]:
 def index():
     role = Role(current_user.role)
     work = my_work(current_actor(), utcnow())
+    remember_unread_count(work.unread_notifications)
     return render_template("home.html", summary=ROLE_SUMMARIES.get(role, ""), sections=_sections(work),
                            latest_report=work.latest_report)
