@@ -26,9 +26,6 @@ from triage.services.paging import Page, paginate
 from triage.services.unit_of_work import unit_of_work
 from triage.settings import clock_settings, partner_settings
 
-# The states by their short names, as pages that read requests (the contact page) compare them.
-OPEN, ANSWERED, WITHDRAWN = RequestState.OPEN, RequestState.ANSWERED, RequestState.WITHDRAWN
-
 
 @unit_of_work("contact")
 def request_information(actor: Actor, now: datetime, contact_id: int, agency_codes: list[str],

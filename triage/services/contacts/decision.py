@@ -9,6 +9,8 @@ from triage.domain.clocks import ClockKind
 from triage.domain.codes import DecisionOutcome, outcome_creates_referral
 from triage.domain.contact_commands import ChildDecision, DecisionCommand, delay_problem, outcome_problems
 from triage.domain.contact_states import DECIDERS, STAFF, ContactState
+from triage.domain.information_requests import RequestState
+from triage.domain.information_requests import check_move as check_request_move
 from triage.domain.signposting import signposting_problem
 from triage.extensions import db
 from triage.models import Contact, ContactChild, Notification, Referral
@@ -63,8 +65,8 @@ def record_decision(actor: Actor, now: datetime, contact_id: int,
         contact.decided_at = now
         clocks.stop_clock(ClockKind.DECISION, "contact", contact.id, now)
         for request in contact.requests:  # answers no longer awaited: stop chasing partners
-            if request.state == "open":
-                request.state = "withdrawn"
+            if request.state == RequestState.OPEN:
+                request.state = check_request_move(request.state, RequestState.WITHDRAWN)
                 clocks.stop_clock(ClockKind.PARTNER_INFORMATION, "information_request", request.id, now)
     return contact
 

@@ -17,7 +17,7 @@ from triage.domain.codes import (
 )
 from triage.domain.consent import NotSoughtReason
 from triage.domain.contact_states import ContactState
-from triage.services import information_requests
+from triage.domain.information_requests import RequestState
 
 bp = Blueprint("contacts", __name__)
 
@@ -66,7 +66,7 @@ def child_label(child) -> str:
 
 def request_clock(req, now: datetime) -> ClockState:
     """A partner request's clock: due soon in the last quarter of its time, as the sweep warns."""
-    if req.state != information_requests.OPEN:
+    if req.state != RequestState.OPEN:
         return ClockState.MET if req.returned_in_time else ClockState.BREACHED
     warn = (req.due_at - req.requested_at) / 4
     return clock_state(req.due_at, now, None, warn)
