@@ -77,3 +77,12 @@ def test_the_api_sends_the_stored_text_as_it_is(app, api_as, five_cases):
     assert response.status_code == 200 and response.mimetype == "application/json"
     assert body.endswith(',"content":' + five_cases.body + "}")
     assert response.json["version"] == 1 and len(response.json["content"]["allocated_cases"]) == 5
+
+
+def test_the_page_shows_the_handover_counts(app, client, login, make_user, five_cases):
+    with freeze_time(NOW):
+        login(make_user("manager"))
+        html = client.get("/reports/morning?date=2026-11-27").get_data(as_text=True)
+    shown = html[html.index('id="handovers"'):]
+    assert "Step-downs to early help: 0 waiting; in the last 7 days 0 accepted, 0 returned" in shown
+    assert "0 handed over, 0 accepted; 0 still waiting" in shown

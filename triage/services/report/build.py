@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from triage.clock import LONDON, local_date
+from triage.domain import report as shape
 from triage.domain.roles import Role
 from triage.extensions import db
 from triage.models import MorningReport, Notification, User
@@ -127,6 +128,7 @@ def build_text(now: datetime) -> str:
         "measures": measures(today, now, report_settings().child_population),
         "caseload": sections.caseload(),
         "since_last_report": sections.since_last_report(now, today),
+        "handovers": sections.handovers(now, today, shape.start_of_day(shape.window_starts(today)[7])),
         "trend": sql.trend(now, today),
         "teams": [{"id": i, "name": n} for i, n in sorted(names["team"].items(), key=lambda kv: kv[1])],
         "localities": [{"id": i, "name": n} for i, n in sorted(names["locality"].items(), key=lambda kv: kv[1])],

@@ -26,6 +26,7 @@ from triage.domain.clocks import (
 )
 from triage.domain.codes import DecisionOutcome, ReferralSource
 from triage.domain.contact_states import ContactState
+from triage.domain.step_down import StepDownState
 from triage.extensions import db
 from triage.models import (
     Agency,
@@ -40,11 +41,15 @@ from triage.models import (
     Locality,
     MorningReport,
     Referral,
+    StepDown,
     StrategyDiscussion,
     Team,
     User,
 )
+from triage.services import out_of_hours
+from triage.services.calendar import working_day_calendar
 from triage.services.report.sql import among
+from triage.settings import front_door_settings
 
 # Listed, not "!= decided": an IN list can use the (state, decision_due_at) index, so the read
 # grows with the open contacts rather than with every contact ever received.
@@ -280,3 +285,17 @@ def since_last_report(now: datetime, today: date) -> dict:
         "closed": [{"referral_id": c.id, "child_id": c.child_id, "closure_reason": c.closure_reason}
                    for c in closed],
     }
+
+
+def handovers(now: datetime, today: date, since: datetime) -> dict:
+    """Families stepped down to early help (waiting now, and accepted or returned since the
+    window's start) and the night's out-of-hours handover, as counts: one statement each."""
+    answered = StepDown.answered_at >= since
+    waiting, accepted, returned = db.session.execute(select(
+        func.count().filter(StepDown.state == StepDownState.WAITING),
+        func.count().filter(StepDown.state == StepDownState.ACCEPTED, answered),
+        func.count().filter(StepDown.state == StepDownState.RETURNED, answered)).select_from(StepDown)).one()
+    night = out_of_hours.counts_for(today, now, out_of_hours.hours_from(front_door_settings(), working_day_calendar()))
+    return {"step_downs": {"since": since.isoformat(), "waiting": waiting or 0, "accepted": accepted or 0,
+                           "returned": returned or 0},
+            "out_of_hours": {"handed_over": night.handed_over, "accepted": night.accepted, "waiting": night.waiting}}
