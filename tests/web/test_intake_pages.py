@@ -3,9 +3,14 @@ from __future__ import annotations
 
 from datetime import date
 
+import pytest
 from freezegun import freeze_time
+from sqlalchemy import func, select
 
 from tests.conftest import NOW
+from tests.web.test_contacts_pages import LATER, contact_form, token
+from triage.extensions import db
+from triage.models import Child, Contact
 from triage.services import contacts
 
 
@@ -23,3 +28,59 @@ def test_the_contact_page_shows_the_likely_match_of_a_child_a_partner_named(
         page = client.get(f"/contacts/{receipt.id}").get_data(as_text=True)
     assert "Possible match" in page
     assert f'href="/children/{known.id}">Maya Okafor, C77</a>' in page
+
+
+# A child named in a new contact whose date of birth is not known to the caller: as on the child's
+# page, the form takes an approximate age or "not known" instead of refusing the contact.
+NO_DATE = {"child-0-date_of_birth-day": "", "child-0-date_of_birth-month": "", "child-0-date_of_birth-year": "",
+           "child-0-nhs_number": ""}
+
+
+@pytest.fixture
+def later():
+    with freeze_time(LATER):
+        yield
+
+
+def _log(client, **overrides):
+    return client.post("/contacts/new", data=contact_form(token(client, "/contacts/new"), **overrides))
+
+
+def _only_child():
+    db.session.expire_all()
+    return db.session.scalars(select(Child)).one()
+
+
+def test_a_contact_is_logged_for_a_child_whose_date_of_birth_is_not_known(client, login, make_user, later):
+    login(make_user("era"))
+
+    assert 'name="child-0-born" type="radio" value="unknown"' in client.get("/contacts/new").get_data(as_text=True)
+
+    response = _log(client, **NO_DATE, **{"child-0-born": "unknown"})
+
+    assert response.status_code == 302, response.get_data(as_text=True)[:2000]
+    child = _only_child()
+    assert child.birth_date_status == "not_known" and child.date_of_birth is None
+    assert db.session.scalar(select(func.count()).select_from(Contact)) == 1
+
+
+def test_a_contact_is_logged_for_a_child_with_only_an_approximate_age(client, login, make_user, later):
+    login(make_user("era"))
+
+    response = _log(client, **NO_DATE, **{"child-0-born": "approximate", "child-0-approximate_age": "14"})
+
+    assert response.status_code == 302, response.get_data(as_text=True)[:2000]
+    child = _only_child()
+    assert child.birth_date_status == "approximate"
+    assert child.date_of_birth is not None and 13 <= (LATER.date() - child.date_of_birth).days // 365 <= 14
+
+
+def test_a_known_date_of_birth_left_blank_is_refused_on_its_field(client, login, make_user, later):
+    login(make_user("era"))
+
+    response = _log(client, **NO_DATE, **{"child-0-born": "yes", "child-0-approximate_age": "14"})
+
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert '<a href="#child-0-date_of_birth-day">Enter the child&#39;s date of birth' in page
+    assert db.session.scalar(select(func.count()).select_from(Child)) == 0

@@ -13,7 +13,7 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, Optional, ValidationError
+from wtforms.validators import DataRequired, Optional, Regexp, ValidationError
 
 from triage.domain.codes import (
     Consent,
@@ -99,7 +99,16 @@ class ChildRowForm(Form):
                              validators=[Optional()])
     first_name = StringField("First name", validators=[Optional(), max_length(100, "First name")])
     last_name = StringField("Last name", validators=[Optional(), max_length(100, "Last name")])
+    # As on the child's page, less the unborn: an unborn child is recorded from Find a child first.
+    # Left out of the post (older pages, partner scripts), the date of birth is taken as known.
+    born = RadioField("Is the child's date of birth known?", default="yes", validators=[Optional()],
+                      choices=choices([("yes", "Yes"), ("approximate", "No, only their approximate age is known"),
+                                       ("unknown", "No, their date of birth is not known")]),
+                      invalid_choice_message="Select whether the child's date of birth is known")
     date_of_birth = DateInputField("Date of birth")
+    estimated_date_of_birth = DateInputField("Estimated date of birth")
+    approximate_age = StringField("Or their approximate age in years", validators=[
+        Optional(), Regexp(r"^\s*\d{1,2}\s*$", message="Enter the age in whole years, for example 14")])
     sex = RadioField("Sex", choices=choices(SEX_CHOICES), validators=[Optional()])
     nhs_number = StringField("NHS number (optional)", validators=[Optional(), max_length(14, "NHS number")])
     address_line_1 = StringField("Address line 1 (optional)", validators=[Optional(), max_length(200, "Address")])
@@ -112,7 +121,7 @@ class ChildRowForm(Form):
     match_ids = HiddenField()
 
     TEXT = ("search_name", "search_nhs", "first_name", "last_name", "nhs_number", "address_line_1", "town",
-            "postcode")
+            "postcode", "approximate_age")
 
     def __init__(self, *args, localities=(), **kwargs):
         super().__init__(*args, **kwargs)
@@ -127,16 +136,28 @@ class ChildRowForm(Form):
 
     def is_blank(self) -> bool:
         typed = any((getattr(self, name).data or "").strip() for name in self.TEXT)
-        dates = any(any(f.parts.values()) for f in (self.search_dob, self.date_of_birth))
+        dates = any(any(f.parts.values()) for f in (self.search_dob, self.date_of_birth,
+                                                          self.estimated_date_of_birth))
         return not (self.mode.data or typed or dates or self.existing_id.data or self.locality_id.data)
 
     def new_child_fields(self) -> dict:
         def clean(name):
             return (getattr(self, name).data or "").strip() or None
-        return {"first_name": clean("first_name"), "last_name": clean("last_name"),
-                "date_of_birth": self.date_of_birth.data, "sex": self.sex.data, "nhs_number": clean("nhs_number"),
+        return {"first_name": clean("first_name"), "last_name": clean("last_name"), **self.birth_fields(),
+                "sex": self.sex.data, "nhs_number": clean("nhs_number"),
                 "address_line_1": clean("address_line_1"), "town": clean("town"), "postcode": clean("postcode"),
                 "locality_id": self.locality_id.data}
+
+    def birth_fields(self) -> dict:
+        """The date of birth as the children service takes it: known, approximate (an estimated
+        date, or an age the service turns into one) or not known."""
+        if self.born.data == "approximate":
+            age = (self.approximate_age.data or "").strip()
+            return {"birth_date_status": "approximate", "approximate_age": int(age) if age.isdigit() else None,
+                    "date_of_birth": None if age else self.estimated_date_of_birth.data}
+        if self.born.data == "unknown":
+            return {"birth_date_status": "not_known", "date_of_birth": None}
+        return {"birth_date_status": "known", "date_of_birth": self.date_of_birth.data}
 
 
 

@@ -34,8 +34,8 @@ MAX_CHILDREN = 6
 SEARCH_RESULTS = 10
 ROW_KEY = re.compile(r"^child-(\d+)-(.+)$")
 SEARCH_FIELDS = ("search_name", "search_dob", "search_nhs")
-NEW_CHILD_FIELDS = ("first_name", "last_name", "date_of_birth", "sex", "nhs_number", "address_line_1", "town",
-                    "postcode", "locality_id")
+NEW_CHILD_FIELDS = ("first_name", "last_name", "born", "date_of_birth", "estimated_date_of_birth", "approximate_age",
+                    "sex", "nhs_number", "address_line_1", "town", "postcode", "locality_id")
 
 
 def _drop_row(formdata: MultiDict, index: int) -> MultiDict:
@@ -114,11 +114,7 @@ def _check_new_child(row: ChildRowForm) -> bool:
         if not (getattr(row, name).data or "").strip() and not getattr(row, name).errors:
             add_error(row, name, message)
             ok = False
-    if row.date_of_birth.errors:
-        ok = False
-    elif row.date_of_birth.data is None:
-        add_error(row, "date_of_birth", "Enter the child's date of birth")
-        ok = False
+    ok = _check_birth(row) and ok
     if not row.sex.data:
         add_error(row, "sex", "Select the child's sex")
         ok = False
@@ -127,6 +123,25 @@ def _check_new_child(row: ChildRowForm) -> bool:
         add_error(row, "nhs_number", nhs_number_problem(nhs))
         ok = False
     return ok and not any(f.errors for f in row)
+
+
+def _check_birth(row: ChildRowForm) -> bool:
+    """The date the answer to "known?" needs; the other date and the age may hold stale typing."""
+    needed, missing = {"yes": ("date_of_birth", "Enter the child's date of birth"),
+                       "approximate": ("estimated_date_of_birth", "Enter an estimated date of birth, or their age"),
+                       }.get(row.born.data, (None, None))
+    if row.born.data == "approximate" and (row.approximate_age.data or "").strip():
+        needed = None  # an age is enough: the service estimates the date from it
+    else:
+        row.approximate_age.errors = []
+    for name in ("date_of_birth", "estimated_date_of_birth"):
+        field = getattr(row, name)
+        if name != needed:
+            field.errors, field.error_parts = [], ()
+        elif not field.errors and field.data is None:
+            add_error(row, name, missing)
+    return not any(getattr(row, name).errors for name in ("born", "date_of_birth", "estimated_date_of_birth",
+                                                           "approximate_age"))
 
 
 def _offer_matches(row: ChildRowForm, candidates: list, entered_nhs: str | None) -> None:
