@@ -6,28 +6,38 @@ install it. It pins pandas < 2, hence `numpy<2` beside it (README, "Statutory re
 """
 from __future__ import annotations
 
+import functools
+import importlib
+import importlib.util
 import warnings
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from datetime import date
+from types import SimpleNamespace
 from typing import BinaryIO
 
 from triage.domain.calendar import WorkingDayCalendar
 from triage.services.calendar import bank_holidays
 from triage.services.cin_census import CensusIndex
 
-with warnings.catch_warnings():
-    # pandas 1.5 and the validator raise deprecation warnings of their own as they load; the
-    # suite turns warnings into errors, and these are not ours to fix.
-    warnings.simplefilter("ignore")
-    try:
-        import pandas as pd
-        from cin_validator.cin_validator import CinValidator, convert_data, process_data
-        from cin_validator.rules.ruleset_utils import get_year_ruleset
-    except ImportError:
-        VALIDATOR_INSTALLED = False
-    else:
-        VALIDATOR_INSTALLED = True
+# The validator (and the pandas it brings) is loaded the first time a check runs, not when the
+# app starts: most processes never check a census, and loading it costs a web worker about
+# 0.4 s and 25 MB.
+VALIDATOR_INSTALLED = importlib.util.find_spec("cin_validator") is not None
+
+
+@functools.cache
+def _validator() -> SimpleNamespace:
+    with warnings.catch_warnings():
+        # pandas 1.5 and the validator raise deprecation warnings of their own as they load; the
+        # suite turns warnings into errors, and these are not ours to fix.
+        warnings.simplefilter("ignore")
+        pandas = importlib.import_module("pandas")
+        runner = importlib.import_module("cin_validator.cin_validator")
+        rulesets = importlib.import_module("cin_validator.rules.ruleset_utils")
+    return SimpleNamespace(pd=pandas, CinValidator=runner.CinValidator, convert_data=runner.convert_data,
+                           process_data=runner.process_data, get_year_ruleset=rulesets.get_year_ruleset)
+
 
 INSTALL_HINT = "pip install csc-validator-be-cin==0.1.13 'numpy<2'"
 # Return-level queries that fire on any small file (too few disability codes in use).
@@ -60,7 +70,7 @@ def validator_available() -> bool:
 def _ruleset(year: int):
     for candidate in range(year, 2022, -1):
         try:
-            return get_year_ruleset(str(candidate))
+            return _validator().get_year_ruleset(str(candidate))
         except ModuleNotFoundError:
             continue
     raise LookupError(f"The installed validator has no rules for {year}")
@@ -84,8 +94,8 @@ def check_census(source: BinaryIO | str, year: int, index: CensusIndex | None = 
         # pandas 1.5 and the validator raise deprecation and chained-assignment warnings of
         # their own; the suite turns warnings into errors, and these are not ours to fix.
         warnings.simplefilter("ignore")
-        data = process_data(read_census(ET.parse(source).getroot()))
-        result = CinValidator(data, _ruleset(year))
+        data = _validator().process_data(read_census(ET.parse(source).getroot()))
+        result = _validator().CinValidator(data, _ruleset(year))
         report = result.user_report
         multichild = result.multichild_issues
     findings: list[Finding] = []
@@ -153,7 +163,7 @@ def read_census(root: ET.Element, chunk: int = CHUNK) -> dict:
             piece.append(header)
         holder = ET.SubElement(piece, "Children")
         holder.extend(kids[start:start + chunk])
-        for name, table in convert_data(piece).items():
+        for name, table in _validator().convert_data(piece).items():
             parts.setdefault(name, []).append(table)
     tables = {}
     for name, frames in parts.items():
@@ -161,7 +171,7 @@ def read_census(root: ET.Element, chunk: int = CHUNK) -> dict:
             tables[name] = frames[0]
             continue
         filled = [f for f in frames if len(f)]
-        tables[name] = pd.concat(filled, ignore_index=True) if filled else frames[0]
+        tables[name] = _validator().pd.concat(filled, ignore_index=True) if filled else frames[0]
     return tables
 
 
