@@ -343,6 +343,8 @@ def test_a_re_import_does_not_undo_an_allocation_made_by_hand(app, manager, make
     referral = db.session.query(Referral).filter_by(import_key="tracker:118777:2026-10-26").one()  # Dan Tait
     boss = make_user("manager")
     other = account("someone", "Someone Else")
+    other.team_id = referral.team_id  # a worker is allocated within their team
+    db.session.commit()
     cases.allocate(actor_for(boss), NOW, referral.id, cases.Allocation(referral.team_id, other.id))
     account("dan.tait", "Dan Tait")
     report = tracker_import.import_tracker(manager, NOW, CSV.read_bytes(), CSV.name)
