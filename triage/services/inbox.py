@@ -20,19 +20,17 @@ from triage.domain.clocks import ClockKind
 from triage.extensions import db
 from triage.models import (
     Agency,
-    Assessment,
-    CaseDiscussion,
     Child,
     Clock,
     ClockEvent,
     ContactChild,
     InformationRequest,
     Notification,
-    StrategyDiscussion,
 )
 from triage.services import audit, notify
 from triage.services.actor import Actor
 from triage.services.calendar import working_day_calendar
+from triage.services.cases.clock_views import cases_for_clocks
 from triage.services.errors import NotFound
 from triage.services.paging import Page
 from triage.services.unit_of_work import unit_of_work
@@ -179,11 +177,11 @@ def _about_clocks(notification_ids: list[int]) -> tuple[dict[int, _About], dict[
         .join(Clock, Clock.id == ClockEvent.clock_id).where(Notification.id.in_(notification_ids))).all()
     clocks = [clock for _, clock, _ in rows]
     names, child_ids = _children_named(clocks)
-    referrals = _referrals_for(clocks)
+    referrals = cases_for_clocks(clocks)  # step-down clocks lead to their case too
     agencies = _agencies_for(clocks)
     about, children = {}, {}
     for ident, clock, event in rows:
-        referral_id, sequence = referrals.get((clock.subject, clock.subject_id), (None, None))
+        referral_id, sequence = referrals[clock.id]
         if referral_id is not None:
             target = Target("case", referral_id)
         else:
@@ -224,30 +222,6 @@ def _and(names: list[str]) -> str:
     if len(names) <= 2:
         return " and ".join(names)
     return ", ".join(names[:-1]) + " and " + names[-1]
-
-
-def _referrals_for(clocks: list[Clock]) -> dict[tuple[str, int], tuple[int, int | None]]:
-    """(subject, subject id) -> (referral id, case discussion number) for casework clocks."""
-    wanted: dict[str, set[int]] = defaultdict(set)
-    for clock in clocks:
-        wanted[clock.subject].add(clock.subject_id)
-    found: dict[tuple[str, int], tuple[int, int | None]] = {}
-    if wanted["assessment"]:
-        for ident, referral_id in db.session.execute(
-                select(Assessment.id, Assessment.referral_id).where(Assessment.id.in_(wanted["assessment"]))):
-            found[("assessment", ident)] = (referral_id, None)
-    if wanted["case_discussion"]:
-        for ident, referral_id, sequence in db.session.execute(
-                select(CaseDiscussion.id, Assessment.referral_id, CaseDiscussion.sequence)
-                .join(Assessment, Assessment.id == CaseDiscussion.assessment_id)
-                .where(CaseDiscussion.id.in_(wanted["case_discussion"]))):
-            found[("case_discussion", ident)] = (referral_id, sequence)
-    if wanted["strategy_discussion"]:
-        for ident, referral_id in db.session.execute(
-                select(StrategyDiscussion.id, StrategyDiscussion.referral_id)
-                .where(StrategyDiscussion.id.in_(wanted["strategy_discussion"]))):
-            found[("strategy_discussion", ident)] = (referral_id, None)
-    return found
 
 
 def _agencies_for(clocks: list[Clock]) -> dict[int, str]:
