@@ -75,12 +75,13 @@ def _expiry(now, value: str | None):
 @click.option("--agency", "agency_code", help="Agency code (required for partner systems).")
 @click.option("--expires", help="Last day it works (YYYY-MM-DD) or a number of days; default from "
                                 "TRIAGE_TOKEN_DEFAULT_DAYS, at most TRIAGE_TOKEN_LONGEST_DAYS.")
-def create_token(name, role, agency_code, expires):
+@click.option("--holder", help="Username of the person the token acts for (who signs what it does).")
+def create_token(name, role, agency_code, expires, holder):
     """Create a bearer token for a partner system; the secret is printed once."""
     now = utcnow()
     try:
         token, secret = people.create_token(now, name, role, agency_code, expires_at=_expiry(now, expires),
-                                            actor=CLI_ACTOR)
+                                            actor=CLI_ACTOR, holder=holder)
     except ServiceError as exc:
         _fail(exc)
     click.echo(f"Token {token.id} for {token.name} ({Role(token.role).label}), "

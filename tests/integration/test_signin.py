@@ -342,3 +342,18 @@ def test_the_command_line_creates_a_token_with_an_expiry_that_then_waits_for_app
     assert timedelta(days=29, hours=23) < token.expires_at - token.created_at <= timedelta(days=30)
     assert "approves it in the service" in result.output
     assert bad.exit_code != 0 and "--expires" in bad.output
+
+
+def test_the_command_line_names_the_person_a_token_acts_for(app, now, make_user):
+    from triage.models import ApiToken
+
+    sergeant = make_user("partner", username="sergeant", agency="police")
+    runner = app.test_cli_runner()
+    unknown = runner.invoke(args=["triage", "create-token", "Feed", "--role", "partner", "--agency", "police",
+                                  "--holder", "ghost"])
+    made = runner.invoke(args=["triage", "create-token", "Feed", "--role", "partner", "--agency", "police",
+                               "--holder", "sergeant"])
+
+    assert unknown.exit_code != 0 and "No active person with that username" in unknown.output
+    assert made.exit_code == 0, made.output
+    assert db.session.scalars(select(ApiToken.holder_id)).all() == [sergeant.id]

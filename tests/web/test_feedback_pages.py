@@ -115,3 +115,22 @@ def test_an_administrator_names_who_a_token_acts_for(app, client, login, make_us
     assert named.status_code == 302
     assert db.session.get(ApiToken, token_id).holder_id == owner.id
     assert "(owner)" in text_of(client.get("/admin/token-holders"))
+
+
+def test_a_token_names_its_holder_when_it_is_made_and_an_unknown_holder_is_shown_on_the_field(
+        client, login, make_user):
+    sergeant = make_user("partner", username="sergeant", agency="police")
+    login(make_user("admin"))
+    form = {"token-name": "Police feed", "token-role": "partner", "token-agency": "police"}
+
+    unknown = client.post("/admin/tokens", data={**form, "token-holder": "ghost",
+                                                 "token-csrf_token": csrf_token_from(text_of(client.get("/admin/users")))})
+    assert unknown.status_code == 400
+    assert '<a href="#token-holder">No active person with that username</a>' in text_of(unknown)
+    assert db.session.scalar(select(ApiToken.id)) is None  # nothing half-made
+
+    made = client.post("/admin/tokens", data={**form, "token-holder": " sergeant ",
+                                              "token-csrf_token": csrf_token_from(text_of(client.get("/admin/users")))})
+    assert made.status_code == 201
+    assert db.session.scalar(select(ApiToken.holder_id)) == sergeant.id
+    assert "(sergeant)" in text_of(client.get("/admin/token-holders"))

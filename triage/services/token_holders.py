@@ -38,12 +38,18 @@ def name_holder(actor: Actor, now: datetime, token_id: int, username: str) -> Ap
             raise NotFound(f"No token {token_id}")
         if token.revoked_at is not None:
             raise Conflict("This token is revoked: it acts for nobody now")
-        holder = db.session.scalar(select(User).where(User.username == (username or "").strip()))
-        if holder is None or not holder.active:
-            raise Invalid("Name an active person", {"holder": ["No active person with that username"]})
+        holder = active_person(username)
         token.holder_id = holder.id
         audit.record(actor, now, "update", "api_token", token.id, detail=f"holder user {holder.id}")
     return token
+
+
+def active_person(username: str | None) -> User:
+    """The active person a token will act for, by username; an Invalid on `holder` otherwise."""
+    holder = db.session.scalar(select(User).where(User.username == (username or "").strip()))
+    if holder is None or not holder.active:
+        raise Invalid("Name an active person", {"holder": ["No active person with that username"]})
+    return holder
 
 
 def holders(token_ids: list[int]) -> dict[int, User]:

@@ -92,6 +92,7 @@ class TokenForm(FlaskForm):
     agency = SelectField("Agency", choices=choices(NO_AGENCY),
                          invalid_choice_message="Choose an agency from the list")
     expires = DateInputField("Expires after (optional)")
+    holder = StringField("Username of the person it acts for (optional)", validators=[max_length(80, "Username")])
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("prefix", "token")  # the users form on the same page has role and agency too
@@ -179,7 +180,7 @@ def create_token():
         token, secret = people.create_token(utcnow(), form.name.data, form.role.data,
                                             none_if_blank(form.agency.data),
                                             created_by_id=current_actor().user_id, expires_at=expires,
-                                            actor=current_actor())
+                                            actor=current_actor(), holder=none_if_blank(form.holder.data))
     except Invalid as exc:
         problems = attach_service_errors(form, exc)
         return _users_page(token_form=form, status=400, token_problems=problems)

@@ -15,7 +15,7 @@ from triage.clock import LONDON, UTC
 from triage.domain.roles import Role
 from triage.extensions import db
 from triage.models import ApiToken
-from triage.services import audit
+from triage.services import audit, token_holders
 from triage.services.actor import Actor
 from triage.services.errors import Conflict, Forbidden, Invalid, NotFound
 from triage.services.people.accounts import agency_for, role_or_error
@@ -38,10 +38,12 @@ def needs_approval(role: Role) -> bool:
 
 def create_token(now: datetime, name: str, role: str, agency_code: str | None,
                  created_by_id: int | None = None, expires_at: datetime | None = None,
-                 actor: Actor | None = None) -> tuple[ApiToken, str]:
+                 actor: Actor | None = None, holder: str | None = None) -> tuple[ApiToken, str]:
     """Returns the row and the secret, which is shown once and never stored.
 
     A token for a role that reads children is created waiting for approval (approve_token).
+    `holder` is the username of the person it acts for, so what it does is signed by a person;
+    it may also be named later (token_holders.name_holder).
     """
     errors: dict[str, list[str]] = {}
     role_value = role_or_error(role, errors)
@@ -55,7 +57,8 @@ def create_token(now: datetime, name: str, role: str, agency_code: str | None,
     secret = "tri_" + secrets.token_urlsafe(32)
     with unit_of_work("token"):
         agency = agency_for(role_value, agency_code)
-        token = ApiToken(name=name.strip(), token_hash=token_digest(secret), role=role_value,
+        holder_id = token_holders.active_person(holder).id if (holder or "").strip() else None
+        token = ApiToken(holder_id=holder_id, name=name.strip(), token_hash=token_digest(secret), role=role_value,
                          agency_id=agency.id if agency else None, created_at=now,
                          created_by_id=created_by_id, expires_at=expiry,
                          approved_at=None if needs_approval(role_value) else now)
@@ -64,7 +67,8 @@ def create_token(now: datetime, name: str, role: str, agency_code: str | None,
             db.session.flush()
             audit.record(actor, now, "create", "api_token", token.id,
                          detail=f"role {role_value}, expires {expiry.isoformat(timespec='minutes')}"
-                                + (", awaiting approval" if token.approved_at is None else ""))
+                                + (", awaiting approval" if token.approved_at is None else "")
+                                + (f", holder user {holder_id}" if holder_id else ""))
     return token, secret
 
 
