@@ -5,7 +5,7 @@ import json
 from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import DatabaseError
 
 from triage.clock import LONDON
@@ -380,7 +380,8 @@ def test_stored_reports_stay_append_only_outside_an_erasure(app, council):
     db.session.commit()
 
     for statement in (update(MorningReport).where(MorningReport.id == report.id).values(body="{}"),
-                      update(MorningReport).where(MorningReport.id == report.id).values(built_by="someone")):
+                      update(MorningReport).where(MorningReport.id == report.id).values(built_by="someone"),
+                      delete(MorningReport).where(MorningReport.id == report.id)):
         with pytest.raises(DatabaseError, match="append-only"):
             db.session.execute(statement)
         db.session.rollback()
