@@ -4,9 +4,15 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from sqlalchemy import column as sa_column
+from sqlalchemy import insert as sa_insert
+from sqlalchemy import select as sa_select
+from sqlalchemy import table as sa_table
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
+from triage.db_types import text_enum
+from triage.domain.codes import ClosureReason
 from triage.extensions import db
 from triage.models import AuditEvent, ClosureDay
 
@@ -53,3 +59,16 @@ def test_the_audit_trail_refuses_updates_and_deletes(app, now):
 def test_sqlite_enforces_foreign_keys_and_uses_wal(app):
     assert db.session.scalar(text("PRAGMA foreign_keys")) == 1
     assert db.session.scalar(text("PRAGMA journal_mode")) == "wal"
+
+
+def test_a_state_column_refuses_an_unknown_value_but_reads_one_left_by_another_system(app, now):
+    db.session.execute(text("CREATE TABLE legacy_codes (code VARCHAR(30))"))
+    column = sa_table("legacy_codes", sa_column("code", text_enum(ClosureReason)))
+    with pytest.raises(Exception, match="'RC0' is not a ClosureReason"):
+        db.session.execute(sa_insert(column).values(code="RC0"))
+    db.session.execute(text("INSERT INTO legacy_codes VALUES ('RC8'), ('RC0'), (NULL)"))  # another system
+    read = db.session.scalars(sa_select(column.c.code)).all()
+    db.session.rollback()
+
+    assert read == [ClosureReason.NFA_AFTER_ASSESSMENT, "RC0", None]
+    assert isinstance(read[0], ClosureReason) and not isinstance(read[1], ClosureReason)
