@@ -97,3 +97,17 @@ def test_only_people_who_open_child_records_have_the_search(client, login, make_
     login(make_user(role))
     assert ('id="header-search"' in client.get("/").get_data(as_text=True)) is allowed
     assert _search(client, "gibson").status_code == (200 if allowed else 403)
+
+
+def test_both_searches_say_when_a_date_of_birth_is_approximate_or_not_known(client, login, records, actor_for, now):
+    era = actor_for(records["era"])
+    children.create_child(era, now, {"first_name": "Ivy", "last_name": "Gibson", "sex": "female",
+                                     "approximate_age": 9}, confirmed_new=True)
+    children.create_child(era, now, {"first_name": "Kai", "last_name": "Gibson", "sex": "male",
+                                     "birth_date_status": "not_known"}, confirmed_new=True)
+    login(records["era"])
+    for page in (_search(client, "gibson"), client.get("/children", query_string={"name": "gibson"})):
+        rows = {row.split("</a>")[0].rsplit(">", 1)[-1]: row
+                for row in page.get_data(as_text=True).split('<tr class="govuk-table__row">')[1:]}
+        assert "(approximate)" in rows["Ivy Gibson"] and "Not known" in rows["Kai Gibson"]
+        assert "(approximate)" not in rows["Ava Gibson"] and "2 March 2016" in rows["Ava Gibson"]
