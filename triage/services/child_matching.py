@@ -99,13 +99,13 @@ def _look_up(all_details: list[dict]) -> _Known:
         return known
     kept = aliased(Child)
     erased = exists().where(RetentionErasure.child_id == Child.id)
-    same_birth = (Child.date_of_birth.in_({k[2] for k in keys}) & Child.merged_into_id.is_(None)
+    same_birth = (Child.date_of_birth.in_(sorted({k[2] for k in keys})) & Child.merged_into_id.is_(None)
                   & (Child.birth_date_status == BirthDateStatus.KNOWN) & ~erased)
     rows = db.session.execute(
         select(Child.id, Child.locality_id, Child.nhs_number, Child.first_name, Child.last_name,
                Child.date_of_birth, Child.merged_into_id, kept.locality_id)
         .outerjoin(kept, kept.id == Child.merged_into_id)
-        .where(or_(Child.nhs_number.in_(numbers) if numbers else False, same_birth if keys else False)))
+        .where(or_(Child.nhs_number.in_(sorted(numbers)) if numbers else False, same_birth if keys else False)))
     for cid, locality, nhs, first, last, born, merged_into, kept_locality in rows:
         if nhs in numbers:
             # A duplicate merged away that kept its NHS number leads to the record kept.
