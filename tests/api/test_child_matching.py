@@ -193,6 +193,19 @@ def test_the_same_name_and_date_of_birth_twice_in_one_contact_is_refused_known_o
     assert police.post("/api/v1/contacts", json=twins, headers={"Idempotency-Key": "t"}).status_code == 201
 
 
+@BOTH
+def test_a_record_the_contact_already_names_by_nhs_number_is_not_matched_again_by_name(api_as, now, batch):
+    known = record(now, nhs_number=NHS)  # Maya Okafor
+    body = notification(first_name="Mai", nhs_number=NHS)
+    body["children"].append(notification()["children"][0])  # Maya Okafor, no NHS number
+
+    send(api_as("partner", "police"), body, "a", batch)
+
+    by_nhs, by_name = links()
+    assert (by_nhs.child_id, by_nhs.matched_by) == (known, "nhs_number")
+    assert by_name.child_id != known and by_name.matched_by is None
+
+
 def test_a_batch_names_one_record_for_notifications_about_one_new_child_and_flags_the_later_ones(api_as, now):
     police = api_as("partner", "police")
     items = [{"idempotency_key": f"n{n}", "contact": notification(first_name=name)}
