@@ -14,19 +14,37 @@ from triage.models import Child, Contact
 from triage.services import contacts
 
 
-def test_the_contact_page_shows_the_likely_match_of_a_child_a_partner_named(
-        app, client, login, make_user, make_child, actor_for):
-    known = make_child("Maya", "Okafor", date(2017, 3, 2), council_child_id="C77")
+def _police_contact(actor_for, make_user, reference: str):
     police = actor_for(make_user("partner", agency="police"))
     receipt, _ = contacts.receive_contact(police, NOW, {
         "channel": "police_notification", "source_code": "6", "concern": "Incident",
-        "police_incident_reference": "INC-1", "consent": "not_required",
+        "police_incident_reference": reference, "consent": "not_required",
         "children": [{"child": {"first_name": "Maya", "last_name": "Okafor", "sex": "female",
-                                "date_of_birth": date(2017, 3, 2)}}]})
+                                "date_of_birth": date(2017, 3, 2)}}]}, idempotency_key=reference)
+    return receipt
+
+
+def test_the_contact_page_flags_a_partners_child_matched_by_name_and_date_of_birth(
+        app, client, login, make_user, make_child, actor_for):
+    known = make_child("Maya", "Okafor", date(2017, 3, 2), council_child_id="C77")
+    receipt = _police_contact(actor_for, make_user, "INC-1")
     with freeze_time(NOW):
         login(make_user("practitioner"))
         page = client.get(f"/contacts/{receipt.id}").get_data(as_text=True)
-    assert "Possible match" in page
+    assert "Matched to an existing record by name and date of birth: check this is the same child" in page
+    assert f'href="/children/{known.id}">Open the record' in page
+    assert "Possible match" not in page
+
+
+def test_the_contact_page_shows_the_likely_matches_when_two_records_could_be_the_child(
+        app, client, login, make_user, make_child, actor_for):
+    known = make_child("Maya", "Okafor", date(2017, 3, 2), council_child_id="C77")
+    make_child("Maya", "Okafor", date(2017, 3, 2), council_child_id="C78")
+    receipt = _police_contact(actor_for, make_user, "INC-2")
+    with freeze_time(NOW):
+        login(make_user("practitioner"))
+        page = client.get(f"/contacts/{receipt.id}").get_data(as_text=True)
+    assert "Possible match" in page and "check this is the same child" not in page
     assert f'href="/children/{known.id}">Maya Okafor, C77</a>' in page
 
 

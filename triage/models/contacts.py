@@ -109,6 +109,11 @@ class ContactChild(db.Model):
     case_referral_id: Mapped[int | None]
     # With no further action: where the family was signposted, codes from the council's list.
     signposting: Mapped[str | None] = mapped_column(String(300))
+    # A partner's contact naming a child already recorded: how it was matched ('nhs_number' or
+    # 'name_and_date_of_birth', services.child_matching); and for a match by name and date of
+    # birth still to be confirmed at screening, the details the partner sent (JSON) (migration 0024).
+    matched_by: Mapped[str | None] = mapped_column(String(30))
+    match_details: Mapped[str | None] = mapped_column(Text)
 
     contact: Mapped[Contact] = relationship(back_populates="children")
     child: Mapped[Child] = relationship()

@@ -5,7 +5,6 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from sqlalchemy import func, insert, or_, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import selectinload
 
 from triage.clock import local_date
@@ -245,33 +244,14 @@ def _new_child_data(fields: dict, today: date) -> dict:
 
 def insert_child_for_contact(actor: Actor, now: datetime, data: dict, confirmed_new: bool,
                              audit_rows: list[dict]) -> tuple[int, int | None]:
-    """Write a child named in a contact (Core, in the contact's transaction); (id, locality id).
-
-    Staff get the lookalike warning (PossibleDuplicate). A partner's child with an NHS number
-    already recorded is that child (the same NHS number is the same child), found by the
-    unique key rather than a search, and the partner is answered the same either way; the
-    practitioner screening the contact sees the record and its history.
+    """Write a child staff named in a contact (Core, in the contact's transaction); (id, locality
+    id). Staff get the lookalike warning (PossibleDuplicate). A partner's children are matched
+    to the records already kept instead (services.child_matching): partners cannot be warned.
     """
     values = {key: data.get(key) for key in EDITABLE}
     values.update(created_at=now, updated_at=now, version=1)  # council_child_id: set by the database
-    if actor.role is not Role.PARTNER:
-        _check_not_recorded(data, confirmed_new)
-        child_id = db.session.connection().execute(insert(CHILD).returning(CHILD.c.id), values).scalar_one()
-    elif data.get("nhs_number"):
-        dialect = postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite
-        statement = (dialect.insert(CHILD).on_conflict_do_nothing(index_elements=["nhs_number"])
-                     .returning(CHILD.c.id))
-        child_id = db.session.execute(statement, values).scalar()
-        if child_id is None:  # already recorded (or just now, by a concurrent contact)
-            child_id, locality_id, merged_into = db.session.execute(
-                select(Child.id, Child.locality_id, Child.merged_into_id).where(
-                    Child.nhs_number == data["nhs_number"])).one()
-            if merged_into is not None:  # a duplicate merged away: the child is the record kept
-                child_id, locality_id = db.session.execute(select(Child.id, Child.locality_id).where(
-                    Child.id == merged_into)).one()
-            return child_id, locality_id
-    else:
-        child_id = db.session.connection().execute(insert(CHILD).returning(CHILD.c.id), values).scalar_one()
+    _check_not_recorded(data, confirmed_new)
+    child_id = db.session.connection().execute(insert(CHILD).returning(CHILD.c.id), values).scalar_one()
     audit_rows.append(audit.row(actor, now, "create", "child", child_id, child_id=child_id))
     return child_id, data.get("locality_id")
 

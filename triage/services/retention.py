@@ -441,7 +441,8 @@ def _erase(child: Child, now: datetime) -> None:
             text=ERASED, version=ItemContribution.version + 1),
         update(MeetingAction).where(MeetingAction.item_id.in_(items)).values(
             description=ERASED, version=MeetingAction.version + 1),
-        update(ContactChild).where(ContactChild.child_id == child_id).values(rationale=None, delay_reason=None),
+        update(ContactChild).where(ContactChild.child_id == child_id).values(rationale=None, delay_reason=None,
+                                                                            match_details=None),
         update(Referral).where(Referral.child_id == child_id).values(closure_note=None, version=Referral.version + 1),
         update(Assessment).where(Assessment.child_id == child_id).values(
             notes=None, late_reason=None, version=Assessment.version + 1),

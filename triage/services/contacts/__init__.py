@@ -6,6 +6,7 @@ decision. Each use case runs in one unit of work and checks the rules its comman
     reading     the contact and what is already known of its children, audited
     screening   consent, RAG rating, triage, the practitioner's recommendation
     decision    the manager's decision, and acknowledging and feeding back to the referrer
+    matching    confirming a partner's child matched to a record by name and date of birth
 """
 from __future__ import annotations
 
@@ -24,6 +25,7 @@ from triage.services.contacts.intake import (
     receive_contact,
     record_contact,
 )
+from triage.services.contacts.matching import answer_match
 from triage.services.contacts.reading import (
     ChildHistory,
     ContactRead,
@@ -46,7 +48,7 @@ from triage.services.referrals import RE_REFERRAL_WINDOW_DAYS, had_referral_with
 __all__ = [
     "DECIDERS", "FEEDS", "IDEMPOTENCY_KEY_HEADER", "IDEMPOTENCY_KEY_MAX", "INTAKE", "RE_REFERRAL_WINDOW_DAYS",
     "SCREENERS", "STAFF", "BatchItem", "BatchResult", "ChildHistory", "ConsentCommand", "ContactRead",
-    "DecisionCommand", "IntakeCommand", "Receipt", "acknowledge", "as_command", "audit_children",
+    "DecisionCommand", "IntakeCommand", "Receipt", "acknowledge", "answer_match", "as_command", "audit_children",
     "check_intake", "clean_idempotency_key", "get_contact",
     "had_referral_within_a_year", "history_for", "load", "move", "open_cases", "put_forward", "read_for_page",
     "read_open_cases", "receive_batch", "receive_contact", "recommend", "record_consent", "record_contact",

@@ -3,7 +3,8 @@
 Each contact carries its own idempotency key and gets its own answer (created, replayed, or the
 fields to correct), so one bad notification never blocks the rest. The work is set-based: one
 look-up of the keys already used, then one multi-row INSERT per table (children, contacts, links,
-clocks, audit) however many contacts the batch holds, all in one transaction. A retry of the
+clocks, audit) however many contacts the batch holds, all in one transaction. Children are matched
+to the records already kept as for a single partner contact (services.child_matching). A retry of the
 whole batch finds every key already used and writes nothing new.
 """
 from __future__ import annotations
@@ -13,7 +14,6 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from sqlalchemy import insert, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
 from triage.domain import clocks as clock_rules
@@ -21,9 +21,8 @@ from triage.domain.contact_commands import IntakeCommand, intake_problems
 from triage.domain.contact_states import ContactState
 from triage.domain.roles import Role
 from triage.extensions import db
-from triage.models import Child, Clock, Contact, ContactChild, Team
-from triage.services import audit
-from triage.services import children as children_service
+from triage.models import Clock, Contact, ContactChild, Team
+from triage.services import audit, child_matching
 from triage.services.actor import Actor
 from triage.services.calendar import working_day_calendar
 from triage.services.contacts.intake import (
@@ -94,8 +93,8 @@ class _New:
     answer: BatchAnswer
     command: IntakeCommand
     scope: str
-    details: list[dict]  # its new children's cleaned fields, in the order named
-    child_ids: list[int] = field(default_factory=list)
+    details: list[dict]  # its children's cleaned fields, in the order named
+    children: list[child_matching.Placed] = field(default_factory=list)
     locality_id: int | None = None
 
 
@@ -241,11 +240,12 @@ def _write(actor: Actor, now: datetime, batch: list[_New]) -> None:
     ids = [by_scope[new.scope] for new in batch]
     links, clock_rows = [], []
     for new, contact_id, due in zip(batch, ids, dues, strict=True):
-        links += [{"contact_id": contact_id, "child_id": child_id} for child_id in new.child_ids]
+        links += [{"contact_id": contact_id, "child_id": p.child_id, "matched_by": p.matched_by,
+                   "match_details": p.match_details} for p in new.children]
         clock_rows += contact_clock_rows(contact_id, new.command.received_at, due, new.command.team_id,
                                          settings, calendar)
-        audit_rows += [audit.row(actor, now, "create", "contact", contact_id, child_id=child_id)
-                       for child_id in new.child_ids]
+        audit_rows += [audit.row(actor, now, "create", "contact", contact_id, child_id=p.child_id)
+                       for p in new.children]
         new.answer.status = CREATED
         new.answer.receipt = Receipt(id=contact_id, state=ContactState.RECEIVED, received_at=new.command.received_at,
                                      decision_due_at=due, child_ids=[], version=1)
@@ -256,48 +256,11 @@ def _write(actor: Actor, now: datetime, batch: list[_New]) -> None:
 
 
 def _write_children(actor: Actor, now: datetime, batch: list[_New]) -> list[dict]:
-    """Every new child of the batch in at most two INSERTs: a child whose NHS number is already
-    recorded is that child (as for a single partner contact), the others are new records."""
+    """Every child of the batch matched to its record or newly recorded, set-based (one look-up,
+    at most two INSERTs), as for a single partner contact."""
     audit_rows: list[dict] = []
-    base = {"created_at": now, "updated_at": now, "version": 1}
-    by_nhs = {d["nhs_number"]: d for new in batch for d in new.details if d.get("nhs_number")}
-    if by_nhs:
-        dialect = postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite
-        statement = dialect.insert(Child.__table__).on_conflict_do_nothing(index_elements=["nhs_number"])
-        created = list(db.session.connection().execute(
-            statement.returning(Child.__table__.c.id),
-            [{k: d.get(k) for k in children_service.EDITABLE} | base for d in by_nhs.values()]).scalars())
-        audit_rows += [audit.row(actor, now, "create", "child", cid, child_id=cid) for cid in created]
-        known = {nhs: (cid, loc) for cid, loc, nhs in db.session.execute(
-            select(Child.id, Child.locality_id, Child.nhs_number).where(Child.nhs_number.in_(list(by_nhs))))}
-    plain = [d for new in batch for d in new.details if not d.get("nhs_number")]
-    plain_ids = []
-    if plain:
-        plain_ids = _insert_in_order(Child.__table__,
-                                     [{k: d.get(k) for k in children_service.EDITABLE} | base for d in plain])
-        audit_rows += [audit.row(actor, now, "create", "child", cid, child_id=cid) for cid in plain_ids]
-    next_plain = iter(zip(plain_ids, plain, strict=True))
-    for new in batch:
-        localities = []
-        for d in new.details:
-            if d.get("nhs_number"):
-                child_id, locality_id = known[d["nhs_number"]]
-            else:
-                child_id, given = next(next_plain)
-                locality_id = given.get("locality_id")
-            new.child_ids.append(child_id)
-            localities.append(locality_id)
-        new.locality_id = localities[0]
+    placed = child_matching.place_children(actor, now, [new.details for new in batch], audit_rows)
+    for new, children in zip(batch, placed, strict=True):
+        new.children = children
+        new.locality_id = children[0].locality_id
     return audit_rows
-
-
-def _insert_in_order(table, rows: list[dict]) -> list[int]:
-    """Multi-row INSERTs answering each row's id, in the order the rows were given."""
-    connection = db.session.connection()
-    if connection.dialect.name == "postgresql":
-        return list(connection.execute(insert(table).returning(table.c.id, sort_by_parameter_order=True),
-                                       rows).scalars())
-    # SQLite gives each row of a multi-row INSERT the next rowid, in the order the rows are listed
-    # (and one writer at a time), so ascending ids are the rows' order; SQLAlchemy's own ordering
-    # would fall back to one INSERT per row here.
-    return sorted(connection.execute(insert(table).returning(table.c.id), rows).scalars())

@@ -17,7 +17,7 @@ from triage.domain.contact_states import INTAKE, ContactState
 from triage.domain.roles import Role
 from triage.extensions import db
 from triage.models import Clock, Contact, ContactChild, Team
-from triage.services import audit, clocks
+from triage.services import audit, child_matching, clocks
 from triage.services import children as children_service
 from triage.services.actor import Actor
 from triage.services.calendar import working_day_calendar
@@ -89,6 +89,8 @@ class _Named:
     locality_id: int | None = None
     details: dict | None = None  # a new child's cleaned fields
     confirmed_new: bool = False
+    matched_by: str | None = None  # a partner's child matched to a record (services.child_matching)
+    match_details: str | None = None
 
 
 def check_children(actor: Actor, now: datetime, entries: tuple[ChildEntry, ...]) -> list[_Named]:
@@ -111,12 +113,7 @@ def check_children(actor: Actor, now: datetime, entries: tuple[ChildEntry, ...])
             raise Invalid(exc.message, {f"children.{index}.{k}": v for k, v in exc.errors.items()}) from None
         named.append(_Named(index, details=details, locality_id=details.get("locality_id"),
                             confirmed_new=entry.confirmed_new))
-    seen: set[tuple[str, object]] = set()
-    for n in named:  # the same record, or the same NHS number, twice: before anything is looked up
-        same = ("id", n.child_id) if n.child_id is not None else ("nhs", n.details.get("nhs_number"))
-        if same[1] is not None and same in seen:
-            raise Invalid("The contact needs correcting", {f"children.{n.index}": ["This child is named twice"]})
-        seen.add(same)
+    _check_named_once(named, partner)
     existing = children_service.existing_children([n.child_id for n in named if n.child_id is not None])
     for n in named:
         if n.child_id is not None:
@@ -125,6 +122,25 @@ def check_children(actor: Actor, now: datetime, entries: tuple[ChildEntry, ...])
                               {f"children.{n.index}.child_id": ["No child record with this id"]})
             n.locality_id = existing[n.child_id]
     return named
+
+
+def _check_named_once(named: list[_Named], partner: bool) -> None:
+    """The same record, or the same NHS number, twice: refused before anything is looked up. From
+    a partner, so is the same name and date of birth twice unless both carry NHS numbers (they
+    would be matched to the same record, and a refusal then would say the child is known)."""
+    seen: set[tuple[str, object]] = set()
+    with_nhs: dict[tuple, bool] = {}
+    for n in named:
+        same = ("id", n.child_id) if n.child_id is not None else ("nhs", n.details.get("nhs_number"))
+        twice = same[1] is not None and same in seen
+        seen.add(same)
+        key = child_matching.match_key(n.details) if partner and n.details else None
+        if key is not None:
+            numbered = bool(n.details.get("nhs_number"))
+            twice = twice or (key in with_nhs and not (numbered and with_nhs[key]))
+            with_nhs[key] = with_nhs.get(key, True) and numbered
+        if twice:
+            raise Invalid("The contact needs correcting", {f"children.{n.index}": ["This child is named twice"]})
 
 
 def record_contact(actor: Actor, now: datetime, data: IntakeCommand | Mapping,
@@ -201,6 +217,11 @@ def _insert_contact(actor: Actor, now: datetime, command: IntakeCommand, named: 
     table = Contact.__table__
     contact_id = db.session.connection().execute(insert(table).returning(table.c.id), values).scalar_one()
     audit_rows: list[dict] = []
+    if actor.role is Role.PARTNER:
+        for n, placed in zip(named, child_matching.place_children(actor, now, [[n.details for n in named]],
+                                                                  audit_rows)[0], strict=True):
+            n.child_id, n.locality_id = placed.child_id, placed.locality_id
+            n.matched_by, n.match_details = placed.matched_by, placed.match_details
     for n in named:
         if n.child_id is None:
             n.child_id, n.locality_id = children_service.insert_child_for_contact(
@@ -213,7 +234,7 @@ def _insert_contact(actor: Actor, now: datetime, command: IntakeCommand, named: 
     if named[0].locality_id != values["locality_id"]:  # the first child was already recorded
         db.session.execute(update(table).where(table.c.id == contact_id).values(locality_id=named[0].locality_id))
     _write_links_clocks_audit(
-        contact_id, child_ids,
+        contact_id, [(n.child_id, n.matched_by, n.match_details) for n in named],
         contact_clock_rows(contact_id, received, decision_due, values["team_id"], settings, calendar),
         audit_rows + [audit.row(actor, now, "create", "contact", contact_id, child_id=cid) for cid in child_ids])
     return Receipt(id=contact_id, state=values["state"], received_at=received, decision_due_at=decision_due,
@@ -224,9 +245,11 @@ def _insert_contact(actor: Actor, now: datetime, command: IntakeCommand, named: 
 # instead of three: under load each round trip means waiting for a CPU again, bench/README.md).
 _LINKS_CLOCKS_AUDIT = text("""
     WITH links AS (
-        INSERT INTO contact_child (contact_id, child_id)
-        SELECT :contact_id, k.child_id
-        FROM unnest(CAST(:link_child_ids AS INTEGER[])) WITH ORDINALITY AS k (child_id, n) ORDER BY k.n
+        INSERT INTO contact_child (contact_id, child_id, matched_by, match_details)
+        SELECT :contact_id, k.child_id, k.matched_by, k.match_details
+        FROM unnest(CAST(:link_child_ids AS INTEGER[]), CAST(:link_matched_by AS TEXT[]),
+                    CAST(:link_match_details AS TEXT[])) WITH ORDINALITY AS k (child_id, matched_by, match_details, n)
+        ORDER BY k.n
         RETURNING id
     ), clocks AS (
         INSERT INTO clock (kind, subject, subject_id, contact_id, started_at, due_at, warn_at, state, team_id)
@@ -244,8 +267,9 @@ _LINKS_CLOCKS_AUDIT = text("""
     ORDER BY a.n""")
 
 
-def _write_links_clocks_audit(contact_id: int, child_ids: list[int], clock_rows: list[dict],
-                              audit_rows: list[dict]) -> None:
+def _write_links_clocks_audit(contact_id: int, links: list[tuple[int, str | None, str | None]],
+                              clock_rows: list[dict], audit_rows: list[dict]) -> None:
+    """links: each child's record id, how it was matched and the details kept to confirm it."""
     connection = db.session.connection()
     first = audit_rows[0]
     same = ("at", "user_id", "token_id", "actor", "role", "agency_id", "channel", "remote_addr")
@@ -254,7 +278,8 @@ def _write_links_clocks_audit(contact_id: int, child_ids: list[int], clock_rows:
             and all(r["team_id"] == clock_rows[0]["team_id"] and r["started_at"] == clock_rows[0]["started_at"]
                     and r["due_date"] is None for r in clock_rows)):
         connection.execute(_LINKS_CLOCKS_AUDIT, {
-            "contact_id": contact_id, "link_child_ids": child_ids,
+            "contact_id": contact_id, "link_child_ids": [link[0] for link in links],
+            "link_matched_by": [link[1] for link in links], "link_match_details": [link[2] for link in links],
             "started_at": clock_rows[0]["started_at"], "team_id": clock_rows[0]["team_id"],
             "clock_kinds": [r["kind"] for r in clock_rows], "clock_dues": [r["due_at"] for r in clock_rows],
             "clock_warns": [r["warn_at"] for r in clock_rows],
@@ -264,9 +289,10 @@ def _write_links_clocks_audit(contact_id: int, child_ids: list[int], clock_rows:
         return
     # Elsewhere one INSERT each; RETURNING makes several rows one multi-row INSERT rather than a
     # driver-level executemany.
-    links, clock_table = ContactChild.__table__, Clock.__table__
-    connection.execute(insert(links).returning(links.c.id),
-                       [{"contact_id": contact_id, "child_id": cid} for cid in child_ids])
+    link_table, clock_table = ContactChild.__table__, Clock.__table__
+    connection.execute(insert(link_table).returning(link_table.c.id),
+                       [{"contact_id": contact_id, "child_id": cid, "matched_by": how, "match_details": sent}
+                        for cid, how, sent in links])
     connection.execute(insert(clock_table).returning(clock_table.c.id), clock_rows)
     audit.insert_rows(audit_rows)
 
