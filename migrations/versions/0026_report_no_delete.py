@@ -7,12 +7,12 @@ morning_report  the SQLite trigger that refuses a DELETE is made again: the tabl
 Nothing existing changes.
 
 Revision ID: 0026
-Revises: 0022
+Revises: 0024
 """
 from alembic import op
 
 revision = '0026'
-down_revision = '0022'
+down_revision = '0024'
 branch_labels = None
 depends_on = None
 
