@@ -104,7 +104,9 @@ class Notice:
         parts = path.removeprefix("contact.").split(".")
         if parts[0] == "children" and len(parts) > 1 and parts[1].isdigit() and int(parts[1]) < len(self.rows):
             row = self.rows[int(parts[1])]
-            name = parts[3] if len(parts) > 3 and parts[2] == "child" else None
+            # children.1.child.sex as the schema names it; children.1.sex as the intake rules do
+            rest = parts[3:] if len(parts) > 2 and parts[2] == "child" else parts[2:]
+            name = rest[0] if rest else None
             return row, _BY_FIELD.get(f"child.{name}") if name else None
         return self.rows[0], _BY_FIELD.get(parts[0])
 

@@ -27,6 +27,8 @@ from triage.web.contacts.blueprint import bp
 
 MAX_BYTES = 5 * 1024 * 1024
 TEMPLATE_NAME = "police-notifications-template.csv"
+REUSED = ("A notification with this reference was logged before with different details: correct the contact "
+          "already logged instead, or give a different notification its own reference")
 
 
 class UploadForm(FlaskForm):
@@ -122,9 +124,16 @@ def _log(notices: list[Notice], filename: str) -> Outcome:
     result = contacts.receive_batch(current_actor(), utcnow(), items, uploaded=True)
     rows: list[RowResult] = []
     for notice, answer, problems in zip(notices, result.results, edge_problems, strict=True):
-        rows += _row_results(notice, answer, problems or notice.problems_from(answer.errors))
+        rows += _row_results(notice, answer, problems or notice.problems_from(_worded(answer.errors)))
     rows.sort(key=lambda r: r.row)
     return Outcome(filename, rows, result.created, result.replayed, result.refused)
+
+
+def _worded(errors: dict[str, list[str]]) -> dict[str, list[str]]:
+    """The batch's words, as they apply to a file: its keys are the notices' references."""
+    if "idempotency_key" in errors:
+        errors = {**errors, "idempotency_key": [REUSED]}
+    return errors
 
 
 def _row_results(notice: Notice, answer: BatchAnswer, problems: list[Problem]) -> list[RowResult]:
