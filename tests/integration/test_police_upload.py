@@ -238,3 +238,14 @@ def test_the_batch_service_takes_an_upload_only_from_staff_and_a_feed_only_from_
     with pytest.raises(Forbidden):
         contacts.receive_batch(actor_for(make_user("practitioner")), now, [item])
     assert contacts.receive_batch(actor_for(make_user("practitioner")), now, [item], uploaded=True).refused == 1
+
+
+@freeze_time(NOW)
+def test_a_file_of_500_rows_is_taken_whole_five_malformed_refused_and_sent_again_it_logs_nothing(
+        app, client, login, make_user):
+    login(make_user("practitioner"))
+    rows = night({i: ("child_sex", "X") for i in (3, 100, 200, 300, 499)}, count=500)
+    data = as_csv(rows)
+    assert counts(upload(client, data).get_data(as_text=True)) == (495, 0, 5)
+    assert counts(upload(client, data).get_data(as_text=True)) == (0, 495, 5)
+    assert written() == (495, 495, 495)
