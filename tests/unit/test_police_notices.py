@@ -63,7 +63,8 @@ def test_rows_with_one_reference_are_one_notice_and_must_agree_on_it():
     notices = notices_from(header, [
         (2, _row(notice_reference="P1", concern="Shouting", child_first_name="A", child_sex="F")),
         (3, _row(notice_reference="P1", child_first_name="B", child_date_of_birth="not known")),
-        (4, _row(notice_reference="P1", concern="Something else", child_first_name="C")),
+        (4, _row(notice_reference="P1", concern="Something else", received="02/12/2026 07:00",
+                 child_first_name="C")),
         (5, _row(concern="No reference", child_first_name="D", child_nhs_number=9434765919.0)),
     ])
     first, second = notices
@@ -73,7 +74,7 @@ def test_rows_with_one_reference_are_one_notice_and_must_agree_on_it():
         "police_notification", "6", "P1")
     assert [c["child"] for c in contact["children"]] == [
         {"first_name": "A", "sex": "F"}, {"first_name": "B", "birth_date_status": "not_known"}, {"first_name": "C"}]
-    assert [(p.row, p.column) for p in first.problems] == [(4, "concern")]
+    assert [(p.row, p.column) for p in first.problems] == [(4, "received"), (4, "concern")]
     assert second.key is None and [(p.row, p.column) for p in second.problems] == [(5, "notice_reference")]
     assert second.item["contact"]["children"][0]["child"]["nhs_number"] == "9434765919"
 
@@ -86,3 +87,10 @@ def test_the_batch_errors_land_on_the_row_and_column_they_came_from():
                                    "contact.children.1.birth_date_status": ["Say"]})
     assert [(p.row, p.column) for p in placed] == [(9, "child_sex"), (7, "child_date_of_birth"), (7, "concern"),
                                                    (7, "notice_reference"), (9, "child_date_of_birth")]
+
+
+def test_a_value_under_no_heading_is_a_problem_not_dropped():
+    header = ["notice_reference", None, "concern"]
+    notice, = notices_from(header, [(2, ["P1", None, "Shouting", None, "stray"])])
+    assert [(p.row, p.column) for p in notice.problems] == [(2, None)] and "Column 5" in notice.problems[0].message
+    assert notices_from(header, [(2, ["P1", "under a blank heading", "x"])])[0].problems[0].column is None

@@ -84,6 +84,7 @@ class Notice:
 
     reference: str | None
     rows: list[int]  # spreadsheet row numbers, in file order
+    first: dict = field(default_factory=dict)  # the cells of its first row, by column
     item: dict = field(default_factory=dict)  # {"idempotency_key": ..., "contact": {...}}
     problems: list[Problem] = field(default_factory=list)
 
@@ -204,7 +205,7 @@ def notices_from(header: list[str | None], rows: Sequence[tuple[int, Sequence]])
         reference = _text(values.get("notice_reference"))
         notice = by_reference.get(reference) if reference else None
         if notice is None:
-            notice = Notice(reference, [number])
+            notice = Notice(reference, [number], first=values)
             notices.append(notice)
             if reference:
                 by_reference[reference] = notice
@@ -213,6 +214,11 @@ def notices_from(header: list[str | None], rows: Sequence[tuple[int, Sequence]])
             notice.rows.append(number)
             _agree(notice, number, values)
         _add_child(notice, number, values)
+        stray = [i + 1 for i, cell in enumerate(cells)
+                 if _text(cell) is not None and (i >= len(header) or header[i] is None)]
+        if stray:  # what a person typed is never dropped unread
+            notice.problems.append(Problem(number, None, f"Column {stray[0]} of this row has a value but no heading: "
+                                           "put it under one of the template's columns, or remove it"))
     return notices
 
 
@@ -239,12 +245,11 @@ def _start(notice: Notice, values: dict) -> None:
 
 def _agree(notice: Notice, number: int, values: dict) -> None:
     """A later row of a notice names another child; what it says of the notice must match."""
-    contact = notice.item["contact"]
     for column in COLUMNS:
-        if column.of_child or column.name in ("notice_reference", "received"):
+        if column.of_child or column.name == "notice_reference":
             continue
         text = _text(values.get(column.name))
-        if text is not None and text != contact.get(column.field):
+        if text is not None and text != _text(notice.first.get(column.name)):
             notice.problems.append(Problem(number, column.name, f"Differs from row {notice.rows[0]}, the first row "
                                            "of this notice: leave it blank or give the same"))
 
