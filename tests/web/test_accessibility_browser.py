@@ -64,7 +64,7 @@ def _world(api_as):
 
 def _pages(ids: dict) -> dict[str, list[str]]:
     staff = ["/", "/queue", f"/contacts/{ids['contact']}", f"/contacts/{ids['decided']}",
-             f"/contacts/{ids['contact']}/referrer-feedback", "/contacts/new", "/children",
+             f"/contacts/{ids['contact']}/referrer-feedback", "/contacts/new", "/contacts/upload", "/children",
              f"/children/{ids['child']}", "/out-of-hours", "/account/password"]
     return {
         "era": staff,

@@ -29,6 +29,7 @@ MENU = [
     Entry("Home", "web.home.index", EVERYONE),
     Entry("Log a contact", "web.contacts.new", (R.ERA, R.PRACTITIONER, R.MANAGER), (R.ERA, R.PRACTITIONER, R.MANAGER)),
     Entry("Queue", "web.contacts.queue", (R.ERA, R.PRACTITIONER, R.MANAGER), (R.ERA, R.PRACTITIONER, R.MANAGER)),
+    Entry("Upload police notifications", "web.contacts.upload", (R.ERA, R.PRACTITIONER, R.MANAGER)),
     Entry("Out of hours", "web.out_of_hours.index", (R.ERA, R.PRACTITIONER, R.MANAGER), (R.ERA,)),
     Entry("Information requests", "web.requests.inbox", (R.PARTNER, R.PRACTITIONER, R.MANAGER),
           (R.PARTNER, R.PRACTITIONER, R.MANAGER)),

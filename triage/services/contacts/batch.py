@@ -6,6 +6,10 @@ look-up of the keys already used, then one multi-row INSERT per table (children,
 clocks, audit) however many contacts the batch holds, all in one transaction. Children are matched
 to the records already kept as for a single partner contact (services.child_matching). A retry of the
 whole batch finds every key already used and writes nothing new.
+
+A police force's file of notifications uploaded by Front Door staff (the upload page) comes
+through here too, as a batch: its keys belong to the Front Door rather than to the person who
+uploads it, so the same file uploaded by a second practitioner is still one set of contacts.
 """
 from __future__ import annotations
 
@@ -18,7 +22,7 @@ from sqlalchemy.exc import IntegrityError
 
 from triage.domain import clocks as clock_rules
 from triage.domain.contact_commands import IntakeCommand, intake_problems
-from triage.domain.contact_states import ContactState
+from triage.domain.contact_states import STAFF, ContactState
 from triage.domain.roles import Role
 from triage.extensions import db
 from triage.models import Clock, Contact, ContactChild, Team
@@ -41,6 +45,7 @@ from triage.settings import clock_settings
 
 BATCH_MAX = 500
 FEEDS = (Role.PARTNER,)
+UPLOADERS = STAFF  # the people who may log contacts may upload a force's file of them
 CREATED, REPLAYED, REFUSED = "created", "replayed", "refused"
 
 
@@ -98,20 +103,29 @@ class _New:
     locality_id: int | None = None
 
 
-def receive_batch(actor: Actor, now: datetime, items: list[BatchItem]) -> BatchResult:
-    """Record a batch of contacts from a partner system's feed; one answer per item, in order."""
-    require(actor, FEEDS, "send contacts in a batch: batches are for partner systems' feeds")
+def uploaded_scope(actor: Actor, key: str) -> str:
+    return f"upload:{key}"
+
+
+def receive_batch(actor: Actor, now: datetime, items: list[BatchItem], uploaded: bool = False) -> BatchResult:
+    """Record a batch of contacts from a partner system's feed (or, `uploaded`, from a file Front
+    Door staff upload); one answer per item, in order."""
+    if uploaded:
+        require(actor, UPLOADERS, "upload a file of contacts")
+    else:
+        require(actor, FEEDS, "send contacts in a batch: batches are for partner systems' feeds")
     if len(items) > BATCH_MAX:
         raise Invalid("The batch is too large", {"contacts": [f"Send at most {BATCH_MAX} contacts at once"]})
+    scope = uploaded_scope if uploaded else idempotency_scope
     try:
         with unit_of_work("contact"):
-            return _receive(actor, now, items)
+            return _receive(actor, now, items, scope)
     except IntegrityError:
         # A copy of this batch (or a contact of it) was written at the same moment: what it
         # wrote is now committed, so a second pass answers those items as replays.
         try:
             with unit_of_work("contact"):
-                return _receive(actor, now, items)
+                return _receive(actor, now, items, scope)
         except IntegrityError:
             raise Conflict("Another request recorded some of these contacts at the same moment; "
                            "send the batch again") from None
@@ -122,7 +136,7 @@ def _refuse(answer: BatchAnswer, errors: Mapping[str, list[str]], prefix: str = 
     answer.errors = {f"{prefix}{k}": list(v) for k, v in errors.items()}
 
 
-def _receive(actor: Actor, now: datetime, items: list[BatchItem]) -> BatchResult:
+def _receive(actor: Actor, now: datetime, items: list[BatchItem], scope=idempotency_scope) -> BatchResult:
     answers = [BatchAnswer(i, item.idempotency_key, REFUSED) for i, item in enumerate(items)]
     keyed: list[tuple[BatchAnswer, IntakeCommand, str]] = []
     for answer, item in zip(answers, items, strict=True):
@@ -138,7 +152,7 @@ def _receive(actor: Actor, now: datetime, items: list[BatchItem]) -> BatchResult
             _refuse(answer, {"idempotency_key": ["Give each contact in a batch its own key"]})
             continue
         answer.idempotency_key = key
-        keyed.append((answer, item.command, idempotency_scope(actor, key)))
+        keyed.append((answer, item.command, scope(actor, key)))
     fresh, repeats = _answer_retries(actor, keyed)
     to_write = _checked(actor, now, fresh)
     if to_write:
