@@ -13,8 +13,8 @@ from tests.integration.test_meetings import at as meeting_at
 from triage.domain.contact_states import ContactState
 from triage.domain.step_down import StepDownState
 from triage.extensions import db
-from triage.models import Agency, AuditEvent, Clock, Contact, Notification, Referral, StepDown
-from triage.services import cases, chronology, contacts, meetings
+from triage.models import Agency, AuditEvent, Child, Clock, Contact, Notification, Referral, StepDown
+from triage.services import cases, child_merge, chronology, contacts, meetings
 from triage.services.errors import Conflict, Invalid
 from triage.services.reference import ensure_team
 from triage.services.report import build
@@ -243,3 +243,19 @@ def test_the_service_names_the_field_for_the_page_to_show(app, staff):
     with pytest.raises(Invalid) as refused:
         contacts.record_decision(staff["manager"], NOW, contact.id, [{"outcome": "early_help", "rationale": "Hub"}])
     assert set(refused.value.errors) == {"early_help_team"}
+
+
+def test_a_merge_moves_the_handover_to_the_record_kept_and_undoing_it_moves_it_back(app, staff, make_user, actor_for):
+    kept = a_contact(staff, CHILDREN[:1]).children[0].child_id
+    duplicate = a_contact(staff, CHILDREN[1:]).children[0]
+    contacts.record_decision(staff["manager"], NOW, duplicate.contact_id,
+                             [{"outcome": "early_help", "rationale": "Hub"}])
+    [handover] = handovers()
+    record = child_merge.merge(staff["manager"], NOW, kept, duplicate.child_id,
+                               db.session.get(Child, kept).version)
+    assert db.session.get(StepDown, handover.id).child_id == kept
+    _, page = chronology.read_chronology(staff["manager"], NOW, kept, frozenset({chronology.EventKind.STEP_DOWN}))
+    assert [e.child_id for e in page.items] == [kept]
+
+    child_merge.undo(actor_for(make_user("admin")), NOW + timedelta(days=1), record.id)
+    assert [h.child_id for h in handovers()] == [duplicate.child_id]
