@@ -172,12 +172,16 @@ class DecisionCommand:
     decisions: tuple[ChildDecision, ...]
     delay_reason: str | None = None
     version: int | None = None
+    # With step down to early help: the code of the early help team (an agency) the family goes
+    # to; None picks the council's only one.
+    early_help_team: str | None = None
 
     @classmethod
     def from_mapping(cls, data: Mapping) -> DecisionCommand:
         return cls(decisions=tuple(d if isinstance(d, ChildDecision) else ChildDecision.from_mapping(d)
                                    for d in data.get("decisions") or ()),
-                   delay_reason=_text(data.get("delay_reason")), version=data.get("version"))
+                   delay_reason=_text(data.get("delay_reason")), version=data.get("version"),
+                   early_help_team=_text(data.get("early_help_team")))
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, text
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from triage.db_types import UTCDateTime, text_enum
@@ -11,7 +11,7 @@ from triage.domain.codes import AssessmentOutcome, CategoryOfAbuse, ClosureReaso
 from triage.domain.step_down import StepDownState
 from triage.extensions import db
 from triage.models.children import Child
-from triage.models.contacts import Referral
+from triage.models.contacts import Contact, Referral
 from triage.models.people import User
 from triage.models.reference import Agency, Team
 
@@ -140,10 +140,13 @@ class CaseTransfer(db.Model):
 
 
 class StepDown(db.Model):
-    """A family handed over to an early help team, who accept or return it (0014)."""
+    """A family handed over to an early help team, who accept or return it (0020). From a case
+    (an assessment's early help outcome) or straight from a contact's decision (0023): exactly
+    one of the two is set."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    referral_id: Mapped[int] = mapped_column(ForeignKey("referral.id"))
+    referral_id: Mapped[int | None] = mapped_column(ForeignKey("referral.id"))
+    contact_id: Mapped[int | None] = mapped_column(ForeignKey("contact.id"))
     child_id: Mapped[int] = mapped_column(ForeignKey("child.id"))
     agency_id: Mapped[int] = mapped_column(ForeignKey("agency.id"))  # the early help team
     state: Mapped[StepDownState] = mapped_column(text_enum(StepDownState, 12), default=StepDownState.WAITING)
@@ -156,13 +159,18 @@ class StepDown(db.Model):
     answer_reason: Mapped[str | None] = mapped_column(Text)
     version: Mapped[int] = mapped_column(default=1)
 
-    referral: Mapped[Referral] = relationship()
+    referral: Mapped[Referral | None] = relationship()
+    contact: Mapped[Contact | None] = relationship()
     child: Mapped[Child] = relationship()
     agency: Mapped[Agency] = relationship()
 
     __mapper_args__ = {"version_id_col": version}
     __table_args__ = (Index("ix_step_down_agency_state", "agency_id", "state", "due_date"),
-                      Index("ix_step_down_referral", "referral_id"))
+                      Index("ix_step_down_referral", "referral_id"),
+                      # One handover per child a contact names: a decision is made once. Also
+                      # the index that finds a contact's handovers.
+                      UniqueConstraint("contact_id", "child_id"),
+                      CheckConstraint("(referral_id IS NULL) <> (contact_id IS NULL)", name="one_source"))
 
 
 class Notification(db.Model):

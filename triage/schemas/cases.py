@@ -374,7 +374,9 @@ class StepDownAnswerSchema(CommandSchema):
 class StepDownSchema(Schema):
     id = fields.Integer()
     version = fields.Integer()
-    referral_id = fields.Integer()
+    referral_id = fields.Integer(allow_none=True, metadata={"description": "The case handed over, if any"})
+    contact_id = fields.Integer(allow_none=True, metadata={
+        "description": "The contact whose decision handed the child over, when there is no case"})
     child = fields.Function(lambda s: {"id": s.child.id, "name": s.child.full_name,
                                        "date_of_birth": s.child.date_of_birth and s.child.date_of_birth.isoformat()})
     team = fields.Function(lambda s: s.agency.code)

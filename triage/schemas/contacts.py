@@ -100,6 +100,9 @@ class DecisionSchema(VersionSchema):
                             validate=validate.Length(min=1, max=20))
     delay_reason = fields.String(validate=validate.Length(max=5000), metadata={
         "description": "Required when the decision clock has run out"})
+    early_help_team = fields.String(allow_none=True, validate=validate.Length(max=40), metadata={
+        "description": "With the early_help outcome: the code of the early help team (an agency) each child "
+                       "stepping down is handed over to; may be left out when the council has only one"})
 
     @post_load
     def command(self, data, **kwargs) -> DecisionCommand:

@@ -1,10 +1,10 @@
 """Merging duplicate child records, and undoing a merge.
 
 A Front Door manager compares the two records, chooses for each field that differs which record's
-value to keep, and merges: every contact, referral, assessment, strategy discussion, clock and
-import review item of the duplicate moves to the record kept, whose chronology then holds both
-records' events. The duplicate stays as a tombstone that points at the record kept, so old links
-and ids still lead somewhere. The audit trail is never rewritten: the kept record's trail reads
+value to keep, and merges: every contact, referral, assessment, strategy discussion, clock,
+handover to early help and import review item of the duplicate moves to the record kept, whose
+chronology then holds both records' events. The duplicate stays as a tombstone that points at
+the record kept, so old links and ids still lead somewhere. The audit trail is never rewritten: the kept record's trail reads
 the duplicate's rows too. An administrator can undo a merge within `UNDO_DAYS`, which restores
 both records' fields and moves back exactly the rows the merge moved.
 
@@ -34,6 +34,7 @@ from triage.models import (
     Referral,
     RetentionErasure,
     RetentionHold,
+    StepDown,
     StrategyDiscussion,
     TrackerReviewItem,
 )
@@ -50,7 +51,7 @@ UNDO_DAYS = 30
 # Each record's rows that belong to the child, by the table's name in `ChildMerge.moved`.
 MOVED = {"contact_child": ContactChild, "referral": Referral, "assessment": Assessment,
          "strategy_discussion": StrategyDiscussion, "clock": Clock, "tracker_review_item": TrackerReviewItem,
-         "retention_hold": RetentionHold}
+         "retention_hold": RetentionHold, "step_down": StepDown}
 # One record per value: a value taken from the duplicate leaves the duplicate first.
 _UNIQUE = ("nhs_number", "council_child_id")
 

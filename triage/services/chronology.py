@@ -2,7 +2,7 @@
 
 Read with one statement per kind of record (contacts with their decisions, referrals with their
 assessments and closures, strategy discussions with their s47s and conferences, meeting items,
-partner answers), never one per event, then merged in time order. Events on a date with no time
+partner answers, handovers to early help), never one per event, then merged in time order. Events on a date with no time
 (a discussion held on a day) sort at midday London time on that day. Reading it is audited
 against the child, like reading the record itself.
 """
@@ -16,6 +16,7 @@ from sqlalchemy import and_, select
 
 from triage.clock import LONDON, local_date
 from triage.domain.codes import AssessmentOutcome, ClosureReason, DecisionOutcome, S47Outcome
+from triage.domain.step_down import StepDownState
 from triage.extensions import db
 from triage.models import (
     Agency,
@@ -28,6 +29,7 @@ from triage.models import (
     Meeting,
     MeetingItem,
     Referral,
+    StepDown,
     StrategyDiscussion,
 )
 from triage.services import audit
@@ -49,6 +51,7 @@ class EventKind(StrEnum):
     MEETING_ITEM = "meeting_item"
     PARTNER_ANSWER = "partner_answer"
     CLOSURE = "closure"
+    STEP_DOWN = "step_down"
 
 
 KIND_LABELS = {
@@ -61,6 +64,7 @@ KIND_LABELS = {
     EventKind.MEETING_ITEM: "Meeting items",
     EventKind.PARTNER_ANSWER: "Partner answers",
     EventKind.CLOSURE: "Case closures",
+    EventKind.STEP_DOWN: "Step-downs to early help",
 }
 
 
@@ -205,7 +209,26 @@ def _partner_answers(child_ids: list[int]) -> list[ChronologyEvent]:
             for request_id, contact_id, answered_at, agency, in_time, child_id in rows]
 
 
-_READERS = (_contacts, _referrals, _strategy, _meeting_items, _partner_answers)
+def _step_downs(child_ids: list[int]) -> list[ChronologyEvent]:
+    """Handovers to early help, from a case or straight from a contact, with early help's answer."""
+    rows = db.session.execute(
+        select(StepDown.id, StepDown.child_id, StepDown.referral_id, StepDown.contact_id, StepDown.state,
+               StepDown.handed_over_at, StepDown.due_date, StepDown.answered_at, Agency.name)
+        .join(Agency, Agency.id == StepDown.agency_id).where(StepDown.child_id.in_(child_ids))).all()
+    events = []
+    for ident, child_id, referral_id, contact_id, state, handed_over_at, due, answered_at, team in rows:
+        source = f"case {referral_id}" if referral_id else f"contact {contact_id}"
+        if answered_at is not None:
+            answer = f"{_label(StepDownState, state)} {local_date(answered_at):%d/%m/%Y}"
+        else:
+            answer = f"answer due {due:%d/%m/%Y}"
+        record, record_id = ("referral", referral_id) if referral_id else ("contact", contact_id)
+        events.append(_event(handed_over_at, EventKind.STEP_DOWN, f"Handed over to {team}",
+                             f"Handover {ident} from {source}; {answer}", record, record_id, child_id))
+    return events
+
+
+_READERS = (_contacts, _referrals, _strategy, _meeting_items, _partner_answers, _step_downs)
 _ORDER = {kind: n for n, kind in enumerate(EventKind)}
 
 

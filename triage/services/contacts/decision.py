@@ -13,9 +13,10 @@ from triage.domain.information_requests import RequestState
 from triage.domain.information_requests import check_move as check_request_move
 from triage.domain.signposting import signposting_problem
 from triage.extensions import db
-from triage.models import Contact, ContactChild, Notification, Referral
+from triage.models import Agency, Contact, ContactChild, Notification, Referral
 from triage.services import audit, clocks
 from triage.services.actor import Actor
+from triage.services.cases.step_down import early_help_team, hand_over_from_contact
 from triage.services.contacts.common import audit_children, load, move
 from triage.services.contacts.reading import open_cases
 from triage.services.errors import Conflict, Invalid
@@ -28,14 +29,19 @@ from triage.settings import contact_settings
 
 def record_decision(actor: Actor, now: datetime, contact_id: int,
                     decisions: Sequence[ChildDecision | Mapping] | DecisionCommand,
-                    delay_reason: str | None = None, version: int | None = None) -> Contact:
+                    delay_reason: str | None = None, version: int | None = None,
+                    early_help_team: str | None = None) -> Contact:
     """A Front Door manager decides, with a rationale, for every child the contact names.
 
     Stops the decision clock; a late decision records the breach and must say why it was late.
-    Outcomes that need social care make a referral for that child, dated on the contact's receipt.
+    Outcomes that need social care make a referral for that child, dated on the contact's receipt;
+    stepping down to early help hands each such child over to the early help team named.
+    A contact is decided once: its state table refuses a second decision, so a replayed one
+    hands nobody over twice.
     """
     command = decisions if isinstance(decisions, DecisionCommand) else DecisionCommand.from_mapping(
-        {"decisions": decisions, "delay_reason": delay_reason, "version": version})
+        {"decisions": decisions, "delay_reason": delay_reason, "version": version,
+         "early_help_team": early_help_team})
     require(actor, DECIDERS, "decide contacts: only a Front Door manager can")
     with unit_of_work("contact"):
         contact = load(contact_id)
@@ -44,6 +50,7 @@ def record_decision(actor: Actor, now: datetime, contact_id: int,
         by_child = _decisions_by_child(contact, command.decisions)
         signposted = _signposting(by_child)
         cases = _cases_to_join(contact, by_child)
+        team = _early_help_team(by_child, command.early_help_team)
         late = now > contact.decision_due_at
         delay = delay_problem(contact.decision_due_at, now, command.delay_reason)
         if delay:
@@ -60,6 +67,8 @@ def record_decision(actor: Actor, now: datetime, contact_id: int,
                 refer_from_decision(now, contact, link, outcome, referral_date)
             elif outcome == DecisionOutcome.ADD_TO_OPEN_CASE:
                 _join_case(actor, now, contact, link, cases[link.child_id])
+            elif outcome == DecisionOutcome.EARLY_HELP:
+                hand_over_from_contact(actor, now, contact, link.child_id, team, decided_by)
             audit.record(actor, now, "decide", "contact", contact.id, child_id=link.child_id,
                          detail=f"{outcome}{' (late)' if late else ''}")
         contact.decided_at = now
@@ -124,6 +133,13 @@ def _cases_to_join(contact: Contact, by_child: dict[int, tuple[str, str, str, tu
     if errors:
         raise Invalid("The decision needs correcting", errors)
     return cases
+
+
+def _early_help_team(by_child: dict[int, tuple[str, str, str, tuple[str, ...]]], code: str | None) -> Agency | None:
+    """The team a step-down goes to; None when no child steps down (a team named then is moot)."""
+    if not any(outcome == DecisionOutcome.EARLY_HELP for outcome, *_ in by_child.values()):
+        return None
+    return early_help_team(code)
 
 
 def _join_case(actor: Actor, now: datetime, contact: Contact, link: ContactChild, case: Referral) -> None:

@@ -2,15 +2,16 @@
 of each child it names, each read audited once per child in the transaction that reads it."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlalchemy import or_, select
+from sqlalchemy.orm import selectinload
 
 from triage.clock import local_date
 from triage.domain.contact_states import STAFF, ContactState
 from triage.extensions import db
-from triage.models import Child, Contact, ContactChild, Referral
+from triage.models import Child, Contact, ContactChild, Referral, StepDown
 from triage.services import audit
 from triage.services import children as children_service
 from triage.services.actor import Actor
@@ -110,14 +111,19 @@ class ContactRead:
     contact: Contact
     history: list[ChildHistory]
     referrals: list[Referral]
+    step_downs: dict[int, StepDown] = field(default_factory=dict)  # child id -> handover to early help
 
 
 def read_for_page(actor: Actor, now: datetime, contact_id: int) -> ContactRead:
-    """The contact, its children's history and (once decided) the referrals it made: one unit of
-    work, so the page's reads and their audit rows commit once."""
+    """The contact, its children's history and (once decided) the referrals and handovers to early
+    help it made: one unit of work, so the page's reads and their audit rows commit once."""
     with unit_of_work("contact", keep_loaded=True):
         contact = get_contact(actor, now, contact_id)
         history = _history(contact, actor, now)
         decided = contact.state == ContactState.DECIDED
         referrals = referrals_for_contact(actor, now, contact.id) if decided else []
-    return ContactRead(contact=contact, history=history, referrals=referrals)
+        # Read with the contact's own audit rows: the handover is part of its decision.
+        step_downs = {s.child_id: s for s in db.session.scalars(
+            select(StepDown).where(StepDown.contact_id == contact.id).options(selectinload(StepDown.agency)))
+        } if decided else {}
+    return ContactRead(contact=contact, history=history, referrals=referrals, step_downs=step_downs)

@@ -6,7 +6,7 @@ from datetime import date, datetime
 
 from sqlalchemy import update
 
-from triage.domain.codes import DecisionOutcome, Rag
+from triage.domain.codes import AgencyKind, DecisionOutcome, Rag
 from triage.domain.meetings import InvalidMeetingStep, ItemState, MeetingState, check_item_move
 from triage.domain.roles import Role
 from triage.extensions import db
@@ -177,10 +177,13 @@ def confirm_outcome(actor: Actor, now: datetime, item_id: int, delay_reason: str
     touch(meeting.id)
     rationale = f"{item.rationale}\n(Agreed at the triage meeting on {meeting.meeting_date.isoformat()}.)"
     # record_decision checks the clock, records the decision for every child and stops the
-    # clock, in the same transaction as this item's confirmation.
+    # clock, in the same transaction as this item's confirmation. A step-down goes to the lead
+    # agency the meeting agreed when that is an early help team (else the council's only one).
+    lead = item.lead_agency
+    team = lead.code if lead is not None and lead.kind == AgencyKind.EARLY_HELP else None
     contacts_service.record_decision(actor, now, item.contact_id,
                                      [{"outcome": item.outcome, "rationale": rationale}],
-                                     delay_reason=delay_reason)
+                                     delay_reason=delay_reason, early_help_team=team)
     return item
 
 

@@ -16,6 +16,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Optional, Regexp, ValidationError
 
 from triage.domain.codes import (
+    AgencyKind,
     Consent,
     ContactChannel,
     DashRisk,
@@ -265,6 +266,8 @@ class DecisionForm(VersionForm):
     outcome = RadioField("Outcome", choices=choices(DecisionOutcome.choices()), validators=[Optional()])
     rationale = TextAreaField("Rationale", validators=[Optional(), max_length(20000, "The rationale")])
     delay_reason = TextAreaField("Why is the decision late?", validators=[Optional(), max_length(5000, "The reason")])
+    early_help_team = SelectField("Early help team (with step down to early help)", validators=[Optional()],
+                                  invalid_choice_message="Choose an early help team from the list")
 
 
 def outcome_choices(open_case: bool) -> list:
@@ -292,6 +295,9 @@ def decision_form_for(contact, open_case_children=frozenset(), signposting=(), *
             f"Rationale for {name}", validators=[Optional(), max_length(20000, "The rationale")]))
     form = ContactDecisionForm(prefix="decide", **kwargs)
     form.signposting.choices = choices(signposting)
+    teams = [a for a in reference.list_agencies() if a.kind == AgencyKind.EARLY_HELP]
+    form.early_help_team.choices = choices(([("", "Choose the team")] if len(teams) != 1 else [])
+                                           + [(a.code, a.name) for a in teams])
     form.outcome.choices = outcome_choices(
         bool(contact.children) and all(link.child_id in open_case_children for link in contact.children))
     return form

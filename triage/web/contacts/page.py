@@ -35,6 +35,7 @@ from triage.web.contacts.forms import (
 from triage.web.forms import (
     add_error,
     attach_service_errors,
+    none_if_blank,
 )
 
 
@@ -120,7 +121,7 @@ def _render_show(contact_id: int, status: int = 200, active: dict | None = None,
         "contacts/show.html", contact=contact, history=read.history, forms=forms,
         error_form=error_form, problems=list(problems), stale=stale, now=now, decided=decided,
         decision_clock=decision_clock, time_left=describe_time_left(contact.decision_due_at, now),
-        late=now > contact.decision_due_at, referrals=read.referrals, request_refusal=refusal, user_names=names,
+        late=now > contact.decision_due_at, referrals=read.referrals, step_downs=read.step_downs, request_refusal=refusal, user_names=names,
         request_clock=lambda r: request_clock(r, now), child_label=child_label,
         can_screen=actor.has_role(*SCREENERS), can_decide=actor.has_role(Role.MANAGER),
         can_recommend=actor.has_role(Role.PRACTITIONER), sex_labels=dict(SEX_CHOICES),
@@ -217,7 +218,8 @@ def _act(key: str, contact_id: int):
         return _render_show(contact_id, 400, active={key: form})
     try:
         if key == "decision":
-            contacts.record_decision(actor, now, contact.id, DecisionCommand(decisions, delay, form.version_number))
+            contacts.record_decision(actor, now, contact.id, DecisionCommand(
+                decisions, delay, form.version_number, none_if_blank(form.early_help_team.data)))
         else:
             _perform(key, actor, now, contact, form)
     except (Conflict, Invalid) as exc:
