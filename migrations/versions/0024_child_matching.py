@@ -10,13 +10,13 @@ contact_child    matched_by: 'nhs_number' or 'name_and_date_of_birth' when a par
 Rows that already exist are left empty: nothing was matched by name before.
 
 Revision ID: 0024
-Revises: 0022
+Revises: 0023
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = '0024'
-down_revision = '0022'
+down_revision = '0023'
 branch_labels = None
 depends_on = None
 
