@@ -127,7 +127,10 @@ def _write_list(book: Workbook, annex_list: _List, children: set[int]) -> int:
     sheet = book.sheet(widths=dict.fromkeys(dated, DATE_WIDTH), date_columns=dated)
     sheet.header(annex_list.headers)
     append, shape, seen = sheet.append, annex_list.shape, children.add
-    for row in db.session.execute(annex_list.query.execution_options(yield_per=BATCH)):
+    # Rows through the Core connection rather than the ORM session: the query selects columns, not
+    # objects, and the ORM's row handling was a third of Annex A's CPU time.
+    rows = db.session.connection().execute(annex_list.query.execution_options(yield_per=BATCH))
+    for row in rows:
         append(shape(row))
         seen(row.child_pk)
     return sheet.rows - 1
