@@ -11,18 +11,24 @@ from sqlalchemy.exc import DatabaseError
 from triage.clock import LONDON
 from triage.extensions import db
 from triage.models import (
+    Agency,
     Assessment,
     AuditEvent,
+    CaseTransfer,
     Child,
     ChildMerge,
     Contact,
     ContactChild,
     MorningReport,
+    Notification,
     Referral,
+    ReferrerFeedback,
     ReportErasurePermit,
     RetentionErasure,
     RetentionHold,
+    StepDown,
     StrategyDiscussion,
+    Team,
 )
 from triage.services import child_merge, retention
 from triage.services.errors import Conflict, Forbidden, Invalid
@@ -391,3 +397,41 @@ def test_stored_reports_stay_append_only_outside_an_erasure(app, council):
     with pytest.raises(DatabaseError, match="append-only"):
         db.session.execute(update(MorningReport).where(MorningReport.id == report.id).values(version=9))
     db.session.rollback()
+
+
+def test_erasure_reaches_what_was_written_on_handovers_transfers_overrides_and_referrer_feedback(app, council,
+                                                                                                manager):
+    eve = council["case_closed"]
+    case = db.session.scalar(select(Referral).where(Referral.child_id == eve.id))
+    contact = db.session.get(Contact, case.contact_id)
+    contact.consent_override_reason = "Eve's mother would flee with her"
+    team = Team(name="North assessment team")
+    early_help = Agency(code="early_help_north", name="Early help North", kind="early_help")
+    db.session.add_all([team, early_help])
+    db.session.flush()
+    db.session.add(CaseTransfer(referral_id=case.id, to_team_id=team.id, reason="Eve moved to Whitby",
+                                transferred_at=at(date(2019, 3, 1))))
+    db.session.add(StepDown(referral_id=case.id, child_id=eve.id, agency_id=early_help.id, state="returned",
+                            note="Eve's school knows the family", handed_over_at=at(date(2020, 2, 29)),
+                            due_date=date(2020, 3, 6), answered_at=at(date(2020, 3, 2)),
+                            answer_reason="Family refused: Eve's father says no"))
+    email = Notification(user_id=None, created_at=at(date(2019, 2, 1)), message="Feedback to a referrer",
+                         email_to="pat@example.org", email_subject="About Eve Stone", email_body="Dear Pat, Eve ...")
+    db.session.add(email)
+    db.session.flush()
+    db.session.add(ReferrerFeedback(contact_id=contact.id, kind="decision", method="email", recipient="pat@example.org",
+                                    subject="About Eve Stone", body="Dear Pat, Eve ...", sent_at=at(date(2019, 2, 1)),
+                                    notification_id=email.id))
+    db.session.commit()
+
+    retention.erase_child(manager, NOW, eve.id, db.session.get(Child, eve.id).version)
+
+    db.session.expire_all()
+    assert db.session.get(Contact, contact.id).consent_override_reason == "[erased]"
+    assert db.session.scalar(select(CaseTransfer.reason)) == "[erased]"
+    handover = db.session.scalar(select(StepDown))
+    assert (handover.note, handover.answer_reason, handover.state) == (None, "[erased]", "returned")
+    sent = db.session.scalar(select(ReferrerFeedback))
+    assert (sent.recipient, sent.subject, sent.body, sent.kind) == (None, "[erased]", "[erased]", "decision")
+    email = db.session.get(Notification, email.id)
+    assert (email.email_to, email.email_subject, email.email_body) == (None, None, None)

@@ -33,6 +33,7 @@ from triage.extensions import db
 from triage.models import (
     Assessment,
     CaseDiscussion,
+    CaseTransfer,
     Child,
     ChildMerge,
     Contact,
@@ -42,11 +43,14 @@ from triage.models import (
     MeetingAction,
     MeetingItem,
     MorningReport,
+    Notification,
     RagChange,
     Referral,
+    ReferrerFeedback,
     ReportErasurePermit,
     RetentionErasure,
     RetentionHold,
+    StepDown,
     StrategyDiscussion,
     TrackerReviewItem,
 )
@@ -430,7 +434,13 @@ def _erase(child: Child, now: datetime) -> None:
             concern=ERASED, referrer_name=None, referrer_role=None, referrer_agency=None,
             referrer_contact_details=None, consent_by=None, police_incident_reference=None, partner_reference=None,
             idempotency_key=None, idempotency_fingerprint=None, recommendation=None, feedback_note=None,
+            consent_override_reason=case((Contact.consent_override_reason.is_(None), None), else_=ERASED),
             version=Contact.version + 1),
+        # What the referrer was sent, and the email carrying it: their address and the words.
+        update(Notification).where(Notification.id.in_(select(ReferrerFeedback.notification_id).where(
+            ReferrerFeedback.contact_id.in_(contacts)))).values(email_to=None, email_subject=None, email_body=None),
+        update(ReferrerFeedback).where(ReferrerFeedback.contact_id.in_(contacts)).values(
+            recipient=None, subject=ERASED, body=ERASED),
         update(RagChange).where(RagChange.contact_id.in_(contacts)).values(reason=ERASED),
         update(InformationRequest).where(InformationRequest.contact_id.in_(contacts)).values(
             question=ERASED, answer=case((InformationRequest.answer.is_(None), None), else_=ERASED),
@@ -444,6 +454,11 @@ def _erase(child: Child, now: datetime) -> None:
         update(ContactChild).where(ContactChild.child_id == child_id).values(rationale=None, delay_reason=None,
                                                                             match_details=None),
         update(Referral).where(Referral.child_id == child_id).values(closure_note=None, version=Referral.version + 1),
+        update(CaseTransfer).where(CaseTransfer.referral_id.in_(select(Referral.id).where(
+            Referral.child_id == child_id))).values(reason=ERASED),
+        update(StepDown).where(StepDown.child_id == child_id).values(
+            note=None, answer_reason=case((StepDown.answer_reason.is_(None), None), else_=ERASED),
+            version=StepDown.version + 1),
         update(Assessment).where(Assessment.child_id == child_id).values(
             notes=None, late_reason=None, version=Assessment.version + 1),
         update(CaseDiscussion).where(CaseDiscussion.assessment_id.in_(
