@@ -22,7 +22,7 @@ from flask import current_app
 from sqlalchemy import select
 
 from triage.clock import LONDON, UTC, local_date, require_aware, utcnow
-from triage.demo_data import casework, catchup, places
+from triage.demo_data import casework, catchup, front_door, places
 from triage.demo_data.children import DEMO_ID_PREFIX, plan_children
 from triage.demo_data.out_of_hours import seed_night
 from triage.domain.roles import Role
@@ -338,6 +338,15 @@ def seed_meetings(ctx: SeedContext) -> StepResult:
         added += 1
     meetings.plan_meeting(chair, ctx.now, "mash_daily", ctx.today)
     return StepResult("Triage meetings", added=added + 1, present=0)
+
+
+@step("The Front Door's week")
+def seed_front_door_week(ctx: SeedContext) -> StepResult:
+    """What else a Front Door did this week: an open case joined and one transferred, step-downs
+    answered, a consent override, children without a known date of birth, a merged duplicate and
+    a likely one, feedback to referrers, pathways and their meetings, a legal hold."""
+    added, present = front_door.seed_week(ctx)
+    return StepResult("The Front Door's week", added=added, present=present)
 
 
 # --- the command -----------------------------------------------------------------------------

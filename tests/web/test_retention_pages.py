@@ -1,12 +1,18 @@
 """The retention pages: a manager reviews the month's list, places a hold and confirms an erasure."""
 from __future__ import annotations
 
+from datetime import date, timedelta
+
 from freezegun import freeze_time
 
 from tests.conftest import csrf_token_from
 from tests.integration.test_retention import NOW, council  # noqa: F401  (the fixture)
+from triage.clock import local_date
+from triage.domain.roles import Role
 from triage.extensions import db
 from triage.models import Child
+from triage.services import children
+from triage.services.actor import Actor
 
 
 def test_a_manager_reviews_the_list_and_erases_a_childs_records_after_confirming(client, login, make_user,
@@ -55,3 +61,19 @@ def test_a_hold_placed_on_the_page_stops_erasure_and_a_stale_form_is_a_409(clien
     assert stale.status_code == 409
     assert "Eve Stone" not in refused.get_data(as_text=True).split("Legal holds standing")[0]
     assert db.session.get(Child, eve.id).first_name == "Eve"
+
+
+def test_an_empty_review_says_when_the_first_record_could_fall_due(client, login, make_user):
+    """A service holding only recent records (the demo's weeks) has nothing due, and says why."""
+    era = make_user("era")
+    recorded = NOW - timedelta(days=40)
+    children.create_child(Actor(role=Role(era.role), label="era", user_id=era.id, channel="web"), recorded, {
+        "first_name": "Ivy", "last_name": "Recent", "sex": "female", "date_of_birth": date(2015, 4, 1)})
+    with freeze_time(NOW):
+        login(make_user("manager"))
+        page = client.get("/retention").get_data(as_text=True)
+
+    words = " ".join(page.split())
+    assert 'id="nothing-due"' in page and 'id="why-nothing-due"' in page
+    first_due = local_date(recorded).replace(year=recorded.year + 6)
+    assert "kept for at least 6 years" in words and f"no record can fall due before {first_due:%-d %B %Y}." in words

@@ -31,6 +31,8 @@ CONCERNS = [
     "Missing episode overnight; found by police in the town centre.",
     "Health visitor concerned about home conditions and a missed development check.",
 ]
+SIGNPOSTS = ["family_hub", "school", "gp_or_health_visitor", "early_help_advice", "domestic_abuse_service",
+             "none_needed"]
 WORKERS = ["sw.north1", "sw.north2", "sw.west1", "sw.central1", "sw.southeast1", "sw.14plus1"]
 AGENCIES = ["police", "health", "education", "early_help"]
 FRESH_CONTACTS = 3  # received in the hours before the demo is made
@@ -117,10 +119,20 @@ def one_contact(ctx, rng, child, received):
     decided = step(rng.uniform(3, 23) if rng.random() < 0.92 else rng.uniform(25, 40))
     if decided > ctx.now:
         return  # still in the queue
+    outcome = _pick(rng, OUTCOMES)
     contacts.record_decision(ctx.actor("manager"), decided, contact.id,
-                             [{"outcome": _pick(rng, OUTCOMES), "rationale": "Agreed after screening."}],
+                             [{"outcome": outcome, "rationale": "Agreed after screening.",
+                               "signposting": signposting(outcome, contact.id)}],
                              delay_reason="Waiting for partner information" if decided > contact.decision_due_at else None)
     _casework_after(ctx, rng, contact, decided)
+
+
+def signposting(outcome: str, contact_id: int) -> list[str]:
+    """Where a family was pointed with no further action: picked by the contact's number, not the
+    random stream, so adding it changed nothing else the demo makes."""
+    if outcome != "no_further_action":
+        return []
+    return [SIGNPOSTS[contact_id % len(SIGNPOSTS)]]
 
 
 def _casework_after(ctx, rng, contact, decided):

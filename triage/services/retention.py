@@ -27,7 +27,7 @@ from sqlalchemy import bindparam, case, delete, exists, func, insert, or_, selec
 from sqlalchemy.exc import IntegrityError
 
 from triage.clock import LONDON, local_date
-from triage.domain.retention import ChildHistory, Retention, candidate_bounds, month_end, retention
+from triage.domain.retention import ChildHistory, Retention, add_years, candidate_bounds, month_end, retention
 from triage.domain.roles import Role
 from triage.extensions import db
 from triage.models import (
@@ -89,6 +89,11 @@ class Review:
     total: int
     page: int
     per_page: int
+    # Why the list may be empty: the shortest time any record is kept, and the first day any record
+    # held (the oldest child record on) could fall due. None: no records at all.
+    shortest_years: int = 0
+    oldest_record: date | None = None
+    first_due: date | None = None
 
     @property
     def pages(self) -> int:
@@ -176,7 +181,20 @@ def review(actor: Actor, now: datetime, page: int = 1, per_page: int = 50) -> Re
         shown = due[(page - 1) * per_page:page * per_page]
         audit.record_shown(actor, now, "read", "child", [(e.child_id, e.child_id) for e in shown],
                            detail="retention review")
-    return Review(today, review_end, shown, len(due), page, per_page)
+        shortest = min(rules.contact_years, rules.case_years_after_closure)
+        oldest = _oldest_record()
+    return Review(today, review_end, shown, len(due), page, per_page, shortest_years=shortest, oldest_record=oldest,
+                  first_due=add_years(oldest, shortest) if oldest else None)
+
+
+def _oldest_record() -> date | None:
+    """The civil date of the oldest record held: a child recorded, a contact received or a referral
+    made (an imported history may predate the child's record)."""
+    child, contact, referral = db.session.execute(select(
+        select(func.min(Child.created_at)).scalar_subquery(), select(func.min(Contact.received_at)).scalar_subquery(),
+        select(func.min(Referral.referral_date)).scalar_subquery())).one()
+    found = [local_date(child) if child else None, local_date(contact) if contact else None, referral]
+    return min((d for d in found if d is not None), default=None)
 
 
 def active_holds(actor: Actor, now: datetime, page: int = 1, per_page: int = 50) -> Page:
