@@ -38,7 +38,9 @@ class ContactStages:
         the same order every run (the same seed gives the same rows)."""
         life = ContactLife(ident=self.next_id("contact"), day=day, received=received, source=source, kind=kind)
         self._draw_intake(life)
+        self.draw_referrer(life)
         self._draw_screening(life)
+        self.draw_consent_override(life)
         self._draw_partner_requests(life)
         self._draw_progress(life)
         self._write_contact(life)
@@ -166,12 +168,15 @@ class ContactStages:
         recommended = life.recommended is not None and life.recommended <= as_of
         acknowledged = life.acknowledged <= as_of
         feedback = life.feedback is not None and life.feedback <= as_of and is_decided
+        life.feedback_sent = feedback
         referrer_role, referrer_agency = REFERRERS[life.kind]
+        life.concern = pick_one(rng, CONCERNS[life.kind])
+        life.acknowledged_by = pick_one(rng, council.eras) if acknowledged else None
         self.rows["contact"].append((
             ident, life.received, life.recorded_at, life.era, council.token_id if police_feed else None,
-            life.channel, life.source, referrer_role, referrer_agency, pick_one(rng, CONCERNS[life.kind]), consent,
+            life.channel, life.source, referrer_role, referrer_agency, life.concern, consent,
             "Parent" if consent in ("given", "refused") else None,
-            life.received if consent else None, life.not_sought,
+            (life.consent_at or life.received) if consent else None, life.not_sought,
             f"{day.year}/{ident:08d}" if police_feed else None, life.dash, life.operation_encompass,
             f"PN-{ident}" if police_feed else None, self.agencies["police"] if police_feed else None,
             life.state, life.current_rag, life.locality_id, council.mash_team,
@@ -181,11 +186,11 @@ class ContactStages:
             life.practitioner if recommended else None,
             life.recommended if recommended else None,
             life.decision_due, life.decided if is_decided else None,
-            life.acknowledged if acknowledged else None,
-            pick_one(rng, council.eras) if acknowledged else None,
+            life.acknowledged if acknowledged else None, life.acknowledged_by,
             life.feedback if feedback else None,
-            "Outcome explained to the referrer" if feedback else None,
-            1))
+            self.feedback_note(life) if feedback else None,
+            1, life.referrer_name, life.referrer_details, life.manager if life.override_at else None,
+            life.override_at, life.override_reason))
 
     def _write_contact_clocks(self, life: ContactLife) -> None:
         """The decision and acknowledgement clocks, the RAG history, and each partner request
@@ -230,15 +235,28 @@ class ContactStages:
         self.recent_contacts.extend(life.children)
         if len(self.recent_contacts) > 40_000:
             del self.recent_contacts[:20_000]
+        self.draw_duplicate(life)
+        day_ordinal = life.day.toordinal()
         for child in life.children:
             link = self.next_id("contact_child")
             child_id = child + self.first_child
+            self.contacted[child] = 1
+            outcome, case = life.outcome, None
+            if is_decided and life.referral and self.episode_until[child] > day_ordinal:
+                # The child's case is still open: the contact joins it instead of a new referral.
+                outcome, case = "add_to_open_case", self.case_of[child]
+            life.child_outcomes.append(outcome)
             self.rows["contact_child"].append((
-                link, ident, child_id, life.outcome if is_decided else None,
+                link, ident, child_id, outcome if is_decided else None,
                 "Decision recorded with rationale" if is_decided else None,
                 pick_one(rng, DECISION_DELAY_REASONS) if is_decided and life.late else None,
                 life.decided if is_decided else None, life.manager if is_decided else None,
-                (not life.late) if is_decided else None))
-            if is_decided and life.referral:
+                (not life.late) if is_decided else None, case,
+                self.signposting(outcome) if is_decided else None))
+            if life.duplicate_id is not None and child == life.children[0]:
+                self.write_merge(life, child, link)
+            if is_decided and life.referral and case is None:
                 self.referral(life.council, child, child_id, ident, link, life.day, life.source, life.outcome,
                               life.decided)
+        self.write_feedback(life)
+        self.write_out_of_hours(life)

@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 
 from triage.demo_data import names as name_data
 from triage.demo_data import places
+from triage.domain.codes import AgencyKind
 from triage.generate.presets import COUNCIL_NAMES, Preset
 
 # Generated accounts cannot sign in: this is not a hash any password matches.
@@ -19,6 +20,9 @@ NO_SIGN_IN = "!generated-account-no-sign-in"
 USER_PREFIX = "gen."
 LOCALITY_NAMES = tuple(loc.name for loc in places.LOCALITIES)
 LOCALITY_WEIGHTS = tuple(loc.weight for loc in places.LOCALITIES)
+# The area each early help team covers; a child's locality k goes to team k * 2 // localities.
+EARLY_HELP_AREAS = (" and ".join(LOCALITY_NAMES[:len(LOCALITY_NAMES) // 2]),
+                    " and ".join(LOCALITY_NAMES[len(LOCALITY_NAMES) // 2:]))
 
 
 @dataclass
@@ -38,6 +42,8 @@ class Council:
     workers: dict[int, list[int]] = field(default_factory=dict)  # team id -> social workers
     team_manager: dict[int, int] = field(default_factory=dict)  # team id -> manager user id
     token_id: int = 0  # the police notification feed
+    early_help: list[int] = field(default_factory=list)  # agency ids of its early help teams
+    manager_names: list[str] = field(default_factory=list)  # usernames, parallel to managers
 
     @property
     def meeting_locality(self) -> int | None:
@@ -57,7 +63,13 @@ def build(sink, preset: Preset, next_id, created_at: datetime, seed: int) -> lis
     existing_users = dict(sink.execute(f"SELECT username, id FROM \"user\" WHERE username LIKE '{USER_PREFIX}%'"))
     existing_tokens = dict(sink.execute("SELECT token_hash, id FROM api_token"))
     agencies = dict(sink.execute("SELECT code, id FROM agency"))
-    new_localities, new_teams, new_users, new_tokens = [], [], [], []
+    new_localities, new_teams, new_users, new_tokens, new_agencies = [], [], [], [], []
+
+    def early_help_team(code: str, name: str) -> int:
+        if code not in agencies:
+            agencies[code] = next_id("agency")
+            new_agencies.append((agencies[code], code, name, AgencyKind.EARLY_HELP.value))
+        return agencies[code]
 
     def locality(name: str) -> int:
         if name not in existing_localities:
@@ -101,7 +113,8 @@ def build(sink, preset: Preset, next_id, created_at: datetime, seed: int) -> lis
                                   for k, loc in enumerate(places.LOCALITIES)]
         council.older_team = team(f"{name} 14+ team", None)
         prefix = f"{USER_PREFIX}{slug}."
-        council.managers = [user(f"{prefix}manager.{n}", "manager", council.mash_team) for n in range(1, 5)]
+        council.manager_names = [f"{prefix}manager.{n}" for n in range(1, 5)]
+        council.managers = [user(name, "manager", council.mash_team) for name in council.manager_names]
         council.eras = [user(f"{prefix}era.{n}", "era", council.mash_team) for n in range(1, 7)]
         council.practitioners = [user(f"{prefix}practitioner.{n}", "practitioner", council.mash_team,
                                       council.managers[n % len(council.managers)]) for n in range(1, 13)]
@@ -111,22 +124,28 @@ def build(sink, preset: Preset, next_id, created_at: datetime, seed: int) -> lis
             size = preset.workers_per_team if team_id != council.older_team else max(2, preset.workers_per_team // 2)
             council.workers[team_id] = [user(f"{prefix}team{team_id}.worker.{n}", "practitioner", team_id, head)
                                         for n in range(1, size + 1)]
+        # Families step down to one of two early help teams, each covering half the localities.
+        council.early_help = [early_help_team(f"early_help_{slug}_{k + 1}"[:40], f"{name} early help ({area})")
+                              for k, area in enumerate(EARLY_HELP_AREAS)]
         token_name = f"{name} police notification feed (generated)"
         digest = token_hash_for(token_name)
         if digest not in existing_tokens:
+            # A token names the person it acts for: what it decides or accepts is signed by them.
             existing_tokens[digest] = next_id("api_token")
             new_tokens.append((existing_tokens[digest], token_name, digest, "partner", agencies["police"],
-                               created_at, None, None, None, created_at + timedelta(days=365), created_at))
+                               created_at, None, None, None, created_at + timedelta(days=365), created_at,
+                               council.managers[0]))
         council.token_id = existing_tokens[digest]
         councils.append(council)
 
+    sink.write("agency", ("id", "code", "name", "kind"), new_agencies)
     sink.write("locality", ("id", "name"), new_localities)
     sink.write("team", ("id", "name", "locality_id"), new_teams)
     sink.write("user", ("id", "username", "display_name", "email", "password_hash", "role", "agency_id",
                         "team_id", "manager_id", "active", "failed_logins", "created_at", "version"),
                _managers_first(new_users))
     sink.write("api_token", ("id", "name", "token_hash", "role", "agency_id", "created_at", "created_by_id",
-                             "revoked_at", "last_used_at", "expires_at", "approved_at"), new_tokens)
+                             "revoked_at", "last_used_at", "expires_at", "approved_at", "holder_id"), new_tokens)
     return councils
 
 
