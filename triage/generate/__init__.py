@@ -14,7 +14,7 @@ import multiprocessing
 import os
 import time as wallclock
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 
 from flask import current_app
@@ -162,6 +162,7 @@ def generate(preset_name: str, years: float, *, now: datetime, seed: int = 1, ap
                     "SELECT code, id FROM agency")) != agencies_here:
                 raise GenerateRefused("A mirror database must be in the same state as the main one")
         councils = world.build(sink, preset, ids, start, seed)
+        rules = replace(rules, routing=world.routing_rules(sink, ids, start, rules.meeting_types))
         agencies = dict(sink.execute("SELECT code, id FROM agency"))
         detail = json.dumps({"preset": preset.name, "contacts_per_year": preset.contacts_per_year,
                              "start": start.isoformat(), "end": end.isoformat(), "as_of": as_of.isoformat(),
@@ -181,7 +182,7 @@ def generate(preset_name: str, years: float, *, now: datetime, seed: int = 1, ap
         if with_meetings:
             taken = {(series, day if isinstance(day, date) else date.fromisoformat(day))
                      for series, day in sink.execute("SELECT series, meeting_date FROM meeting "
-                                                     "WHERE series LIKE 'mash_daily:%'")}
+                                                     "WHERE series LIKE '%:%'")}
         sink.commit()
         plan = _Plan(preset=preset, councils=councils, start=start, end=end, as_of=as_of, seed=seed,
                      settings=settings, calendar=calendar, agencies=agencies, meetings=with_meetings,
@@ -220,7 +221,8 @@ def _front_door_rules() -> FrontDoorRules:
                           step_down_warn_working_days=step_down.warn_working_days,
                           opens=front_door.opens, closes=front_door.closes,
                           signposting=tuple(contact_settings().signposting),
-                          meeting_types=tuple(meetings.types), concern_categories=meetings.concern_categories)
+                          meeting_types=tuple(meetings.types.values()),
+                          concern_categories=meetings.concern_categories)
 
 
 def _preset_to_run(preset_name: str, years: float, contacts_per_year: int | None) -> Preset:

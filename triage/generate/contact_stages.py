@@ -227,11 +227,12 @@ class ContactStages:
     def _write_contact_children(self, life: ContactLife) -> None:
         """The meeting agenda, each child's link to the contact, and the referrals it made."""
         rng, ident, is_decided = self.rng, life.ident, life.is_decided
-        if self.meetings and (life.police_feed or life.put_forward):
-            self.agenda[life.council_index].append((life.received, ident,
-                                                    "channel" if life.police_feed else "put_forward",
-                                                    life.decided if is_decided else None, life.current_rag,
-                                                    life.outcome))
+        if self.meetings:
+            candidate = (life.received, ident, "channel" if life.police_feed else "put_forward",
+                         life.decided if is_decided else None, life.current_rag, life.outcome, life.locality_id)
+            if life.police_feed or life.put_forward:
+                self.agenda[life.council_index].append(candidate)
+            self.route(life, candidate)
         self.recent_contacts.extend(life.children)
         if len(self.recent_contacts) > 40_000:
             del self.recent_contacts[:20_000]

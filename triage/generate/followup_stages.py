@@ -17,7 +17,9 @@ from datetime import datetime, time, timedelta
 
 from triage.domain.clocks import ClockKind
 from triage.domain.codes import DecisionOutcome
+from triage.domain.meetings import MeetingType
 from triage.domain.opening_hours import handover_day
+from triage.domain.pathways import ConcernCategory, RoutingRule
 from triage.generate.lives import ContactLife, ReferralLife
 from triage.generate.shapes import MINUTE, below, pick_one
 from triage.models.feedback import FeedbackKind
@@ -33,8 +35,9 @@ class FrontDoorRules:
     opens: time
     closes: time
     signposting: tuple[str, ...]  # the council's list of codes
-    meeting_types: tuple[str, ...] = ()
-    concern_categories: tuple = ()
+    meeting_types: tuple[MeetingType, ...] = ()
+    concern_categories: tuple[ConcernCategory, ...] = ()
+    routing: tuple[RoutingRule, ...] = ()  # the active routing rules (set once the world is built)
 
 
 # Who gives the Front Door an address to answer to, by kind of referrer: (email share, letter share).

@@ -25,6 +25,7 @@ APPROXIMATE_SHARE = 0.01  # children whose date of birth is an estimate from an 
 NOT_KNOWN_SHARE = 0.005  # of children in contacts that led nowhere: date of birth not known
 DUPLICATE_CANDIDATES = 0.01  # children a contact may name without the NHS number
 MERGE_CHANCE = 0.25  # such a contact made a second record (later merged)
+MIN_MERGES = 2  # per council and run, so that even a tiny council shows a merge
 HOLD_CHANCE = 0.004  # s47 enquiries whose child's records a legal hold protects
 MIN_HOLDS = 2  # per council and run, so that even a tiny council shows one
 HOLD_REASONS = ("Care proceedings: the court may need the full record",
@@ -44,6 +45,7 @@ class RecordStages:
     def start_records(self, first_duplicate: int, slots: int) -> None:
         self.duplicate_next = [first_duplicate + c * slots for c in range(len(self.councils))]
         self.duplicate_end = [first_duplicate + (c + 1) * slots for c in range(len(self.councils))]
+        self.duplicate_slots = slots
         self.duplicate_candidates: dict[int, tuple] = {}  # child index -> its child row
         self.kept_children: set[int] = set()
         self.held_children: set[int] = set()
@@ -69,8 +71,10 @@ class RecordStages:
         child = life.children[0]
         c = life.council_index
         if (not life.is_decided or life.referral or len(life.children) != 1
-                or child not in self.duplicate_candidates or self.duplicate_next[c] >= self.duplicate_end[c]
-                or self.xrng.random() >= MERGE_CHANCE):
+                or child not in self.duplicate_candidates or self.duplicate_next[c] >= self.duplicate_end[c]):
+            return
+        made = self.duplicate_next[c] - (self.duplicate_end[c] - self.duplicate_slots)
+        if made >= MIN_MERGES and self.xrng.random() >= MERGE_CHANCE:
             return
         merged = life.decided + timedelta(days=1 + 20 * self.xrng.random())
         if merged > self.as_of:

@@ -25,18 +25,15 @@ from triage.domain.identifiers import nhs_check_digit, upn_check_letter
 from triage.generate.casework_stages import CaseworkStages
 from triage.generate.contact_stages import ContactStages
 from triage.generate.followup_stages import FollowUpStages, FrontDoorRules
+from triage.generate.meeting_stages import MeetingStages
 from triage.generate.presets import Preset
 from triage.generate.record_stages import RecordStages
 from triage.generate.shapes import (
-    ATTENDING,
     CHILDREN_PER_CONTACT,
-    CONTRIBUTIONS,
     DAY,
     DISABILITIES,
     GROUPS,
-    HOUR,
     LONDON,
-    PARTNER_AGENCIES,
     RE_REFERRAL_PICK,
     REPEAT_CONTACT_PICK,
     SEXES,
@@ -121,7 +118,7 @@ def children_per_council(preset: Preset, years: float) -> int:
     return max(20, round(preset.population / preset.councils * (1 + 0.05 * max(1.0, years))))
 
 
-class Simulation(ContactStages, CaseworkStages, FollowUpStages, RecordStages):
+class Simulation(ContactStages, CaseworkStages, FollowUpStages, RecordStages, MeetingStages):
     """Draws a period of contacts and everything after them; writes rows to the sink as it goes."""
 
     def __init__(self, *, preset: Preset, councils: list[Council], start: datetime, end: datetime,
@@ -373,8 +370,7 @@ class Simulation(ContactStages, CaseworkStages, FollowUpStages, RecordStages):
         first_day = self.start.astimezone(LONDON).date()
         last_day = self.end.astimezone(LONDON).date()
         daily = self.preset.contacts_per_year / self.preset.councils / 365.25 * len(self.councils)
-        self.agenda: list[list[tuple]] = [[] for _ in self.councils]  # candidates waiting for a meeting
-        self.last_meeting_start: list[datetime | None] = [None for _ in self.councils]
+        self.start_meetings()
         day, since_flush = first_day, 0
         while day <= last_day:
             self.one_day(day, daily)
@@ -419,66 +415,4 @@ class Simulation(ContactStages, CaseworkStages, FollowUpStages, RecordStages):
             self.contact(day, received, source, kind)
         if self.meetings and self.calendar.is_working_day(day) and day <= self.as_of_date:
             for c, council in enumerate(self.councils):
-                self.meeting(day, c, council)
-
-    # -------------------------------------------------------------- the daily triage meeting
-
-    def meeting(self, day: date, c: int, council: Council) -> None:
-        rng, as_of = self.rng, self.as_of
-        locality = council.meeting_locality
-        series = f"mash_daily:{locality or 'all'}"
-        planned = self.at_local(day, 9.5)
-        waiting = self.agenda[c]
-        due_now = [w for w in waiting if w[0] < planned]
-        self.agenda[c] = [w for w in waiting if w[0] >= planned]
-        previous = self.last_meeting_start[c]
-        self.last_meeting_start[c] = planned
-        if planned > as_of or (series, day) in self.taken_meeting_days:
-            return
-        ident = self.next_id("meeting")
-        started = planned + timedelta(minutes=10 * rng.random())
-        items = [w for w in due_now if w[3] is None or w[3] > planned]
-        closed = started + timedelta(minutes=30 + 3 * len(items))
-        if started > as_of:
-            state, started_row, closed_row = "planned", None, None
-        elif closed > as_of:
-            state, started_row, closed_row = "open", started, None
-        else:
-            state, started_row, closed_row = "closed", started, closed
-        chair = council.managers[day.toordinal() % len(council.managers)]
-        self.rows["meeting"].append((ident, "mash_daily", series, day, locality, chair, state, planned, previous,
-                                     started_row, closed_row, planned - timedelta(hours=16), chair, 1, 1))
-        if started_row:
-            for code in ATTENDING:
-                self.rows["meeting_attendance"].append((
-                    self.next_id("meeting_attendance"), ident, self.agencies[code], None,
-                    f"{code.replace('_', ' ').title()} representative", "virtual" if rng.random() < 0.4
-                    else "in_person", started, chair))
-        for position, (_received, contact_id, source, decided, rag, outcome) in enumerate(items, start=1):
-            item_id = self.next_id("meeting_item")
-            agreed = started + timedelta(minutes=3 * position)
-            if state == "closed":
-                confirmed = decided if decided is not None and decided <= as_of else None
-                item_state = "confirmed" if confirmed else "agreed"
-                if confirmed is not None and confirmed < agreed:
-                    agreed = max(started, confirmed)
-                row = (item_id, ident, contact_id, position, source, item_state, planned - HOUR, rag, outcome,
-                       self.agencies["childrens_social_care"], "Agreed at the daily triage meeting", agreed, chair,
-                       confirmed, chair if confirmed else None, 1)
-            else:
-                row = (item_id, ident, contact_id, position, source, "pending", planned - HOUR, None, None, None,
-                       None, None, None, None, None, 1)
-            self.rows["meeting_item"].append(row)
-            if started_row:
-                for code in rng.sample(PARTNER_AGENCIES, 1 + (rng.random() < 0.6) + (rng.random() < 0.3)):
-                    at = planned - timedelta(minutes=10 + 100 * rng.random())
-                    self.rows["item_contribution"].append((self.next_id("item_contribution"), item_id,
-                                                           self.agencies[code], CONTRIBUTIONS[code],
-                                                           f"{code} (generated)", at, at, 1))
-            if state == "closed" and rng.random() < 0.08:
-                due_date = self.workday(day, 2)
-                done = self.at_local(due_date, 9 + 8 * rng.random())
-                self.rows["meeting_action"].append((
-                    self.next_id("meeting_action"), ident, item_id, "Check school attendance and report back",
-                    self.agencies["education"], None, due_date,
-                    done if done <= as_of and rng.random() < 0.85 else None, closed, chair, 1))
+                self.meetings_on(day, c, council)

@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from triage.demo_data import names as name_data
 from triage.demo_data import places
 from triage.domain.codes import AgencyKind
+from triage.domain.pathways import RoutingRule
 from triage.generate.presets import COUNCIL_NAMES, Preset
 
 # Generated accounts cannot sign in: this is not a hash any password matches.
@@ -152,3 +153,33 @@ def build(sink, preset: Preset, next_id, created_at: datetime, seed: int) -> lis
 def _managers_first(rows: list[tuple]) -> list[tuple]:
     """A worker's manager_id points at another generated user: load managers before workers."""
     return sorted(rows, key=lambda row: (row[8] is not None, row[0]))
+
+
+# The routing rules an administrator would write for the pathways' meetings: name, meeting type,
+# youngest age, concern categories.
+PATHWAY_RULES = (("Young people 14+ at risk of exploitation or missing", "team_14_plus", 14, "exploitation,missing"),
+                 ("Emotional health concerns", "emotional_health_weekly", None, "emotional_health"))
+
+
+def routing_rules(sink, next_id, created_at: datetime, meeting_types) -> tuple[RoutingRule, ...]:
+    """Find or create the pathways' routing rules for the meeting types configured; returns every
+    active rule for those types (an administrator's own among them), as the agenda reads them."""
+    configured = {kind.code for kind in meeting_types}
+    existing = {name for (name,) in sink.execute("SELECT name FROM pathway_rule")}
+    new = [(next_id("pathway_rule"), name, type_code, min_age, None, categories, None, None, True, created_at, None,
+            created_at, 1)
+           for name, type_code, min_age, categories in PATHWAY_RULES
+           if type_code in configured and name not in existing]
+    sink.write("pathway_rule", ("id", "name", "meeting_type", "min_age", "max_age", "concern_categories",
+                                "source_codes", "locality_id", "active", "created_at", "created_by_id", "updated_at",
+                                "version"), new)
+    rules = []
+    for type_code, min_age, max_age, categories, sources, locality_id, active in sink.execute(
+            "SELECT meeting_type, min_age, max_age, concern_categories, source_codes, locality_id, active "
+            "FROM pathway_rule ORDER BY id"):
+        if active and type_code in configured:
+            rules.append(RoutingRule(meeting_type=type_code, min_age=min_age, max_age=max_age,
+                                     categories=frozenset(filter(None, (categories or "").split(","))),
+                                     source_codes=frozenset(filter(None, (sources or "").split(","))),
+                                     locality_id=locality_id))
+    return tuple(rules)
