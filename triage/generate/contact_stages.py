@@ -6,6 +6,7 @@ from datetime import date, datetime, timedelta
 
 from triage.domain import clocks as rules
 from triage.domain.clocks import ClockKind, DecisionPolicy
+from triage.domain.opening_hours import is_open
 from triage.generate.lives import ContactLife
 from triage.generate.shapes import (
     CHANNELS,
@@ -51,8 +52,8 @@ class ContactStages:
         """How it came in, how worrying it is, which children, which council; consent."""
         rng, kind = self.rng, life.kind
         life.channel = CHANNELS[kind].pick(rng)
-        local_hour = (life.received - self.day_start(life.day)).total_seconds() / 3600
-        out_of_hours = life.day.weekday() >= 5 or local_hour < 8 or local_hour >= 18
+        # Outside the Front Door's opening hours the Emergency Duty Team logs half of what comes in.
+        out_of_hours = not is_open(life.received, self.calendar, self.rules.opens, self.rules.closes)
         if out_of_hours and kind != "police" and rng.random() < 0.5:
             life.channel = "edt_handover"
         life.police_feed = life.channel == "police_notification"
