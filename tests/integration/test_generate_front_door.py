@@ -101,7 +101,7 @@ def test_transfers_add_to_open_case_and_legal_holds_agree_with_the_cases(app, ti
     for link, received in joined:
         case = db.session.get(Referral, link.case_referral_id)
         assert case.child_id == link.child_id and case.referral_date <= local_date(received)
-        assert case.closed_at is None or case.closed_at > received
+        assert case.created_at <= link.decided_at and (case.closed_at is None or case.closed_at > link.decided_at)
         assert db.session.scalar(select(func.count()).select_from(Referral)
                                  .where(Referral.contact_child_id == link.id)) == 0
 

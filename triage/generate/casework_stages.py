@@ -41,6 +41,7 @@ class CaseworkStages:
                              contact_id=contact_id, link=link, day=day, source=source, outcome=outcome,
                              decided=decided)
         self.case_of[child] = case.ident
+        self.case_since[child] = int(decided.timestamp()) + 1
         self._draw_allocation(case)
         self._draw_assessment(case)
         self.draw_transfer(case)

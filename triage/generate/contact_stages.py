@@ -238,14 +238,17 @@ class ContactStages:
         if len(self.recent_contacts) > 40_000:
             del self.recent_contacts[:20_000]
         self.draw_duplicate(life)
-        day_ordinal = life.day.toordinal()
+        decided_ordinal = self.london_date(life.decided).toordinal()
+        decided_second = life.decided.timestamp()
         for child in life.children:
             link = self.next_id("contact_child")
             child_id = child + self.first_child
             self.contacted[child] = 1
             outcome, case = life.outcome, None
-            if is_decided and life.referral and self.episode_until[child] > day_ordinal:
-                # The child's case is still open: the contact joins it instead of a new referral.
+            if (is_decided and life.referral and self.episode_until[child] > decided_ordinal
+                    and self.case_since[child] <= decided_second):
+                # The child's case is open when the manager decides: the contact joins it instead of
+                # a new referral.
                 outcome, case = "add_to_open_case", self.case_of[child]
             life.child_outcomes.append(outcome)
             self.rows["contact_child"].append((

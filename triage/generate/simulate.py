@@ -237,6 +237,7 @@ class Simulation(ContactStages, CaseworkStages, FollowUpStages, RecordStages, Me
         # open joins that case instead of making a second referral (census rules 8815, 8820).
         self.episode_until = array("i", bytes(4 * total))
         self.case_of = array("i", bytes(4 * total))  # the child's latest referral (its open case while one is)
+        self.case_since = array("q", bytes(8 * total))  # when that referral was made (Unix seconds)
         self.child_initials: list[str] = []
         self.start_records(first_duplicate, duplicate_slots)
         middle = self.start + (self.end - self.start) / 2
