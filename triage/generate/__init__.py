@@ -31,7 +31,6 @@ from triage.generate.simulate import COLUMNS, MEETING_TABLES, ORDER, Simulation,
 from triage.generate.sink import sink_for
 from triage.models import AuditEvent
 from triage.services.calendar import working_day_calendar
-from triage.services.meetings.settings import ensure_meeting_agencies
 from triage.services.reference import ensure_agencies
 from triage.services.unit_of_work import unit_of_work
 from triage.settings import (
@@ -140,7 +139,6 @@ def generate(preset_name: str, years: float, *, now: datetime, seed: int = 1, ap
 
     with unit_of_work("agency"):
         ensure_agencies()
-        ensure_meeting_agencies()
     settings, calendar = clock_settings(), working_day_calendar()
     rules = _front_door_rules()
     with_meetings = inspect(db.engine).has_table("meeting")
@@ -161,7 +159,7 @@ def generate(preset_name: str, years: float, *, now: datetime, seed: int = 1, ap
             if _Ids(mirror, tables).next != ids.next or sorted(mirror.execute(
                     "SELECT code, id FROM agency")) != agencies_here:
                 raise GenerateRefused("A mirror database must be in the same state as the main one")
-        councils = world.build(sink, preset, ids, start, seed)
+        councils = world.build(sink, preset, ids, start, seed, meeting_settings().agencies)
         rules = replace(rules, routing=world.routing_rules(sink, ids, start, rules.meeting_types))
         agencies = dict(sink.execute("SELECT code, id FROM agency"))
         detail = json.dumps({"preset": preset.name, "contacts_per_year": preset.contacts_per_year,

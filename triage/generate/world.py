@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import hashlib
 import random
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from types import MappingProxyType
 
 from triage.demo_data import names as name_data
 from triage.demo_data import places
@@ -56,8 +58,11 @@ def token_hash_for(name: str) -> str:
     return hashlib.sha256(f"generated-token:{name}".encode()).hexdigest()
 
 
-def build(sink, preset: Preset, next_id, created_at: datetime, seed: int) -> list[Council]:
-    """Find or create the councils' localities, teams, staff and feeds; returns their ids."""
+def build(sink, preset: Preset, next_id, created_at: datetime, seed: int,
+          meeting_agencies: Mapping[str, tuple[str, str]] = MappingProxyType({})) -> list[Council]:
+    """Find or create the councils' localities, teams, staff and feeds, and the agencies the
+    meeting types name (CAMHS, youth justice ...); returns the councils' ids. Everything goes
+    through the sink, so a mirror database gets the very same rows."""
     rng = random.Random(f"{seed}:world")
     existing_localities = dict(sink.execute("SELECT name, id FROM locality"))
     existing_teams = dict(sink.execute("SELECT name, id FROM team"))
@@ -66,11 +71,14 @@ def build(sink, preset: Preset, next_id, created_at: datetime, seed: int) -> lis
     agencies = dict(sink.execute("SELECT code, id FROM agency"))
     new_localities, new_teams, new_users, new_tokens, new_agencies = [], [], [], [], []
 
-    def early_help_team(code: str, name: str) -> int:
+    def agency(code: str, name: str, kind: str = AgencyKind.EARLY_HELP.value) -> int:
         if code not in agencies:
             agencies[code] = next_id("agency")
-            new_agencies.append((agencies[code], code, name, AgencyKind.EARLY_HELP.value))
+            new_agencies.append((agencies[code], code, name, kind))
         return agencies[code]
+
+    for code, (agency_name, kind) in meeting_agencies.items():
+        agency(code, agency_name, kind)
 
     def locality(name: str) -> int:
         if name not in existing_localities:
@@ -126,7 +134,7 @@ def build(sink, preset: Preset, next_id, created_at: datetime, seed: int) -> lis
             council.workers[team_id] = [user(f"{prefix}team{team_id}.worker.{n}", "practitioner", team_id, head)
                                         for n in range(1, size + 1)]
         # Families step down to one of two early help teams, each covering half the localities.
-        council.early_help = [early_help_team(f"early_help_{slug}_{k + 1}"[:40], f"{name} early help ({area})")
+        council.early_help = [agency(f"early_help_{slug}_{k + 1}"[:40], f"{name} early help ({area})")
                               for k, area in enumerate(EARLY_HELP_AREAS)]
         token_name = f"{name} police notification feed (generated)"
         digest = token_hash_for(token_name)
