@@ -258,6 +258,8 @@ class ContactStages:
                 life.decided if is_decided else None, life.manager if is_decided else None,
                 (not life.late) if is_decided else None, case,
                 self.signposting(outcome) if is_decided else None))
+            if is_decided and outcome == "early_help":
+                self.write_contact_step_down(life, child)
             if life.duplicate_id is not None and child == life.children[0]:
                 self.write_merge(life, child, link)
             if is_decided and life.referral and case is None:

@@ -13,7 +13,7 @@ a seed as it was.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 
 from triage.domain.clocks import ClockKind
 from triage.domain.codes import DecisionOutcome
@@ -22,6 +22,7 @@ from triage.domain.opening_hours import handover_day
 from triage.domain.pathways import ConcernCategory, RoutingRule
 from triage.generate.lives import ContactLife, ReferralLife
 from triage.generate.shapes import MINUTE, below, pick_one
+from triage.models import StepDown
 from triage.models.feedback import FeedbackKind
 from triage.services.feedback import DEFAULTS
 
@@ -39,6 +40,10 @@ class FrontDoorRules:
     concern_categories: tuple[ConcernCategory, ...] = ()
     routing: tuple[RoutingRule, ...] = ()  # the active routing rules (set once the world is built)
 
+
+# Whether a contact's early help decision hands children over itself (a step-down with a contact
+# and no case), as well as an assessment's.
+STEP_DOWN_FROM_CONTACTS = "contact_id" in StepDown.__table__.c
 
 # Who gives the Front Door an address to answer to, by kind of referrer: (email share, letter share).
 ADDRESS_GIVEN = {"school": (0.9, 0.0), "health": (0.85, 0.0), "la": (0.9, 0.0), "legal": (0.85, 0.0),
@@ -193,32 +198,44 @@ class FollowUpStages:
 
     def write_step_down(self, case: ReferralLife) -> None:
         """An assessment authorised with the early help outcome hands the family over to the early
-        help team for the child's area, which accepts or returns it on the handover's own clock."""
+        help team for the child's area; the clock is the case worker's, in the case's team."""
         if not case.authorised or case.assessment_outcome != "early_help":
             return
-        xrng, rules, council = self.xrng, self.rules, case.council
+        self._step_down(case.council, case.child, case.ident, None, case.authorised_at, case.authorised_on,
+                        case.head, case.worker, case.team)
+
+    def write_contact_step_down(self, life: ContactLife, child: int) -> None:
+        """Where the service hands a child over straight from a contact's early help decision (a
+        step-down with the contact and no case), the deciding manager's clock in the contact's team."""
+        if STEP_DOWN_FROM_CONTACTS:
+            self._step_down(life.council, child, None, life.ident, life.decided, self.london_date(life.decided),
+                            life.manager, life.manager, life.council.mash_team)
+
+    def _step_down(self, council, child: int, referral_id: int | None, contact_id: int | None, at: datetime,
+                   on: date, by: int | None, owner: int | None, team_id: int) -> None:
+        """The handover, which the team accepts or returns on its own working-day clock."""
+        xrng, rules = self.xrng, self.rules
         areas = len(council.locality_teams)
         team = council.early_help[min(len(council.early_help) - 1,
-                                      self.child_locality[case.child] * len(council.early_help) // areas)]
+                                      self.child_locality[child] * len(council.early_help) // areas)]
         ident = self.next_id("step_down")
-        due = self.workday(case.authorised_on, rules.step_down_working_days)
+        child_id = child + self.first_child
+        due = self.workday(on, rules.step_down_working_days)
         late = xrng.random() < 0.1
         answer_in = rules.step_down_working_days + below(xrng, 1, 4) if late else below(
             xrng, 0, rules.step_down_working_days + 1)
-        answered = self.at_local(self.workday(case.authorised_on, answer_in), 9 + 8 * xrng.random())
-        answered = max(answered, case.authorised_at + 30 * MINUTE)
+        answered = self.at_local(self.workday(on, answer_in), 9 + 8 * xrng.random())
+        answered = max(answered, at + 30 * MINUTE)
         accepted = xrng.random() < 0.8
         reason = None if accepted else pick_one(xrng, RETURN_REASONS)
         if answered > self.as_of:
             state, answered, reason = "waiting", None, None
         else:
             state = "accepted" if accepted else "returned"
-        self.rows["step_down"].append((
-            ident, case.ident, case.child_id, team, state, None, case.authorised_at, case.head, due, answered,
-            f"{self.agency_codes[team]} (generated)" if answered else None, reason, 2 if answered else 1))
+        row = (ident, referral_id, child_id, team, state, None, at, by, due, answered,
+               f"{self.agency_codes[team]} (generated)" if answered else None, reason, 2 if answered else 1)
+        self.rows["step_down"].append((*row, contact_id) if STEP_DOWN_FROM_CONTACTS else row)
         due_at, warn_at = self.date_clock_times(due, rules.step_down_warn_working_days)
-        self.clock(ClockKind.STEP_DOWN.value, "step_down", ident, started=case.authorised_at, due_at=due_at,
-                   warn_at=warn_at, stopped=answered, due_date=due, child_id=case.child_id, owner_id=case.worker,
-                   team_id=case.team)
-
-
+        self.clock(ClockKind.STEP_DOWN.value, "step_down", ident, started=at, due_at=due_at, warn_at=warn_at,
+                   stopped=answered, due_date=due, contact_id=contact_id, child_id=child_id, owner_id=owner,
+                   team_id=team_id)
