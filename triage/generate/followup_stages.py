@@ -7,8 +7,8 @@ the decision itself, as the services record it.
 - consent overrides approved by a manager, and the signposting an NFA decision gives;
 - case transfers between teams, and step-downs to an early help team on their own clock.
 
-These draw from their own random generator (`self.xrng`), so adding them left every other row of
-a seed as it was.
+These draw from their own random generator (`self.xrng`), so a change here shifts little of the
+rest of a seed's data.
 """
 from __future__ import annotations
 

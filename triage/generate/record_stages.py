@@ -8,7 +8,7 @@
   leaves it;
 - legal holds on a few children whose s47 enquiry led to proceedings or a police investigation.
 
-These draw from their own random generators, so every other row of a seed stays as it was.
+These draw from their own random generators, apart from the casework's.
 """
 from __future__ import annotations
 
