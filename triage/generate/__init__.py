@@ -14,7 +14,7 @@ import multiprocessing
 import os
 import time as wallclock
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 
 from flask import current_app
@@ -24,17 +24,25 @@ from triage.clock import require_aware
 from triage.database import configure_engine_events
 from triage.extensions import db
 from triage.generate import world
+from triage.generate.followup_stages import FrontDoorRules
 from triage.generate.presets import PRESETS, Preset
+from triage.generate.record_stages import duplicate_slots
 from triage.generate.simulate import COLUMNS, MEETING_TABLES, ORDER, Simulation, children_per_council
 from triage.generate.sink import sink_for
 from triage.models import AuditEvent
 from triage.services.calendar import working_day_calendar
 from triage.services.reference import ensure_agencies
 from triage.services.unit_of_work import unit_of_work
-from triage.settings import clock_settings
+from triage.settings import (
+    clock_settings,
+    contact_settings,
+    front_door_settings,
+    meeting_settings,
+    step_down_settings,
+)
 
 MARKER_ENTITY = "synthetic_data"
-ORG_TABLES = ("locality", "team", "user", "api_token")
+ORG_TABLES = ("agency", "locality", "team", "user", "api_token", "pathway_rule")
 
 
 class GenerateRefused(Exception):
@@ -132,6 +140,7 @@ def generate(preset_name: str, years: float, *, now: datetime, seed: int = 1, ap
     with unit_of_work("agency"):
         ensure_agencies()
     settings, calendar = clock_settings(), working_day_calendar()
+    rules = _front_door_rules()
     with_meetings = inspect(db.engine).has_table("meeting")
     db.session.close()  # the sinks write through their own connections; hold no locks here
 
@@ -150,7 +159,8 @@ def generate(preset_name: str, years: float, *, now: datetime, seed: int = 1, ap
             if _Ids(mirror, tables).next != ids.next or sorted(mirror.execute(
                     "SELECT code, id FROM agency")) != agencies_here:
                 raise GenerateRefused("A mirror database must be in the same state as the main one")
-        councils = world.build(sink, preset, ids, start, seed)
+        councils = world.build(sink, preset, ids, start, seed, meeting_settings().agencies)
+        rules = replace(rules, routing=world.routing_rules(sink, ids, start, rules.meeting_types))
         agencies = dict(sink.execute("SELECT code, id FROM agency"))
         detail = json.dumps({"preset": preset.name, "contacts_per_year": preset.contacts_per_year,
                              "start": start.isoformat(), "end": end.isoformat(), "as_of": as_of.isoformat(),
@@ -160,6 +170,8 @@ def generate(preset_name: str, years: float, *, now: datetime, seed: int = 1, ap
                      MARKER_ENTITY, "cli", detail)])
         per_council = children_per_council(preset, years)
         first_child = ids("child", per_council * len(councils))
+        slots = duplicate_slots(per_council)
+        first_duplicate = ids("child", slots * len(councils))
         bases = {table: ids.next[table] for table in ORDER if table in tables and table != "child"}
         existing_nhs = {row[0] for row in sink.execute(
             "SELECT nhs_number FROM child WHERE nhs_number LIKE '999%' "
@@ -168,12 +180,12 @@ def generate(preset_name: str, years: float, *, now: datetime, seed: int = 1, ap
         if with_meetings:
             taken = {(series, day if isinstance(day, date) else date.fromisoformat(day))
                      for series, day in sink.execute("SELECT series, meeting_date FROM meeting "
-                                                     "WHERE series LIKE 'mash_daily:%'")}
+                                                     "WHERE series LIKE '%:%'")}
         sink.commit()
         plan = _Plan(preset=preset, councils=councils, start=start, end=end, as_of=as_of, seed=seed,
                      settings=settings, calendar=calendar, agencies=agencies, meetings=with_meetings,
                      existing_nhs=existing_nhs, taken=taken, bases=bases, first_child=first_child,
-                     per_council=per_council)
+                     per_council=per_council, first_duplicate=first_duplicate, duplicate_slots=slots, rules=rules)
         days = (end - start).days + 1
         tick = progress("Generating", days * len(councils)) if progress else (lambda n: None)
         count = max(1, min(workers or default_workers(len(councils)), len(councils)))
@@ -198,6 +210,17 @@ def generate(preset_name: str, years: float, *, now: datetime, seed: int = 1, ap
             engine.dispose()
     result.seconds = wallclock.perf_counter() - began
     return result
+
+
+def _front_door_rules() -> FrontDoorRules:
+    """The settings the follow-up stages need, read here where the app's configuration is."""
+    step_down, front_door, meetings = step_down_settings(), front_door_settings(), meeting_settings()
+    return FrontDoorRules(step_down_working_days=step_down.working_days,
+                          step_down_warn_working_days=step_down.warn_working_days,
+                          opens=front_door.opens, closes=front_door.closes,
+                          signposting=tuple(contact_settings().signposting),
+                          meeting_types=tuple(meetings.types.values()),
+                          concern_categories=meetings.concern_categories)
 
 
 def _preset_to_run(preset_name: str, years: float, contacts_per_year: int | None) -> Preset:
@@ -247,6 +270,9 @@ class _Plan:
     bases: dict
     first_child: int
     per_council: int
+    first_duplicate: int
+    duplicate_slots: int
+    rules: FrontDoorRules
 
 
 def _run_councils(plan: _Plan, indexes: list[int], sink, tick: Callable[[int], None]) -> dict[str, int]:
@@ -261,8 +287,9 @@ def _run_councils(plan: _Plan, indexes: list[int], sink, tick: Callable[[int], N
                                 as_of=plan.as_of, seed=plan.seed, settings=plan.settings, calendar=plan.calendar,
                                 agencies=plan.agencies, next_id=_Strided(plan.bases, c, len(plan.councils)),
                                 meetings=plan.meetings, existing_nhs=plan.existing_nhs,
-                                taken_meeting_days=plan.taken, emit=emit)
-        simulation.make_children(plan.start, plan.first_child + c * plan.per_council, plan.per_council)
+                                taken_meeting_days=plan.taken, emit=emit, rules=plan.rules)
+        simulation.make_children(plan.start, plan.first_child + c * plan.per_council, plan.per_council,
+                                 plan.first_duplicate + c * plan.duplicate_slots, plan.duplicate_slots)
         sink.commit()
         original_flush = simulation.flush
 
@@ -272,6 +299,9 @@ def _run_councils(plan: _Plan, indexes: list[int], sink, tick: Callable[[int], N
 
         simulation.flush = flush_and_commit
         simulation.run(tick)
+        for statement in simulation.closing_statements():
+            sink.execute(statement)
+        sink.commit()
         for table, n in simulation.counts.items():
             counts[table] = counts.get(table, 0) + n
     return counts

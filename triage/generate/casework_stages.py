@@ -40,8 +40,11 @@ class CaseworkStages:
         case = ReferralLife(ident=self.next_id("referral"), council=council, child=child, child_id=child_id,
                              contact_id=contact_id, link=link, day=day, source=source, outcome=outcome,
                              decided=decided)
+        self.case_of[child] = case.ident
+        self.case_since[child] = int(decided.timestamp()) + 1
         self._draw_allocation(case)
         self._draw_assessment(case)
+        self.draw_transfer(case)
         self._draw_protection(case)
         self._draw_closure(case)
         self._write_referral(case)
@@ -88,11 +91,13 @@ class CaseworkStages:
         if case.s47_route:
             held = self.workday(case.day, below(rng, 0, 2)) if case.outcome == "strategy_s47" else case.day
             case.work_until = self.strategy(case.ident, case.child_id, held, case.worker, case.team)
+            self.draw_hold(case, held)
         elif case.authorised and case.assessment_outcome == "s47":
             held = self.workday(case.authorised_on, below(rng, 0, 3))
             if census_year_for(held) != census_year_for(case.authorised_on):
                 held = case.authorised_on  # in the same census year as the assessment it follows (2991Q)
             case.work_until = self.strategy(case.ident, case.child_id, held, case.worker, case.team)
+            self.draw_hold(case, held)
 
     def _draw_closure(self, case: ReferralLife) -> None:
         """The assessment's factors, and when and why the case closes (if it has by as_of)."""
@@ -172,6 +177,7 @@ class CaseworkStages:
         self.clock(ClockKind.ASSESSMENT.value, "assessment", case.assessment_id, started=case.decided,
                    due_at=due_at, warn_at=warn_at, stopped=case.authorised_at if authorised else None,
                    due_date=case.due, child_id=case.child_id, owner_id=case.worker, team_id=case.team)
+        self.write_step_down(case)
 
     def _write_case_discussions(self, case: ReferralLife) -> None:
         """Management oversight points at 10 and 35 working days, each with its clock."""

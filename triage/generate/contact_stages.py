@@ -6,6 +6,7 @@ from datetime import date, datetime, timedelta
 
 from triage.domain import clocks as rules
 from triage.domain.clocks import ClockKind, DecisionPolicy
+from triage.domain.opening_hours import is_open
 from triage.generate.lives import ContactLife
 from triage.generate.shapes import (
     CHANNELS,
@@ -38,7 +39,9 @@ class ContactStages:
         the same order every run (the same seed gives the same rows)."""
         life = ContactLife(ident=self.next_id("contact"), day=day, received=received, source=source, kind=kind)
         self._draw_intake(life)
+        self.draw_referrer(life)
         self._draw_screening(life)
+        self.draw_consent_override(life)
         self._draw_partner_requests(life)
         self._draw_progress(life)
         self._write_contact(life)
@@ -49,8 +52,8 @@ class ContactStages:
         """How it came in, how worrying it is, which children, which council; consent."""
         rng, kind = self.rng, life.kind
         life.channel = CHANNELS[kind].pick(rng)
-        local_hour = (life.received - self.day_start(life.day)).total_seconds() / 3600
-        out_of_hours = life.day.weekday() >= 5 or local_hour < 8 or local_hour >= 18
+        # Outside the Front Door's opening hours the Emergency Duty Team logs half of what comes in.
+        out_of_hours = not is_open(life.received, self.calendar, self.rules.opens, self.rules.closes)
         if out_of_hours and kind != "police" and rng.random() < 0.5:
             life.channel = "edt_handover"
         life.police_feed = life.channel == "police_notification"
@@ -166,12 +169,15 @@ class ContactStages:
         recommended = life.recommended is not None and life.recommended <= as_of
         acknowledged = life.acknowledged <= as_of
         feedback = life.feedback is not None and life.feedback <= as_of and is_decided
+        life.feedback_sent = feedback
         referrer_role, referrer_agency = REFERRERS[life.kind]
+        life.concern = pick_one(rng, CONCERNS[life.kind])
+        life.acknowledged_by = pick_one(rng, council.eras) if acknowledged else None
         self.rows["contact"].append((
             ident, life.received, life.recorded_at, life.era, council.token_id if police_feed else None,
-            life.channel, life.source, referrer_role, referrer_agency, pick_one(rng, CONCERNS[life.kind]), consent,
+            life.channel, life.source, referrer_role, referrer_agency, life.concern, consent,
             "Parent" if consent in ("given", "refused") else None,
-            life.received if consent else None, life.not_sought,
+            (life.consent_at or life.received) if consent else None, life.not_sought,
             f"{day.year}/{ident:08d}" if police_feed else None, life.dash, life.operation_encompass,
             f"PN-{ident}" if police_feed else None, self.agencies["police"] if police_feed else None,
             life.state, life.current_rag, life.locality_id, council.mash_team,
@@ -181,11 +187,11 @@ class ContactStages:
             life.practitioner if recommended else None,
             life.recommended if recommended else None,
             life.decision_due, life.decided if is_decided else None,
-            life.acknowledged if acknowledged else None,
-            pick_one(rng, council.eras) if acknowledged else None,
+            life.acknowledged if acknowledged else None, life.acknowledged_by,
             life.feedback if feedback else None,
-            "Outcome explained to the referrer" if feedback else None,
-            1))
+            self.feedback_note(life) if feedback else None,
+            1, life.referrer_name, life.referrer_details, life.manager if life.override_at else None,
+            life.override_at, life.override_reason))
 
     def _write_contact_clocks(self, life: ContactLife) -> None:
         """The decision and acknowledgement clocks, the RAG history, and each partner request
@@ -222,23 +228,42 @@ class ContactStages:
     def _write_contact_children(self, life: ContactLife) -> None:
         """The meeting agenda, each child's link to the contact, and the referrals it made."""
         rng, ident, is_decided = self.rng, life.ident, life.is_decided
-        if self.meetings and (life.police_feed or life.put_forward):
-            self.agenda[life.council_index].append((life.received, ident,
-                                                    "channel" if life.police_feed else "put_forward",
-                                                    life.decided if is_decided else None, life.current_rag,
-                                                    life.outcome))
+        if self.meetings:
+            candidate = (life.received, ident, "channel" if life.police_feed else "put_forward",
+                         life.decided if is_decided else None, life.current_rag, life.outcome, life.locality_id)
+            if life.police_feed or life.put_forward:
+                self.agenda[life.council_index].append(candidate)
+            self.route(life, candidate)
         self.recent_contacts.extend(life.children)
         if len(self.recent_contacts) > 40_000:
             del self.recent_contacts[:20_000]
+        self.draw_duplicate(life)
+        decided_ordinal = self.london_date(life.decided).toordinal()
+        decided_second = life.decided.timestamp()
         for child in life.children:
             link = self.next_id("contact_child")
             child_id = child + self.first_child
+            self.contacted[child] = 1
+            outcome, case = life.outcome, None
+            if (is_decided and life.referral and self.episode_until[child] > decided_ordinal
+                    and self.case_since[child] <= decided_second):
+                # The child's case is open when the manager decides: the contact joins it instead of
+                # a new referral.
+                outcome, case = "add_to_open_case", self.case_of[child]
+            life.child_outcomes.append(outcome)
             self.rows["contact_child"].append((
-                link, ident, child_id, life.outcome if is_decided else None,
+                link, ident, child_id, outcome if is_decided else None,
                 "Decision recorded with rationale" if is_decided else None,
                 pick_one(rng, DECISION_DELAY_REASONS) if is_decided and life.late else None,
                 life.decided if is_decided else None, life.manager if is_decided else None,
-                (not life.late) if is_decided else None))
-            if is_decided and life.referral:
+                (not life.late) if is_decided else None, case,
+                self.signposting(outcome) if is_decided else None))
+            if is_decided and outcome == "early_help":
+                self.write_contact_step_down(life, child)
+            if life.duplicate_id is not None and child == life.children[0]:
+                self.write_merge(life, child, link)
+            if is_decided and life.referral and case is None:
                 self.referral(life.council, child, child_id, ident, link, life.day, life.source, life.outcome,
                               life.decided)
+        self.write_feedback(life)
+        self.write_out_of_hours(life)

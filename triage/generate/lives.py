@@ -48,6 +48,19 @@ class ContactLife:
     acknowledged: datetime | None = None
     feedback: datetime | None = None
     late: bool = False
+    acknowledged_by: int | None = None
+    concern: str = ""
+    feedback_sent: bool = False  # the decision fed back by as_of
+    child_outcomes: list[str] = field(default_factory=list)  # each child's outcome, parallel to children
+    referrer_name: str | None = None
+    referrer_details: str | None = None
+    referrer_email: str | None = None
+    referrer_letter: bool = False
+    consent_at: datetime | None = None
+    override_at: datetime | None = None
+    override_reason: str | None = None
+    duplicate_id: int | None = None  # the second record this contact made of its child, merged since
+    merged_at: datetime | None = None
 
 
 @dataclass(slots=True)

@@ -24,17 +24,16 @@ from triage.domain import clocks as rules
 from triage.domain.identifiers import nhs_check_digit, upn_check_letter
 from triage.generate.casework_stages import CaseworkStages
 from triage.generate.contact_stages import ContactStages
+from triage.generate.followup_stages import STEP_DOWN_FROM_CONTACTS, FollowUpStages, FrontDoorRules
+from triage.generate.meeting_stages import MeetingStages
 from triage.generate.presets import Preset
+from triage.generate.record_stages import RecordStages
 from triage.generate.shapes import (
-    ATTENDING,
     CHILDREN_PER_CONTACT,
-    CONTRIBUTIONS,
     DAY,
     DISABILITIES,
     GROUPS,
-    HOUR,
     LONDON,
-    PARTNER_AGENCIES,
     RE_REFERRAL_PICK,
     REPEAT_CONTACT_PICK,
     SEXES,
@@ -50,16 +49,19 @@ from triage.generate.world import LOCALITY_WEIGHTS, Council
 COLUMNS: dict[str, tuple[str, ...]] = {
     "child": ("id", "council_child_id", "first_name", "last_name", "date_of_birth", "expected_date_of_birth",
               "sex", "ethnicity", "address_line_1", "town", "postcode", "locality_id", "nhs_number", "upn",
-              "upn_unknown_reason", "disabilities", "created_at", "updated_at", "version"),
+              "upn_unknown_reason", "disabilities", "created_at", "updated_at", "version", "birth_date_status",
+              "merged_into_id", "merged_at"),
     "contact": ("id", "received_at", "recorded_at", "recorded_by_id", "recorded_by_token_id", "channel",
                 "source_code", "referrer_role", "referrer_agency", "concern", "consent", "consent_by",
                 "consent_at", "consent_not_sought_reason", "police_incident_reference", "dash_risk",
                 "operation_encompass_informed", "partner_reference", "partner_agency_id", "state", "rag",
                 "locality_id", "team_id", "screened_by_id", "put_forward_to_meeting", "recommended_outcome",
                 "recommendation", "recommended_by_id", "recommended_at", "decision_due_at", "decided_at",
-                "acknowledged_at", "acknowledged_by_id", "feedback_at", "feedback_note", "version"),
+                "acknowledged_at", "acknowledged_by_id", "feedback_at", "feedback_note", "version", "referrer_name",
+                "referrer_contact_details", "consent_override_by_id", "consent_override_at",
+                "consent_override_reason"),
     "contact_child": ("id", "contact_id", "child_id", "outcome", "rationale", "delay_reason", "decided_at",
-                      "decided_by_id", "within_clock"),
+                      "decided_by_id", "within_clock", "case_referral_id", "signposting"),
     "rag_change": ("id", "contact_id", "rag", "previous_rag", "reason", "changed_at", "changed_by_id"),
     "information_request": ("id", "contact_id", "agency_id", "question", "rag_at_request", "requested_at",
                             "requested_by_id", "due_at", "state", "answer", "answered_at", "answered_by",
@@ -79,6 +81,21 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "clock": ("id", "kind", "subject", "subject_id", "contact_id", "child_id", "started_at", "due_at", "due_date",
               "warn_at", "stopped_at", "state", "breached_at", "owner_id", "team_id"),
     "clock_event": ("id", "clock_id", "kind", "at", "recorded_at"),
+    "step_down": ("id", "referral_id", "child_id", "agency_id", "state", "note", "handed_over_at",
+                  "handed_over_by_id", "due_date", "answered_at", "answered_by", "answer_reason", "version",
+                  *(("contact_id",) if STEP_DOWN_FROM_CONTACTS else ())),
+    "case_transfer": ("id", "referral_id", "from_team_id", "from_worker_id", "to_team_id", "to_worker_id", "reason",
+                      "transferred_at", "transferred_by_id"),
+    "notification": ("id", "user_id", "clock_event_id", "created_at", "message", "link", "read_at", "emailed_at",
+                     "email_attempts", "email_last_attempt_at", "email_to", "email_subject", "email_body"),
+    "referrer_feedback": ("id", "contact_id", "kind", "method", "recipient", "subject", "body", "sent_at",
+                          "sent_by_id", "sent_by_token_id", "notification_id"),
+    "out_of_hours_handover": ("id", "contact_id", "received_at", "handover_date", "listed_at", "accepted_at",
+                              "accepted_by_id", "accepted_by_token_id", "version"),
+    "child_merge": ("id", "kept_id", "duplicate_id", "merged_at", "merged_by_id", "kept_before", "duplicate_before",
+                    "taken", "moved", "undone_at", "undone_by_id"),
+    "retention_hold": ("id", "child_id", "reason", "placed_at", "placed_by_id", "placed_by", "lifted_at",
+                       "lifted_by_id", "lifted_by", "lift_reason", "version"),
     "meeting": ("id", "type_code", "series", "meeting_date", "locality_id", "chair_id", "state",
                 "planned_start_at", "cut_off", "started_at", "closed_at", "created_at", "created_by_id",
                 "revision", "version"),
@@ -102,18 +119,22 @@ def children_per_council(preset: Preset, years: float) -> int:
     return max(20, round(preset.population / preset.councils * (1 + 0.05 * max(1.0, years))))
 
 
-class Simulation(ContactStages, CaseworkStages):
+class Simulation(ContactStages, CaseworkStages, FollowUpStages, RecordStages, MeetingStages):
     """Draws a period of contacts and everything after them; writes rows to the sink as it goes."""
 
     def __init__(self, *, preset: Preset, councils: list[Council], start: datetime, end: datetime,
                  as_of: datetime, seed: int, settings, calendar, agencies: dict[str, int], next_id: Callable,
                  meetings: bool, existing_nhs: set[str], taken_meeting_days: set[tuple[str, date]],
-                 emit: Callable[[str, list[tuple]], None]):
+                 emit: Callable[[str, list[tuple]], None], rules: FrontDoorRules):
         self.preset, self.councils = preset, councils
         self.start, self.end, self.as_of = start, end, as_of
         self.as_of_date = as_of.astimezone(LONDON).date()
         self.seed_text = f"{seed}:{preset.name}:{start.isoformat()}:" + ",".join(c.slug for c in councils)
         self.rng = random.Random(self.seed_text)
+        self.xrng = random.Random(f"{self.seed_text}:follow-up")
+        self.rules = rules
+        self.agency_codes = {ident: code for code, ident in agencies.items()}
+        self.child_columns = COLUMNS["child"]
         self.settings, self.calendar = settings, calendar
         self.agencies = agencies
         self.next_id = next_id
@@ -200,9 +221,12 @@ class Simulation(ContactStages, CaseworkStages):
 
     # -------------------------------------------------------------- children
 
-    def make_children(self, created_at: datetime, first: int, per_council: int) -> None:
-        """The councils' children, with ids first, first + 1, ... (a block the caller reserved)."""
+    def make_children(self, created_at: datetime, first: int, per_council: int, first_duplicate: int = 0,
+                      duplicate_slots: int = 0) -> None:
+        """The councils' children, with ids first, first + 1, ... (a block the caller reserved), and
+        the ids from first_duplicate for duplicate records (duplicate_slots per council)."""
         rng = random.Random(f"{self.seed_text}:children")
+        records_rng = random.Random(f"{self.seed_text}:children:records")
         self.child_base: list[int] = []
         self.per_council = per_council
         total = per_council * len(self.councils)
@@ -213,9 +237,14 @@ class Simulation(ContactStages, CaseworkStages):
         # The day each child's current case (census episode) closes: a contact while it is still
         # open joins that case instead of making a second referral (census rules 8815, 8820).
         self.episode_until = array("i", bytes(4 * total))
+        self.case_of = array("i", bytes(4 * total))  # the child's latest referral (its open case while one is)
+        self.case_since = array("q", bytes(8 * total))  # when that referral was made (Unix seconds)
+        self.child_initials: list[str] = []
+        self.start_records(first_duplicate, duplicate_slots)
         middle = self.start + (self.end - self.start) / 2
         middle_day = middle.astimezone(LONDON).date()
         latest_dob = min(self.as_of_date, self.end.astimezone(LONDON).date())
+        self.latest_dob_ordinal = latest_dob.toordinal()
         localities = Weighted([(k, w) for k, w in enumerate(LOCALITY_WEIGHTS)])
         batch = []
         for c, council in enumerate(self.councils):
@@ -254,10 +283,14 @@ class Simulation(ContactStages, CaseworkStages):
                 street = pick_one(rng, council.streets[loc])
                 postcode = f"{council.districts[loc]} {below(rng, 1, 10)}{pick_one(rng, 'ABDEFGHJLNPQRSTUWXYZ')}" \
                            f"{pick_one(rng, 'ABDEFGHJLNPQRSTUWXYZ')}"
-                batch.append((ident, f"G{ident:09d}", pick_one(rng, pool), pick_one(rng, group.surnames), dob,
-                              born if unborn else None, sex, group.code, f"{below(rng, 1, 180)} {street}",
-                              council.name, postcode, council.locality_ids[loc], nhs, upn, upn_unknown,
-                              disabilities, created_at, created_at, 1))
+                first_name, last_name = pick_one(rng, pool), pick_one(rng, group.surnames)
+                self.child_initials.append(first_name[:1].upper() + last_name[:1].upper())
+                row = (ident, f"G{ident:09d}", first_name, last_name, dob, born if unborn else None, sex, group.code,
+                       f"{below(rng, 1, 180)} {street}", council.name, postcode, council.locality_ids[loc], nhs, upn,
+                       upn_unknown, disabilities, created_at, created_at, 1,
+                       self.birth_status(records_rng, index, unborn), None, None)
+                self.note_candidate(records_rng, index, row, unborn)
+                batch.append(row)
                 if len(batch) >= 50_000:
                     self.emit("child", batch)
                     batch = []
@@ -339,8 +372,7 @@ class Simulation(ContactStages, CaseworkStages):
         first_day = self.start.astimezone(LONDON).date()
         last_day = self.end.astimezone(LONDON).date()
         daily = self.preset.contacts_per_year / self.preset.councils / 365.25 * len(self.councils)
-        self.agenda: list[list[tuple]] = [[] for _ in self.councils]  # candidates waiting for a meeting
-        self.last_meeting_start: list[datetime | None] = [None for _ in self.councils]
+        self.start_meetings()
         day, since_flush = first_day, 0
         while day <= last_day:
             self.one_day(day, daily)
@@ -385,66 +417,4 @@ class Simulation(ContactStages, CaseworkStages):
             self.contact(day, received, source, kind)
         if self.meetings and self.calendar.is_working_day(day) and day <= self.as_of_date:
             for c, council in enumerate(self.councils):
-                self.meeting(day, c, council)
-
-    # -------------------------------------------------------------- the daily triage meeting
-
-    def meeting(self, day: date, c: int, council: Council) -> None:
-        rng, as_of = self.rng, self.as_of
-        locality = council.meeting_locality
-        series = f"mash_daily:{locality or 'all'}"
-        planned = self.at_local(day, 9.5)
-        waiting = self.agenda[c]
-        due_now = [w for w in waiting if w[0] < planned]
-        self.agenda[c] = [w for w in waiting if w[0] >= planned]
-        previous = self.last_meeting_start[c]
-        self.last_meeting_start[c] = planned
-        if planned > as_of or (series, day) in self.taken_meeting_days:
-            return
-        ident = self.next_id("meeting")
-        started = planned + timedelta(minutes=10 * rng.random())
-        items = [w for w in due_now if w[3] is None or w[3] > planned]
-        closed = started + timedelta(minutes=30 + 3 * len(items))
-        if started > as_of:
-            state, started_row, closed_row = "planned", None, None
-        elif closed > as_of:
-            state, started_row, closed_row = "open", started, None
-        else:
-            state, started_row, closed_row = "closed", started, closed
-        chair = council.managers[day.toordinal() % len(council.managers)]
-        self.rows["meeting"].append((ident, "mash_daily", series, day, locality, chair, state, planned, previous,
-                                     started_row, closed_row, planned - timedelta(hours=16), chair, 1, 1))
-        if started_row:
-            for code in ATTENDING:
-                self.rows["meeting_attendance"].append((
-                    self.next_id("meeting_attendance"), ident, self.agencies[code], None,
-                    f"{code.replace('_', ' ').title()} representative", "virtual" if rng.random() < 0.4
-                    else "in_person", started, chair))
-        for position, (_received, contact_id, source, decided, rag, outcome) in enumerate(items, start=1):
-            item_id = self.next_id("meeting_item")
-            agreed = started + timedelta(minutes=3 * position)
-            if state == "closed":
-                confirmed = decided if decided is not None and decided <= as_of else None
-                item_state = "confirmed" if confirmed else "agreed"
-                if confirmed is not None and confirmed < agreed:
-                    agreed = max(started, confirmed)
-                row = (item_id, ident, contact_id, position, source, item_state, planned - HOUR, rag, outcome,
-                       self.agencies["childrens_social_care"], "Agreed at the daily triage meeting", agreed, chair,
-                       confirmed, chair if confirmed else None, 1)
-            else:
-                row = (item_id, ident, contact_id, position, source, "pending", planned - HOUR, None, None, None,
-                       None, None, None, None, None, 1)
-            self.rows["meeting_item"].append(row)
-            if started_row:
-                for code in rng.sample(PARTNER_AGENCIES, 1 + (rng.random() < 0.6) + (rng.random() < 0.3)):
-                    at = planned - timedelta(minutes=10 + 100 * rng.random())
-                    self.rows["item_contribution"].append((self.next_id("item_contribution"), item_id,
-                                                           self.agencies[code], CONTRIBUTIONS[code],
-                                                           f"{code} (generated)", at, at, 1))
-            if state == "closed" and rng.random() < 0.08:
-                due_date = self.workday(day, 2)
-                done = self.at_local(due_date, 9 + 8 * rng.random())
-                self.rows["meeting_action"].append((
-                    self.next_id("meeting_action"), ident, item_id, "Check school attendance and report back",
-                    self.agencies["education"], None, due_date,
-                    done if done <= as_of and rng.random() < 0.85 else None, closed, chair, 1))
+                self.meetings_on(day, c, council)

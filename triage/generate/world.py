@@ -7,11 +7,15 @@ from __future__ import annotations
 
 import hashlib
 import random
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from types import MappingProxyType
 
 from triage.demo_data import names as name_data
 from triage.demo_data import places
+from triage.domain.codes import AgencyKind
+from triage.domain.pathways import RoutingRule
 from triage.generate.presets import COUNCIL_NAMES, Preset
 
 # Generated accounts cannot sign in: this is not a hash any password matches.
@@ -19,6 +23,9 @@ NO_SIGN_IN = "!generated-account-no-sign-in"
 USER_PREFIX = "gen."
 LOCALITY_NAMES = tuple(loc.name for loc in places.LOCALITIES)
 LOCALITY_WEIGHTS = tuple(loc.weight for loc in places.LOCALITIES)
+# The area each early help team covers; a child's locality k goes to team k * 2 // localities.
+EARLY_HELP_AREAS = (" and ".join(LOCALITY_NAMES[:len(LOCALITY_NAMES) // 2]),
+                    " and ".join(LOCALITY_NAMES[len(LOCALITY_NAMES) // 2:]))
 
 
 @dataclass
@@ -38,6 +45,8 @@ class Council:
     workers: dict[int, list[int]] = field(default_factory=dict)  # team id -> social workers
     team_manager: dict[int, int] = field(default_factory=dict)  # team id -> manager user id
     token_id: int = 0  # the police notification feed
+    early_help: list[int] = field(default_factory=list)  # agency ids of its early help teams
+    manager_names: list[str] = field(default_factory=list)  # usernames, parallel to managers
 
     @property
     def meeting_locality(self) -> int | None:
@@ -49,15 +58,27 @@ def token_hash_for(name: str) -> str:
     return hashlib.sha256(f"generated-token:{name}".encode()).hexdigest()
 
 
-def build(sink, preset: Preset, next_id, created_at: datetime, seed: int) -> list[Council]:
-    """Find or create the councils' localities, teams, staff and feeds; returns their ids."""
+def build(sink, preset: Preset, next_id, created_at: datetime, seed: int,
+          meeting_agencies: Mapping[str, tuple[str, str]] = MappingProxyType({})) -> list[Council]:
+    """Find or create the councils' localities, teams, staff and feeds, and the agencies the
+    meeting types name (CAMHS, youth justice ...); returns the councils' ids. Everything goes
+    through the sink, so a mirror database gets the very same rows."""
     rng = random.Random(f"{seed}:world")
     existing_localities = dict(sink.execute("SELECT name, id FROM locality"))
     existing_teams = dict(sink.execute("SELECT name, id FROM team"))
     existing_users = dict(sink.execute(f"SELECT username, id FROM \"user\" WHERE username LIKE '{USER_PREFIX}%'"))
     existing_tokens = dict(sink.execute("SELECT token_hash, id FROM api_token"))
     agencies = dict(sink.execute("SELECT code, id FROM agency"))
-    new_localities, new_teams, new_users, new_tokens = [], [], [], []
+    new_localities, new_teams, new_users, new_tokens, new_agencies = [], [], [], [], []
+
+    def agency(code: str, name: str, kind: str = AgencyKind.EARLY_HELP.value) -> int:
+        if code not in agencies:
+            agencies[code] = next_id("agency")
+            new_agencies.append((agencies[code], code, name, kind))
+        return agencies[code]
+
+    for code, (agency_name, kind) in meeting_agencies.items():
+        agency(code, agency_name, kind)
 
     def locality(name: str) -> int:
         if name not in existing_localities:
@@ -101,7 +122,8 @@ def build(sink, preset: Preset, next_id, created_at: datetime, seed: int) -> lis
                                   for k, loc in enumerate(places.LOCALITIES)]
         council.older_team = team(f"{name} 14+ team", None)
         prefix = f"{USER_PREFIX}{slug}."
-        council.managers = [user(f"{prefix}manager.{n}", "manager", council.mash_team) for n in range(1, 5)]
+        council.manager_names = [f"{prefix}manager.{n}" for n in range(1, 5)]
+        council.managers = [user(name, "manager", council.mash_team) for name in council.manager_names]
         council.eras = [user(f"{prefix}era.{n}", "era", council.mash_team) for n in range(1, 7)]
         council.practitioners = [user(f"{prefix}practitioner.{n}", "practitioner", council.mash_team,
                                       council.managers[n % len(council.managers)]) for n in range(1, 13)]
@@ -111,25 +133,61 @@ def build(sink, preset: Preset, next_id, created_at: datetime, seed: int) -> lis
             size = preset.workers_per_team if team_id != council.older_team else max(2, preset.workers_per_team // 2)
             council.workers[team_id] = [user(f"{prefix}team{team_id}.worker.{n}", "practitioner", team_id, head)
                                         for n in range(1, size + 1)]
+        # Families step down to one of two early help teams, each covering half the localities.
+        council.early_help = [agency(f"early_help_{slug}_{k + 1}"[:40], f"{name} early help ({area})")
+                              for k, area in enumerate(EARLY_HELP_AREAS)]
         token_name = f"{name} police notification feed (generated)"
         digest = token_hash_for(token_name)
         if digest not in existing_tokens:
+            # A token names the person it acts for: what it decides or accepts is signed by them.
             existing_tokens[digest] = next_id("api_token")
             new_tokens.append((existing_tokens[digest], token_name, digest, "partner", agencies["police"],
-                               created_at, None, None, None, created_at + timedelta(days=365), created_at))
+                               created_at, None, None, None, created_at + timedelta(days=365), created_at,
+                               council.managers[0]))
         council.token_id = existing_tokens[digest]
         councils.append(council)
 
+    sink.write("agency", ("id", "code", "name", "kind"), new_agencies)
     sink.write("locality", ("id", "name"), new_localities)
     sink.write("team", ("id", "name", "locality_id"), new_teams)
     sink.write("user", ("id", "username", "display_name", "email", "password_hash", "role", "agency_id",
                         "team_id", "manager_id", "active", "failed_logins", "created_at", "version"),
                _managers_first(new_users))
     sink.write("api_token", ("id", "name", "token_hash", "role", "agency_id", "created_at", "created_by_id",
-                             "revoked_at", "last_used_at", "expires_at", "approved_at"), new_tokens)
+                             "revoked_at", "last_used_at", "expires_at", "approved_at", "holder_id"), new_tokens)
     return councils
 
 
 def _managers_first(rows: list[tuple]) -> list[tuple]:
     """A worker's manager_id points at another generated user: load managers before workers."""
     return sorted(rows, key=lambda row: (row[8] is not None, row[0]))
+
+
+# The routing rules an administrator would write for the pathways' meetings: name, meeting type,
+# youngest age, concern categories.
+PATHWAY_RULES = (("Young people 14+ at risk of exploitation or missing", "team_14_plus", 14, "exploitation,missing"),
+                 ("Emotional health concerns", "emotional_health_weekly", None, "emotional_health"))
+
+
+def routing_rules(sink, next_id, created_at: datetime, meeting_types) -> tuple[RoutingRule, ...]:
+    """Find or create the pathways' routing rules for the meeting types configured; returns every
+    active rule for those types (an administrator's own among them), as the agenda reads them."""
+    configured = {kind.code for kind in meeting_types}
+    existing = {name for (name,) in sink.execute("SELECT name FROM pathway_rule")}
+    new = [(next_id("pathway_rule"), name, type_code, min_age, None, categories, None, None, True, created_at, None,
+            created_at, 1)
+           for name, type_code, min_age, categories in PATHWAY_RULES
+           if type_code in configured and name not in existing]
+    sink.write("pathway_rule", ("id", "name", "meeting_type", "min_age", "max_age", "concern_categories",
+                                "source_codes", "locality_id", "active", "created_at", "created_by_id", "updated_at",
+                                "version"), new)
+    rules = []
+    for type_code, min_age, max_age, categories, sources, locality_id, active in sink.execute(
+            "SELECT meeting_type, min_age, max_age, concern_categories, source_codes, locality_id, active "
+            "FROM pathway_rule ORDER BY id"):
+        if active and type_code in configured:
+            rules.append(RoutingRule(meeting_type=type_code, min_age=min_age, max_age=max_age,
+                                     categories=frozenset(filter(None, (categories or "").split(","))),
+                                     source_codes=frozenset(filter(None, (sources or "").split(","))),
+                                     locality_id=locality_id))
+    return tuple(rules)
