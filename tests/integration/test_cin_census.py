@@ -288,3 +288,26 @@ def test_reading_the_census_a_slice_of_children_at_a_time_gives_the_validators_o
     for name in whole:
         pd.testing.assert_frame_equal(whole[name].reset_index(drop=True), sliced[name].reset_index(drop=True),
                                       check_dtype=False)
+
+
+def test_a_child_born_after_the_census_date_goes_in_as_unborn_then(app):
+    """Referred before birth and born after 31 March: on the census date the child was unborn, so
+    the return gives the expected date and sex U, not a birth in its future (rule 8520)."""
+    generate("tiny", 1.0, now=GENERATED_AT, seed=2, workers=1)
+    child_id, = _first(select(Referral.child_id).where(Referral.referral_date >= date(2026, 1, 5),
+                                                        Referral.referral_date <= date(2026, 3, 31))
+                       .order_by(Referral.id))
+    db.session.execute(update(Child).where(Child.id == child_id).values(
+        date_of_birth=date(2026, 5, 20), expected_date_of_birth=None))
+    db.session.commit()
+
+    xml, index = build(GENERATED_AT, 2026)
+
+    la_id = next(la for la, pk in index.la_child_ids.items() if pk == child_id)
+    child = next(c for c in ET.fromstring(xml).findall("Children/Child")
+                 if c.findtext("ChildIdentifiers/LAchildID") == la_id)
+    assert child.findtext("ChildIdentifiers/PersonBirthDate") is None
+    assert child.findtext("ChildIdentifiers/ExpectedPersonBirthDate") == "2026-05-20"
+    assert child.findtext("ChildIdentifiers/Sex") == "U"
+    assert [f.rule for f in errors_that_matter(findings_for(xml, 2026, index, GENERATED_AT.date()))
+            if f.child_id == child_id] == []

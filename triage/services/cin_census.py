@@ -204,7 +204,11 @@ def _write_chunk(xml: XMLGenerator, ids: list[int], year: census.CensusYear, ind
 def _write_child(w: _Writer, child, found: list[census.Episode], year: census.CensusYear,
                  index: CensusIndex) -> None:
     la_id = child.council_child_id or f"T{child.id:07d}"
-    unborn = child.date_of_birth is None and child.expected_date_of_birth is not None
+    # A child born after the census date (referred before birth) was unborn on that date: the
+    # return says what was known then, an expected date, and never a birth in its future (8520).
+    born = year.by_end(child.date_of_birth)
+    born_later = child.date_of_birth is not None and born is None
+    unborn = (child.date_of_birth is None and child.expected_date_of_birth is not None) or born_later
     index.children += 1
     index.child_ids.append(child.id)
     index.la_child_ids[la_id] = child.id
@@ -216,8 +220,8 @@ def _write_child(w: _Writer, child, found: list[census.Episode], year: census.Ce
     w.el("UPN", child.upn)
     w.el("FormerUPN", child.former_upn)
     w.el("UPNunknown", None if child.upn else child.upn_unknown_reason)
-    w.el("PersonBirthDate", child.date_of_birth)
-    w.el("ExpectedPersonBirthDate", child.expected_date_of_birth if unborn else None)
+    w.el("PersonBirthDate", born)
+    w.el("ExpectedPersonBirthDate", (child.expected_date_of_birth or child.date_of_birth) if unborn else None)
     w.el("Sex", census_sex(child.sex, unborn))
     w.el("PersonDeathDate", year.by_end(child.date_of_death))
     w.end("ChildIdentifiers")
