@@ -22,7 +22,6 @@ from triage.domain.opening_hours import handover_day
 from triage.domain.pathways import ConcernCategory, RoutingRule
 from triage.generate.lives import ContactLife, ReferralLife
 from triage.generate.shapes import MINUTE, below, pick_one
-from triage.models import StepDown
 from triage.models.feedback import FeedbackKind
 from triage.services.feedback import DEFAULTS
 
@@ -40,10 +39,6 @@ class FrontDoorRules:
     concern_categories: tuple[ConcernCategory, ...] = ()
     routing: tuple[RoutingRule, ...] = ()  # the active routing rules (set once the world is built)
 
-
-# Whether a contact's early help decision hands children over itself (a step-down with a contact
-# and no case), as well as an assessment's.
-STEP_DOWN_FROM_CONTACTS = "contact_id" in StepDown.__table__.c
 
 # Who gives the Front Door an address to answer to, by kind of referrer: (email share, letter share).
 ADDRESS_GIVEN = {"school": (0.9, 0.0), "health": (0.85, 0.0), "la": (0.9, 0.0), "legal": (0.85, 0.0),
@@ -207,9 +202,8 @@ class FollowUpStages:
     def write_contact_step_down(self, life: ContactLife, child: int) -> None:
         """Where the service hands a child over straight from a contact's early help decision (a
         step-down with the contact and no case), the deciding manager's clock in the contact's team."""
-        if STEP_DOWN_FROM_CONTACTS:
-            self._step_down(life.council, child, None, life.ident, life.decided, self.london_date(life.decided),
-                            life.manager, life.manager, life.council.mash_team)
+        self._step_down(life.council, child, None, life.ident, life.decided, self.london_date(life.decided),
+                        life.manager, life.manager, life.council.mash_team)
 
     def _step_down(self, council, child: int, referral_id: int | None, contact_id: int | None, at: datetime,
                    on: date, by: int | None, owner: int | None, team_id: int) -> None:
@@ -234,7 +228,7 @@ class FollowUpStages:
             state = "accepted" if accepted else "returned"
         row = (ident, referral_id, child_id, team, state, None, at, by, due, answered,
                f"{self.agency_codes[team]} (generated)" if answered else None, reason, 2 if answered else 1)
-        self.rows["step_down"].append((*row, contact_id) if STEP_DOWN_FROM_CONTACTS else row)
+        self.rows["step_down"].append((*row, contact_id))
         due_at, warn_at = self.date_clock_times(due, rules.step_down_warn_working_days)
         self.clock(ClockKind.STEP_DOWN.value, "step_down", ident, started=at, due_at=due_at, warn_at=warn_at,
                    stopped=answered, due_date=due, contact_id=contact_id, child_id=child_id, owner_id=owner,

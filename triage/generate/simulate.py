@@ -24,7 +24,7 @@ from triage.domain import clocks as rules
 from triage.domain.identifiers import nhs_check_digit, upn_check_letter
 from triage.generate.casework_stages import CaseworkStages
 from triage.generate.contact_stages import ContactStages
-from triage.generate.followup_stages import STEP_DOWN_FROM_CONTACTS, FollowUpStages, FrontDoorRules
+from triage.generate.followup_stages import FollowUpStages, FrontDoorRules
 from triage.generate.meeting_stages import MeetingStages
 from triage.generate.presets import Preset
 from triage.generate.record_stages import RecordStages
@@ -83,7 +83,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "clock_event": ("id", "clock_id", "kind", "at", "recorded_at"),
     "step_down": ("id", "referral_id", "child_id", "agency_id", "state", "note", "handed_over_at",
                   "handed_over_by_id", "due_date", "answered_at", "answered_by", "answer_reason", "version",
-                  *(("contact_id",) if STEP_DOWN_FROM_CONTACTS else ())),
+                  "contact_id"),
     "case_transfer": ("id", "referral_id", "from_team_id", "from_worker_id", "to_team_id", "to_worker_id", "reason",
                       "transferred_at", "transferred_by_id"),
     "notification": ("id", "user_id", "clock_event_id", "created_at", "message", "link", "read_at", "emailed_at",
