@@ -3,6 +3,7 @@ putting contacts on a pathway's agenda (SQLite and PostgreSQL)."""
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from itertools import cycle
 
 import pytest
 
@@ -14,6 +15,7 @@ from triage.services.meetings.pathways import RuleCommand, create_rule, list_rul
 from triage.services.reference import ensure_locality
 
 WEDNESDAY, THURSDAY = date(2026, 11, 25), date(2026, 11, 26)
+FIRST_NAMES = cycle(["Sam", "Kai", "Ash", "Rio", "Jay", "Lee", "Max", "Ray", "Zak", "Ali"])
 
 
 def at(day: date, hh: int, mm: int = 0) -> datetime:
@@ -27,7 +29,9 @@ def people(make_user, actor_for):
 
 
 def contact(actor, when, concern, born=date(2016, 1, 1), locality=None, channel="phone", source="2A"):
-    child = {"first_name": "Sam", "last_name": "Rowe", "sex": "male", "date_of_birth": born}
+    # A new child each time: a partner naming the same names and date of birth again means the
+    # same child (intake matches them), and these tests need children in different places.
+    child = {"first_name": next(FIRST_NAMES), "last_name": "Rowe", "sex": "male", "date_of_birth": born}
     if locality is not None:
         child["locality_id"] = locality.id
     data = {"channel": channel, "source_code": source, "concern": concern, "consent": "given",
