@@ -208,7 +208,8 @@ def test_a_manager_compares_and_merges_on_the_page_and_an_administrator_undoes_i
     assert 'name="use-town" type="radio"\n                     value="duplicate" checked' in page  # kept has none
     assert "Mos" in page and "Moss" in page
     unknown = client.get(f"/children/{story['child_id']}/merge?duplicate=NOSUCH1")
-    assert unknown.status_code == 400 and "No child record NOSUCH1" in unknown.get_data(as_text=True)
+    assert unknown.status_code == 400
+    assert '<li><a href="#duplicate">No child record NOSUCH1' in unknown.get_data(as_text=True)
 
     from tests.conftest import csrf_token_from
     form = {"csrf_token": csrf_token_from(page), "duplicate": str(duplicate.council_child_id),
