@@ -4,33 +4,12 @@ from datetime import date
 from freezegun import freeze_time
 
 from tests.conftest import NOW
-from tests.support.stories import at
-from triage.extensions import db
-from triage.models import Referral
-from triage.services import cases, contacts, information_requests
-from triage.services.reference import ensure_team
-
-
-def _allocated_case(make_user, actor_for):
-    team = ensure_team("Assessment team North")
-    manager, worker, era = make_user("manager"), make_user("practitioner"), make_user("era")
-    worker.manager_id, worker.team_id = manager.id, team.id
-    db.session.commit()
-    day = date(2026, 9, 1)
-    contact, _ = contacts.record_contact(actor_for(era), at(day), {
-        "channel": "phone", "source_code": "2A", "concern": "School worried", "consent": "given",
-        "consent_by": "Father", "received_at": at(day), "children": [{"child": {
-            "first_name": "Noor", "last_name": "Ali", "sex": "female", "date_of_birth": date(2016, 4, 4)},
-            "confirmed_new": True}]})
-    contacts.record_decision(actor_for(manager), at(day, 11), contact.id,
-                             [{"outcome": "assessment", "rationale": "Assess"}])
-    referral = db.session.query(Referral).filter_by(contact_id=contact.id).one()
-    cases.allocate(actor_for(manager), at(day, 12), referral.id, cases.Allocation(team.id, worker.id))
-    return worker, manager
+from tests.support.stories import allocated_referral
+from triage.services import contacts, information_requests
 
 
 def test_a_worker_reads_their_cases_queue_and_unread_counts(app, client, login, make_user, actor_for):
-    worker, _ = _allocated_case(make_user, actor_for)
+    _, worker, _ = allocated_referral(make_user, actor_for)
     with freeze_time(NOW):  # 27 Nov 2026: the assessment and both case discussions are past due
         login(worker)
         answer = client.get("/api/v1/me/work")
@@ -45,7 +24,7 @@ def test_a_worker_reads_their_cases_queue_and_unread_counts(app, client, login, 
 
 
 def test_a_manager_in_no_team_sees_every_teams_breaches(app, client, login, make_user, actor_for):
-    _, manager = _allocated_case(make_user, actor_for)
+    _, _, manager = allocated_referral(make_user, actor_for)
     with freeze_time(NOW):
         login(manager)
         team = client.get("/api/v1/me/work").json["team"]

@@ -10,37 +10,17 @@ from freezegun import freeze_time
 
 from tests.conftest import NOW, csrf_token_from
 from tests.support.statements import recorded_statements
+from tests.support.stories import allocated_referral
 from triage.clock import local_date
 from triage.domain.calendar import WorkingDayCalendar
 from triage.extensions import db
-from triage.models import Assessment, AuditEvent, Notification, Referral
-from triage.services import cases, contacts
+from triage.models import Assessment, AuditEvent, Notification
 from triage.services.inbox import where_it_stands
-from triage.services.reference import ensure_team
 from triage.services.sweep import sweep_clocks
 
 
 def at(d: date, hour=10):
     return datetime(d.year, d.month, d.day, hour, 0, tzinfo=UTC)
-
-
-def _allocated_referral(make_user, actor_for):
-    """Noor Ali's assessment, allocated to a worker whose manager hears of its clocks too."""
-    team = ensure_team("Assessment team North")
-    manager, worker, era = make_user("manager"), make_user("practitioner"), make_user("era")
-    worker.manager_id, worker.team_id = manager.id, team.id  # a worker is allocated within their team
-    db.session.commit()
-    day = date(2026, 9, 1)
-    contact, _ = contacts.record_contact(actor_for(era), at(day), {
-        "channel": "phone", "source_code": "2A", "concern": "School worried", "consent": "given",
-        "consent_by": "Father", "received_at": at(day), "children": [{"child": {
-            "first_name": "Noor", "last_name": "Ali", "sex": "female", "date_of_birth": date(2016, 4, 4)},
-            "confirmed_new": True}]})
-    contacts.record_decision(actor_for(manager), at(day, 11), contact.id,
-                             [{"outcome": "assessment", "rationale": "Assess"}])
-    referral = db.session.query(Referral).filter_by(contact_id=contact.id).one()
-    cases.allocate(actor_for(manager), at(day, 12), referral.id, cases.Allocation(team.id, worker.id))
-    return referral, worker, manager
 
 
 def _working_days_late(due: date) -> int:
@@ -50,7 +30,7 @@ def _working_days_late(due: date) -> int:
 
 @freeze_time(NOW)
 def test_the_api_says_what_each_notification_is_about_in_plain_words(app, client, login, make_user, actor_for):
-    referral, worker, _ = _allocated_referral(make_user, actor_for)
+    referral, worker, _ = allocated_referral(make_user, actor_for)
     sweep_clocks(NOW)
     login(worker)
 
@@ -67,7 +47,7 @@ def test_the_api_says_what_each_notification_is_about_in_plain_words(app, client
 
 @freeze_time(NOW)
 def test_showing_the_words_is_audited_per_child_and_never_logged(app, client, login, make_user, actor_for, caplog):
-    referral, worker, _ = _allocated_referral(make_user, actor_for)
+    referral, worker, _ = allocated_referral(make_user, actor_for)
     sweep_clocks(NOW)
     login(worker)
     caplog.set_level(logging.DEBUG)
@@ -83,7 +63,7 @@ def test_showing_the_words_is_audited_per_child_and_never_logged(app, client, lo
 @freeze_time(NOW)
 def test_every_page_shows_the_unread_count_in_one_cheap_query_and_opening_one_reads_it(
         app, client, login, make_user, actor_for):
-    referral, worker, manager = _allocated_referral(make_user, actor_for)
+    referral, worker, manager = allocated_referral(make_user, actor_for)
     sweep_clocks(NOW)
     login(worker)
     unread = db.session.query(Notification).filter_by(user_id=worker.id, read_at=None).count()
@@ -109,7 +89,7 @@ def test_every_page_shows_the_unread_count_in_one_cheap_query_and_opening_one_re
 
 @freeze_time(NOW)
 def test_marking_read_through_the_api_answers_with_the_words(app, client, login, make_user, actor_for):
-    _, worker, _ = _allocated_referral(make_user, actor_for)
+    _, worker, _ = allocated_referral(make_user, actor_for)
     sweep_clocks(NOW)
     login(worker)
     chosen = client.get("/api/v1/notifications").json[0]

@@ -2,10 +2,10 @@
 from datetime import UTC, date, datetime
 
 from tests.conftest import NOW, csrf_token_from
+from tests.support.stories import allocated_referral
 from triage.extensions import db
-from triage.models import Notification, Referral
-from triage.services import cases, contacts
-from triage.services.reference import ensure_team
+from triage.models import Notification
+from triage.services import cases
 from triage.services.sweep import sweep_clocks
 
 
@@ -13,27 +13,9 @@ def at(d: date, hour=10):
     return datetime(d.year, d.month, d.day, hour, 0, tzinfo=UTC)
 
 
-def _allocated_referral(make_user, actor_for):
-    team = ensure_team("Assessment team North")
-    manager, worker, era = make_user("manager"), make_user("practitioner"), make_user("era")
-    worker.manager_id, worker.team_id = manager.id, team.id
-    db.session.commit()
-    day = date(2026, 9, 1)  # the assessment is due on Tue 3 Nov 2026
-    contact, _ = contacts.record_contact(actor_for(era), at(day), {
-        "channel": "phone", "source_code": "2A", "concern": "School worried", "consent": "given",
-        "consent_by": "Father", "received_at": at(day), "children": [{"child": {
-            "first_name": "Noor", "last_name": "Ali", "sex": "female", "date_of_birth": date(2016, 4, 4)},
-            "confirmed_new": True}]})
-    contacts.record_decision(actor_for(manager), at(day, 11), contact.id,
-                             [{"outcome": "assessment", "rationale": "Assess"}])
-    referral = db.session.query(Referral).filter_by(contact_id=contact.id).one()
-    cases.allocate(actor_for(manager), at(day, 12), referral.id, cases.Allocation(team.id, worker.id))
-    return referral, worker, manager
-
-
 def test_the_allocated_worker_is_notified_of_a_breach_after_the_sweep_and_can_mark_it_read(
         app, client, login, make_user, actor_for):
-    referral, worker, manager = _allocated_referral(make_user, actor_for)
+    referral, worker, manager = allocated_referral(make_user, actor_for)
     login(worker)
     assert client.get("/api/v1/notifications").json == []
 
@@ -67,7 +49,7 @@ def test_the_allocated_worker_is_notified_of_a_breach_after_the_sweep_and_can_ma
 
 
 def test_marking_read_with_a_session_cookie_needs_the_csrf_token(app, client, login, make_user, actor_for):
-    _, worker, _ = _allocated_referral(make_user, actor_for)
+    _, worker, _ = allocated_referral(make_user, actor_for)
     sweep_clocks(NOW)
     login(worker)
     chosen = client.get("/api/v1/notifications").json[0]["id"]

@@ -3,8 +3,8 @@ from datetime import UTC, date, datetime, timedelta
 
 from triage.extensions import db
 from triage.models import ContactChild, InformationRequest, Meeting, MeetingItem, Referral, StrategyDiscussion
-from triage.services import contacts
-from triage.services.reference import ensure_agencies
+from triage.services import cases, contacts
+from triage.services.reference import ensure_agencies, ensure_team
 
 
 def at(d: date, hour=10):
@@ -58,3 +58,23 @@ def whole_story(staff) -> dict:
     second = contact_about(staff, date(2026, 11, 2), child_id=child_id, decide=None)
     return {"child_id": child_id, "first": first, "second": second, "referral": referral.id,
             "meeting": meeting.id, "agency": police.name}
+
+
+def allocated_referral(make_user, actor_for):
+    """Noor Ali's assessment (referred 1 Sep 2026, due Tue 3 Nov 2026), allocated to a worker in
+    their team whose manager hears of its clocks too: (referral, worker, manager)."""
+    team = ensure_team("Assessment team North")
+    manager, worker, era = make_user("manager"), make_user("practitioner"), make_user("era")
+    worker.manager_id, worker.team_id = manager.id, team.id
+    db.session.commit()
+    day = date(2026, 9, 1)
+    contact, _ = contacts.record_contact(actor_for(era), at(day), {
+        "channel": "phone", "source_code": "2A", "concern": "School worried", "consent": "given",
+        "consent_by": "Father", "received_at": at(day), "children": [{"child": {
+            "first_name": "Noor", "last_name": "Ali", "sex": "female", "date_of_birth": date(2016, 4, 4)},
+            "confirmed_new": True}]})
+    contacts.record_decision(actor_for(manager), at(day, 11), contact.id,
+                             [{"outcome": "assessment", "rationale": "Assess"}])
+    referral = db.session.query(Referral).filter_by(contact_id=contact.id).one()
+    cases.allocate(actor_for(manager), at(day, 12), referral.id, cases.Allocation(team.id, worker.id))
+    return referral, worker, manager
