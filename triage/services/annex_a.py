@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 from typing import BinaryIO
 
-from sqlalchemy import Row, Select, func, literal, literal_column, select, union
+from sqlalchemy import Row, Select, func, literal_column, select
 from sqlalchemy.orm import aliased
 
 from triage.clock import LONDON
@@ -23,7 +23,6 @@ from triage.exports.xlsx_stream import Workbook
 from triage.extensions import db
 from triage.models import (
     Assessment,
-    AuditEvent,
     Child,
     Contact,
     ContactChild,
@@ -73,33 +72,35 @@ def _start_of(day: date) -> datetime:
     return datetime.combine(day, time(0), tzinfo=LONDON)
 
 
+# Every list's rows start with the child's columns, in this order. Rows are read by position, not
+# by name: a row's attribute lookup cost more than all the rest of shaping it.
+CHILD = (Child.id, Child.council_child_id, Child.date_of_birth, Child.birth_date_status, Child.sex,
+         Child.ethnicity, Child.disabilities)
+_EVENT = len(CHILD)  # where a row's own columns start
+# Live records only: a merged duplicate's events moved to the record kept.
+_LIVE = Child.merged_into_id.is_(None)
+
+
 def _child_columns(row, on: date) -> list:
     """The child's columns. An approximate date of birth is the estimate recorded; one not known
     is said to be so, never left blank as if forgotten nor filled with a made-up date."""
-    child_id = row.council_child_id or f"T{row.child_pk:07d}"
-    if row.birth_date_status == BirthDateStatus.NOT_KNOWN and row.date_of_birth is None:
-        return [child_id, A.gender(row.sex), A.ethnicity(row.ethnicity), A.NOT_KNOWN, A.NOT_KNOWN]
-    born = row.date_of_birth
-    return [child_id, A.gender(row.sex), A.ethnicity(row.ethnicity), born, A.age_in_years(born, on)]
+    pk, council_child_id, born, birth_date_status, sex, ethnicity, _ = row[:_EVENT]
+    child_id = council_child_id or f"T{pk:07d}"
+    if born is None and birth_date_status == BirthDateStatus.NOT_KNOWN:
+        return [child_id, A.gender(sex), A.ethnicity(ethnicity), A.NOT_KNOWN, A.NOT_KNOWN]
+    return [child_id, A.gender(sex), A.ethnicity(ethnicity), born, A.age_in_years(born, on)]
 
 
-CHILD = (Child.id.label("child_pk"), Child.council_child_id, Child.date_of_birth, Child.expected_date_of_birth,
-         Child.birth_date_status, Child.sex, Child.ethnicity, Child.disabilities)
-
-
-def _not_merged(child_id):
-    """Rows of live records only: a merged duplicate's events moved to the record kept."""
-    return child_id.not_in(select(Child.id).where(Child.merged_into_id.is_not(None)))
+def _disabilities(row) -> str | None:
+    return row[_EVENT - 1]
 
 
 @dataclass(frozen=True)
 class _List:
-    """One list: its title and headers, the children it covers (for the audit), its rows and how
-    each row becomes the sheet's values."""
+    """One list: its title and headers, its rows and how each row becomes the sheet's values."""
 
     title: str
     headers: tuple[str, ...]
-    scope: Select
     query: Select
     shape: Callable[[Row], list]
 
@@ -116,7 +117,7 @@ def write_annex_a(actor: Actor, now: datetime, out: BinaryIO, as_of: date, conta
         with Workbook(out, [A.SHEET_NAMES[each.title] for each in lists]) as book:
             for each in lists:
                 summary.rows[each.title] = _write_list(book, each, summary.children)
-        _audit(actor, now, [each.scope for each in lists], what)
+        audit.record_shown(actor, now, "export", "child", ((child, child) for child in summary.children), what)
         audit.record(actor, now, "export", "return", None, detail=f"{what}: " + ", ".join(
             f"{name.split(' –')[0]} {n} rows" for name, n in summary.rows.items()))
     return summary
@@ -132,7 +133,7 @@ def _write_list(book: Workbook, annex_list: _List, children: set[int]) -> int:
     rows = db.session.connection().execute(annex_list.query.execution_options(yield_per=BATCH))
     for row in rows:
         append(shape(row))
-        seen(row.child_pk)
+        seen(row[0])
     return sheet.rows - 1
 
 
@@ -140,17 +141,17 @@ def _contacts(w: Windows) -> _List:
     """List 1: one row per child per contact in the contacts' window."""
     window = (Contact.received_at >= _start_of(w.contacts_from),
               Contact.received_at < _start_of(date.fromordinal(w.as_of.toordinal() + 1)),
-              _not_merged(ContactChild.child_id))
+              _LIVE)
     query = (select(*CHILD, Contact.received_at, Contact.source_code)
              .join(ContactChild, ContactChild.contact_id == Contact.id).join(Child, Child.id == ContactChild.child_id)
              .where(*window).order_by(Contact.received_at, Contact.id, ContactChild.id))
 
     def shape(row) -> list:
-        on = row.received_at.astimezone(LONDON).date()
-        return _child_columns(row, on) + [on, A.source(row.source_code)]
+        received_at, source_code = row[_EVENT:]
+        on = received_at.astimezone(LONDON).date()
+        return _child_columns(row, on) + [on, A.source(source_code)]
 
-    scope = select(ContactChild.child_id).join(Contact, Contact.id == ContactChild.contact_id).where(*window)
-    return _List(*A.LIST_1, scope, query, shape)
+    return _List(*A.LIST_1, query, shape)
 
 
 def _referrals(w: Windows) -> _List:
@@ -161,7 +162,7 @@ def _referrals(w: Windows) -> _List:
                       earlier.referral_date > _year_back(Referral.referral_date))
                .correlate(Referral).scalar_subquery())
     window = (Referral.referral_date >= w.others_from, Referral.referral_date <= w.as_of,
-              _not_merged(Referral.child_id))
+              _LIVE)
     query = (select(*CHILD, Referral.referral_date, Referral.source_code, Referral.nfa, in_year.label("in_year"),
                     Team.name.label("team"), User.display_name.label("worker"))
              .join(Child, Child.id == Referral.child_id).outerjoin(Team, Team.id == Referral.team_id)
@@ -169,10 +170,11 @@ def _referrals(w: Windows) -> _List:
              .where(*window).order_by(Referral.referral_date, Referral.id))
 
     def shape(row) -> list:
-        return _child_columns(row, row.referral_date) + [
-            row.referral_date, A.source(row.source_code), A.yes_no(row.nfa), row.in_year, row.team, row.worker]
+        referral_date, source_code, nfa, in_year, team, worker = row[_EVENT:]
+        return _child_columns(row, referral_date) + [
+            referral_date, A.source(source_code), A.yes_no(nfa), in_year, team, worker]
 
-    return _List(*A.LIST_3, select(Referral.child_id).where(*window), query, shape)
+    return _List(*A.LIST_3, query, shape)
 
 
 def _assessments(w: Windows) -> _List:
@@ -180,7 +182,7 @@ def _assessments(w: Windows) -> _List:
     authorised = Assessment.authorised_on
     window = (Assessment.started_on.is_not(None), Assessment.started_on <= w.as_of,
               (Assessment.started_on >= w.others_from) | authorised.is_(None) | (authorised >= w.others_from),
-              _not_merged(Assessment.child_id))
+              _LIVE)
     query = (select(*CHILD, Assessment.started_on, Assessment.child_seen_on, authorised, Assessment.needs_support,
                     Team.name.label("team"), User.display_name.label("worker"))
              .join(Child, Child.id == Assessment.child_id).outerjoin(Team, Team.id == Assessment.team_id)
@@ -189,13 +191,14 @@ def _assessments(w: Windows) -> _List:
     as_of = w.as_of
 
     def shape(row) -> list:
-        done = row.authorised_on if row.authorised_on and row.authorised_on <= as_of else None
-        seen_child = row.child_seen_on is not None and row.child_seen_on <= as_of
-        return _child_columns(row, row.started_on) + [
-            A.disability(row.disabilities), row.started_on, A.yes_no(seen_child), done,
-            A.yes_no(row.needs_support) if done else A.UNKNOWN, row.team, row.worker]
+        started_on, child_seen_on, authorised_on, needs_support, team, worker = row[_EVENT:]
+        done = authorised_on if authorised_on and authorised_on <= as_of else None
+        seen_child = child_seen_on is not None and child_seen_on <= as_of
+        return _child_columns(row, started_on) + [
+            A.disability(_disabilities(row)), started_on, A.yes_no(seen_child), done,
+            A.yes_no(needs_support) if done else A.UNKNOWN, team, worker]
 
-    return _List(*A.LIST_4, select(Assessment.child_id).where(*window), query, shape)
+    return _List(*A.LIST_4, query, shape)
 
 
 def _section47s(w: Windows) -> _List:
@@ -213,7 +216,7 @@ def _section47s(w: Windows) -> _List:
                     other.icpc_held_on > _year_back(StrategyDiscussion.s47_started_on))
              .correlate(StrategyDiscussion).scalar_subquery())
     window = (StrategyDiscussion.s47_started_on >= w.others_from, StrategyDiscussion.s47_started_on <= w.as_of,
-              _not_merged(StrategyDiscussion.child_id))
+              _LIVE)
     query = (select(*CHILD, StrategyDiscussion.s47_started_on, StrategyDiscussion.icpc_held_on,
                     StrategyDiscussion.icpc_not_needed_reason, StrategyDiscussion.resulted_in_plan,
                     s47s.label("s47s"), icpcs.label("icpcs"), Team.name.label("team"),
@@ -225,24 +228,12 @@ def _section47s(w: Windows) -> _List:
     as_of = w.as_of
 
     def shape(row) -> list:
-        held = row.icpc_held_on if row.icpc_held_on and row.icpc_held_on <= as_of else None
-        unnecessary = held is None and bool(row.icpc_not_needed_reason)
-        plan = A.yes_no(row.resulted_in_plan) if held else (A.NO if unnecessary else A.UNKNOWN)
-        return _child_columns(row, row.s47_started_on) + [
-            A.disability(row.disabilities), row.s47_started_on, A.yes_no(unnecessary), held, plan,
-            row.s47s, row.icpcs, row.team, row.worker]
+        started_on, icpc_held_on, icpc_not_needed_reason, resulted_in_plan, s47s, icpcs, team, worker = row[_EVENT:]
+        held = icpc_held_on if icpc_held_on and icpc_held_on <= as_of else None
+        unnecessary = held is None and bool(icpc_not_needed_reason)
+        plan = A.yes_no(resulted_in_plan) if held else (A.NO if unnecessary else A.UNKNOWN)
+        return _child_columns(row, started_on) + [
+            A.disability(_disabilities(row)), started_on, A.yes_no(unnecessary), held, plan, s47s, icpcs, team,
+            worker]
 
-    return _List(*A.LIST_5, select(StrategyDiscussion.child_id).where(*window), query, shape)
-
-
-def _audit(actor: Actor, now: datetime, scopes: list, what: str) -> None:
-    """One audit row per child in the lists, in one INSERT ... SELECT over the lists' children."""
-    columns = AuditEvent.__table__.c
-    fixed = {"at": now, "user_id": actor.user_id, "token_id": actor.token_id, "actor": actor.label,
-             "role": str(actor.role), "agency_id": actor.agency_id, "action": "export", "entity": "child",
-             "channel": actor.channel, "remote_addr": actor.remote_addr, "detail": what}
-    children = union(*scopes).subquery()
-    child_id = children.c[0]
-    rows = select(*[literal(value, columns[name].type).label(name) for name, value in fixed.items()],
-                  child_id.label("entity_id"), child_id.label("child_id"))
-    db.session.execute(AuditEvent.__table__.insert().from_select(list(fixed) + ["entity_id", "child_id"], rows))
+    return _List(*A.LIST_5, query, shape)

@@ -18,7 +18,7 @@ from datetime import date, datetime, time
 from typing import BinaryIO
 from xml.sax.saxutils import escape
 
-from sqlalchemy import String, and_, distinct, literal, or_, select, type_coerce
+from sqlalchemy import String, and_, distinct, or_, select, type_coerce
 
 from triage.clock import LONDON
 from triage.domain import census
@@ -26,7 +26,7 @@ from triage.domain.birth import BirthDateStatus
 from triage.domain.codes import Ethnicity, census_sex, split_codes
 from triage.domain.roles import Role
 from triage.extensions import db
-from triage.models import Assessment, AuditEvent, Child, Referral, StrategyDiscussion
+from triage.models import Assessment, Child, Referral, StrategyDiscussion
 from triage.services import audit
 from triage.services.actor import Actor
 from triage.services.guards import require
@@ -88,22 +88,11 @@ def write_census(actor: Actor, now: datetime, year_ending: int, out: BinaryIO, c
         w.end("Children")
         w.end("Message")
         w.flush()
-        _audit_children(actor, now, year, f"CIN census {year.year}")
+        audit.record_shown(actor, now, "export", "child", ((child, child) for child in child_ids),
+                           f"CIN census {year.year}")
         audit.record(actor, now, "export", "return", None,
                      detail=f"CIN census {year.year}: {index.children} children, {index.episodes} episodes")
     return index
-
-
-def _audit_children(actor: Actor, now: datetime, year: census.CensusYear, what: str) -> None:
-    """One audit row per child in the return, in one INSERT ... SELECT."""
-    columns = AuditEvent.__table__.c
-    fixed = {"at": now, "user_id": actor.user_id, "token_id": actor.token_id, "actor": actor.label,
-             "role": str(actor.role), "agency_id": actor.agency_id, "action": "export", "entity": "child",
-             "channel": actor.channel, "remote_addr": actor.remote_addr, "detail": what}
-    values = [literal(value, columns[name].type).label(name) for name, value in fixed.items()]
-    rows = select(*values, Referral.child_id.label("entity_id"), Referral.child_id.label("child_id")) \
-        .where(in_scope(year)).distinct()
-    db.session.execute(AuditEvent.__table__.insert().from_select(list(fixed) + ["entity_id", "child_id"], rows))
 
 
 class _Writer:
