@@ -6,6 +6,7 @@ import io
 import re
 import zipfile
 from datetime import date, datetime
+from enum import Enum, IntEnum
 
 import pytest
 import xlsxwriter
@@ -159,3 +160,22 @@ def test_sheets_declared_but_not_written_are_empty_and_bad_names_or_values_are_r
             Workbook(io.BytesIO(), [name])
     with Workbook(io.BytesIO(), ["Numbers"]) as book, pytest.raises(ValueError):
         book.sheet().append((float("nan"),))
+
+
+def test_enum_members_are_written_as_their_values_and_repeated_text_the_same_each_time():
+    class Kind(str, Enum):
+        LETTER = "=not a formula"
+
+    class Count(IntEnum):
+        THREE = 3
+
+    out = io.BytesIO()
+    with Workbook(out, ["Values"]) as book:
+        sheet = book.sheet()
+        for _ in range(2):
+            sheet.append((Kind.LETTER, Count.THREE, True, "a) Male", "a) Male"))
+
+    rows = [[(cell.value, cell.data_type, bool(cell.quotePrefix)) for cell in row]
+            for row in load_workbook(out)["Values"].iter_rows()]
+    assert rows[0] == rows[1] == [("=not a formula", "s", True), (3, "n", False), (True, "b", False),
+                                  ("a) Male", "s", False), ("a) Male", "s", False)]

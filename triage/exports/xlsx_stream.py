@@ -54,8 +54,14 @@ def column_letter(index: int) -> str:
     return letters
 
 
+def _style(style: int) -> str:
+    return f' s="{style}"' if style else ""
+
+
 def _text(value: str) -> str:
     """An inline string cell's <is> content: XML-escaped, control characters as Excel writes them."""
+    if value.isalnum():  # most ids and codes: nothing to escape, no spaces to keep
+        return f"<is><t>{value}</t></is>"
     if _NEEDS_ESCAPE.search(value):
         value = _EXCEL_ESCAPE.sub(r"_x005F\1", value)  # a literal "_x0041_" stays literal
         value = _CONTROL.sub(lambda m: f"_x{ord(m.group()):04X}_", value)
@@ -79,7 +85,7 @@ class Sheet:
         self._put(f'{XML_HEAD}<worksheet xmlns="{MAIN}" xmlns:r="{RELS}"><sheetFormatPr defaultRowHeight="15"/>'
                   + (f"<cols>{cols}</cols>" if cols else "") + "<sheetData>")
         self._refs: list[str] = []
-        self._texts: dict[str, str] = {}
+        self._tails: dict[str, str] = {}  # a text's cell as written, for texts that repeat
 
     def _put(self, text: str) -> None:
         self._buffer.append(text)
@@ -109,33 +115,46 @@ class Sheet:
         self.rows += 1
         n = str(self.rows)
         refs = self._columns(len(values))
-        plain = f' s="{style}"' if style else ""
-        texts = self._texts
+        tails = self._tails if not style else {}
         cells = [f'<row r="{n}">']
         for c, v in enumerate(values):
             if v is None:
                 continue
             kind = v.__class__
-            if kind is str or isinstance(v, str):
-                s = f' s="{QUOTED}"' if v.startswith(FORMULA_STARTS) else plain
-                body = texts.get(v)
-                if body is None:
-                    body = _text(v)
-                    if len(texts) < _REMEMBERED:
-                        texts[v] = body
-                cells.append(f'<c r="{refs[c]}{n}"{s} t="inlineStr">{body}</c>')
+            if kind is str:
+                tail = tails.get(v)
+                if tail is None:
+                    tail = self._text_tail(v, style)
+                    if len(tails) < _REMEMBERED:
+                        tails[v] = tail
+                cells.append(f'<c r="{refs[c]}{n}"{tail}')
             elif kind is date:
                 cells.append(f'<c r="{refs[c]}{n}" s="{DATE}"><v>{v.toordinal() - _EPOCH}</v></c>')
-            elif isinstance(v, date):
-                cells.append(f'<c r="{refs[c]}{n}" s="{DATE}"><v>{_other(v)}</v></c>')
-            elif kind is bool:
-                cells.append(f'<c r="{refs[c]}{n}"{plain} t="b"><v>{int(v)}</v></c>')
-            elif kind is int or (isinstance(v, int) and not isinstance(v, bool)):
-                cells.append(f'<c r="{refs[c]}{n}"{plain}><v>{int(v)}</v></c>')
+            elif kind is int:
+                cells.append(f'<c r="{refs[c]}{n}"{_style(style)}><v>{v}</v></c>')
             else:
-                cells.append(f'<c r="{refs[c]}{n}"{plain}><v>{_other(v)}</v></c>')
+                cells.append(f'<c r="{refs[c]}{n}"{self._other_tail(v, style)}')
         cells.append("</row>")
         self._put("".join(cells))
+
+    @staticmethod
+    def _text_tail(value: str, style: int) -> str:
+        """Everything of a text cell after its reference. Text a spreadsheet would take for a
+        formula is also quote-prefixed, so it stays text when someone edits the cell."""
+        quoted = f' s="{QUOTED}"' if value.startswith(FORMULA_STARTS) else _style(style)
+        return f'{quoted} t="inlineStr">{_text(value)}</c>'
+
+    @staticmethod
+    def _other_tail(value, style: int) -> str:
+        if isinstance(value, str):
+            return Sheet._text_tail(str.__str__(value), style)  # the text itself, not an enum's name
+        if isinstance(value, date):
+            return f' s="{DATE}"><v>{_other(value)}</v></c>'
+        if isinstance(value, bool):
+            return f'{_style(style)} t="b"><v>{int(value)}</v></c>'
+        if isinstance(value, int):
+            return f"{_style(style)}><v>{int(value)}</v></c>"
+        return f"{_style(style)}><v>{_other(value)}</v></c>"
 
     def close(self) -> None:
         self._put('</sheetData><pageMargins left="0.7" right="0.7" top="0.75" bottom="0.75" header="0.3" '
