@@ -3,13 +3,15 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy import ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from triage.db_types import UTCDateTime, text_enum
 from triage.domain.birth import BirthDateStatus
 from triage.extensions import db
 from triage.models.reference import Locality
+
+MERGED = text("merged_into_id IS NOT NULL")
 
 
 class Child(db.Model):
@@ -52,6 +54,9 @@ class Child(db.Model):
     __table_args__ = (
         Index("ix_child_names_dob", "last_name", "first_name", "date_of_birth"),
         Index("ix_child_dob", "date_of_birth"),
+        # The few merged duplicates, found without reading every child: every list and return
+        # that keeps to live records asks for them.
+        Index("ix_child_merged", "id", postgresql_where=MERGED, sqlite_where=MERGED),
     )
 
     @property

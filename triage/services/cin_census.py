@@ -15,10 +15,11 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
-from typing import BinaryIO
+from typing import BinaryIO, NamedTuple
 from xml.sax.saxutils import escape
 
 from sqlalchemy import String, and_, distinct, or_, select, type_coerce
+from sqlalchemy.orm import aliased
 
 from triage.clock import LONDON
 from triage.domain import census
@@ -54,15 +55,15 @@ class CensusIndex:
     birth_date_not_known: dict[int, str] = field(default_factory=dict)  # child id -> LAchildID
 
 
-def in_scope(year: census.CensusYear):
+def in_scope(year: census.CensusYear, referral=Referral):
     """Referrals in the year, and those from before it still open on 1 April. (A closure with
     no closure date, from before migration 0012's fill or another path, counts by its time.)"""
     start_at = datetime.combine(year.start, time(0), tzinfo=LONDON)
     merged = select(Child.id).where(Child.merged_into_id.is_not(None))
-    return and_(Referral.referral_date <= year.end, Referral.child_id.not_in(merged),
-                or_(Referral.referral_date >= year.start, Referral.closed_on >= year.start,
-                    and_(Referral.closed_on.is_(None),
-                         or_(Referral.closed_at.is_(None), Referral.closed_at >= start_at))))
+    return and_(referral.referral_date <= year.end, referral.child_id.not_in(merged),
+                or_(referral.referral_date >= year.start, referral.closed_on >= year.start,
+                    and_(referral.closed_on.is_(None),
+                         or_(referral.closed_at.is_(None), referral.closed_at >= start_at))))
 
 
 def children_in_scope(year: census.CensusYear) -> list[int]:
@@ -141,18 +142,39 @@ def _header(w: _Writer, year: census.CensusYear, settings: ReturnsSettings, now:
     w.end("Header")
 
 
-CHILD_COLUMNS = (Child.id, Child.council_child_id, Child.upn, Child.former_upn, Child.upn_unknown_reason,
-                 Child.date_of_birth, Child.expected_date_of_birth, Child.sex, Child.date_of_death,
-                 Child.ethnicity, Child.disabilities, Child.birth_date_status)
+class _ChildRow(NamedTuple):
+    """A child's row, read by name at a tuple's speed (a database row's names are slow to look up)."""
+
+    id: int
+    council_child_id: str | None
+    upn: str | None
+    former_upn: str | None
+    upn_unknown_reason: str | None
+    date_of_birth: date | None
+    expected_date_of_birth: date | None
+    sex: str | None
+    date_of_death: date | None
+    ethnicity: str | None
+    disabilities: str | None
+    birth_date_status: str | None
+
+
+CHILD_COLUMNS = tuple(getattr(Child, name) for name in _ChildRow._fields)
 
 
 def _write_chunk(w: _Writer, ids: list[int], year: census.CensusYear, index: CensusIndex) -> None:
-    # The chunk's children are read by the range of their (sorted) ids and the others in that
-    # range skipped here: an IN list of a thousand ids cost more to build and parse than the rows.
-    wanted = set(ids)
+    # The chunk's children are read by the range of their (sorted) ids, kept to the census's
+    # children in SQL: an IN list of a thousand ids cost more to build and parse than the rows,
+    # and the other children in the range (their number grows with the years kept) never reach
+    # Python.
+    scoped = aliased(Referral)
+    in_census = select(scoped.child_id).where(scoped.child_id.between(ids[0], ids[-1]), in_scope(year, scoped))
     referrals: dict[int, list[census.Referral]] = defaultdict(list)
     by_id: dict[int, census.Referral] = {}
-    for row in db.session.execute(
+    # Rows are unpacked by position: looking a row's columns up by name cost more than the rest.
+    connection = db.session.connection()
+    for (referral_id, child_id, referral_date, source_code, primary_need, nfa, closed_on, closed_at, closure_reason,
+         started_on, authorised_on, factors) in connection.execute(
             # The code as stored, not as the enum: a code outside the list (an old import, a
             # hand edit) must reach the DfE's check and be reported, not stop the census.
             select(Referral.id, Referral.child_id, Referral.referral_date,
@@ -161,43 +183,39 @@ def _write_chunk(w: _Writer, ids: list[int], year: census.CensusYear, index: Cen
                    Referral.closure_reason,
                    Assessment.started_on, Assessment.authorised_on, Assessment.factors)
             .outerjoin(Assessment, Assessment.referral_id == Referral.id)
-            .where(Referral.child_id.between(ids[0], ids[-1]), Referral.referral_date <= year.end)):
-        if row.child_id not in wanted:
-            continue
-        closed_on = row.closed_on or (row.closed_at.astimezone(LONDON).date() if row.closed_at else None)
-        referral = census.Referral(row.id, row.referral_date, row.source_code, row.primary_need, row.nfa,
-                                   closed_on, row.closure_reason)
-        if row.started_on is not None:
-            referral.assessment = census.Assessment(row.started_on, row.authorised_on, split_codes(row.factors))
-        referrals[row.child_id].append(referral)
-        by_id[row.id] = referral
+            .where(Referral.child_id.between(ids[0], ids[-1]), Referral.child_id.in_(in_census),
+                   Referral.referral_date <= year.end)):
+        closed_on = closed_on or (closed_at.astimezone(LONDON).date() if closed_at else None)
+        referral = census.Referral(referral_id, referral_date, source_code, primary_need, nfa, closed_on,
+                                   closure_reason)
+        if started_on is not None:
+            referral.assessment = census.Assessment(started_on, authorised_on, split_codes(factors))
+        referrals[child_id].append(referral)
+        by_id[referral_id] = referral
     plan_starts: dict[int, list] = defaultdict(list)
-    for row in db.session.execute(
+    for (referral_id, child_id, s47_started_on, icpc_due_date, icpc_held_on, icpc_not_needed_reason, s47_outcome_on,
+         resulted_in_plan, plan_start_date, plan_end_date, plan_category) in connection.execute(
             select(StrategyDiscussion.referral_id, StrategyDiscussion.child_id, StrategyDiscussion.s47_started_on,
                    StrategyDiscussion.icpc_due_date, StrategyDiscussion.icpc_held_on,
                    StrategyDiscussion.icpc_not_needed_reason, StrategyDiscussion.s47_outcome_on,
                    StrategyDiscussion.resulted_in_plan, StrategyDiscussion.plan_start_date,
                    StrategyDiscussion.plan_end_date, StrategyDiscussion.plan_category)
-            .where(StrategyDiscussion.child_id.between(ids[0], ids[-1]), StrategyDiscussion.s47_started_on.is_not(None))
+            .where(StrategyDiscussion.child_id.between(ids[0], ids[-1]), StrategyDiscussion.child_id.in_(in_census),
+                   StrategyDiscussion.s47_started_on.is_not(None))
             .order_by(StrategyDiscussion.child_id, StrategyDiscussion.s47_started_on, StrategyDiscussion.id)):
-        if row.child_id not in wanted:
-            continue
-        referral = by_id.get(row.referral_id)
-        if row.resulted_in_plan and row.plan_start_date is not None:
-            previous = sum(1 for start in plan_starts[row.child_id] if start < row.plan_start_date)
-            plan_starts[row.child_id].append(row.plan_start_date)
+        referral = by_id.get(referral_id)
+        if resulted_in_plan and plan_start_date is not None:
+            previous = sum(1 for start in plan_starts[child_id] if start < plan_start_date)
+            plan_starts[child_id].append(plan_start_date)
             if referral is not None:
-                referral.plans.append(census.Plan(row.plan_start_date, row.plan_end_date, row.plan_category or "",
-                                                  previous))
+                referral.plans.append(census.Plan(plan_start_date, plan_end_date, plan_category or "", previous))
         if referral is not None:
-            not_required = (row.s47_outcome_on or row.s47_started_on) if (
-                row.icpc_not_needed_reason and row.icpc_held_on is None) else None
-            referral.section47s.append(census.Section47(row.s47_started_on, row.icpc_due_date, row.icpc_held_on,
-                                                        not_required))
-    for child in db.session.execute(select(*CHILD_COLUMNS).where(Child.id.between(ids[0], ids[-1]))
-                                    .order_by(Child.id)):
-        if child.id not in wanted:
-            continue
+            not_required = (s47_outcome_on or s47_started_on) if (
+                icpc_not_needed_reason and icpc_held_on is None) else None
+            referral.section47s.append(census.Section47(s47_started_on, icpc_due_date, icpc_held_on, not_required))
+    for row in connection.execute(select(*CHILD_COLUMNS).where(Child.id.between(ids[0], ids[-1]),
+                                                               Child.id.in_(in_census)).order_by(Child.id)):
+        child = _ChildRow._make(row)
         found = census.episodes(referrals.get(child.id, []), year)
         if not found:
             continue
