@@ -94,3 +94,12 @@ def test_search_finds_a_child_by_name_date_of_birth_nhs_number_and_id(era):
         assert found.status_code == 200, query
         assert [c["id"] for c in found.json] == [child["id"]], query
     assert era.get("/api/v1/children?name=nobody").json == []
+
+
+def test_a_lookalike_is_found_whatever_the_case_spacing_or_accents_case_of_the_names(era):
+    first = era.post("/api/v1/children", json={**GOOD, "first_name": "Émile", "last_name": "Hart-Jones"}).json
+    warned = era.post("/api/v1/children", json={**GOOD, "first_name": " ÉMILE ", "last_name": "hart-jones"})
+    assert warned.status_code == 409
+    assert f"record {first['id']}" in str(warned.json["errors"])
+    other = era.post("/api/v1/children", json={**GOOD, "first_name": "Emile", "last_name": "Hart-Jones"})
+    assert other.status_code == 201  # without the accent it is another name

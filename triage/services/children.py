@@ -18,6 +18,7 @@ from triage.domain.codes import (
 )
 from triage.domain.identifiers import nhs_number_problem, normalise_nhs_number, normalise_upn, upn_problem
 from triage.domain.roles import Role
+from triage.domain.tracker import name_key
 from triage.extensions import db
 from triage.models import Child, Locality
 from triage.services import audit
@@ -187,22 +188,24 @@ def _clean_census_fields(data: dict, today: date, errors: dict[str, list[str]]) 
 
 def possible_duplicates(nhs_number: str | None, first_name: str, last_name: str,
                         date_of_birth: date | None, exclude_id: int | None = None) -> list[Child]:
-    same_person = [
-        func.lower(Child.first_name) == first_name.lower(),
-        func.lower(Child.last_name) == last_name.lower(),
-    ]
+    """Live records that may be this child: the same NHS number, or the same first and last names
+    and date of birth. Names are compared as partner matching and the tracker import compare
+    them (case, spacing and accents' case ignored), so "ÉMILE" is Émile wherever he is asked for."""
     conditions = []
     if nhs_number:
         conditions.append(Child.nhs_number == nhs_number)
     if date_of_birth:
         conditions.append(Child.date_of_birth == date_of_birth)
-        conditions[-1] = conditions[-1] & same_person[0] & same_person[1]
     if not conditions:
         return []
-    query = select(Child).where(or_(*conditions), Child.merged_into_id.is_(None)).order_by(Child.id).limit(10)
+    query = select(Child).where(or_(*conditions), Child.merged_into_id.is_(None)).order_by(Child.id)
     if exclude_id:
         query = query.where(Child.id != exclude_id)
-    return list(db.session.scalars(query))
+    names = (name_key(first_name), name_key(last_name))
+    found = [child for child in db.session.scalars(query)
+             if (nhs_number and child.nhs_number == nhs_number)
+             or (None not in names and (name_key(child.first_name), name_key(child.last_name)) == names)]
+    return found[:10]
 
 
 def create_child(actor: Actor, now: datetime, fields: dict, confirmed_new: bool = False) -> Child:
