@@ -15,6 +15,7 @@ from triage.extensions import db
 from triage.models import AuditEvent, Child, Contact, ContactChild
 from triage.services import contacts
 from triage.services.errors import Conflict
+from triage.services.reference import ensure_locality
 
 NHS, OTHER_NHS = "9434765919", "9434765927"
 BORN = date(2017, 3, 2)
@@ -267,6 +268,21 @@ def test_not_the_same_child_moves_the_contact_to_a_new_record_made_from_what_the
     assert ("create", "child", new.id) in trail and ("update", "contact", known) in trail
     with pytest.raises(Conflict):  # the page it was answered from is stale now
         contacts.answer_match(practitioner, now, contact_id, new.id, True, version)
+
+
+def test_not_the_same_child_takes_the_contact_out_of_the_wrong_records_locality(api_as, now, make_user,
+                                                                               actor_for):
+    north, west = ensure_locality("North"), ensure_locality("West")
+    known = record(now, locality_id=north.id)
+    receipt = send(api_as("partner", "police"), notification(nhs_number=NHS, locality_id=west.id), "w", False)
+    contact = db.session.get(Contact, receipt["id"])
+    assert contact.locality_id == north.id  # the matched record's, as at intake
+
+    contacts.answer_match(actor_for(make_user("practitioner")), now, contact.id, known, False, contact.version)
+
+    [link] = links()
+    assert db.session.get(Child, link.child_id).locality_id == west.id
+    assert db.session.get(Contact, receipt["id"]).locality_id == west.id
 
 
 def test_the_same_child_settles_the_question_and_the_record_gains_the_nhs_number(api_as, now, make_user,

@@ -3,8 +3,9 @@
 The match is the service's judgement, not the partner's, so the practitioner says whether it
 is the same child. The same child: the question is settled (and an NHS number the partner sent
 fills the record's gap). Not the same child: the contact is moved to a new record made from what
-the partner sent, as though no match had been found. Both audited; both change the contact's
-version, so two people answering at once is a 409.
+the partner sent, as though no match had been found; when that is the contact's first child,
+the contact takes the new record's locality, as it would have at intake. Both audited; both
+change the contact's version, so two people answering at once is a 409.
 """
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from sqlalchemy.orm.attributes import flag_modified
 
 from triage.domain.contact_states import SCREENERS, ContactState
 from triage.extensions import db
-from triage.models import Child, ContactChild
+from triage.models import Child, Contact, ContactChild
 from triage.services import audit, child_matching
 from triage.services import children as children_service
 from triage.services.actor import Actor
@@ -41,7 +42,7 @@ def answer_match(actor: Actor, now: datetime, contact_id: int, child_id: int, sa
         if same_child:
             _confirm(actor, now, contact.id, link)
         else:
-            _detach(actor, now, contact.id, link)
+            _detach(actor, now, contact, link)
         # The contact changed: its version moves, so a second answer made from the same page is stale.
         flag_modified(contact, "state")
         db.session.flush()
@@ -63,7 +64,8 @@ def _confirm(actor: Actor, now: datetime, contact_id: int, link: ContactChild) -
                      detail=f"NHS number from contact {contact_id}")
 
 
-def _detach(actor: Actor, now: datetime, contact_id: int, link: ContactChild) -> None:
+def _detach(actor: Actor, now: datetime, contact: Contact, link: ContactChild) -> None:
+    contact_id = contact.id
     sent = child_matching.details_from_json(link.match_details)
     if sent.get("nhs_number") and db.session.scalar(
             select(Child.id).where(Child.nhs_number == sent["nhs_number"])) is not None:
@@ -78,5 +80,9 @@ def _detach(actor: Actor, now: datetime, contact_id: int, link: ContactChild) ->
     audit.record(actor, now, "update", "contact", contact_id, child_id=was,
                  detail=f"not the same child as record {was}: moved to new record {new_id}")
     link.child_id, link.matched_by, link.match_details = new_id, None, None
+    if contact.children[0] is link:
+        # A contact's locality is its first child's (as at intake): not the wrong record's any more,
+        # or the contact would go to that locality's meeting.
+        contact.locality_id = values["locality_id"]
     audit.record(actor, now, "update", "contact", contact_id, child_id=new_id,
                  detail=f"not the same child as record {was}: moved to new record {new_id}")
