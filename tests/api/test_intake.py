@@ -102,6 +102,27 @@ def test_retries_racing_each_other_record_one_contact_and_all_get_its_id(app, ap
     assert contacts_stored() == 1
 
 
+@pytest.mark.postgresql_only  # concurrent writers: what PostgreSQL deployments do
+@pytest.mark.parametrize("nhs", [None, KNOWN_NHS], ids=["names-and-date-of-birth", "nhs-number"])
+def test_partners_telling_of_the_same_new_child_at_the_same_moment_make_one_record(app, api_as, nhs):
+    from concurrent.futures import ThreadPoolExecutor
+
+    police = api_as("partner", "police")
+    child = {**NOTIFICATION["children"][0]["child"], **({"nhs_number": nhs} if nhs else {})}
+    body = {**NOTIFICATION, "children": [{"child": child}]}
+
+    def attempt(n):
+        with app.app_context():
+            return post(police, {**body, "police_incident_reference": f"INC-2026-{n:04d}"}, key=f"same-child-{n}")
+
+    with ThreadPoolExecutor(6) as pool:
+        answers = list(pool.map(attempt, range(6)))
+    assert [a.status_code for a in answers] == [201] * 6
+    assert contacts_stored() == 6
+    assert db.session.scalar(select(db.func.count()).select_from(Child)) == 1
+    assert db.session.scalar(select(db.func.count(db.distinct(ContactChild.child_id)))) == 1
+
+
 # ---------------------------------------------------------------- partner intake never reveals a match
 
 def known_child(api_as) -> int:
@@ -168,6 +189,9 @@ def count_statements(run) -> list[str]:
     seen: list[str] = []
 
     def before(conn, cursor, statement, parameters, context, executemany):
+        if "pg_advisory_xact_lock" in statement:
+            seen.append("LOCK turn")
+            return
         words = statement.replace('"', "").split()
         verb = words[0].upper()
         if verb == "WITH":  # data-modifying CTEs: name every table written
@@ -193,7 +217,9 @@ def test_a_partner_contact_is_written_in_one_statement_per_table_or_fewer(api_as
     statements = count_statements(lambda: post(police, body, key="second"))
     # The one look-up: a child already recorded with this NHS number, or this name and date of birth.
     if backend == "postgresql":  # links, clocks and audit in one statement
-        assert statements == ["INSERT contact", "SELECT child", "INSERT child",
+        # Before it, the turn that makes a second intake about the same child wait for this one
+        # (its own statement: the look-up's snapshot must be taken after the wait).
+        assert statements == ["INSERT contact", "LOCK turn", "SELECT child", "INSERT child",
                               "WITH contact_child,clock,audit_event"], statements
     else:
         assert statements == ["INSERT contact", "SELECT child", "INSERT child", "INSERT contact_child", "INSERT clock",
