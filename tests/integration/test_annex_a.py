@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime
 
 import pytest
 from openpyxl import load_workbook
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from triage.clock import LONDON
 from triage.domain import annex_a as A
@@ -98,14 +98,25 @@ def test_text_that_looks_like_a_formula_is_written_as_text(app):
 def test_annex_a_is_audited_per_child_and_as_a_return(app):
     generate("tiny", 1.0, now=NOW, seed=4, workers=1)
 
-    _, summary = workbook()
+    book, _ = workbook()
 
     audited = db.session.scalars(select(AuditEvent.child_id).where(AuditEvent.action == "export",
                                                                    AuditEvent.entity == "child")).all()
-    assert sorted(audited) == sorted(summary.children)
+    # Exactly the children in the workbook, each once, read back from its sheets.
+    shown = {row[0] for sheet in book for row in sheet.iter_rows(min_row=2, values_only=True)}
+    by_council_id = dict(db.session.execute(select(Child.council_child_id, Child.id)).all())
+    assert shown and sorted(audited) == sorted(by_council_id[council_id] for council_id in shown)
     produced = db.session.scalars(select(AuditEvent).where(AuditEvent.entity == "return")).all()
     assert len(produced) == 1 and produced[0].detail.startswith("Annex A as of 2026-11-26")
     assert (produced[0].actor, produced[0].action, produced[0].at) == ("perf", "export", NOW)  # who, when
+
+
+def test_an_empty_annex_a_is_audited_as_a_return_and_names_no_child(app):
+    _, summary = workbook()
+
+    assert summary.children == set()
+    assert db.session.scalars(select(AuditEvent.child_id).where(AuditEvent.entity == "child")).all() == []
+    assert db.session.scalar(select(func.count()).select_from(AuditEvent).where(AuditEvent.entity == "return")) == 1
 
 
 def test_only_performance_officers_managers_and_administrators_produce_annex_a(app):

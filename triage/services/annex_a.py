@@ -117,7 +117,8 @@ def write_annex_a(actor: Actor, now: datetime, out: BinaryIO, as_of: date, conta
         with Workbook(out, [A.SHEET_NAMES[each.title] for each in lists]) as book:
             for each in lists:
                 summary.rows[each.title] = _write_list(book, each, summary.children)
-        audit.record_shown(actor, now, "export", "child", ((child, child) for child in summary.children), what)
+        if summary.children:  # the children written (the return's own row below records an empty one)
+            audit.record_shown(actor, now, "export", "child", ((child, child) for child in summary.children), what)
         audit.record(actor, now, "export", "return", None, detail=f"{what}: " + ", ".join(
             f"{name.split(' –')[0]} {n} rows" for name, n in summary.rows.items()))
     return summary

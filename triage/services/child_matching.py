@@ -98,7 +98,6 @@ def _look_up(all_details: list[dict]) -> _Known:
     keys = {k for k in map(match_key, all_details) if k}
     if not (numbers or keys):
         return known
-    _take_turns(numbers, keys)
     kept = aliased(Child)
     erased = exists().where(RetentionErasure.child_id == Child.id)
     same_birth = (Child.date_of_birth.in_(sorted({k[2] for k in keys})) & Child.merged_into_id.is_(None)
@@ -119,15 +118,21 @@ def _look_up(all_details: list[dict]) -> _Known:
     return known
 
 
-def _take_turns(numbers: set[str], keys: set[tuple]) -> None:
+def take_turns(all_details: list[dict]) -> None:
     """Intakes about the same child take turns from here to their commit, so the second finds the
     record the first made instead of making another (two police notices about one unknown child
-    a moment apart). On PostgreSQL: a transaction-level advisory lock per NHS number and per name
-    and date of birth, taken in one order so that two batches never wait on each other. SQLite
-    has one writer at a time already."""
+    a moment apart). Called before an intake's first write, so that no intake waits for a turn
+    while holding a row another waits for (its contact's keys). On PostgreSQL: a transaction-level
+    advisory lock per NHS number and per name and date of birth, taken in one order so that two
+    batches never wait on each other. SQLite, the single-machine setup, writes one transaction at a
+    time but reads before it writes: two batches there at the same instant can still make two
+    records, which the merge page puts right."""
     if db.session.get_bind().dialect.name != "postgresql":
         return
-    names = [f"nhs:{n}" for n in numbers] + [f"child:{first}|{last}|{born.isoformat()}" for first, last, born in keys]
+    names = {f"nhs:{d['nhs_number']}" for d in all_details if d.get("nhs_number")}
+    names |= {f"child:{first}|{last}|{born.isoformat()}" for first, last, born in filter(None, map(match_key, all_details))}
+    if not names:
+        return
     locks = sorted({int.from_bytes(hashlib.blake2b(name.encode(), digest_size=8).digest(), "big", signed=True)
                     for name in names})
     db.session.execute(select(func.pg_advisory_xact_lock(column("lock")))
@@ -138,7 +143,7 @@ def _take_turns(numbers: set[str], keys: set[tuple]) -> None:
 def place_children(actor: Actor, now: datetime, contacts: list[list[dict]], audit_rows: list[dict]
                    ) -> list[list[Placed]]:
     """Each contact's children (cleaned details, in the order named) matched or newly recorded;
-    the new records' audit rows appended. A child already named in the same contact is never
+    the new records' audit rows appended. The caller has taken its turns (`take_turns`). A child already named in the same contact is never
     matched again for it (the contact names each child once)."""
     known = _look_up([d for details in contacts for d in details])
     placed: list[list[Placed | None]] = [[None] * len(details) for details in contacts]

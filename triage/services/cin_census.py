@@ -89,8 +89,9 @@ def write_census(actor: Actor, now: datetime, year_ending: int, out: BinaryIO, c
         w.end("Children")
         w.end("Message")
         w.flush()
-        audit.record_shown(actor, now, "export", "child", ((child, child) for child in child_ids),
-                           f"CIN census {year.year}")
+        if index.child_ids:  # the children written (the return's own row below records an empty one)
+            audit.record_shown(actor, now, "export", "child", ((child, child) for child in index.child_ids),
+                               f"CIN census {year.year}")
         audit.record(actor, now, "export", "return", None,
                      detail=f"CIN census {year.year}: {index.children} children, {index.episodes} episodes")
     return index

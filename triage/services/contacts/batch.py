@@ -273,6 +273,7 @@ def _write_children(actor: Actor, now: datetime, batch: list[_New]) -> list[dict
     """Every child of the batch matched to its record or newly recorded, set-based (one look-up,
     at most two INSERTs), as for a single partner contact."""
     audit_rows: list[dict] = []
+    child_matching.take_turns([d for new in batch for d in new.details])
     placed = child_matching.place_children(actor, now, [new.details for new in batch], audit_rows)
     for new, children in zip(batch, placed, strict=True):
         new.children = children

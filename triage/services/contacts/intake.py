@@ -205,13 +205,16 @@ def contact_values(actor: Actor, now: datetime, command: IntakeCommand, key: str
 def _insert_contact(actor: Actor, now: datetime, command: IntakeCommand, named: list[_Named], key: str | None,
                     reference: str | None) -> Receipt:
     """The contact first, so that its unique keys stop a retry (IntegrityError) before anything
-    else is written; then its new children, links, clocks and audit, one statement each."""
+    else is written; then its new children, links, clocks and audit, one statement each. A
+    partner's contact takes its children's turns before any of that (see take_turns)."""
     settings = clock_settings()
     calendar = working_day_calendar()
     received = command.received_at
     decision_due = clock_rules.decision_due(received, settings.decision_policy, calendar,
                                             hours=settings.decision_hours)
     values = contact_values(actor, now, command, key, reference, decision_due, named[0].locality_id)
+    if actor.role is Role.PARTNER:
+        child_matching.take_turns([n.details for n in named])
     # Core on the table: the ORM's bulk path costs more than the INSERT. (Not ON CONFLICT DO
     # NOTHING: SQLAlchemy compiles that afresh every time, about 1 ms.)
     table = Contact.__table__
