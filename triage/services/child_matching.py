@@ -130,7 +130,8 @@ def take_turns(all_details: list[dict]) -> None:
     if db.session.get_bind().dialect.name != "postgresql":
         return
     names = {f"nhs:{d['nhs_number']}" for d in all_details if d.get("nhs_number")}
-    names |= {f"child:{first}|{last}|{born.isoformat()}" for first, last, born in filter(None, map(match_key, all_details))}
+    keys = filter(None, map(match_key, all_details))
+    names |= {f"child:{first}|{last}|{born.isoformat()}" for first, last, born in keys}
     if not names:
         return
     locks = sorted({int.from_bytes(hashlib.blake2b(name.encode(), digest_size=8).digest(), "big", signed=True)
@@ -143,8 +144,9 @@ def take_turns(all_details: list[dict]) -> None:
 def place_children(actor: Actor, now: datetime, contacts: list[list[dict]], audit_rows: list[dict]
                    ) -> list[list[Placed]]:
     """Each contact's children (cleaned details, in the order named) matched or newly recorded;
-    the new records' audit rows appended. The caller has taken its turns (`take_turns`). A child already named in the same contact is never
-    matched again for it (the contact names each child once)."""
+    the new records' audit rows appended. The caller has taken its turns (`take_turns`). A child
+    already named in the same contact is never matched again for it (the contact names each child
+    once)."""
     known = _look_up([d for details in contacts for d in details])
     placed: list[list[Placed | None]] = [[None] * len(details) for details in contacts]
     for c, details in enumerate(contacts):
